@@ -1,1 +1,11 @@
-//! placeholder
+//! The world over time: [`World::new`] indexes a validated scenario once, then each period
+//! [`World::market`] states that period's market (capacities in service, demand grown to the
+//! period, routes with their tariffs), the market is solved, and [`World::record`] turns the
+//! outcome into result rows and remembers what the next period needs (prices, the routes that
+//! carried goods). [`run`] drives the loop.
+#![deny(missing_docs)]
+
+mod indicators;
+mod world;
+
+pub use world::{run, PeriodReport, Run, RunError, RunOptions, SolverChoice, World};

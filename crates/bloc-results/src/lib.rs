@@ -1,1 +1,289 @@
-//! placeholder
+//! The result files of a run (design §4) and the sinks that write them.
+//!
+//! A run fills [`RunTables`] (tidy tables, one header row each) and a `run.json` value; a
+//! [`ResultsSink`] writes them. [`CsvDirSink`] writes a directory atomically: everything goes
+//! into a temporary sibling directory that is renamed into place only once every file is
+//! complete, so a failed run never leaves a directory that looks like a result.
+#![deny(missing_docs)]
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// One result table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// File name (`prices.csv`).
+    pub file: &'static str,
+    /// Column names.
+    pub header: &'static [&'static str],
+    /// Rows, as formatted cells.
+    pub rows: Vec<Vec<String>>,
+    /// How many leading columns form the sort key (the rest are values).
+    pub key_columns: usize,
+}
+
+impl Table {
+    /// An empty table.
+    pub fn new(file: &'static str, header: &'static [&'static str], key_columns: usize) -> Self {
+        Table {
+            file,
+            header,
+            rows: Vec::new(),
+            key_columns,
+        }
+    }
+    /// Adds a row (cells in header order).
+    pub fn push(&mut self, row: Vec<String>) {
+        debug_assert_eq!(row.len(), self.header.len(), "{}", self.file);
+        self.rows.push(row);
+    }
+    /// Sorts rows by period (numerically, by position) then the other key columns.
+    pub fn sort(&mut self, period_order: &dyn Fn(&str) -> usize) {
+        let k = self.key_columns;
+        self.rows.sort_by(|a, b| {
+            period_order(&a[0])
+                .cmp(&period_order(&b[0]))
+                .then_with(|| a[1..k].cmp(&b[1..k]))
+        });
+    }
+    /// The table as CSV text.
+    pub fn to_csv(&self) -> String {
+        let mut s = String::new();
+        push_csv_row(&mut s, self.header.iter().copied());
+        for r in &self.rows {
+            push_csv_row(&mut s, r.iter().map(String::as_str));
+        }
+        s
+    }
+}
+
+fn push_csv_row<'a>(s: &mut String, cells: impl Iterator<Item = &'a str>) {
+    for (i, c) in cells.enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        if c.contains([',', '"', '\n', '\r']) {
+            s.push('"');
+            s.push_str(&c.replace('"', "\"\""));
+            s.push('"');
+        } else {
+            s.push_str(c);
+        }
+    }
+    s.push('\n');
+}
+
+/// A number as written in result files: at most 6 decimals, trailing zeros dropped, no `-0`.
+/// The same value always gives the same text.
+pub fn num(v: f64) -> String {
+    if !v.is_finite() {
+        return if v.is_nan() { "NaN".into() } else if v > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    let mut s = format!("{v:.6}");
+    if s.contains('.') {
+        while s.ends_with('0') {
+            s.pop();
+        }
+        if s.ends_with('.') {
+            s.pop();
+        }
+    }
+    if s == "-0" {
+        s = "0".into();
+    }
+    s
+}
+
+/// Every table of design §4.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunTables {
+    /// `prices.csv`.
+    pub prices: Table,
+    /// `flows.csv`.
+    pub flows: Table,
+    /// `production.csv`.
+    pub production: Table,
+    /// `consumption.csv`.
+    pub consumption: Table,
+    /// `policy.csv`.
+    pub policy: Table,
+    /// `stockpile.csv`.
+    pub stockpile: Table,
+    /// `indicators.csv`.
+    pub indicators: Table,
+}
+
+impl Default for RunTables {
+    fn default() -> Self {
+        RunTables {
+            prices: Table::new("prices.csv", &["period", "region", "commodity", "price_usd_per_t"], 3),
+            flows: Table::new(
+                "flows.csv",
+                &[
+                    "period",
+                    "commodity",
+                    "origin",
+                    "destination",
+                    "quantity_t",
+                    "transport_usd_per_t",
+                    "tariff_usd_per_t",
+                    "levy_usd_per_t",
+                ],
+                4,
+            ),
+            production: Table::new(
+                "production.csv",
+                &["period", "region", "process", "commodity", "quantity_t", "capacity_t", "unit_cost_usd_per_t"],
+                4,
+            ),
+            consumption: Table::new(
+                "consumption.csv",
+                &["period", "region", "commodity", "quantity_t", "reference_quantity_t", "unserved_t"],
+                3,
+            ),
+            policy: Table::new(
+                "policy.csv",
+                &["period", "commodity", "reference_price_usd_per_t", "floor_usd_per_t"],
+                2,
+            ),
+            stockpile: Table::new(
+                "stockpile.csv",
+                &[
+                    "period",
+                    "stockpile",
+                    "commodity",
+                    "bought_t",
+                    "released_t",
+                    "inventory_t",
+                    "spent_usd",
+                    "budget_left_usd",
+                ],
+                3,
+            ),
+            indicators: Table::new("indicators.csv", &["period", "indicator", "scope", "value"], 3),
+        }
+    }
+}
+
+impl RunTables {
+    /// All tables, in file-name order.
+    pub fn all(&self) -> [&Table; 7] {
+        [
+            &self.consumption,
+            &self.flows,
+            &self.indicators,
+            &self.policy,
+            &self.prices,
+            &self.production,
+            &self.stockpile,
+        ]
+    }
+    /// Sorts every table.
+    pub fn sort(&mut self, period_order: &dyn Fn(&str) -> usize) {
+        for t in [
+            &mut self.prices,
+            &mut self.flows,
+            &mut self.production,
+            &mut self.consumption,
+            &mut self.policy,
+            &mut self.stockpile,
+            &mut self.indicators,
+        ] {
+            t.sort(period_order);
+        }
+    }
+}
+
+/// Somewhere results go.
+pub trait ResultsSink {
+    /// Writes the tables and the run metadata.
+    fn write(&mut self, tables: &RunTables, run_json: &serde_json::Value) -> io::Result<()>;
+}
+
+/// Writes a run directory atomically.
+#[derive(Debug, Clone)]
+pub struct CsvDirSink {
+    out: PathBuf,
+}
+
+impl CsvDirSink {
+    /// A sink that will create (or replace) `out`.
+    pub fn new(out: impl Into<PathBuf>) -> Self {
+        CsvDirSink { out: out.into() }
+    }
+
+    fn temp_dir(&self) -> PathBuf {
+        let name = self
+            .out
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "run".into());
+        let parent = self.out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        parent.join(format!(".{name}.partial-{}", std::process::id()))
+    }
+}
+
+impl ResultsSink for CsvDirSink {
+    fn write(&mut self, tables: &RunTables, run_json: &serde_json::Value) -> io::Result<()> {
+        if let Some(parent) = self.out.parent().filter(|p| !p.as_os_str().is_empty()) {
+            fs::create_dir_all(parent)?;
+        }
+        let tmp = self.temp_dir();
+        let _ = fs::remove_dir_all(&tmp);
+        let result = (|| {
+            fs::create_dir(&tmp)?;
+            for t in tables.all() {
+                fs::write(tmp.join(t.file), t.to_csv())?;
+            }
+            let mut json = serde_json::to_string_pretty(run_json).map_err(io::Error::other)?;
+            json.push('\n');
+            fs::write(tmp.join("run.json"), json)?;
+            if self.out.exists() {
+                fs::remove_dir_all(&self.out)?;
+            }
+            fs::rename(&tmp, &self.out)
+        })();
+        if result.is_err() {
+            let _ = fs::remove_dir_all(&tmp);
+        }
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_short_and_stable() {
+        assert_eq!(num(34.0), "34");
+        assert_eq!(num(32.5), "32.5");
+        assert_eq!(num(-0.0000001), "0");
+        assert_eq!(num(1.0 / 3.0), "0.333333");
+        assert_eq!(num(1e6), "1000000");
+    }
+
+    #[test]
+    fn cells_with_commas_are_quoted() {
+        let mut t = Table::new("t.csv", &["period", "a"], 1);
+        t.push(vec!["2026".into(), "x,y".into()]);
+        assert_eq!(t.to_csv(), "period,a\n2026,\"x,y\"\n");
+    }
+
+    #[test]
+    fn directory_appears_whole_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("run");
+        let mut tables = RunTables::default();
+        tables.prices.push(vec!["2026".into(), "A".into(), "x".into(), num(34.0)]);
+        CsvDirSink::new(&out).write(&tables, &serde_json::json!({"ok": true})).unwrap();
+        assert!(out.join("prices.csv").exists() && out.join("run.json").exists());
+        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names.len(), 1, "no temporary directory left: {names:?}");
+        // Replacing an earlier run leaves only the new files.
+        fs::write(out.join("stale.txt"), "old").unwrap();
+        CsvDirSink::new(&out).write(&tables, &serde_json::json!({})).unwrap();
+        assert!(!out.join("stale.txt").exists());
+    }
+}

@@ -1,0 +1,404 @@
+//! Solving one period: the QP inside two loops that end together.
+//!
+//! * **Working set of routes** (design §7): at equilibrium few routes carry goods, so the QP
+//!   holds only a working set; after each solve any route whose price gap exceeds its wedge
+//!   (transport + tariff + levy, less any quota rent) joins, and the QP is solved again. The
+//!   answer is exact: it ends only when no route outside the set would carry goods.
+//! * **Price-dependent wedges**: an ad valorem tariff (on origin price + transport) and a
+//!   lag-0 levy (`floor − landed price`) depend on the origin price, which is a dual of the
+//!   same QP. They are found as a fixed point: solve with the wedges fixed, recompute them from
+//!   the prices, repeat. Each route's wedge is updated by a safeguarded secant step on
+//!   g(ω) = ω_new(p(ω)) − ω (a plain substitution when the residual grew or a step left
+//!   the allowed range), which converges in a few solves where plain substitution crawls at
+//!   the rate of the lagged levy path. Convergence is declared when every wedge moves by less
+//!   than [`SolveOptions::tolerance`] × the commodity's price scale; after
+//!   [`SolveOptions::max_rounds`] solves the outcome says it did not converge (a status,
+//!   reported in `run.json` and on stderr, not a crash).
+//!
+//! Prices of nodes that carry nothing are not pinned by the QP (any value in an interval is a
+//! dual). They are reported as the cost of the first tonne delivered there (the cheapest of
+//! producing it and bringing it in), which is the upper end of that interval, satisfies every
+//! equilibrium condition, and is the price the node would show the moment it starts to trade.
+
+use crate::build::{build_qp, Built, Scaling};
+use crate::check::{self_check, SelfCheck};
+use crate::problem::{Levy, MarketProblem};
+use crate::qp::{QpProblem, QpSolver, SolveStatus, SolverError};
+use std::time::{Duration, Instant};
+
+/// Which routes the first solve holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RouteStart {
+    /// Every route (one big solve; the "cold" path).
+    All,
+    /// These routes (e.g. those that carried goods last period; the "warm" path).
+    Set(Vec<usize>),
+}
+
+/// How to solve.
+#[derive(Debug, Clone)]
+pub struct SolveOptions {
+    /// Routes in the first solve.
+    pub start: RouteStart,
+    /// Prices to start the wedge fixed point from (e.g. last period's), per node.
+    pub price_guess: Option<Vec<Option<f64>>>,
+    /// Relative tolerance of the route and wedge loops.
+    pub tolerance: f64,
+    /// Most QP solves in one period.
+    pub max_rounds: usize,
+}
+
+impl Default for SolveOptions {
+    fn default() -> Self {
+        SolveOptions {
+            start: RouteStart::Set(Vec::new()),
+            price_guess: None,
+            tolerance: 1e-9,
+            max_rounds: 200,
+        }
+    }
+}
+
+/// The equilibrium of one period, in natural units.
+#[derive(Debug, Clone)]
+pub struct MarketOutcome {
+    /// Solver status of the last solve.
+    pub status: SolveStatus,
+    /// Whether the route and wedge loops converged.
+    pub converged: bool,
+    /// Price per node (USD/t); `None` where nothing could ever reach or be sold at the node.
+    pub prices: Vec<Option<f64>>,
+    /// Output per supply block (t).
+    pub supply: Vec<f64>,
+    /// Quantity bought per demand block (t).
+    pub demand: Vec<f64>,
+    /// Quantity wanted at the choke price but not served, per demand block (t).
+    pub unserved: Vec<f64>,
+    /// Flow per route (t); zero for routes outside the working set.
+    pub flow: Vec<f64>,
+    /// Tariff per route at the final prices (USD/t).
+    pub tariff: Vec<f64>,
+    /// Levy per route at the final prices (USD/t).
+    pub levy: Vec<f64>,
+    /// Shadow price of each quota (USD/t; 0 when it does not bind).
+    pub cap_rent: Vec<f64>,
+    /// Routes in the final working set.
+    pub working_set: Vec<usize>,
+    /// Objective in USD: costs minus buyers' value.
+    pub objective: f64,
+    /// QP solves this period.
+    pub solves: usize,
+    /// Time in the solver.
+    pub solver_time: Duration,
+    /// Total time of the period's solve.
+    pub total_time: Duration,
+    /// The self-check of design §1.
+    pub check: SelfCheck,
+}
+
+struct RouteWedges {
+    value: Vec<f64>,
+    prev: Vec<Option<(f64, f64)>>,
+}
+
+/// Solves one period's market.
+pub fn solve_market(
+    p: &MarketProblem,
+    solver: &dyn QpSolver,
+    opts: &SolveOptions,
+) -> Result<MarketOutcome, SolverError> {
+    let started = Instant::now();
+    let scaling = Scaling::for_problem(p);
+    let mut in_set = vec![false; p.routes.len()];
+    match &opts.start {
+        RouteStart::All => in_set.iter_mut().for_each(|v| *v = true),
+        RouteStart::Set(s) => {
+            let len = in_set.len();
+            s.iter().filter(|&&r| r < len).for_each(|&r| in_set[r] = true)
+        }
+    }
+    let guess = |n: usize| opts.price_guess.as_ref().and_then(|g| g.get(n).copied().flatten());
+    let mut wedges = RouteWedges {
+        value: p
+            .routes
+            .iter()
+            .map(|r| match (guess(r.from), r.levy) {
+                (Some(po), _) => r.wedge_at(po),
+                (None, Levy::ToFloor { .. }) => r.transport.0 + r.tariff_at(0.0),
+                (None, _) => r.wedge_at(0.0),
+            })
+            .collect(),
+        prev: vec![None; p.routes.len()],
+    };
+    let price_scale = commodity_price_scale(p, &scaling);
+    let mut solver_time = Duration::ZERO;
+    let mut solves = 0;
+    let mut last_residual = f64::INFINITY;
+    loop {
+        let built = build_qp(p, &in_set, &wedges.value, &scaling);
+        let sol = solver.solve(&built.qp)?;
+        solves += 1;
+        solver_time += sol.time;
+        if !matches!(sol.status, SolveStatus::Optimal | SolveStatus::AlmostOptimal) {
+            return Ok(finish(p, &built, &scaling, &sol.x, &sol.row_dual, sol.status, false, &in_set, solves, solver_time, started));
+        }
+        let prices = node_prices(p, &built, &scaling, &sol.x, &sol.row_dual);
+        let rent = cap_rents(p, &built, &scaling, &sol.row_dual);
+        // Wedge residuals on the routes in the set; violations outside it.
+        let mut residual = 0.0f64;
+        let mut added = false;
+        let mut target = wedges.value.clone();
+        for (r, route) in p.routes.iter().enumerate() {
+            let (Some(po), Some(pd)) = (prices[route.from], prices[route.to]) else { continue };
+            let scale = price_scale[p.nodes[route.from].commodity];
+            let w_new = route.wedge_at(po);
+            target[r] = w_new;
+            if in_set[r] {
+                if route.price_dependent() {
+                    residual = residual.max((w_new - wedges.value[r]).abs() / scale);
+                }
+            } else if pd - po - w_new - rent[r] > opts.tolerance * scale {
+                in_set[r] = true;
+                added = true;
+            }
+        }
+        let converged = residual <= opts.tolerance.max(1e-7) * 0.1 && !added;
+        if converged || solves >= opts.max_rounds {
+            return Ok(finish(p, &built, &scaling, &sol.x, &sol.row_dual, sol.status, converged, &in_set, solves, solver_time, started));
+        }
+        let use_secant = residual < last_residual;
+        last_residual = residual;
+        for (r, route) in p.routes.iter().enumerate() {
+            let w = wedges.value[r];
+            let g = target[r] - w;
+            let mut next = target[r];
+            if use_secant && route.price_dependent() {
+                if let Some((w0, g0)) = wedges.prev[r] {
+                    if (g - g0).abs() > 1e-300 && (w - w0).abs() > 1e-300 {
+                        let s = w - g * (w - w0) / (g - g0);
+                        let lo = route.transport.0 + route.specific_tariff.0;
+                        let hi = match route.levy {
+                            Levy::ToFloor { cap, .. } => {
+                                route.transport.0 + route.tariff_at(prices[route.from].unwrap_or(0.0)) + cap.0 + 1e-9
+                            }
+                            _ => f64::INFINITY,
+                        };
+                        if s.is_finite() && s >= lo && s <= hi.max(lo) {
+                            next = s;
+                        }
+                    }
+                }
+            }
+            wedges.prev[r] = Some((w, g));
+            wedges.value[r] = next;
+        }
+    }
+}
+
+/// A price scale per commodity (USD/t) for relative tolerances.
+fn commodity_price_scale(p: &MarketProblem, s: &Scaling) -> Vec<f64> {
+    let mut ps = vec![1.0f64; s.commodities()];
+    for b in &p.supply {
+        let c = p.nodes[b.node].commodity;
+        ps[c] = ps[c].max(b.unit_cost.0);
+    }
+    for d in &p.demand {
+        let c = p.nodes[d.node].commodity;
+        ps[c] = ps[c].max(d.curve.top().unwrap_or(0.0) / 10.0);
+    }
+    ps
+}
+
+/// Quota rents (USD/t) per route: the sum of the rents of the quotas covering it.
+fn cap_rents(p: &MarketProblem, b: &Built, s: &Scaling, dual: &[f64]) -> Vec<f64> {
+    let mut rent = vec![0.0; p.routes.len()];
+    for (g, cap) in p.caps.iter().enumerate() {
+        let Some(i) = b.cap_row[g] else { continue };
+        let Some(&r0) = cap.routes.first() else { continue };
+        let q = s.qs[p.nodes[p.routes[r0].from].commodity];
+        let v = (-dual[i] * s.w / q).max(0.0);
+        for &r in &cap.routes {
+            rent[r] += v;
+        }
+    }
+    rent
+}
+
+/// Prices: the balance duals where a node carries goods, else the cost of the first tonne.
+fn node_prices(p: &MarketProblem, b: &Built, s: &Scaling, x: &[f64], dual: &[f64]) -> Vec<Option<f64>> {
+    let n = p.nodes.len();
+    let mut inflow = vec![0.0f64; n];
+    let mut scale = vec![0.0f64; n];
+    for (k, blk) in p.supply.iter().enumerate() {
+        inflow[blk.node] += x[b.supply_col[k]] * s.qs[p.nodes[blk.node].commodity];
+        scale[blk.node] = scale[blk.node].max(blk.capacity.0);
+    }
+    for d in &p.demand {
+        scale[d.node] = scale[d.node].max(d.curve.segments.iter().map(|g| g.width.0).sum::<f64>());
+    }
+    for (r, route) in p.routes.iter().enumerate() {
+        if let Some(j) = b.route_col[r] {
+            inflow[route.to] += x[j] * s.qs[p.nodes[route.to].commodity];
+        }
+    }
+    let mut price: Vec<Option<f64>> = vec![None; n];
+    let mut idle = Vec::new();
+    for node in 0..n {
+        let active = inflow[node] > 1e-7 * scale[node].max(1e-9);
+        match (b.balance_row[node], active) {
+            (Some(i), true) => price[node] = Some(dual[i] * s.w / s.qs[p.nodes[node].commodity]),
+            _ => idle.push(node),
+        }
+    }
+    fill_idle_prices(p, &idle, &mut price);
+    price
+}
+
+/// Cost of the first tonne at each idle node: min over its supply blocks of marginal cost at
+/// zero plus inputs, and over routes into it of origin price plus wedge. Bellman–Ford order
+/// (idle nodes may feed one another); where nothing can arrive, the highest willingness to pay
+/// of its buyers, else no price.
+fn fill_idle_prices(p: &MarketProblem, idle: &[usize], price: &mut [Option<f64>]) {
+    if idle.is_empty() {
+        return;
+    }
+    let mut is_idle = vec![false; p.nodes.len()];
+    for &n in idle {
+        is_idle[n] = true;
+        price[n] = None;
+    }
+    let mut best = vec![f64::INFINITY; p.nodes.len()];
+    for _ in 0..=idle.len() {
+        let mut changed = false;
+        for blk in &p.supply {
+            if !is_idle[blk.node] || blk.capacity.0 <= 0.0 {
+                continue;
+            }
+            let mut c = blk.unit_cost.0;
+            for &(inp, coef) in &blk.inputs {
+                c += coef * price[inp].unwrap_or(f64::INFINITY);
+            }
+            if c < best[blk.node] - 1e-12 * c.abs() {
+                best[blk.node] = c;
+                changed = true;
+            }
+        }
+        for route in &p.routes {
+            if !is_idle[route.to] {
+                continue;
+            }
+            let Some(po) = price[route.from] else { continue };
+            let c = po + route.wedge_at(po);
+            if c < best[route.to] - 1e-12 * c.abs() {
+                best[route.to] = c;
+                changed = true;
+            }
+        }
+        for &n in idle {
+            if best[n].is_finite() {
+                price[n] = Some(best[n]);
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    for &n in idle {
+        if price[n].is_none() {
+            price[n] = p
+                .demand
+                .iter()
+                .filter(|d| d.node == n)
+                .filter_map(|d| d.curve.top())
+                .reduce(f64::max);
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    p: &MarketProblem,
+    b: &Built,
+    s: &Scaling,
+    x: &[f64],
+    dual: &[f64],
+    status: SolveStatus,
+    converged: bool,
+    in_set: &[bool],
+    solves: usize,
+    solver_time: Duration,
+    started: Instant,
+) -> MarketOutcome {
+    let qs = |node: usize| s.qs[p.nodes[node].commodity];
+    let clean = |v: f64, scale: f64| if v.abs() <= 1e-10 * scale.max(1.0) { 0.0 } else { v };
+    let prices = node_prices(p, b, s, x, dual);
+    let supply: Vec<f64> = p
+        .supply
+        .iter()
+        .enumerate()
+        .map(|(k, blk)| clean((x[b.supply_col[k]] * qs(blk.node)).clamp(0.0, blk.capacity.0.max(0.0)), blk.capacity.0))
+        .collect();
+    let mut demand = Vec::with_capacity(p.demand.len());
+    let mut unserved = Vec::with_capacity(p.demand.len());
+    for (k, d) in p.demand.iter().enumerate() {
+        let q = qs(d.node);
+        let width: f64 = d.curve.segments.iter().map(|g| g.width.0).sum();
+        let total: f64 = b.demand_cols[k]
+            .iter()
+            .zip(&d.curve.segments)
+            .map(|(&j, g)| (x[j] * q).clamp(0.0, g.width.0.max(0.0)))
+            .sum();
+        demand.push(clean(total, width));
+        let first = b.demand_cols[k].first().map(|&j| (x[j] * q).max(0.0)).unwrap_or(0.0);
+        unserved.push(clean((d.curve.choke_width.0 - first).max(0.0), width));
+    }
+    let flow: Vec<f64> = p
+        .routes
+        .iter()
+        .enumerate()
+        .map(|(r, route)| b.route_col[r].map(|j| clean((x[j] * qs(route.from)).max(0.0), s.qs[p.nodes[route.from].commodity])).unwrap_or(0.0))
+        .collect();
+    let tariff: Vec<f64> = p.routes.iter().map(|r| prices[r.from].map(|po| r.tariff_at(po)).unwrap_or(r.specific_tariff.0)).collect();
+    let levy: Vec<f64> = p.routes.iter().map(|r| prices[r.from].map(|po| r.levy_at(po)).unwrap_or(0.0)).collect();
+    let cap_rent = cap_rents(p, b, s, dual);
+    let objective = b.qp.objective(x) * s.w;
+    let working_set: Vec<usize> = (0..p.routes.len()).filter(|&r| in_set[r]).collect();
+    let mut out = MarketOutcome {
+        status,
+        converged,
+        prices,
+        supply,
+        demand,
+        unserved,
+        flow,
+        tariff,
+        levy,
+        cap_rent,
+        working_set,
+        objective,
+        solves,
+        solver_time,
+        total_time: Duration::ZERO,
+        check: SelfCheck::default(),
+    };
+    out.check = self_check(p, &out);
+    out.total_time = started.elapsed();
+    out
+}
+
+/// The QP of the outcome's final solve, in natural units (t, USD): what `--dump-lp` writes.
+/// Re-solving it gives the outcome's objective.
+pub fn natural_qp(p: &MarketProblem, out: &MarketOutcome) -> QpProblem {
+    let mut in_set = vec![false; p.routes.len()];
+    for &r in &out.working_set {
+        in_set[r] = true;
+    }
+    let wedge: Vec<f64> = p
+        .routes
+        .iter()
+        .enumerate()
+        .map(|(r, route)| route.transport.0 + out.tariff[r] + out.levy[r])
+        .collect();
+    let commodities = p.nodes.iter().map(|n| n.commodity + 1).max().unwrap_or(0);
+    build_qp(p, &in_set, &wedge, &Scaling::identity(commodities)).qp
+}

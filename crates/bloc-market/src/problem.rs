@@ -1,0 +1,142 @@
+//! One period's market as the engine states it, before it becomes a QP: nodes (a region's
+//! market for one commodity), supply blocks, demand curves, routes with their wedges, and
+//! caps on groups of routes (export quotas).
+
+use crate::curves::DemandCurve;
+use bloc_units::{Tonnes, UsdPerTonne};
+
+/// A market: one commodity in one region. Its price is the dual of its balance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    /// Name used in dumps (`USA.ndpr_oxide`).
+    pub name: String,
+    /// Commodity index (nodes of one commodity share a scale).
+    pub commodity: usize,
+}
+
+/// A capacity block of a process: marginal cost rises linearly from `unit_cost` at zero to
+/// `unit_cost + cost_rise` at `capacity`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SupplyBlock {
+    /// Name used in dumps.
+    pub name: String,
+    /// Output node.
+    pub node: usize,
+    /// Input nodes and tonnes of input per tonne of output.
+    pub inputs: Vec<(usize, f64)>,
+    /// Largest output this period.
+    pub capacity: Tonnes,
+    /// Marginal cost at zero output.
+    pub unit_cost: UsdPerTonne,
+    /// Rise of the marginal cost across the block (> 0 keeps prices unique).
+    pub cost_rise: UsdPerTonne,
+}
+
+impl SupplyBlock {
+    /// Marginal operating cost at output `x`.
+    pub fn marginal_cost(&self, x: f64) -> f64 {
+        if self.capacity.0 <= 0.0 {
+            return self.unit_cost.0;
+        }
+        self.unit_cost.0 + self.cost_rise.0 * x / self.capacity.0
+    }
+}
+
+/// A buyer (final demand, or a stockpile buying) at a node.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DemandBlock {
+    /// Name used in dumps.
+    pub name: String,
+    /// Node where it buys.
+    pub node: usize,
+    /// Its curve this period.
+    pub curve: DemandCurve,
+}
+
+/// The levy a route pays on top of transport and tariff.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Levy {
+    /// None.
+    None,
+    /// A levy fixed before the period (lagged rules).
+    Fixed(UsdPerTonne),
+    /// `clamp(floor − (origin price + transport + tariff), 0, cap)` from this period's own
+    /// prices (lag 0): found together with the equilibrium as a fixed point.
+    ToFloor {
+        /// The floor at the destination.
+        floor: UsdPerTonne,
+        /// Largest levy.
+        cap: UsdPerTonne,
+    },
+}
+
+/// A route from one node to another node of the same commodity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Route {
+    /// Name used in dumps.
+    pub name: String,
+    /// Origin node.
+    pub from: usize,
+    /// Destination node.
+    pub to: usize,
+    /// Transport cost.
+    pub transport: UsdPerTonne,
+    /// Specific tariff.
+    pub specific_tariff: UsdPerTonne,
+    /// Ad valorem tariff, a fraction of the customs value (origin price + transport).
+    pub ad_valorem: f64,
+    /// Levy.
+    pub levy: Levy,
+}
+
+impl Route {
+    /// Tariff per tonne when the origin price is `p_origin`.
+    pub fn tariff_at(&self, p_origin: f64) -> f64 {
+        self.specific_tariff.0 + self.ad_valorem * (p_origin + self.transport.0).max(0.0)
+    }
+    /// Levy per tonne when the origin price is `p_origin`.
+    pub fn levy_at(&self, p_origin: f64) -> f64 {
+        match self.levy {
+            Levy::None => 0.0,
+            Levy::Fixed(v) => v.0,
+            Levy::ToFloor { floor, cap } => {
+                let landed = p_origin + self.transport.0 + self.tariff_at(p_origin);
+                (floor.0 - landed).clamp(0.0, cap.0.max(0.0))
+            }
+        }
+    }
+    /// Everything a tonne pays to cross: transport + tariff + levy.
+    pub fn wedge_at(&self, p_origin: f64) -> f64 {
+        self.transport.0 + self.tariff_at(p_origin) + self.levy_at(p_origin)
+    }
+    /// Whether the wedge depends on the origin price (ad valorem or lag-0 levy).
+    pub fn price_dependent(&self) -> bool {
+        self.ad_valorem != 0.0 || matches!(self.levy, Levy::ToFloor { .. })
+    }
+}
+
+/// A cap on the total carried by a group of routes (an export quota).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RouteCap {
+    /// Name used in dumps.
+    pub name: String,
+    /// The routes it covers (indices into [`MarketProblem::routes`]).
+    pub routes: Vec<usize>,
+    /// Largest total this period.
+    pub cap: Tonnes,
+}
+
+/// One period's market.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MarketProblem {
+    /// Markets.
+    pub nodes: Vec<Node>,
+    /// Supply blocks.
+    pub supply: Vec<SupplyBlock>,
+    /// Buyers.
+    pub demand: Vec<DemandBlock>,
+    /// Every route that exists this period.
+    pub routes: Vec<Route>,
+    /// Caps on groups of routes.
+    pub caps: Vec<RouteCap>,
+}

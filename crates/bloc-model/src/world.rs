@@ -1,0 +1,411 @@
+//! The period loop.
+
+use crate::indicators;
+use bloc_market::{
+    natural_qp, solve_market, ClarabelSolver, DemandBlock, DemandCurve, Levy, MarketOutcome,
+    MarketProblem, Node, QpSolver, Route, RouteStart, SolveOptions, SolveStatus, SupplyBlock,
+};
+use bloc_results::{num, RunTables};
+use bloc_scenario::{DemandForm, Scenario};
+use bloc_units::{Tonnes, UsdPerTonne};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// Which QP solver to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SolverChoice {
+    /// Clarabel (interior point), the default.
+    #[default]
+    Clarabel,
+    /// HiGHS's QP solver (slow on large markets; for comparison).
+    #[cfg(feature = "highs")]
+    Highs,
+}
+
+impl SolverChoice {
+    fn solver(self) -> Box<dyn QpSolver> {
+        match self {
+            SolverChoice::Clarabel => Box::new(ClarabelSolver::default()),
+            #[cfg(feature = "highs")]
+            SolverChoice::Highs => Box::new(bloc_market::HighsSolver::default()),
+        }
+    }
+}
+
+/// How to run.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Overrides the scenario's seed.
+    pub seed: Option<u64>,
+    /// The solver.
+    pub solver: SolverChoice,
+    /// Write each period's final QP here as `<period>.mps`.
+    pub dump_lp: Option<PathBuf>,
+    /// Start every period from all routes instead of last period's working set.
+    pub cold: bool,
+}
+
+/// What went wrong in a run (bad input never gets this far: it fails in loading).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RunError {
+    /// The solver itself failed.
+    #[error("period {period}: {source}")]
+    Solver {
+        /// Period label.
+        period: String,
+        /// The solver's error.
+        source: bloc_market::SolverError,
+    },
+    /// A dump could not be written.
+    #[error("cannot write {}: {source}", path.display())]
+    Dump {
+        /// File.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// The run's record of one period (for `run.json`).
+#[derive(Debug, Clone)]
+pub struct PeriodReport {
+    /// Label.
+    pub period: String,
+    /// Solver status.
+    pub status: SolveStatus,
+    /// Route and wedge loops converged.
+    pub converged: bool,
+    /// QP solves.
+    pub solves: usize,
+    /// Routes in the final working set.
+    pub routes_in_set: usize,
+    /// Largest equilibrium violation (USD/t) and relative.
+    pub max_violation_usd_per_t: f64,
+    /// Relative to its commodity's price scale.
+    pub max_violation_relative: f64,
+    /// Largest balance error (t).
+    pub max_balance_error_t: f64,
+    /// Relative.
+    pub max_balance_error_relative: f64,
+    /// Where the worst violation is.
+    pub worst: String,
+    /// Time in the solver.
+    pub solver_time: Duration,
+    /// Time of the period.
+    pub total_time: Duration,
+    /// Objective (USD).
+    pub objective: f64,
+}
+
+/// A finished run.
+#[derive(Debug)]
+pub struct Run {
+    /// The result tables, sorted.
+    pub tables: RunTables,
+    /// The contents of `run.json`.
+    pub run_json: serde_json::Value,
+    /// One report per period.
+    pub periods: Vec<PeriodReport>,
+    /// Warnings for stderr (self-check above tolerance, no convergence).
+    pub warnings: Vec<String>,
+}
+
+/// Self-check tolerance: warn above this relative violation.
+pub const CHECK_TOLERANCE: f64 = 1e-6;
+
+/// One route that exists in the scenario (any period).
+#[derive(Debug, Clone)]
+struct RouteSlot {
+    origin: usize,
+    destination: usize,
+    commodity: usize,
+    transport: f64,
+}
+
+/// The scenario, indexed for the period loop, and what it remembers between periods.
+#[derive(Debug)]
+pub struct World<'s> {
+    scenario: &'s Scenario,
+    /// Seed in force.
+    pub seed: u64,
+    routes: Vec<RouteSlot>,
+    /// Node → whether it is a market (has supply, demand or input use).
+    is_market: Vec<bool>,
+    last_prices: Option<Vec<Option<f64>>>,
+    last_set: Vec<usize>,
+}
+
+impl<'s> World<'s> {
+    /// Indexes the scenario.
+    pub fn new(scenario: &'s Scenario, seed: u64) -> Self {
+        let nr = scenario.regions.len();
+        let nc = scenario.commodities.len();
+        let mut routes = Vec::new();
+        for c in 0..nc {
+            for o in 0..nr {
+                for d in 0..nr {
+                    let (ro, rd, cc) = (&scenario.regions[o].id, &scenario.regions[d].id, &scenario.commodities[c].id);
+                    if let Some(cost) = scenario.transport_cost(ro, rd, cc) {
+                        routes.push(RouteSlot { origin: o, destination: d, commodity: c, transport: cost.0 });
+                    }
+                }
+            }
+        }
+        let mut is_market = vec![false; nr * nc];
+        let ri = |id: &str| scenario.region_index(id).expect("validated region");
+        let ci = |id: &str| scenario.commodity_index(id).expect("validated commodity");
+        for p in &scenario.processes {
+            let r = ri(p.region.as_str());
+            is_market[r * nc + ci(p.output.as_str())] = true;
+            for (c, _) in &p.inputs {
+                is_market[r * nc + ci(c.as_str())] = true;
+            }
+        }
+        for d in &scenario.demand {
+            is_market[ri(d.region.as_str()) * nc + ci(d.commodity.as_str())] = true;
+        }
+        World { scenario, seed, routes, is_market, last_prices: None, last_set: Vec::new() }
+    }
+
+    fn node(&self, r: usize, c: usize) -> usize {
+        r * self.scenario.commodities.len() + c
+    }
+
+    /// The market of period `t`.
+    pub fn market(&self, t: usize) -> MarketProblem {
+        let s = self.scenario;
+        let nc = s.commodities.len();
+        let yp = s.time.years_per_period();
+        let ri = |id: &str| s.region_index(id).expect("validated region");
+        let ci = |id: &str| s.commodity_index(id).expect("validated commodity");
+        let mut m = MarketProblem::default();
+        for r in &s.regions {
+            for (c, com) in s.commodities.iter().enumerate() {
+                m.nodes.push(Node { name: format!("{}.{}", r.id, com.id), commodity: c });
+            }
+        }
+        for p in &s.processes {
+            if !p.in_service(t) {
+                continue;
+            }
+            let r = ri(p.region.as_str());
+            m.supply.push(SupplyBlock {
+                name: p.id.to_string(),
+                node: self.node(r, ci(p.output.as_str())),
+                inputs: p.inputs.iter().map(|(c, k)| (self.node(r, ci(c.as_str())), *k)).collect(),
+                capacity: p.capacity.over(yp),
+                unit_cost: p.unit_cost,
+                cost_rise: p.cost_rise_or_default(),
+            });
+        }
+        for d in &s.demand {
+            let q0 = Tonnes(self.reference_quantity(d, t));
+            let curve = match d.form {
+                DemandForm::Isoelastic { choke } => DemandCurve::isoelastic(q0, d.price, d.elasticity, choke),
+                DemandForm::Linear => DemandCurve::linear(q0, d.price, d.elasticity),
+            };
+            m.demand.push(DemandBlock {
+                name: format!("{}.{}", d.region, d.commodity),
+                node: self.node(ri(d.region.as_str()), ci(d.commodity.as_str())),
+                curve,
+            });
+        }
+        for slot in &self.routes {
+            let (o, d, c) = (&s.regions[slot.origin].id, &s.regions[slot.destination].id, &s.commodities[slot.commodity].id);
+            let tariff = s.tariff(d, o, c);
+            m.routes.push(Route {
+                name: format!("{o}>{d}.{c}"),
+                from: self.node(slot.origin, slot.commodity),
+                to: self.node(slot.destination, slot.commodity),
+                transport: UsdPerTonne(slot.transport),
+                specific_tariff: tariff.specific,
+                ad_valorem: tariff.ad_valorem,
+                levy: Levy::None,
+            });
+        }
+        let _ = nc;
+        m
+    }
+
+    /// Reference quantity of a demand row in period `t` (t per period): Q0 grown at
+    /// `growth_per_yr` from the first period.
+    fn reference_quantity(&self, d: &bloc_scenario::Demand, t: usize) -> f64 {
+        let yp = self.scenario.time.years_per_period();
+        d.quantity.over(yp).0 * (1.0 + d.growth_per_yr).powf(t as f64 * yp)
+    }
+
+    /// Solves period `t`'s market.
+    pub fn solve(&self, m: &MarketProblem, solver: &dyn QpSolver, cold: bool) -> Result<MarketOutcome, bloc_market::SolverError> {
+        let opts = SolveOptions {
+            start: if cold { RouteStart::All } else { RouteStart::Set(self.last_set.clone()) },
+            price_guess: self.last_prices.clone(),
+            ..SolveOptions::default()
+        };
+        solve_market(m, solver, &opts)
+    }
+
+    /// Writes period `t`'s outcome into the tables and remembers what the next period needs.
+    pub fn record(&mut self, t: usize, m: &MarketProblem, o: &MarketOutcome, tables: &mut RunTables) {
+        let s = self.scenario;
+        let label = s.time.label(t);
+        let nc = s.commodities.len();
+        for (r, reg) in s.regions.iter().enumerate() {
+            for (c, com) in s.commodities.iter().enumerate() {
+                let n = r * nc + c;
+                if let (true, Some(p)) = (self.is_market[n], o.prices[n]) {
+                    tables.prices.push(vec![label.clone(), reg.id.to_string(), com.id.to_string(), num(p)]);
+                }
+            }
+        }
+        for (k, route) in m.routes.iter().enumerate() {
+            if o.flow[k] <= 0.0 {
+                continue;
+            }
+            let slot = &self.routes[k];
+            tables.flows.push(vec![
+                label.clone(),
+                s.commodities[slot.commodity].id.to_string(),
+                s.regions[slot.origin].id.to_string(),
+                s.regions[slot.destination].id.to_string(),
+                num(o.flow[k]),
+                num(route.transport.0),
+                num(o.tariff[k]),
+                num(o.levy[k]),
+            ]);
+        }
+        let mut k = 0;
+        for p in &s.processes {
+            let (quantity, capacity) = if p.in_service(t) {
+                let v = (o.supply[k], m.supply[k].capacity.0);
+                k += 1;
+                v
+            } else {
+                (0.0, 0.0)
+            };
+            tables.production.push(vec![
+                label.clone(),
+                p.region.to_string(),
+                p.id.to_string(),
+                p.output.to_string(),
+                num(quantity),
+                num(capacity),
+                num(p.unit_cost.0),
+            ]);
+        }
+        for (k, d) in s.demand.iter().enumerate() {
+            tables.consumption.push(vec![
+                label.clone(),
+                d.region.to_string(),
+                d.commodity.to_string(),
+                num(o.demand[k]),
+                num(self.reference_quantity(d, t)),
+                num(o.unserved[k]),
+            ]);
+        }
+        indicators::market_indicators(s, t, &label, m, o, &self.is_market, &mut tables.indicators);
+        self.last_prices = Some(o.prices.clone());
+        self.last_set = (0..m.routes.len()).filter(|&r| o.flow[r] > 0.0).collect();
+    }
+}
+
+/// Runs a scenario from its first period to its last. `progress(t)` is called after each
+/// period.
+pub fn run(scenario: &Scenario, opts: &RunOptions, progress: &mut dyn FnMut(usize)) -> Result<Run, RunError> {
+    let started = Instant::now();
+    let seed = opts.seed.unwrap_or(scenario.seed);
+    let mut world = World::new(scenario, seed);
+    let solver = opts.solver.solver();
+    let mut tables = RunTables::default();
+    let mut periods = Vec::with_capacity(scenario.time.periods);
+    let mut warnings = Vec::new();
+    if let Some(dir) = &opts.dump_lp {
+        std::fs::create_dir_all(dir).map_err(|e| RunError::Dump { path: dir.clone(), source: e })?;
+    }
+    for t in 0..scenario.time.periods {
+        let label = scenario.time.label(t);
+        let market = world.market(t);
+        let outcome = world
+            .solve(&market, solver.as_ref(), opts.cold)
+            .map_err(|e| RunError::Solver { period: label.clone(), source: e })?;
+        if let Some(dir) = &opts.dump_lp {
+            let path = dir.join(format!("{label}.mps"));
+            let qp = natural_qp(&market, &outcome);
+            let mut buf = Vec::new();
+            bloc_market::mps::write_mps(&qp, &format!("{}_{label}", scenario.name), &mut buf)
+                .and_then(|_| std::fs::write(&path, buf))
+                .map_err(|e| RunError::Dump { path: path.clone(), source: e })?;
+        }
+        let c = &outcome.check;
+        if c.max_violation_relative > CHECK_TOLERANCE || c.max_balance_error_relative > CHECK_TOLERANCE {
+            warnings.push(format!(
+                "{label}: self-check above tolerance: equilibrium violation {:.3e} USD/t ({:.1e} relative) at {}; balance error {:.3e} t ({:.1e} relative) at {}",
+                c.max_violation_usd_per_t, c.max_violation_relative, c.worst_condition, c.max_balance_error_t, c.max_balance_error_relative, c.worst_balance
+            ));
+        }
+        if !outcome.converged {
+            warnings.push(format!("{label}: the route/levy fixed point did not converge in {} solves (status {:?})", outcome.solves, outcome.status));
+        }
+        periods.push(PeriodReport {
+            period: label,
+            status: outcome.status,
+            converged: outcome.converged,
+            solves: outcome.solves,
+            routes_in_set: outcome.working_set.len(),
+            max_violation_usd_per_t: c.max_violation_usd_per_t,
+            max_violation_relative: c.max_violation_relative,
+            max_balance_error_t: c.max_balance_error_t,
+            max_balance_error_relative: c.max_balance_error_relative,
+            worst: c.worst_condition.clone(),
+            solver_time: outcome.solver_time,
+            total_time: outcome.total_time,
+            objective: outcome.objective,
+        });
+        world.record(t, &market, &outcome, &mut tables);
+        progress(t);
+    }
+    let time = scenario.time;
+    let order = move |label: &str| {
+        bloc_units::Period::parse(label).ok().and_then(|p| time.index_of(p)).unwrap_or(usize::MAX)
+    };
+    tables.sort(&order);
+    let run_json = run_json(scenario, seed, solver.name(), &periods, started.elapsed());
+    Ok(Run { tables, run_json, periods, warnings })
+}
+
+fn run_json(s: &Scenario, seed: u64, solver: &str, periods: &[PeriodReport], total: Duration) -> serde_json::Value {
+    let max = |f: &dyn Fn(&PeriodReport) -> f64| periods.iter().map(f).fold(0.0, f64::max);
+    serde_json::json!({
+        "scenario": s.name,
+        "scenario_hash": s.hash,
+        "engine": concat!("bloc ", env!("CARGO_PKG_VERSION")),
+        "seed": seed,
+        "solver": solver,
+        "periods": periods.len(),
+        "step": match s.time.step { bloc_units::Step::Quarter => "quarter", bloc_units::Step::Year => "year" },
+        "max_equilibrium_violation_usd_per_t": max(&|p| p.max_violation_usd_per_t),
+        "max_equilibrium_violation_relative": max(&|p| p.max_violation_relative),
+        "max_balance_error_t": max(&|p| p.max_balance_error_t),
+        "max_balance_error_relative": max(&|p| p.max_balance_error_relative),
+        "all_converged": periods.iter().all(|p| p.converged),
+        "timings": {
+            "total_s": total.as_secs_f64(),
+            "solver_s": periods.iter().map(|p| p.solver_time.as_secs_f64()).sum::<f64>(),
+        },
+        "per_period": periods.iter().map(|p| serde_json::json!({
+            "period": p.period,
+            "status": format!("{:?}", p.status),
+            "converged": p.converged,
+            "solves": p.solves,
+            "routes_in_working_set": p.routes_in_set,
+            "max_equilibrium_violation_usd_per_t": p.max_violation_usd_per_t,
+            "max_equilibrium_violation_relative": p.max_violation_relative,
+            "worst_condition": p.worst,
+            "max_balance_error_t": p.max_balance_error_t,
+            "max_balance_error_relative": p.max_balance_error_relative,
+            "objective_usd": p.objective,
+            "solver_s": p.solver_time.as_secs_f64(),
+            "total_s": p.total_time.as_secs_f64(),
+        })).collect::<Vec<_>>(),
+    })
+}
