@@ -78,8 +78,9 @@ pub(crate) struct Built {
     pub cap_row: Vec<Option<usize>>,
 }
 
-/// Builds the QP for the routes in `in_set`, each at the wedge (USD/t) given.
-pub(crate) fn build_qp(p: &MarketProblem, in_set: &[bool], wedge: &[f64], s: &Scaling) -> Built {
+/// Builds the QP for the routes in `in_set`, each at the wedge (USD/t) given, and each supply
+/// block at the support (USD/t) given.
+pub(crate) fn build_qp(p: &MarketProblem, in_set: &[bool], wedge: &[f64], support: &[f64], s: &Scaling) -> Built {
     let mut b = Built {
         qp: QpProblem::default(),
         supply_col: Vec::with_capacity(p.supply.len()),
@@ -89,10 +90,15 @@ pub(crate) fn build_qp(p: &MarketProblem, in_set: &[bool], wedge: &[f64], s: &Sc
         cap_row: vec![None; p.caps.len()],
     };
     let mut terms: Vec<Vec<(usize, f64)>> = vec![Vec::new(); p.nodes.len()];
-    add_supply_columns(p, s, &mut b, &mut terms);
+    let mut on_route = vec![false; p.nodes.len()];
+    for r in &p.routes {
+        on_route[r.from] = true;
+        on_route[r.to] = true;
+    }
+    add_supply_columns(p, support, s, &mut b, &mut terms);
     add_demand_columns(p, s, &mut b, &mut terms);
     add_route_columns(p, in_set, wedge, s, &mut b, &mut terms);
-    add_balance_constraints(p, s, &mut b, &terms);
+    add_balance_constraints(p, s, &mut b, &terms, &on_route);
     add_route_cap_constraints(p, s, &mut b);
     b
 }
@@ -101,22 +107,24 @@ fn qs_of(p: &MarketProblem, s: &Scaling, node: usize) -> f64 {
     s.qs.get(p.nodes[node].commodity).copied().unwrap_or(1.0)
 }
 
-/// Supply block b: cost c x + ½ (r/K) x², 0 ≤ x ≤ K; output +x at its node, −coef·x at each
-/// input node.
-fn add_supply_columns(p: &MarketProblem, s: &Scaling, b: &mut Built, terms: &mut [Vec<(usize, f64)>]) {
-    for blk in &p.supply {
+/// Supply block b: cost (c − support) x + ½ (r/K) x², 0 ≤ x ≤ K; output +x at its node
+/// (unless the state buys it outright), −coef·x at each input node.
+fn add_supply_columns(p: &MarketProblem, support: &[f64], s: &Scaling, b: &mut Built, terms: &mut [Vec<(usize, f64)>]) {
+    for (k, blk) in p.supply.iter().enumerate() {
         let q = qs_of(p, s, blk.node);
         let cap = blk.capacity.0.max(0.0);
         let slope = if cap > 0.0 { blk.cost_rise.0 / cap } else { 0.0 };
         let j = b.qp.add_col(Col {
             name: format!("x:{}", blk.name),
-            cost: blk.unit_cost.0 * q / s.w,
+            cost: (blk.unit_cost.0 - support[k]) * q / s.w,
             quad: slope * q * q / s.w,
             lower: 0.0,
             upper: cap / q,
         });
         b.supply_col.push(j);
-        terms[blk.node].push((j, q));
+        if !blk.sold_to_state {
+            terms[blk.node].push((j, q));
+        }
         for &(inp, coef) in &blk.inputs {
             terms[inp].push((j, -coef * q));
         }
@@ -173,10 +181,12 @@ fn add_route_columns(
 }
 
 /// Node n: supply − use = 0, divided by the commodity's scale so its dual times w/qs is the
-/// price in USD/t. Nodes that no column touches get no row.
-fn add_balance_constraints(p: &MarketProblem, s: &Scaling, b: &mut Built, terms: &[Vec<(usize, f64)>]) {
+/// price in USD/t. A node that no column touches and no route reaches gets no row; one that
+/// only routes outside the working set reach gets an empty row, so that its dual can tell
+/// whether goods should pass through it.
+fn add_balance_constraints(p: &MarketProblem, s: &Scaling, b: &mut Built, terms: &[Vec<(usize, f64)>], on_route: &[bool]) {
     for (n, t) in terms.iter().enumerate() {
-        if t.is_empty() {
+        if t.is_empty() && !on_route[n] {
             continue;
         }
         let q = qs_of(p, s, n);

@@ -46,8 +46,12 @@ impl SelfCheck {
     }
 }
 
-/// Where x lies between 0 and `cap`: -1 at zero, +1 at cap, 0 strictly inside.
+/// Where x lies between 0 and `cap`: -1 at zero, +1 at cap, 0 strictly inside, 2 when
+/// `cap` is zero (at both bounds: any price is consistent).
 fn position(x: f64, cap: f64) -> i8 {
+    if cap <= 0.0 {
+        return 2;
+    }
     let tol = BOUND_TOLERANCE * cap.abs().max(1e-9);
     if x <= tol {
         -1
@@ -63,6 +67,7 @@ fn complementarity(gap: f64, pos: i8) -> f64 {
     match pos {
         -1 => gap.max(0.0),
         1 => (-gap).max(0.0),
+        2 => 0.0,
         _ => gap.abs(),
     }
 }
@@ -86,7 +91,8 @@ pub fn self_check(p: &MarketProblem, o: &MarketOutcome) -> SelfCheck {
         c.price(complementarity(gap, pos), scale_p[route.to], || format!("route {}", route.name));
     }
     for (k, blk) in p.supply.iter().enumerate() {
-        let Some(pout) = o.prices[blk.node] else { continue };
+        let Some(p_node) = o.prices[blk.node] else { continue };
+        let pout = blk.revenue_at(p_node);
         let mut cost = blk.marginal_cost(o.supply[k]);
         let mut known = true;
         for &(inp, coef) in &blk.inputs {
@@ -121,8 +127,10 @@ pub fn self_check(p: &MarketProblem, o: &MarketOutcome) -> SelfCheck {
     let mut net = vec![0.0f64; n];
     let mut gross = vec![0.0f64; n];
     for (k, blk) in p.supply.iter().enumerate() {
-        net[blk.node] += o.supply[k];
-        gross[blk.node] += o.supply[k];
+        if !blk.sold_to_state {
+            net[blk.node] += o.supply[k];
+            gross[blk.node] += o.supply[k];
+        }
         for &(inp, coef) in &blk.inputs {
             net[inp] -= coef * o.supply[k];
             gross[inp] += coef * o.supply[k];

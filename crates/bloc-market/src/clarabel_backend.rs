@@ -8,7 +8,10 @@ use clarabel::solver::{
 };
 use std::time::{Duration, Instant};
 
-/// Clarabel with tolerances tight enough for prices exact to ~1e-9 relative.
+/// Clarabel with tolerances tight enough for exact prices: at 1e-10 a price whose supply
+/// block starts within ~1e-3 USD/t of it came out up to 1.2e-6 relative off (measured against
+/// HiGHS on 240 random markets); at 1e-12 the worst gap was 2e-8; at 1e-13 Clarabel starts to
+/// stop short at "almost solved".
 #[derive(Debug, Clone)]
 pub struct ClarabelSolver {
     /// Relative gap and feasibility tolerance.
@@ -20,7 +23,7 @@ pub struct ClarabelSolver {
 impl Default for ClarabelSolver {
     fn default() -> Self {
         ClarabelSolver {
-            tolerance: 1e-10,
+            tolerance: 1e-12,
             max_iter: 200,
         }
     }
@@ -34,6 +37,21 @@ impl QpSolver for ClarabelSolver {
     fn solve(&self, p: &QpProblem) -> Result<QpSolution, SolverError> {
         let started = Instant::now();
         let n = p.cols.len();
+        if n == 0 {
+            // Clarabel 0.11 panics on an empty problem; with no columns every row reads 0 ≤/= b.
+            let feasible = p.rows.iter().all(|r| match r.kind {
+                RowKind::Eq => r.rhs == 0.0,
+                RowKind::Le => r.rhs >= 0.0,
+            });
+            return Ok(QpSolution {
+                status: if feasible { SolveStatus::Optimal } else { SolveStatus::Infeasible },
+                x: Vec::new(),
+                row_dual: vec![0.0; p.rows.len()],
+                objective: p.offset,
+                iterations: 0,
+                time: started.elapsed(),
+            });
+        }
         let fail = |message: String| SolverError::Backend {
             solver: "clarabel",
             message,

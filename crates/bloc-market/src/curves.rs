@@ -118,6 +118,14 @@ impl DemandCurve {
         }
     }
 
+    /// A buyer who takes up to `width` at any price up to `price` (a stockpile buying).
+    pub fn flat(width: Tonnes, price: UsdPerTonne) -> Self {
+        DemandCurve {
+            segments: vec![Segment { width, wtp_start: price, wtp_end: price }],
+            choke_width: Tonnes::ZERO,
+        }
+    }
+
     /// Total quantity bought when the price is `p` (the curve read the other way).
     pub fn quantity_at(&self, p: f64) -> f64 {
         let mut q = 0.0;

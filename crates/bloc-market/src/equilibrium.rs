@@ -22,9 +22,18 @@
 
 use crate::build::{build_qp, Built, Scaling};
 use crate::check::{self_check, SelfCheck};
-use crate::problem::{Levy, MarketProblem};
+use crate::problem::{Levy, MarketProblem, Subsidy, SupplyBlock};
 use crate::qp::{QpProblem, QpSolver, SolveStatus, SolverError};
 use std::time::{Duration, Instant};
+
+/// Quantities below this share of their commodity's scale are read as zero.
+pub const NOISE: f64 = 1e-8;
+
+/// Distance from a bound (in units of the commodity's quantity scale) within which a column
+/// whose reduced cost pushes it onto the bound is put there.
+pub const SNAP_DELTA: f64 = 1e-5;
+/// Reduced cost (relative to the commodity's value scale) that counts as pushing.
+pub const SNAP_EPS: f64 = 1e-7;
 
 /// Which routes the first solve holds.
 #[derive(Debug, Clone, PartialEq)]
@@ -96,9 +105,41 @@ pub struct MarketOutcome {
     pub check: SelfCheck,
 }
 
-struct RouteWedges {
+/// Values found as a fixed point (route wedges, block supports), each updated by a
+/// safeguarded secant step on g(v) = target(p(v)) − v.
+struct FixedPoint {
     value: Vec<f64>,
     prev: Vec<Option<(f64, f64)>>,
+}
+
+impl FixedPoint {
+    fn new(value: Vec<f64>) -> Self {
+        let n = value.len();
+        FixedPoint { value, prev: vec![None; n] }
+    }
+
+    /// Moves every value towards its target; `bounds(i)` is the range a secant step may land
+    /// in (outside it, or when `secant` is false, the plain substitution v = target is used).
+    fn step(&mut self, target: &[f64], dependent: impl Fn(usize) -> bool, bounds: impl Fn(usize) -> (f64, f64), secant: bool) {
+        for i in 0..self.value.len() {
+            let v = self.value[i];
+            let g = target[i] - v;
+            let mut next = target[i];
+            if secant && dependent(i) {
+                if let Some((v0, g0)) = self.prev[i] {
+                    if (g - g0).abs() > 1e-300 && (v - v0).abs() > 1e-300 {
+                        let s = v - g * (v - v0) / (g - g0);
+                        let (lo, hi) = bounds(i);
+                        if s.is_finite() && s >= lo && s <= hi {
+                            next = s;
+                        }
+                    }
+                }
+            }
+            self.prev[i] = Some((v, g));
+            self.value[i] = next;
+        }
+    }
 }
 
 /// Solves one period's market.
@@ -118,9 +159,8 @@ pub fn solve_market(
         }
     }
     let guess = |n: usize| opts.price_guess.as_ref().and_then(|g| g.get(n).copied().flatten());
-    let mut wedges = RouteWedges {
-        value: p
-            .routes
+    let mut wedges = FixedPoint::new(
+        p.routes
             .iter()
             .map(|r| match (guess(r.from), r.levy) {
                 (Some(po), _) => r.wedge_at(po),
@@ -128,70 +168,159 @@ pub fn solve_market(
                 (None, _) => r.wedge_at(0.0),
             })
             .collect(),
-        prev: vec![None; p.routes.len()],
-    };
+    );
+    let mut support = FixedPoint::new(p.supply.iter().map(|b| block_support(b, guess(b.node))).collect());
     let price_scale = commodity_price_scale(p, &scaling);
     let mut solver_time = Duration::ZERO;
     let mut solves = 0;
     let mut last_residual = f64::INFINITY;
     loop {
-        let built = build_qp(p, &in_set, &wedges.value, &scaling);
+        let built = build_qp(p, &in_set, &wedges.value, &support.value, &scaling);
         let sol = solver.solve(&built.qp)?;
         solves += 1;
         solver_time += sol.time;
-        if !matches!(sol.status, SolveStatus::Optimal | SolveStatus::AlmostOptimal) {
-            return Ok(finish(p, &built, &scaling, &sol.x, &sol.row_dual, sol.status, false, &in_set, solves, solver_time, started));
+        macro_rules! done {
+            ($converged:expr) => {
+                finish(p, &built, &scaling, &sol.x, &sol.row_dual, sol.status, $converged, &in_set, solves, solver_time, started)
+            };
         }
-        let prices = node_prices(p, &built, &scaling, &sol.x, &sol.row_dual);
+        if !matches!(sol.status, SolveStatus::Optimal | SolveStatus::AlmostOptimal) {
+            return Ok(done!(false));
+        }
+        // The loops work with the QP's own duals: they satisfy every condition of the routes
+        // in the set, so a route outside it that would pay shows as a positive gap.
+        let prices = raw_prices(p, &built, &scaling, &sol.row_dual);
         let rent = cap_rents(p, &built, &scaling, &sol.row_dual);
         // Wedge residuals on the routes in the set; violations outside it.
         let mut residual = 0.0f64;
         let mut added = false;
         let mut target = wedges.value.clone();
+        let flow_of = |r: usize| built.route_col[r].map_or(0.0, |j| sol.x[j]);
         for (r, route) in p.routes.iter().enumerate() {
             let (Some(po), Some(pd)) = (prices[route.from], prices[route.to]) else { continue };
             let scale = price_scale[p.nodes[route.from].commodity];
             let w_new = route.wedge_at(po);
             target[r] = w_new;
-            if in_set[r] {
-                if route.price_dependent() {
-                    residual = residual.max((w_new - wedges.value[r]).abs() / scale);
+            let gap = pd - po - w_new - rent[r];
+            if !in_set[r] {
+                if gap > opts.tolerance * scale {
+                    in_set[r] = true;
+                    added = true;
                 }
-            } else if pd - po - w_new - rent[r] > opts.tolerance * scale {
-                in_set[r] = true;
-                added = true;
+            } else if route.price_dependent() {
+                if flow_of(r) > NOISE {
+                    // A route that carries goods: its wedge must have settled.
+                    residual = residual.max((w_new - wedges.value[r]).abs() / scale);
+                } else {
+                    // An idle route: its origin price may be anywhere in an interval, so only
+                    // ask that at the final wedge it would still not pay to use it.
+                    residual = residual.max(gap.max(0.0) / scale);
+                }
+            }
+        }
+        let support_target: Vec<f64> = p.supply.iter().map(|b| block_support(b, prices[b.node])).collect();
+        for (k, b) in p.supply.iter().enumerate() {
+            if b.price_dependent() {
+                let scale = price_scale[p.nodes[b.node].commodity];
+                residual = residual.max((support_target[k] - support.value[k]).abs() / scale);
             }
         }
         let converged = residual <= opts.tolerance.max(1e-7) * 0.1 && !added;
-        if converged || solves >= opts.max_rounds {
-            return Ok(finish(p, &built, &scaling, &sol.x, &sol.row_dual, sol.status, converged, &in_set, solves, solver_time, started));
+        if std::env::var_os("BLOC_TRACE").is_some() {
+            eprintln!("solve {solves}: residual {residual:.3e}, added {added}, routes {}", in_set.iter().filter(|&&v| v).count());
         }
-        let use_secant = residual < last_residual;
-        last_residual = residual;
-        for (r, route) in p.routes.iter().enumerate() {
-            let w = wedges.value[r];
-            let g = target[r] - w;
-            let mut next = target[r];
-            if use_secant && route.price_dependent() {
-                if let Some((w0, g0)) = wedges.prev[r] {
-                    if (g - g0).abs() > 1e-300 && (w - w0).abs() > 1e-300 {
-                        let s = w - g * (w - w0) / (g - g0);
-                        let lo = route.transport.0 + route.specific_tariff.0;
-                        let hi = match route.levy {
-                            Levy::ToFloor { cap, .. } => {
-                                route.transport.0 + route.tariff_at(prices[route.from].unwrap_or(0.0)) + cap.0 + 1e-9
-                            }
-                            _ => f64::INFINITY,
-                        };
-                        if s.is_finite() && s >= lo && s <= hi.max(lo) {
-                            next = s;
-                        }
-                    }
+        if converged || solves >= opts.max_rounds {
+            if converged {
+                if let Some((x, y, t)) = polish(&built.qp, &sol.x, &sol.row_dual, solver)? {
+                    solver_time += t;
+                    solves += 1;
+                    return Ok(finish(p, &built, &scaling, &x, &y, sol.status, converged, &in_set, solves, solver_time, started));
                 }
             }
-            wedges.prev[r] = Some((w, g));
-            wedges.value[r] = next;
+            return Ok(done!(converged));
         }
+        let secant = residual < last_residual;
+        last_residual = residual;
+        wedges.step(
+            &target,
+            |r| p.routes[r].price_dependent(),
+            |r| {
+                let route = &p.routes[r];
+                let lo = route.transport.0 + route.specific_tariff.0;
+                let hi = match route.levy {
+                    Levy::ToFloor { cap, .. } => route.transport.0 + route.tariff_at(prices[route.from].unwrap_or(0.0)) + cap.0 + 1e-9,
+                    _ => f64::INFINITY,
+                };
+                (lo, hi.max(lo))
+            },
+            secant,
+        );
+        support.step(&support_target, |k| p.supply[k].price_dependent(), |_| (0.0, f64::INFINITY), secant);
+    }
+}
+
+/// Polishing: an interior-point answer leaves every column that belongs on a bound a hair off
+/// it. Columns within [`SNAP_DELTA`] of a bound that their reduced cost pushes onto are fixed
+/// there and the rest is solved again, so that those columns are exactly on their bounds and
+/// every balance still holds. The polished answer is kept only when it is optimal for the
+/// whole problem (every fixed column's reduced cost still pushes it onto its bound, every
+/// free one within its bounds); otherwise `None` and the unpolished answer stands.
+#[allow(clippy::type_complexity)]
+fn polish(qp: &QpProblem, x: &[f64], y: &[f64], solver: &dyn QpSolver) -> Result<Option<(Vec<f64>, Vec<f64>, Duration)>, SolverError> {
+    let fixed = qp.snap_to_bounds(x, y, SNAP_DELTA, SNAP_EPS);
+    if fixed.iter().all(Option::is_none) {
+        return Ok(None);
+    }
+    let (reduced, keep) = qp.fix_columns(&fixed);
+    let sol = solver.solve(&reduced)?;
+    let trace = std::env::var_os("BLOC_TRACE").is_some();
+    if sol.status != SolveStatus::Optimal {
+        if trace {
+            eprintln!("polish: status {:?}", sol.status);
+        }
+        return Ok(None);
+    }
+    let mut full: Vec<f64> = fixed.iter().map(|f| f.unwrap_or(0.0)).collect();
+    for (k, &j) in keep.iter().enumerate() {
+        full[j] = sol.x[k];
+    }
+    let rc = qp.reduced_costs(&full, &sol.row_dual);
+    let tol = SNAP_EPS * 0.1;
+    // A row that no free column touches has no dual to speak of (the price of a market that
+    // carries nothing is set afterwards, as the cost of its first tonne): its fixed columns
+    // are not judged by it.
+    let mut row_free = vec![false; qp.rows.len()];
+    let mut col_rows: Vec<Vec<usize>> = vec![Vec::new(); qp.cols.len()];
+    for &(i, j, _) in &qp.entries {
+        col_rows[j].push(i);
+        if fixed[j].is_none() {
+            row_free[i] = true;
+        }
+    }
+    for (j, c) in qp.cols.iter().enumerate() {
+        let ok = match fixed[j] {
+            Some(_) if c.upper <= c.lower => true,
+            Some(_) if col_rows[j].iter().any(|&i| !row_free[i]) => true,
+            Some(v) if v == c.lower => rc[j] >= -tol,
+            Some(_) => rc[j] <= tol,
+            None => full[j] >= c.lower - SNAP_DELTA && full[j] <= c.upper + SNAP_DELTA,
+        };
+        if !ok {
+            if trace {
+                eprintln!("polish: column {} fixed {:?} rc {:e} x {:e} [{}, {}]", c.name, fixed[j], rc[j], full[j], c.lower, c.upper);
+            }
+            return Ok(None);
+        }
+    }
+    Ok(Some((full, sol.row_dual, sol.time)))
+}
+
+/// The support a block is solved with when its node's price is `p` (`None`: unknown yet).
+fn block_support(b: &SupplyBlock, p: Option<f64>) -> f64 {
+    match b.subsidy {
+        Subsidy::PaidAt(v) => v.0,
+        Subsidy::TopUpTo(_) => p.map(|p| b.subsidy_at(p)).unwrap_or(0.0),
+        _ => b.subsidy_at(0.0),
     }
 }
 
@@ -224,13 +353,22 @@ fn cap_rents(p: &MarketProblem, b: &Built, s: &Scaling, dual: &[f64]) -> Vec<f64
     rent
 }
 
+/// The balance duals in USD/t (`None` for nodes without a row).
+fn raw_prices(p: &MarketProblem, b: &Built, s: &Scaling, dual: &[f64]) -> Vec<Option<f64>> {
+    (0..p.nodes.len())
+        .map(|n| b.balance_row[n].map(|i| dual[i] * s.w / s.qs[p.nodes[n].commodity]))
+        .collect()
+}
+
 /// Prices: the balance duals where a node carries goods, else the cost of the first tonne.
 fn node_prices(p: &MarketProblem, b: &Built, s: &Scaling, x: &[f64], dual: &[f64]) -> Vec<Option<f64>> {
     let n = p.nodes.len();
     let mut inflow = vec![0.0f64; n];
     let mut scale = vec![0.0f64; n];
     for (k, blk) in p.supply.iter().enumerate() {
-        inflow[blk.node] += x[b.supply_col[k]] * s.qs[p.nodes[blk.node].commodity];
+        if !blk.sold_to_state {
+            inflow[blk.node] += x[b.supply_col[k]] * s.qs[p.nodes[blk.node].commodity];
+        }
         scale[blk.node] = scale[blk.node].max(blk.capacity.0);
     }
     for d in &p.demand {
@@ -271,10 +409,10 @@ fn fill_idle_prices(p: &MarketProblem, idle: &[usize], price: &mut [Option<f64>]
     for _ in 0..=idle.len() {
         let mut changed = false;
         for blk in &p.supply {
-            if !is_idle[blk.node] || blk.capacity.0 <= 0.0 {
+            if !is_idle[blk.node] || blk.capacity.0 <= 0.0 || blk.sold_to_state {
                 continue;
             }
-            let mut c = blk.unit_cost.0;
+            let mut c = blk.unit_cost.0 - blk.subsidy_at(best[blk.node].min(price[blk.node].unwrap_or(f64::INFINITY)));
             for &(inp, coef) in &blk.inputs {
                 c += coef * price[inp].unwrap_or(f64::INFINITY);
             }
@@ -330,13 +468,14 @@ fn finish(
     started: Instant,
 ) -> MarketOutcome {
     let qs = |node: usize| s.qs[p.nodes[node].commodity];
-    let clean = |v: f64, scale: f64| if v.abs() <= 1e-10 * scale.max(1.0) { 0.0 } else { v };
+    // Whatever noise is left: below NOISE × the commodity's quantity scale a quantity is zero.
+    let clean = |v: f64, scale: f64| if v.abs() <= NOISE * scale.max(1.0) { 0.0 } else { v };
     let prices = node_prices(p, b, s, x, dual);
     let supply: Vec<f64> = p
         .supply
         .iter()
         .enumerate()
-        .map(|(k, blk)| clean((x[b.supply_col[k]] * qs(blk.node)).clamp(0.0, blk.capacity.0.max(0.0)), blk.capacity.0))
+        .map(|(k, blk)| clean((x[b.supply_col[k]] * qs(blk.node)).clamp(0.0, blk.capacity.0.max(0.0)), qs(blk.node)))
         .collect();
     let mut demand = Vec::with_capacity(p.demand.len());
     let mut unserved = Vec::with_capacity(p.demand.len());
@@ -348,9 +487,10 @@ fn finish(
             .zip(&d.curve.segments)
             .map(|(&j, g)| (x[j] * q).clamp(0.0, g.width.0.max(0.0)))
             .sum();
-        demand.push(clean(total, width));
+        demand.push(clean(total, q));
         let first = b.demand_cols[k].first().map(|&j| (x[j] * q).max(0.0)).unwrap_or(0.0);
-        unserved.push(clean((d.curve.choke_width.0 - first).max(0.0), width));
+        unserved.push(clean((d.curve.choke_width.0 - first).max(0.0), q));
+        let _ = width;
     }
     let flow: Vec<f64> = p
         .routes
@@ -399,6 +539,7 @@ pub fn natural_qp(p: &MarketProblem, out: &MarketOutcome) -> QpProblem {
         .enumerate()
         .map(|(r, route)| route.transport.0 + out.tariff[r] + out.levy[r])
         .collect();
+    let support: Vec<f64> = p.supply.iter().map(|b| block_support(b, out.prices[b.node])).collect();
     let commodities = p.nodes.iter().map(|n| n.commodity + 1).max().unwrap_or(0);
-    build_qp(p, &in_set, &wedge, &Scaling::identity(commodities)).qp
+    build_qp(p, &in_set, &wedge, &support, &Scaling::identity(commodities)).qp
 }

@@ -26,5 +26,5 @@ pub use highs_backend::HighsSolver;
 pub use mps::highs_solve_mps_file;
 pub use mps::write_mps;
 pub use equilibrium::{natural_qp, solve_market, MarketOutcome, RouteStart, SolveOptions};
-pub use problem::{DemandBlock, Levy, MarketProblem, Node, Route, RouteCap, SupplyBlock};
+pub use problem::{DemandBlock, Levy, MarketProblem, Node, Route, RouteCap, Subsidy, SupplyBlock};
 pub use qp::{Col, QpProblem, QpSolution, QpSolver, Row, RowKind, SolveStatus, SolverError};

@@ -30,9 +30,68 @@ pub struct SupplyBlock {
     pub unit_cost: UsdPerTonne,
     /// Rise of the marginal cost across the block (> 0 keeps prices unique).
     pub cost_rise: UsdPerTonne,
+    /// Support per tonne the producer receives on top of the market price.
+    pub subsidy: Subsidy,
+    /// The output is bought outright by the state (a purchase guarantee into a stockpile):
+    /// it leaves the market instead of entering its node's balance.
+    pub sold_to_state: bool,
+}
+
+/// Support a supply block receives per tonne.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub enum Subsidy {
+    /// None.
+    #[default]
+    None,
+    /// A fixed amount per tonne (a production subsidy).
+    Fixed(UsdPerTonne),
+    /// `max(0, strike − price at its node)`: a guarantee that tops the market price up to a
+    /// strike (found with the equilibrium, as a fixed point).
+    TopUpTo(UsdPerTonne),
+    /// The block is paid exactly this price per tonne, whatever the market (with
+    /// `sold_to_state`: a purchase at a strike).
+    PaidAt(UsdPerTonne),
 }
 
 impl SupplyBlock {
+    /// A block with no subsidy that sells into its node.
+    pub fn new(name: impl Into<String>, node: usize, capacity: Tonnes, unit_cost: UsdPerTonne, cost_rise: UsdPerTonne) -> Self {
+        SupplyBlock {
+            name: name.into(),
+            node,
+            inputs: Vec::new(),
+            capacity,
+            unit_cost,
+            cost_rise,
+            subsidy: Subsidy::None,
+            sold_to_state: false,
+        }
+    }
+
+    /// Support per tonne when its node's price is `p`.
+    pub fn subsidy_at(&self, p: f64) -> f64 {
+        match self.subsidy {
+            Subsidy::None => 0.0,
+            Subsidy::Fixed(v) => v.0,
+            Subsidy::TopUpTo(strike) => (strike.0 - p).max(0.0),
+            Subsidy::PaidAt(_) => 0.0,
+        }
+    }
+
+    /// What the producer earns per tonne when its node's price is `p`.
+    pub fn revenue_at(&self, p: f64) -> f64 {
+        match self.subsidy {
+            Subsidy::PaidAt(v) => v.0,
+            _ if self.sold_to_state => 0.0,
+            _ => p + self.subsidy_at(p),
+        }
+    }
+
+    /// Whether the support depends on the market price.
+    pub fn price_dependent(&self) -> bool {
+        matches!(self.subsidy, Subsidy::TopUpTo(_))
+    }
+
     /// Marginal operating cost at output `x`.
     pub fn marginal_cost(&self, x: f64) -> f64 {
         if self.capacity.0 <= 0.0 {
@@ -90,6 +149,19 @@ pub struct Route {
 }
 
 impl Route {
+    /// A route with no tariff or levy.
+    pub fn new(name: impl Into<String>, from: usize, to: usize, transport: UsdPerTonne) -> Self {
+        Route {
+            name: name.into(),
+            from,
+            to,
+            transport,
+            specific_tariff: UsdPerTonne(0.0),
+            ad_valorem: 0.0,
+            levy: Levy::None,
+        }
+    }
+
     /// Tariff per tonne when the origin price is `p_origin`.
     pub fn tariff_at(&self, p_origin: f64) -> f64 {
         self.specific_tariff.0 + self.ad_valorem * (p_origin + self.transport.0).max(0.0)

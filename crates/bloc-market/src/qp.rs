@@ -97,6 +97,63 @@ impl QpProblem {
         }
         a
     }
+    /// Reduced costs `c_j + h_j x_j − Σ_i a_ij y_i` (with `y = ∂objective/∂b`): positive
+    /// where the column would rather be lower, negative where higher.
+    pub fn reduced_costs(&self, x: &[f64], y: &[f64]) -> Vec<f64> {
+        let mut rc: Vec<f64> = self.cols.iter().zip(x).map(|(c, &v)| c.cost + c.quad * v).collect();
+        for &(i, j, v) in &self.entries {
+            rc[j] -= v * y[i];
+        }
+        rc
+    }
+
+    /// The bound of every column that lies within `delta` of it while its reduced cost (beyond
+    /// `eps`) pushes it there (`None` for the others): an interior-point answer leaves such
+    /// columns a hair off their bounds, and that hair would read as a tiny flow.
+    pub fn snap_to_bounds(&self, x: &[f64], y: &[f64], delta: f64, eps: f64) -> Vec<Option<f64>> {
+        let rc = self.reduced_costs(x, y);
+        self.cols
+            .iter()
+            .enumerate()
+            .map(|(j, c)| {
+                if x[j] - c.lower <= delta && rc[j] > eps {
+                    Some(c.lower)
+                } else if c.upper.is_finite() && c.upper - x[j] <= delta && rc[j] < -eps {
+                    Some(c.upper)
+                } else {
+                    None
+                }
+            })
+            .collect()
+    }
+
+    /// The problem with some columns fixed at a value (`Some(v)`): they leave the problem and
+    /// their contribution moves to the right-hand sides and the offset. Rows keep their
+    /// indices, so duals map back one to one. Returns the reduced problem and, per column
+    /// of it, the index of the original column.
+    pub fn fix_columns(&self, fixed: &[Option<f64>]) -> (QpProblem, Vec<usize>) {
+        let mut keep = Vec::new();
+        let mut new_index = vec![usize::MAX; self.cols.len()];
+        let mut out = QpProblem { rows: self.rows.clone(), offset: self.offset, ..QpProblem::default() };
+        for (j, c) in self.cols.iter().enumerate() {
+            match fixed[j] {
+                Some(v) => out.offset += c.cost * v + 0.5 * c.quad * v * v,
+                None => {
+                    new_index[j] = keep.len();
+                    keep.push(j);
+                    out.cols.push(c.clone());
+                }
+            }
+        }
+        for &(i, j, v) in &self.entries {
+            match fixed[j] {
+                Some(val) => out.rows[i].rhs -= v * val,
+                None => out.entries.push((i, new_index[j], v)),
+            }
+        }
+        (out, keep)
+    }
+
     /// The matrix in compressed sparse column form: `(col_starts, row_indices, values)`,
     /// row indices sorted within each column, duplicates summed.
     pub fn csc(&self) -> (Vec<usize>, Vec<usize>, Vec<f64>) {

@@ -8,14 +8,7 @@ fn node(name: &str, commodity: usize) -> Node {
 }
 
 fn block(name: &str, node: usize, cap: f64, cost: f64, rise: f64) -> SupplyBlock {
-    SupplyBlock {
-        name: name.into(),
-        node,
-        inputs: vec![],
-        capacity: Tonnes(cap),
-        unit_cost: UsdPerTonne(cost),
-        cost_rise: UsdPerTonne(rise),
-    }
+    SupplyBlock::new(name, node, Tonnes(cap), UsdPerTonne(cost), UsdPerTonne(rise))
 }
 
 fn route(name: &str, from: usize, to: usize, transport: f64, specific: f64, adv: f64) -> Route {

@@ -21,6 +21,7 @@ pub(crate) fn market_indicators(
     t: usize,
     label: &str,
     m: &MarketProblem,
+    layout: &bloc_policy::Layout,
     o: &MarketOutcome,
     is_market: &[bool],
     out: &mut Table,
@@ -31,11 +32,17 @@ pub(crate) fn market_indicators(
     let mut cons = vec![0.0f64; nr * nc];
     let mut unserved = vec![0.0f64; nr * nc];
     for (k, d) in m.demand.iter().enumerate() {
+        if layout.demand_row.get(k).copied().flatten().is_none() {
+            continue;
+        }
         cons[d.node] += o.demand[k];
         unserved[d.node] += o.unserved[k];
     }
     let mut output = vec![0.0f64; nr * nc];
     for (k, b) in m.supply.iter().enumerate() {
+        if layout.block_process.get(k).copied().flatten().is_none() {
+            continue;
+        }
         output[b.node] += o.supply[k];
     }
     let member: Vec<bool> = s.regions.iter().map(|r| s.bloc.is_member(&r.id, t)).collect();

@@ -5,6 +5,7 @@ use bloc_market::{
     natural_qp, solve_market, ClarabelSolver, DemandBlock, DemandCurve, Levy, MarketOutcome,
     MarketProblem, Node, QpSolver, Route, RouteStart, SolveOptions, SolveStatus, SupplyBlock,
 };
+use bloc_policy::{Applied, Layout, Policies};
 use bloc_results::{num, RunTables};
 use bloc_scenario::{DemandForm, Scenario};
 use bloc_units::{Tonnes, UsdPerTonne};
@@ -172,34 +173,44 @@ impl<'s> World<'s> {
         r * self.scenario.commodities.len() + c
     }
 
-    /// The market of period `t`.
-    pub fn market(&self, t: usize) -> MarketProblem {
+    /// The market of period `t` before any instrument, and how it maps to the scenario.
+    pub fn market(&self, t: usize) -> (MarketProblem, Layout) {
         let s = self.scenario;
         let nc = s.commodities.len();
         let yp = s.time.years_per_period();
         let ri = |id: &str| s.region_index(id).expect("validated region");
         let ci = |id: &str| s.commodity_index(id).expect("validated commodity");
         let mut m = MarketProblem::default();
+        let mut layout = Layout {
+            regions: s.regions.len(),
+            commodities: nc,
+            routes: self.routes.iter().map(|r| (r.origin, r.destination, r.commodity)).collect(),
+            block_process: Vec::new(),
+            demand_row: Vec::new(),
+        };
         for r in &s.regions {
             for (c, com) in s.commodities.iter().enumerate() {
                 m.nodes.push(Node { name: format!("{}.{}", r.id, com.id), commodity: c });
             }
         }
-        for p in &s.processes {
+        for (pi, p) in s.processes.iter().enumerate() {
             if !p.in_service(t) {
                 continue;
             }
+            layout.block_process.push(Some(pi));
             let r = ri(p.region.as_str());
-            m.supply.push(SupplyBlock {
-                name: p.id.to_string(),
-                node: self.node(r, ci(p.output.as_str())),
-                inputs: p.inputs.iter().map(|(c, k)| (self.node(r, ci(c.as_str())), *k)).collect(),
-                capacity: p.capacity.over(yp),
-                unit_cost: p.unit_cost,
-                cost_rise: p.cost_rise_or_default(),
-            });
+            let mut block = SupplyBlock::new(
+                p.id.to_string(),
+                self.node(r, ci(p.output.as_str())),
+                p.capacity.over(yp),
+                p.unit_cost,
+                p.cost_rise_or_default(),
+            );
+            block.inputs = p.inputs.iter().map(|(c, k)| (self.node(r, ci(c.as_str())), *k)).collect();
+            m.supply.push(block);
         }
-        for d in &s.demand {
+        for (row, d) in s.demand.iter().enumerate() {
+            layout.demand_row.push(Some(row));
             let q0 = Tonnes(self.reference_quantity(d, t));
             let curve = match d.form {
                 DemandForm::Isoelastic { choke } => DemandCurve::isoelastic(q0, d.price, d.elasticity, choke),
@@ -224,8 +235,7 @@ impl<'s> World<'s> {
                 levy: Levy::None,
             });
         }
-        let _ = nc;
-        m
+        (m, layout)
     }
 
     /// Reference quantity of a demand row in period `t` (t per period): Q0 grown at
@@ -246,7 +256,7 @@ impl<'s> World<'s> {
     }
 
     /// Writes period `t`'s outcome into the tables and remembers what the next period needs.
-    pub fn record(&mut self, t: usize, m: &MarketProblem, o: &MarketOutcome, tables: &mut RunTables) {
+    pub fn record(&mut self, t: usize, m: &MarketProblem, layout: &Layout, o: &MarketOutcome, tables: &mut RunTables) {
         let s = self.scenario;
         let label = s.time.label(t);
         let nc = s.commodities.len();
@@ -274,26 +284,27 @@ impl<'s> World<'s> {
                 num(o.levy[k]),
             ]);
         }
-        let mut k = 0;
-        for p in &s.processes {
-            let (quantity, capacity) = if p.in_service(t) {
-                let v = (o.supply[k], m.supply[k].capacity.0);
-                k += 1;
-                v
-            } else {
-                (0.0, 0.0)
-            };
+        let mut made = vec![(0.0f64, 0.0f64); s.processes.len()];
+        for (k, b) in m.supply.iter().enumerate() {
+            if let Some(p) = layout.block_process.get(k).copied().flatten() {
+                made[p].0 += o.supply[k];
+                made[p].1 += b.capacity.0;
+            }
+        }
+        for (pi, p) in s.processes.iter().enumerate() {
             tables.production.push(vec![
                 label.clone(),
                 p.region.to_string(),
                 p.id.to_string(),
                 p.output.to_string(),
-                num(quantity),
-                num(capacity),
+                num(made[pi].0),
+                num(made[pi].1),
                 num(p.unit_cost.0),
             ]);
         }
-        for (k, d) in s.demand.iter().enumerate() {
+        for (k, _) in m.demand.iter().enumerate() {
+            let Some(row) = layout.demand_row.get(k).copied().flatten() else { continue };
+            let d = &s.demand[row];
             tables.consumption.push(vec![
                 label.clone(),
                 d.region.to_string(),
@@ -303,7 +314,7 @@ impl<'s> World<'s> {
                 num(o.unserved[k]),
             ]);
         }
-        indicators::market_indicators(s, t, &label, m, o, &self.is_market, &mut tables.indicators);
+        indicators::market_indicators(s, t, &label, m, layout, o, &self.is_market, &mut tables.indicators);
         self.last_prices = Some(o.prices.clone());
         self.last_set = (0..m.routes.len()).filter(|&r| o.flow[r] > 0.0).collect();
     }
@@ -322,9 +333,19 @@ pub fn run(scenario: &Scenario, opts: &RunOptions, progress: &mut dyn FnMut(usiz
     if let Some(dir) = &opts.dump_lp {
         std::fs::create_dir_all(dir).map_err(|e| RunError::Dump { path: dir.clone(), source: e })?;
     }
+    let mut policies = Policies::new(scenario);
+    if policies.needs_uncontrolled_start() {
+        let (mut market, mut layout) = world.market(0);
+        policies.apply(0, &mut layout, &mut market, false);
+        let outcome = world
+            .solve(&market, solver.as_ref(), true)
+            .map_err(|e| RunError::Solver { period: scenario.time.label(0), source: e })?;
+        policies.state.uncontrolled_flows = Some(outcome.flow);
+    }
     for t in 0..scenario.time.periods {
         let label = scenario.time.label(t);
-        let market = world.market(t);
+        let (mut market, mut layout) = world.market(t);
+        let applied: Applied = policies.apply(t, &mut layout, &mut market, true);
         let outcome = world
             .solve(&market, solver.as_ref(), opts.cold)
             .map_err(|e| RunError::Solver { period: label.clone(), source: e })?;
@@ -361,7 +382,8 @@ pub fn run(scenario: &Scenario, opts: &RunOptions, progress: &mut dyn FnMut(usiz
             total_time: outcome.total_time,
             objective: outcome.objective,
         });
-        world.record(t, &market, &outcome, &mut tables);
+        world.record(t, &market, &layout, &outcome, &mut tables);
+        policies.settle(t, &layout, &market, &outcome, &applied, &mut tables);
         progress(t);
     }
     let time = scenario.time;

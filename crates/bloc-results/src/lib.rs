@@ -74,13 +74,16 @@ fn push_csv_row<'a>(s: &mut String, cells: impl Iterator<Item = &'a str>) {
     s.push('\n');
 }
 
-/// A number as written in result files: at most 6 decimals, trailing zeros dropped, no `-0`.
-/// The same value always gives the same text.
+/// A number as written in result files: 9 significant digits (at most 6 decimals), trailing
+/// zeros dropped, no `-0`. The solver's answers are exact to about 1e-9 relative, so more
+/// digits would only print its noise. The same value always gives the same text.
 pub fn num(v: f64) -> String {
     if !v.is_finite() {
         return if v.is_nan() { "NaN".into() } else if v > 0.0 { "inf".into() } else { "-inf".into() };
     }
-    let mut s = format!("{v:.6}");
+    let digits = if v == 0.0 { 1 } else { v.abs().log10().floor() as i64 + 1 };
+    let decimals = (9 - digits).clamp(0, 6) as usize;
+    let mut s = format!("{v:.decimals$}");
     if s.contains('.') {
         while s.ends_with('0') {
             s.pop();
@@ -262,6 +265,9 @@ mod tests {
         assert_eq!(num(-0.0000001), "0");
         assert_eq!(num(1.0 / 3.0), "0.333333");
         assert_eq!(num(1e6), "1000000");
+        assert_eq!(num(4999.999995), "5000");
+        assert_eq!(num(51121.499484), "51121.4995");
+        assert_eq!(num(0.000123), "0.000123");
     }
 
     #[test]

@@ -5,11 +5,20 @@
 //! field: first the raw TOML and CSV rows are read (`…Raw` types, with their positions), then
 //! named `check_*` functions validate them into the domain types of [`model`]. Nothing is
 //! solved here; a [`Scenario`] that loads is one the engine can run.
+//!
+//! ```no_run
+//! let scenario = bloc_scenario::load(std::path::Path::new("scenarios/world")).unwrap();
+//! println!("{} periods from {}", scenario.time.periods, scenario.time.label(0));
+//! ```
 #![deny(missing_docs)]
 
 mod error;
-pub mod policy;
+mod load;
 pub mod model;
+pub mod policy;
+mod source;
 
 pub use error::{Location, ScenarioError};
+pub use load::{load, load_from, SCENARIO_FILE};
 pub use model::*;
+pub use source::{Disk, Embedded, FileSource};

@@ -34,6 +34,8 @@ pub struct Scenario {
     pub tariffs: Vec<TariffRule>,
     /// The bloc and its instruments (empty when the scenario declares none).
     pub bloc: BlocConfig,
+    /// Export controls and shocks.
+    pub counter: Counterpolicies,
     /// The scenario file that was loaded and every file it read, in read order.
     pub files: Vec<PathBuf>,
     /// SHA-256 (hex) over the contents of `files`, in order.
@@ -289,11 +291,11 @@ impl Tariff {
 }
 
 /// The most specific of the rules that match (ties were rejected when loading).
-fn most_specific<'a, R>(
-    rules: &'a [R],
+fn most_specific<R>(
+    rules: &[R],
     sels: impl Fn(&R) -> [u8; 3],
     matches: impl Fn(&R) -> bool,
-) -> Option<&'a R> {
+) -> Option<&R> {
     rules
         .iter()
         .filter(|r| matches(r))
@@ -303,13 +305,24 @@ fn most_specific<'a, R>(
 impl Scenario {
     /// Transport cost from `o` to `d` of `c`, or `None` when no route exists. A route from a
     /// region to itself never exists (local supply meets local demand directly).
-    pub fn transport_cost(&self, o: &RegionId, d: &RegionId, c: &CommodityId) -> Option<UsdPerTonne> {
+    pub fn transport_cost(
+        &self,
+        o: &RegionId,
+        d: &RegionId,
+        c: &CommodityId,
+    ) -> Option<UsdPerTonne> {
         if o == d {
             return None;
         }
         most_specific(
             &self.transport,
-            |r| [r.origin.specificity(), r.destination.specificity(), r.commodity.specificity()],
+            |r| {
+                [
+                    r.origin.specificity(),
+                    r.destination.specificity(),
+                    r.commodity.specificity(),
+                ]
+            },
             |r| r.origin.matches(o) && r.destination.matches(d) && r.commodity.matches(c),
         )
         .map(|r| r.cost)
@@ -319,8 +332,18 @@ impl Scenario {
     pub fn tariff(&self, importer: &RegionId, exporter: &RegionId, c: &CommodityId) -> Tariff {
         most_specific(
             &self.tariffs,
-            |r| [r.importer.specificity(), r.exporter.specificity(), r.commodity.specificity()],
-            |r| r.importer.matches(importer) && r.exporter.matches(exporter) && r.commodity.matches(c),
+            |r| {
+                [
+                    r.importer.specificity(),
+                    r.exporter.specificity(),
+                    r.commodity.specificity(),
+                ]
+            },
+            |r| {
+                r.importer.matches(importer)
+                    && r.exporter.matches(exporter)
+                    && r.commodity.matches(c)
+            },
         )
         .map(|r| r.tariff)
         .unwrap_or_default()
@@ -336,6 +359,9 @@ impl Scenario {
     }
     /// Commodities by id.
     pub fn commodity_map(&self) -> BTreeMap<&str, &Commodity> {
-        self.commodities.iter().map(|c| (c.id.as_str(), c)).collect()
+        self.commodities
+            .iter()
+            .map(|c| (c.id.as_str(), c))
+            .collect()
     }
 }

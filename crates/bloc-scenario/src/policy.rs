@@ -1,7 +1,7 @@
 //! The bloc and its instruments as declared in the scenario's `[bloc]` section (design §2).
 //! Validated: every region and commodity exists, every date lies in the horizon.
 
-use bloc_units::{CommodityId, RegionId, UsdPerTonne};
+use bloc_units::{CommodityId, ProcessId, RegionId, Tonnes, TonnesPerYear, Usd, UsdPerTonne};
 
 /// Everything the bloc declares. `Default` is "no bloc".
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -12,6 +12,247 @@ pub struct BlocConfig {
     pub members: Vec<Membership>,
     /// Reference prices, floors and levies, one per commodity.
     pub floors: Vec<FloorRule>,
+    /// `[[bloc.framework]]`: tariff-free trade on named commodities between named regions.
+    pub frameworks: Vec<Framework>,
+    /// `[[bloc.stockpile]]`.
+    pub stockpiles: Vec<Stockpile>,
+    /// `[[bloc.guarantee]]`.
+    pub guarantees: Vec<Guarantee>,
+    /// `[[bloc.subsidy]]`.
+    pub subsidies: Vec<ProductionSubsidy>,
+}
+
+/// Instruments outside the bloc: export controls and shocks (top-level keys).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Counterpolicies {
+    /// `[[export_control]]`.
+    pub export_controls: Vec<ExportControl>,
+    /// `[[shock.outage]]`.
+    pub outages: Vec<Outage>,
+    /// `[[shock.demand]]`.
+    pub demand_shocks: Vec<DemandShock>,
+    /// `[[shock.cost]]`.
+    pub cost_shocks: Vec<CostShock>,
+}
+
+/// A set of regions: named ones, every region (`"*"`), or the bloc's members in force
+/// (`"members"`), or everyone but them (`"non_members"`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum RegionSet {
+    /// Every region.
+    All,
+    /// The bloc's members in the period.
+    Members,
+    /// Regions that are not members in the period.
+    NonMembers,
+    /// These regions.
+    Named(Vec<RegionId>),
+}
+
+impl RegionSet {
+    /// Whether `r` is in the set in period `t`.
+    pub fn contains(&self, r: &RegionId, t: usize, bloc: &BlocConfig) -> bool {
+        match self {
+            RegionSet::All => true,
+            RegionSet::Members => bloc.is_member(r, t),
+            RegionSet::NonMembers => !bloc.is_member(r, t),
+            RegionSet::Named(v) => v.contains(r),
+        }
+    }
+}
+
+/// A set of commodities: named ones or every one (`"*"`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum CommoditySet {
+    /// Every commodity.
+    All,
+    /// These.
+    Named(Vec<CommodityId>),
+}
+
+impl CommoditySet {
+    /// Whether `c` is in the set.
+    pub fn contains(&self, c: &CommodityId) -> bool {
+        match self {
+            CommoditySet::All => true,
+            CommoditySet::Named(v) => v.contains(c),
+        }
+    }
+}
+
+/// `[[bloc.framework]]`: trade between any two of `regions` in `commodities` is tariff-free
+/// (and pays no levy) while in force.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Framework {
+    /// Name (e.g. `US-Argentina`).
+    pub name: String,
+    /// The parties (two or more).
+    pub regions: Vec<RegionId>,
+    /// Commodities covered.
+    pub commodities: CommoditySet,
+    /// When.
+    pub span: Span,
+}
+
+/// `[[bloc.stockpile]]`: a public buyer and seller of last resort (Project Vault).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stockpile {
+    /// Name.
+    pub name: String,
+    /// The region whose market it buys in and releases into.
+    pub region: RegionId,
+    /// Commodities it holds.
+    pub commodities: Vec<CommodityId>,
+    /// Budget for purchases over the whole run (USD).
+    pub budget: Usd,
+    /// Largest inventory of each commodity (t).
+    pub max_inventory: Tonnes,
+    /// Inventory of each commodity at the start (t).
+    pub initial_inventory: Tonnes,
+    /// Buys while the price is below this.
+    pub buy_below: PriceTrigger,
+    /// Releases while the price is above this (`None`: only on shortage).
+    pub release_above: Option<PriceTrigger>,
+    /// Also releases when the region's buyers would otherwise go unserved.
+    pub release_on_shortage: bool,
+    /// Largest purchase per period (t, each commodity).
+    pub max_buy_per_period: Tonnes,
+    /// Largest release per period (t, each commodity).
+    pub max_release_per_period: Tonnes,
+    /// Storage cost (USD per t held per year), reported as a cost of the stockpile.
+    pub storage_cost_per_t_yr: UsdPerTonne,
+    /// When it operates.
+    pub span: Span,
+}
+
+/// A trigger price.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PriceTrigger {
+    /// A fixed price.
+    Fixed(UsdPerTonne),
+    /// The bloc's floor on that commodity in the period, times a factor (none in force: no
+    /// trigger).
+    Floor(f64),
+}
+
+/// How a guarantee pays.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GuaranteeMode {
+    /// The state pays strike − market price on the contracted volume when the market is lower.
+    TopUp,
+    /// The state buys the contracted volume outright at the strike, into this stockpile.
+    Purchase {
+        /// Stockpile name.
+        stockpile: String,
+    },
+}
+
+/// `[[bloc.guarantee]]`: a producer's contracted volume earns at least a strike price.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Guarantee {
+    /// The producer.
+    pub process: ProcessId,
+    /// Strike.
+    pub strike: UsdPerTonne,
+    /// Contracted volume.
+    pub volume: TonnesPerYear,
+    /// Top-up or purchase.
+    pub mode: GuaranteeMode,
+    /// When.
+    pub span: Span,
+}
+
+/// `[[bloc.subsidy]]`: a per-tonne production subsidy to named processes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProductionSubsidy {
+    /// The producers.
+    pub processes: Vec<ProcessId>,
+    /// USD per tonne produced.
+    pub per_t: UsdPerTonne,
+    /// When.
+    pub span: Span,
+}
+
+/// What an export control does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ControlKind {
+    /// Nothing may be shipped.
+    Ban,
+    /// At most this much per period in total to the destination set.
+    Quota(Tonnes),
+    /// Licences: a share of normal exports is approved after a delay; a general licence
+    /// raises the share for some destinations.
+    Licence {
+        /// Share of normal exports approved.
+        approved_share: f64,
+        /// Periods from the start of the regime before any licence is granted.
+        delay_periods: usize,
+        /// Destinations holding a general licence, and their share.
+        general: Option<(RegionSet, f64)>,
+    },
+}
+
+/// `[[export_control]]`: an exporter's ban, quota or licence regime.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportControl {
+    /// The exporting region.
+    pub exporter: RegionId,
+    /// Commodities controlled.
+    pub commodities: CommoditySet,
+    /// Destinations controlled.
+    pub destinations: RegionSet,
+    /// What it does.
+    pub kind: ControlKind,
+    /// When.
+    pub span: Span,
+    /// 1-based line of the entry in its TOML file, for messages.
+    pub line: usize,
+}
+
+/// Which processes a shock hits: by id, or all in a region making a commodity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProcessSelector {
+    /// These ids (empty: select by region and commodity).
+    pub processes: Vec<ProcessId>,
+    /// Region (`All` = any).
+    pub region: RegionSet,
+    /// Output commodity.
+    pub commodities: CommoditySet,
+}
+
+/// `[[shock.outage]]`: a share of capacity lost.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outage {
+    /// What is hit.
+    pub target: ProcessSelector,
+    /// Share of capacity lost (0–1].
+    pub share: f64,
+    /// When.
+    pub span: Span,
+}
+
+/// `[[shock.demand]]`: reference demand multiplied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DemandShock {
+    /// Buyer regions.
+    pub regions: RegionSet,
+    /// Commodities.
+    pub commodities: CommoditySet,
+    /// Multiplier (≥ 0).
+    pub multiplier: f64,
+    /// When.
+    pub span: Span,
+}
+
+/// `[[shock.cost]]`: operating costs multiplied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CostShock {
+    /// What is hit.
+    pub target: ProcessSelector,
+    /// Multiplier (≥ 0).
+    pub multiplier: f64,
+    /// When.
+    pub span: Span,
 }
 
 /// A span of periods `[from, to)` as indices into the horizon. `to = None`: to the end.
@@ -44,6 +285,23 @@ pub struct Membership {
 pub enum Reference {
     /// `reference = { fixed_usd_per_t = 45 }`.
     Fixed(UsdPerTonne),
+    /// `reference = { cost_based = { percentile = 0.75, margin = 0.1 } }`: the full cost of the
+    /// members' producer at that percentile of their capacity, plus a margin (a fraction).
+    CostBased {
+        /// Capacity percentile (0–1].
+        percentile: f64,
+        /// Margin on top (0.1 = 10%).
+        margin: f64,
+    },
+    /// `reference = { index = { periods = 4, initial_usd_per_t = 50000 } }`: the trailing
+    /// average of the members' price over the last `periods` periods (the initial value
+    /// until there is history; without one, no floor until there is).
+    Index {
+        /// Periods averaged.
+        periods: usize,
+        /// Value used before any history exists.
+        initial: Option<UsdPerTonne>,
+    },
 }
 
 /// How the levy of a floor is set: `levy = { lag = 0, every = 1, cap_usd_per_t = 1000 }`.
@@ -75,6 +333,36 @@ pub struct FloorRule {
 impl BlocConfig {
     /// Whether `r` is a member in period `t`.
     pub fn is_member(&self, r: &RegionId, t: usize) -> bool {
-        self.members.iter().any(|m| &m.region == r && m.span.covers(t))
+        self.members
+            .iter()
+            .any(|m| &m.region == r && m.span.covers(t))
+    }
+
+    /// Whether trade of `c` from `exporter` to `importer` is tariff-free in period `t`:
+    /// both members, or both parties to a framework covering `c`.
+    pub fn tariff_free(
+        &self,
+        importer: &RegionId,
+        exporter: &RegionId,
+        c: &CommodityId,
+        t: usize,
+    ) -> bool {
+        (self.is_member(importer, t) && self.is_member(exporter, t))
+            || self.frameworks.iter().any(|f| {
+                f.span.covers(t)
+                    && f.commodities.contains(c)
+                    && f.regions.contains(importer)
+                    && f.regions.contains(exporter)
+            })
+    }
+
+    /// Whether the bloc declares any instrument at all.
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+            && self.floors.is_empty()
+            && self.frameworks.is_empty()
+            && self.stockpiles.is_empty()
+            && self.guarantees.is_empty()
+            && self.subsidies.is_empty()
     }
 }

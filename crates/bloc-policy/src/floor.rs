@@ -1,0 +1,182 @@
+//! Reference prices, floors and the adjustable levy (`[[bloc.floor]]`).
+//!
+//! * **Reference price** per commodity: `fixed_usd_per_t`; `cost_based` — the full cost of
+//!   the members' producers at a capacity percentile plus a margin, where a block's full cost
+//!   is its marginal cost at full capacity (`unit_cost + cost_rise`) plus its inputs valued at
+//!   last period's members' price (the inputs' mean reference demand price in the first
+//!   period); or `index` — the trailing average of the members' price over the last n
+//!   periods. **Floor** = reference × ratio.
+//! * **Levy** on each route from a non-member into a member (unless a framework makes the
+//!   pair tariff-free): `levy = clamp(floor − (origin price + transport + tariff), 0, cap)`.
+//!   With `lag = 0` it is solved with the market (a fixed point in `bloc-market`); with
+//!   `lag ≥ 1` it uses the prices of `lag` periods back (0 before such a period exists). It is
+//!   recomputed every `every` periods from the floor's `from` and held in between.
+
+use crate::{indicator, Applied, Layout, PolicyState};
+use bloc_market::{Levy, MarketOutcome, MarketProblem};
+use bloc_results::Table;
+use bloc_scenario::{FloorRule, Reference, Scenario};
+use bloc_units::UsdPerTonne;
+
+/// The levy on a route whose origin price is `p_origin`: `clamp(floor − landed, 0, cap)`.
+pub fn levy(floor: f64, p_origin: f64, transport: f64, tariff: f64, cap: f64) -> f64 {
+    (floor - (p_origin + transport + tariff)).clamp(0.0, cap.max(0.0))
+}
+
+/// The reference price of `rule` for commodity `c` in period `t`, or `None` when it cannot be
+/// set yet (an index with no history and no initial value; no member producer).
+pub fn reference(s: &Scenario, t: usize, state: &PolicyState, layout: &Layout, m: &MarketProblem, rule: &FloorRule, c: usize) -> Option<f64> {
+    match &rule.reference {
+        Reference::Fixed(v) => Some(v.0),
+        Reference::Index { periods, initial } => {
+            let start = t.saturating_sub(*periods);
+            let hist: Vec<f64> = (start..t).filter_map(|k| state.members_price.get(k).and_then(|v| v[c])).collect();
+            if hist.is_empty() {
+                initial.map(|v| v.0)
+            } else {
+                Some(hist.iter().sum::<f64>() / hist.len() as f64)
+            }
+        }
+        Reference::CostBased { percentile, margin } => {
+            let input_value = |ci: usize| -> f64 {
+                if let Some(p) = t.checked_sub(1).and_then(|k| state.members_price.get(k)).and_then(|v| v[ci]) {
+                    return p;
+                }
+                let p0: Vec<f64> = s.demand.iter().filter(|d| s.commodity_index(d.commodity.as_str()) == Some(ci)).map(|d| d.price.0).collect();
+                if p0.is_empty() { 0.0 } else { p0.iter().sum::<f64>() / p0.len() as f64 }
+            };
+            let mut blocks: Vec<(f64, f64)> = m
+                .supply
+                .iter()
+                .enumerate()
+                .filter(|(k, b)| {
+                    let (r, bc) = layout.region_commodity(b.node);
+                    bc == c && layout.block_process[*k].is_some() && s.bloc.is_member(&s.regions[r].id, t) && b.capacity.0 > 0.0
+                })
+                .map(|(_, b)| {
+                    let inputs: f64 = b.inputs.iter().map(|&(n, coef)| coef * input_value(layout.region_commodity(n).1)).sum();
+                    (b.unit_cost.0 + b.cost_rise.0 + inputs, b.capacity.0)
+                })
+                .collect();
+            cost_percentile(&mut blocks, *percentile).map(|cost| cost * (1.0 + margin))
+        }
+    }
+}
+
+/// The full cost of the block at which cumulative capacity, cheapest first, reaches
+/// `percentile` of the total. `blocks` are (full cost, capacity).
+pub fn cost_percentile(blocks: &mut [(f64, f64)], percentile: f64) -> Option<f64> {
+    blocks.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let total: f64 = blocks.iter().map(|b| b.1).sum();
+    if total <= 0.0 {
+        return None;
+    }
+    let mut cum = 0.0;
+    for &(cost, cap) in blocks.iter() {
+        cum += cap;
+        if cum >= percentile * total * (1.0 - 1e-12) {
+            return Some(cost);
+        }
+    }
+    blocks.last().map(|b| b.0)
+}
+
+/// Sets the floors in force and the levy on each route they cover.
+pub fn apply(s: &Scenario, t: usize, state: &PolicyState, layout: &Layout, m: &mut MarketProblem, applied: &mut Applied) {
+    for (i, rule) in s.bloc.floors.iter().enumerate() {
+        if !rule.span.covers(t) {
+            continue;
+        }
+        let Some(c) = s.commodity_index(rule.commodity.as_str()) else { continue };
+        let Some(reference) = reference(s, t, state, layout, m, rule, c) else { continue };
+        let floor = reference * rule.ratio;
+        applied.floors.push((i, c, reference, floor));
+        let recompute = (t - rule.span.from) % rule.levy.every.max(1) == 0;
+        let held = state.held_levy.get(&i);
+        for (k, route) in m.routes.iter_mut().enumerate() {
+            let (o, d, rc) = layout.routes[k];
+            if rc != c || !levied(s, t, o, d, c) {
+                continue;
+            }
+            route.levy = if !recompute {
+                Levy::Fixed(UsdPerTonne(held.map(|h| h[k]).unwrap_or(0.0)))
+            } else if rule.levy.lag == 0 {
+                Levy::ToFloor { floor: UsdPerTonne(floor), cap: rule.levy.cap }
+            } else {
+                let past = t.checked_sub(rule.levy.lag).and_then(|k| state.prices.get(k));
+                let v = match past.and_then(|p| p[route.from]) {
+                    Some(po) => levy(floor, po, route.transport.0, route.tariff_at(po), rule.levy.cap.0),
+                    None => 0.0,
+                };
+                Levy::Fixed(UsdPerTonne(v))
+            };
+        }
+    }
+}
+
+/// Whether the route o → d of c pays the bloc's levy in period t: from a non-member into a
+/// member, not covered by a framework.
+pub fn levied(s: &Scenario, t: usize, o: usize, d: usize, c: usize) -> bool {
+    let (ro, rd) = (&s.regions[o].id, &s.regions[d].id);
+    s.bloc.is_member(rd, t) && !s.bloc.is_member(ro, t) && !s.bloc.tariff_free(rd, ro, &s.commodities[c].id, t)
+}
+
+/// Remembers each floor's levies and reports levy and tariff revenue.
+#[allow(clippy::too_many_arguments)]
+pub fn settle(s: &Scenario, t: usize, label: &str, layout: &Layout, m: &MarketProblem, o: &MarketOutcome, applied: &Applied, state: &mut PolicyState, out: &mut Table) {
+    for &(i, _, _, _) in &applied.floors {
+        state.held_levy.insert(i, o.levy.clone());
+    }
+    let mut levy_by_importer = vec![0.0f64; layout.regions];
+    let mut tariff_by_importer = vec![0.0f64; layout.regions];
+    let mut levy_by_commodity = vec![0.0f64; layout.commodities];
+    for k in 0..m.routes.len() {
+        let (_, d, c) = layout.routes[k];
+        levy_by_importer[d] += o.flow[k] * o.levy[k];
+        levy_by_commodity[c] += o.flow[k] * o.levy[k];
+        tariff_by_importer[d] += o.flow[k] * o.tariff[k];
+    }
+    let _ = t;
+    indicator(out, label, "levy_revenue_usd", "world".into(), levy_by_importer.iter().sum());
+    indicator(out, label, "tariff_revenue_usd", "world".into(), tariff_by_importer.iter().sum());
+    for (r, reg) in s.regions.iter().enumerate() {
+        if levy_by_importer[r] != 0.0 {
+            indicator(out, label, "levy_revenue_usd", format!("region:{}", reg.id), levy_by_importer[r]);
+        }
+        if tariff_by_importer[r] != 0.0 {
+            indicator(out, label, "tariff_revenue_usd", format!("region:{}", reg.id), tariff_by_importer[r]);
+        }
+    }
+    for &(_, c, _, _) in &applied.floors {
+        indicator(out, label, "levy_revenue_usd", format!("commodity:{}", s.commodities[c].id), levy_by_commodity[c]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// README of two-region-linear, `floor-lag1.toml`, year 2: floor 45, last year's p_A = 34,
+    /// transport 5, tariff 3 → landed 42 → levy 3. Year 3: p_A = 33 → landed 41 → levy 4.
+    #[test]
+    fn levy_lifts_the_landed_price_to_the_floor() {
+        assert_eq!(levy(45.0, 34.0, 5.0, 3.0, 1000.0), 3.0);
+        assert_eq!(levy(45.0, 33.0, 5.0, 3.0, 1000.0), 4.0);
+        // Never negative, never above the cap.
+        assert_eq!(levy(45.0, 50.0, 5.0, 3.0, 1000.0), 0.0);
+        assert_eq!(levy(45.0, 0.0, 5.0, 3.0, 10.0), 10.0);
+    }
+
+    /// Blocks (cost, capacity): (10, 50), (30, 30), (20, 20). Cheapest first the cumulative
+    /// capacity is 50, 70, 100 of 100: the 50th percentile is the cost-10 block, the 60th the
+    /// cost-20 block, the 75th and 100th the cost-30 block.
+    #[test]
+    fn cost_percentile_walks_the_cost_curve() {
+        let b = vec![(10.0, 50.0), (30.0, 30.0), (20.0, 20.0)];
+        assert_eq!(cost_percentile(&mut b.clone(), 0.5), Some(10.0));
+        assert_eq!(cost_percentile(&mut b.clone(), 0.6), Some(20.0));
+        assert_eq!(cost_percentile(&mut b.clone(), 0.75), Some(30.0));
+        assert_eq!(cost_percentile(&mut b.clone(), 1.0), Some(30.0));
+        assert_eq!(cost_percentile(&mut [], 0.5), None);
+    }
+}

@@ -1,0 +1,57 @@
+//! Membership and frameworks: members trade tariff-free with each other, and the parties to a
+//! framework trade tariff-free in the commodities it names, while each is in force
+//! (`[bloc] members = [{ region, from, to }]`, `[[bloc.framework]]`).
+
+use crate::Layout;
+use bloc_market::MarketProblem;
+use bloc_scenario::Scenario;
+use bloc_units::UsdPerTonne;
+
+/// Removes the tariff on every route that membership or a framework makes tariff-free.
+pub fn apply(s: &Scenario, t: usize, layout: &Layout, m: &mut MarketProblem) {
+    for (k, route) in m.routes.iter_mut().enumerate() {
+        let (o, d, c) = layout.routes[k];
+        if s.bloc.tariff_free(&s.regions[d].id, &s.regions[o].id, &s.commodities[c].id, t) {
+            route.specific_tariff = UsdPerTonne(0.0);
+            route.ad_valorem = 0.0;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bloc_scenario::{BlocConfig, CommoditySet, Framework, Membership, Span};
+    use bloc_units::{CommodityId, RegionId};
+
+    fn span(from: usize, to: Option<usize>) -> Span {
+        Span { from, to }
+    }
+
+    /// USA joins in period 0, AUS in period 2 and leaves in 4; a US–ARG framework covers
+    /// copper only. By hand: USA–AUS is tariff-free in periods 2 and 3 only; USA–ARG copper
+    /// always, lithium never; ARG–AUS never (ARG is not a member, and AUS is no party).
+    #[test]
+    fn members_and_framework_parties_trade_tariff_free_while_in_force() {
+        let r = |s: &str| RegionId::from(s);
+        let c = |s: &str| CommodityId::from(s);
+        let bloc = BlocConfig {
+            members: vec![
+                Membership { region: r("USA"), span: span(0, None) },
+                Membership { region: r("AUS"), span: span(2, Some(4)) },
+            ],
+            frameworks: vec![Framework {
+                name: "US-Argentina".into(),
+                regions: vec![r("USA"), r("ARG")],
+                commodities: CommoditySet::Named(vec![c("copper")]),
+                span: span(0, None),
+            }],
+            ..BlocConfig::default()
+        };
+        let free: Vec<bool> = (0..6).map(|t| bloc.tariff_free(&r("USA"), &r("AUS"), &c("copper"), t)).collect();
+        assert_eq!(free, [false, false, true, true, false, false]);
+        assert!(bloc.tariff_free(&r("USA"), &r("ARG"), &c("copper"), 5));
+        assert!(bloc.tariff_free(&r("ARG"), &r("USA"), &c("copper"), 5));
+        assert!(!bloc.tariff_free(&r("USA"), &r("ARG"), &c("lithium"), 5));
+        assert!(!bloc.tariff_free(&r("AUS"), &r("ARG"), &c("copper"), 3));
+    }
+}

@@ -1,0 +1,292 @@
+//! Loading a scenario: read the TOML chain (`extends`), merge it with provenance, read the
+//! CSV tables it names, and validate everything into a [`Scenario`].
+//!
+//! The order matters for messages: the TOML is read and merged first (so a key from a parent
+//! file keeps its own file and line), then the horizon is fixed (dates in the tables are
+//! checked against it), then regions and commodities (everything else refers to them), then
+//! the tables that refer to them, and the bloc last.
+
+mod bloc;
+mod counter;
+mod check;
+mod csv_table;
+mod de;
+mod scenario;
+mod tables;
+mod tree;
+
+use crate::model::Scenario;
+use crate::source::{normalize, Disk, FileSource};
+use crate::ScenarioError;
+use check::Known;
+use csv_table::{CsvTable, Schema};
+use de::{At, Located};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tree::{Kind, Node};
+
+/// The name of the scenario file in a scenario folder.
+pub const SCENARIO_FILE: &str = "scenario.toml";
+
+/// Longest `extends` chain accepted.
+const MAX_EXTENDS_DEPTH: usize = 32;
+
+/// Loads the scenario at `path` from the file system: a folder holding `scenario.toml`, or a
+/// `.toml` file. Everything is validated before it returns.
+pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    load_from(&Disk, path)
+}
+
+/// Loads the scenario at `path` from `files` (the file system, or an embedded set).
+pub fn load_from(files: &dyn FileSource, path: &Path) -> Result<Scenario, ScenarioError> {
+    let path = normalize(path);
+    let top = if files.is_dir(&path) {
+        path.join(SCENARIO_FILE)
+    } else {
+        path
+    };
+    let mut reader = Reader {
+        files,
+        read: Vec::new(),
+    };
+    let tree = reader.toml_chain(&top, None, &mut Vec::new())?;
+    let raw: scenario::ScenarioRaw = de::from_node(&tree)?;
+
+    let name = scenario::check_name(&raw.name)?;
+    let description = raw
+        .description
+        .as_ref()
+        .map(|d| d.value.trim().to_string())
+        .unwrap_or_default();
+    let base_year = scenario::check_base_year(&raw.base_year)?;
+    let seed = scenario::check_seed(raw.seed.as_ref())?;
+    let time = scenario::check_time(raw.time.as_ref())?;
+
+    let t = &raw.tables.value;
+    let regions_t = reader.table(&t.regions, tables::REGIONS)?;
+    let regions = tables::check_regions(&regions_t)?;
+    let commodities_t = reader.table(&t.commodities, tables::COMMODITIES)?;
+    let commodities = tables::check_commodities(&commodities_t)?;
+    let refs = tables::Refs {
+        regions: Known::new(
+            "region",
+            file_name(&regions_t.file),
+            regions.iter().map(|r| r.id.to_string()),
+        ),
+        commodities: Known::new(
+            "commodity",
+            file_name(&commodities_t.file),
+            commodities.iter().map(|c| c.id.to_string()),
+        ),
+    };
+
+    let processes_t = reader.table(&t.processes, tables::PROCESSES)?;
+    let mut processes = tables::check_processes(&processes_t, &refs, &time)?;
+    if let Some(inputs) = &t.inputs {
+        let inputs_t = reader.table(inputs, tables::INPUTS)?;
+        tables::check_inputs(
+            &inputs_t,
+            &mut processes,
+            &file_name(&processes_t.file),
+            &commodities,
+            &refs,
+        )?;
+    }
+    let demand_t = reader.table(&t.demand, tables::DEMAND)?;
+    let demand = tables::check_demand(&demand_t, &refs)?;
+    let transport = match &t.transport {
+        Some(p) => tables::check_transport(&reader.table(p, tables::TRANSPORT)?, &refs)?,
+        None => Vec::new(),
+    };
+    let tariffs = match &t.tariffs {
+        Some(p) => tables::check_tariffs(&reader.table(p, tables::TARIFFS)?, &refs)?,
+        None => Vec::new(),
+    };
+
+    let bloc = bloc::check_bloc(
+        raw.bloc.as_ref(),
+        &bloc::BlocCtx {
+            time: &time,
+            regions: &refs.regions,
+            commodities: &refs.commodities,
+            processes: &processes,
+        },
+    )?;
+    let counter = counter::check_counter(
+        &raw,
+        &bloc::BlocCtx {
+            time: &time,
+            regions: &refs.regions,
+            commodities: &refs.commodities,
+            processes: &processes,
+        },
+    )?;
+
+    let mut hasher = Sha256::new();
+    for (_, bytes) in &reader.read {
+        hasher.update(bytes);
+    }
+    let hash = hex(&hasher.finalize());
+    let files = reader.read.into_iter().map(|(p, _)| p).collect();
+
+    Ok(Scenario {
+        name,
+        description,
+        base_year,
+        seed,
+        time,
+        regions,
+        commodities,
+        processes,
+        demand,
+        transport,
+        tariffs,
+        bloc,
+        counter,
+        files,
+        hash,
+    })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+/// Reads files through a [`FileSource`], keeping every file read, in order.
+struct Reader<'a> {
+    files: &'a dyn FileSource,
+    read: Vec<(PathBuf, Vec<u8>)>,
+}
+
+impl Reader<'_> {
+    /// Reads `path`; when a TOML key named it, a failure is reported at that key.
+    fn read(&mut self, path: &Path, named_by: Option<&At>) -> Result<Vec<u8>, ScenarioError> {
+        match self.files.read(path) {
+            Ok(bytes) => {
+                self.read.push((path.to_path_buf(), bytes.clone()));
+                Ok(bytes)
+            }
+            Err(e) => Err(match named_by {
+                Some(at) => at.error(format!(
+                    "cannot read `{}`: {e}; check the path, which is relative to the file that names it",
+                    path.display()
+                )),
+                None => ScenarioError::Io {
+                    path: path.to_path_buf(),
+                    reason: e.to_string(),
+                },
+            }),
+        }
+    }
+
+    /// Reads the TOML file at `path` and, recursively, the files it `extends`; returns the
+    /// merged tree. `stack` holds the files being read, to catch a cycle.
+    fn toml_chain(
+        &mut self,
+        path: &Path,
+        named_by: Option<&At>,
+        stack: &mut Vec<PathBuf>,
+    ) -> Result<Node, ScenarioError> {
+        let bytes = self.read(path, named_by)?;
+        let text = decode(path, &bytes)?;
+        let file: Arc<Path> = Arc::from(path);
+        let mut node = tree::parse(&file, text)?;
+        let dir = path.parent().unwrap_or(Path::new(""));
+        resolve_tables(&mut node, dir);
+        let Some(ext) = node.remove("extends") else {
+            return Ok(node);
+        };
+        let at = At {
+            file: path.to_path_buf(),
+            line: ext.at.line,
+            field: "extends".to_string(),
+        };
+        let Kind::Str(parent) = &ext.kind else {
+            return Err(at.error(
+                "`extends` must be a quoted path to the scenario this one builds on, as `extends = \"base.toml\"`",
+            ));
+        };
+        let parent = normalize(&dir.join(parent));
+        stack.push(path.to_path_buf());
+        if let Some(i) = stack.iter().position(|p| *p == parent) {
+            let top_dir = stack[0].parent().unwrap_or(Path::new(""));
+            let chain: Vec<String> = stack[i..]
+                .iter()
+                .chain(std::iter::once(&parent))
+                .map(|p| p.strip_prefix(top_dir).unwrap_or(p).display().to_string())
+                .collect();
+            return Err(at.error(format!(
+                "`extends` makes a cycle: {}; a scenario cannot extend itself, so remove one of these `extends`",
+                chain.join(" → ")
+            )));
+        }
+        if stack.len() > MAX_EXTENDS_DEPTH {
+            return Err(at.error(format!(
+                "the `extends` chain is longer than {MAX_EXTENDS_DEPTH} files; shorten it"
+            )));
+        }
+        let base = self.toml_chain(&parent, Some(&at), stack)?;
+        stack.pop();
+        Ok(tree::merge(base, node))
+    }
+
+    /// Reads the table named by the TOML key `named` against `schema`.
+    fn table(
+        &mut self,
+        named: &Located<String>,
+        schema: Schema,
+    ) -> Result<CsvTable, ScenarioError> {
+        let path = PathBuf::from(&named.value);
+        if named.value.trim().is_empty() {
+            return Err(named.error(format!(
+                "the path is empty; name the {} table's CSV file, as `{} = \"{}.csv\"`",
+                schema.table, schema.table, schema.table
+            )));
+        }
+        let bytes = self.read(&path, Some(&named.at))?;
+        CsvTable::read(&path, &bytes, schema)
+    }
+}
+
+/// UTF-8 text, without a BOM.
+fn decode<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a str, ScenarioError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    std::str::from_utf8(bytes).map_err(|e| {
+        let ok = bytes.get(..e.valid_up_to()).unwrap_or_default();
+        let line = ok.iter().filter(|&&b| b == b'\n').count() + 1;
+        ScenarioError::invalid(
+            path.to_path_buf(),
+            Some(line),
+            None,
+            "the file is not valid UTF-8 text; save it as UTF-8",
+        )
+    })
+}
+
+/// `[tables]` paths are relative to the file that names them: resolve them before the merge,
+/// while it is still known which file that is.
+fn resolve_tables(node: &mut Node, dir: &Path) {
+    if let Some(Node {
+        kind: Kind::Table(entries),
+        ..
+    }) = node.get_mut("tables")
+    {
+        for (_, v) in entries.iter_mut() {
+            if let Kind::Str(s) = &mut v.kind {
+                if !s.trim().is_empty() {
+                    *s = normalize(&dir.join(s.trim()))
+                        .to_string_lossy()
+                        .into_owned();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,592 @@
+//! The CSV tables of design §6: one schema per table and the `check_*` functions that turn
+//! their rows into domain types.
+//!
+//! | table | columns (`[x]` optional) |
+//! | --- | --- |
+//! | `regions` | id, name |
+//! | `commodities` | id, family, stage, name |
+//! | `processes` | id, region, output, capacity_t_per_yr, unit_cost_usd_per_t, [cost_rise_usd_per_t], [online], [offline], source |
+//! | `inputs` | process, commodity, t_per_t_output, source |
+//! | `demand` | region, commodity, [form], quantity_t_per_yr, price_usd_per_t, elasticity, growth_per_yr, source |
+//! | `transport` | origin, destination, commodity, cost_usd_per_t, source |
+//! | `tariffs` | importer, exporter, commodity, ad_valorem, specific_usd_per_t, source |
+
+use super::check::{check_id_syntax, check_period, Edge, Known};
+use super::csv_table::{opt, req, Bound, Cell, CsvTable, Schema};
+use crate::model::*;
+use crate::ScenarioError;
+use bloc_units::{CommodityId, ProcessId, RegionId, TonnesPerYear, UsdPerTonne};
+use std::collections::BTreeMap;
+
+/// `regions.csv`.
+pub(crate) const REGIONS: Schema = Schema {
+    table: "regions",
+    columns: &[req("id"), req("name")],
+};
+/// `commodities.csv`.
+pub(crate) const COMMODITIES: Schema = Schema {
+    table: "commodities",
+    columns: &[req("id"), req("family"), req("stage"), req("name")],
+};
+/// `processes.csv`.
+pub(crate) const PROCESSES: Schema = Schema {
+    table: "processes",
+    columns: &[
+        req("id"),
+        req("region"),
+        req("output"),
+        req("capacity_t_per_yr"),
+        req("unit_cost_usd_per_t"),
+        opt("cost_rise_usd_per_t"),
+        opt("online"),
+        opt("offline"),
+        req("source"),
+    ],
+};
+/// `inputs.csv`.
+pub(crate) const INPUTS: Schema = Schema {
+    table: "inputs",
+    columns: &[
+        req("process"),
+        req("commodity"),
+        req("t_per_t_output"),
+        req("source"),
+    ],
+};
+/// `demand.csv`.
+pub(crate) const DEMAND: Schema = Schema {
+    table: "demand",
+    columns: &[
+        req("region"),
+        req("commodity"),
+        opt("form"),
+        req("quantity_t_per_yr"),
+        req("price_usd_per_t"),
+        req("elasticity"),
+        req("growth_per_yr"),
+        req("source"),
+    ],
+};
+/// `transport.csv`.
+pub(crate) const TRANSPORT: Schema = Schema {
+    table: "transport",
+    columns: &[
+        req("origin"),
+        req("destination"),
+        req("commodity"),
+        req("cost_usd_per_t"),
+        req("source"),
+    ],
+};
+/// `tariffs.csv`.
+pub(crate) const TARIFFS: Schema = Schema {
+    table: "tariffs",
+    columns: &[
+        req("importer"),
+        req("exporter"),
+        req("commodity"),
+        req("ad_valorem"),
+        req("specific_usd_per_t"),
+        req("source"),
+    ],
+};
+
+/// Choke price of an isoelastic curve, as a multiple of its reference price.
+pub(crate) const CHOKE_MULTIPLE: f64 = 10.0;
+
+/// A required table with a header and no rows.
+pub(crate) fn check_not_empty(t: &CsvTable, what: &str) -> Result<(), ScenarioError> {
+    if t.rows.is_empty() {
+        return Err(t.error(format!(
+            "the {} table has a header but no rows; a scenario needs at least one {what}",
+            t.schema.table
+        )));
+    }
+    Ok(())
+}
+
+/// A defining id: valid syntax.
+fn check_id(cell: Cell) -> Result<String, ScenarioError> {
+    check_id_syntax(cell.text).map_err(|m| cell.error(m))?;
+    Ok(cell.text.to_string())
+}
+
+/// No id defined twice in one table.
+fn check_duplicate_ids<'a>(
+    what: &str,
+    ids: impl IntoIterator<Item = (Cell<'a>, &'a str)>,
+) -> Result<(), ScenarioError> {
+    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    for (cell, id) in ids {
+        if let Some(first) = seen.insert(id, cell.line) {
+            return Err(cell.error(format!(
+                "{what} id `{id}` is already defined on line {first}; give each {what} its own id"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A reference that must name an existing id.
+fn check_ref(cell: Cell, known: &Known) -> Result<String, ScenarioError> {
+    known.check(cell.text).map_err(|m| cell.error(m))?;
+    Ok(cell.text.to_string())
+}
+
+/// `regions.csv` → regions.
+pub(crate) fn check_regions(t: &CsvTable) -> Result<Vec<Region>, ScenarioError> {
+    check_not_empty(t, "region")?;
+    let mut out = Vec::new();
+    for row in &t.rows {
+        let id = check_id(t.cell(row, "id"))?;
+        out.push(Region {
+            id: RegionId::from(id),
+            name: t.cell(row, "name").text.to_string(),
+        });
+    }
+    check_duplicate_ids(
+        "region",
+        t.rows.iter().map(|r| {
+            let c = t.cell(r, "id");
+            (c, c.text)
+        }),
+    )?;
+    Ok(out)
+}
+
+/// `commodities.csv` → commodities.
+pub(crate) fn check_commodities(t: &CsvTable) -> Result<Vec<Commodity>, ScenarioError> {
+    check_not_empty(t, "commodity")?;
+    let mut out = Vec::new();
+    for row in &t.rows {
+        let id = check_id(t.cell(row, "id"))?;
+        let stage_cell = t.cell(row, "stage");
+        let stage = Stage::parse(stage_cell.text).ok_or_else(|| {
+            let all: Vec<&str> = Stage::ALL.iter().map(|s| s.as_str()).collect();
+            stage_cell.error(format!(
+                "`{}` is not a stage; write one of {}",
+                stage_cell.text,
+                all.join(", ")
+            ))
+        })?;
+        out.push(Commodity {
+            id: CommodityId::from(id),
+            family: t.cell(row, "family").text.to_string(),
+            stage,
+            name: t.cell(row, "name").text.to_string(),
+        });
+    }
+    check_duplicate_ids(
+        "commodity",
+        t.rows.iter().map(|r| {
+            let c = t.cell(r, "id");
+            (c, c.text)
+        }),
+    )?;
+    Ok(out)
+}
+
+/// The ids the other tables may refer to.
+#[derive(Debug)]
+pub(crate) struct Refs {
+    pub regions: Known,
+    pub commodities: Known,
+}
+
+/// `processes.csv` → processes (without inputs yet).
+pub(crate) fn check_processes(
+    t: &CsvTable,
+    refs: &Refs,
+    time: &TimeAxis,
+) -> Result<Vec<Process>, ScenarioError> {
+    check_not_empty(t, "process")?;
+    let mut out = Vec::new();
+    for row in &t.rows {
+        let id = check_id(t.cell(row, "id"))?;
+        let region = check_ref(t.cell(row, "region"), &refs.regions)?;
+        let output = check_ref(t.cell(row, "output"), &refs.commodities)?;
+        let capacity = t
+            .cell(row, "capacity_t_per_yr")
+            .number(Bound::AtLeast(0.0), "1200")?;
+        let unit_cost = t
+            .cell(row, "unit_cost_usd_per_t")
+            .number(Bound::AtLeast(0.0), "4500")?;
+        let cost_rise = t
+            .cell(row, "cost_rise_usd_per_t")
+            .opt_number(Bound::AtLeast(0.0), "100")?;
+        let online_cell = t.cell(row, "online");
+        let offline_cell = t.cell(row, "offline");
+        let online = check_opt_period(online_cell, time, Edge::Start)?;
+        let offline = check_opt_period(offline_cell, time, Edge::End)?;
+        if let (Some(on), Some(off)) = (online, offline) {
+            if on >= off {
+                return Err(offline_cell.error(format!(
+                    "offline `{}` is not after online `{}`; a process must come online before it goes offline",
+                    offline_cell.text, online_cell.text
+                )));
+            }
+        }
+        out.push(Process {
+            id: ProcessId::from(id),
+            region: RegionId::from(region),
+            output: CommodityId::from(output),
+            capacity: TonnesPerYear(capacity),
+            unit_cost: UsdPerTonne(unit_cost),
+            cost_rise: cost_rise.map(UsdPerTonne),
+            online,
+            offline,
+            inputs: Vec::new(),
+        });
+    }
+    check_duplicate_ids(
+        "process",
+        t.rows.iter().map(|r| {
+            let c = t.cell(r, "id");
+            (c, c.text)
+        }),
+    )?;
+    Ok(out)
+}
+
+/// An optional period cell → index.
+fn check_opt_period(
+    cell: Cell,
+    time: &TimeAxis,
+    edge: Edge,
+) -> Result<Option<usize>, ScenarioError> {
+    if cell.is_empty() {
+        return Ok(None);
+    }
+    check_period(cell.text, time, edge)
+        .map(Some)
+        .map_err(|m| cell.error(m))
+}
+
+/// `inputs.csv` → each process's inputs. A mine has none; no process uses its own output;
+/// one row per process and commodity.
+pub(crate) fn check_inputs(
+    t: &CsvTable,
+    processes: &mut [Process],
+    processes_file: &str,
+    commodities: &[Commodity],
+    refs: &Refs,
+) -> Result<(), ScenarioError> {
+    let known = Known::new(
+        "process",
+        processes_file.to_string(),
+        processes.iter().map(|p| p.id.to_string()),
+    );
+    let stage_of: BTreeMap<&str, Stage> = commodities
+        .iter()
+        .map(|c| (c.id.as_str(), c.stage))
+        .collect();
+    let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for row in &t.rows {
+        let pcell = t.cell(row, "process");
+        let process = check_ref(pcell, &known)?;
+        let ccell = t.cell(row, "commodity");
+        let commodity = check_ref(ccell, &refs.commodities)?;
+        let coef = t
+            .cell(row, "t_per_t_output")
+            .number(Bound::Above(0.0), "4.0")?;
+        let Some(p) = processes.iter_mut().find(|p| p.id.as_str() == process) else {
+            return Err(pcell.error(format!("process `{process}` does not exist")));
+        };
+        if stage_of.get(p.output.as_str()) == Some(&Stage::Mine) {
+            return Err(pcell.error(format!(
+                "process `{process}` makes `{}`, a mine-stage commodity, and a mine has no inputs; remove this row or give the process a later-stage output",
+                p.output
+            )));
+        }
+        if p.output.as_str() == commodity {
+            return Err(ccell.error(format!(
+                "process `{process}` would use its own output `{commodity}` as an input; name a different commodity"
+            )));
+        }
+        if let Some(first) = seen.insert((process.clone(), commodity.clone()), row.line) {
+            return Err(ccell.error(format!(
+                "process `{process}` already has input `{commodity}` on line {first}; give one row per process and commodity"
+            )));
+        }
+        p.inputs.push((CommodityId::from(commodity), coef));
+    }
+    Ok(())
+}
+
+/// `demand.csv` → demand curves.
+pub(crate) fn check_demand(t: &CsvTable, refs: &Refs) -> Result<Vec<Demand>, ScenarioError> {
+    check_not_empty(t, "demand row")?;
+    let mut out = Vec::new();
+    let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for row in &t.rows {
+        let rcell = t.cell(row, "region");
+        let region = check_ref(rcell, &refs.regions)?;
+        let commodity = check_ref(t.cell(row, "commodity"), &refs.commodities)?;
+        let form_cell = t.cell(row, "form");
+        let linear = match form_cell.text {
+            "" | "isoelastic" => false,
+            "linear" => true,
+            other => {
+                return Err(form_cell.error(format!(
+                    "`{other}` is not a demand form; write `isoelastic` (the default; also when empty) or `linear`"
+                )))
+            }
+        };
+        let qcell = t.cell(row, "quantity_t_per_yr");
+        let quantity = qcell.number(Bound::AtLeast(0.0), "10000")?;
+        if linear && quantity == 0.0 {
+            return Err(qcell.error(
+                "a linear demand curve needs a reference quantity greater than 0 (its slope is P0/(e·Q0)); write a positive quantity or use `isoelastic`",
+            ));
+        }
+        let price = t
+            .cell(row, "price_usd_per_t")
+            .number(Bound::Above(0.0), "60000")?;
+        let ecell = t.cell(row, "elasticity");
+        let elasticity = ecell.number(Bound::Below(0.0), "-0.5")?;
+        let growth = t
+            .cell(row, "growth_per_yr")
+            .number(Bound::Above(-1.0), "0.05")?;
+        if let Some(first) = seen.insert((region.clone(), commodity.clone()), row.line) {
+            return Err(rcell.error(format!(
+                "demand for `{commodity}` in `{region}` is already given on line {first}; give one row per region and commodity"
+            )));
+        }
+        let form = if linear {
+            DemandForm::Linear
+        } else {
+            DemandForm::Isoelastic {
+                choke: UsdPerTonne(price * CHOKE_MULTIPLE),
+            }
+        };
+        out.push(Demand {
+            region: RegionId::from(region),
+            commodity: CommodityId::from(commodity),
+            form,
+            quantity: TonnesPerYear(quantity),
+            price: UsdPerTonne(price),
+            elasticity,
+            growth_per_yr: growth,
+        });
+    }
+    Ok(out)
+}
+
+/// A selector cell: `*` or an existing id.
+fn check_sel<T: From<String>>(cell: Cell, known: &Known) -> Result<Sel<T>, ScenarioError> {
+    if cell.text == "*" {
+        return Ok(Sel::Any);
+    }
+    let id = check_ref(cell, known).map_err(|_| {
+        let hint = known.check(cell.text).err().unwrap_or_default();
+        cell.error(format!("{hint}; or write `*` for any {}", known.what))
+    })?;
+    Ok(Sel::One(T::from(id)))
+}
+
+fn sel_text<T: std::fmt::Display>(s: &Sel<T>) -> String {
+    match s {
+        Sel::Any => "*".to_string(),
+        Sel::One(v) => v.to_string(),
+    }
+}
+
+/// `transport.csv` → rules.
+pub(crate) fn check_transport(
+    t: &CsvTable,
+    refs: &Refs,
+) -> Result<Vec<TransportRule>, ScenarioError> {
+    let mut out = Vec::new();
+    for row in &t.rows {
+        out.push(TransportRule {
+            origin: check_sel(t.cell(row, "origin"), &refs.regions)?,
+            destination: check_sel(t.cell(row, "destination"), &refs.regions)?,
+            commodity: check_sel(t.cell(row, "commodity"), &refs.commodities)?,
+            cost: UsdPerTonne(
+                t.cell(row, "cost_usd_per_t")
+                    .number(Bound::AtLeast(0.0), "200")?,
+            ),
+            line: row.line,
+        });
+    }
+    let rules: Vec<SelRule> = out
+        .iter()
+        .map(|r| SelRule {
+            sels: [
+                sel_text(&r.origin),
+                sel_text(&r.destination),
+                sel_text(&r.commodity),
+            ],
+            value: [r.cost.0, 0.0],
+            line: r.line,
+        })
+        .collect();
+    check_rule_set(
+        t,
+        &rules,
+        ["origin", "destination", "commodity"],
+        "cost",
+        refs,
+    )?;
+    Ok(out)
+}
+
+/// `tariffs.csv` → rules.
+pub(crate) fn check_tariffs(t: &CsvTable, refs: &Refs) -> Result<Vec<TariffRule>, ScenarioError> {
+    let mut out = Vec::new();
+    for row in &t.rows {
+        out.push(TariffRule {
+            importer: check_sel(t.cell(row, "importer"), &refs.regions)?,
+            exporter: check_sel(t.cell(row, "exporter"), &refs.regions)?,
+            commodity: check_sel(t.cell(row, "commodity"), &refs.commodities)?,
+            tariff: Tariff {
+                ad_valorem: t
+                    .cell(row, "ad_valorem")
+                    .number(Bound::AtLeast(0.0), "0.25")?,
+                specific: UsdPerTonne(
+                    t.cell(row, "specific_usd_per_t")
+                        .number(Bound::AtLeast(0.0), "0")?,
+                ),
+            },
+            line: row.line,
+        });
+    }
+    let rules: Vec<SelRule> = out
+        .iter()
+        .map(|r| SelRule {
+            sels: [
+                sel_text(&r.importer),
+                sel_text(&r.exporter),
+                sel_text(&r.commodity),
+            ],
+            value: [r.tariff.ad_valorem, r.tariff.specific.0],
+            line: r.line,
+        })
+        .collect();
+    check_rule_set(
+        t,
+        &rules,
+        ["importer", "exporter", "commodity"],
+        "tariff",
+        refs,
+    )?;
+    Ok(out)
+}
+
+/// A wildcard rule reduced to what the checks need.
+struct SelRule {
+    sels: [String; 3],
+    value: [f64; 2],
+    line: usize,
+}
+
+impl SelRule {
+    fn specificity(&self) -> usize {
+        self.sels.iter().filter(|s| *s != "*").count()
+    }
+    fn matches(&self, triple: [&str; 3]) -> bool {
+        self.sels
+            .iter()
+            .zip(triple)
+            .all(|(s, x)| s == "*" || s == x)
+    }
+}
+
+/// No two rules with the same selectors (`check_duplicate_rules`), and no concrete
+/// (region, region, commodity) triple whose most specific matching rules tie with different
+/// values (`check_ambiguous_rules`): "the most specific row wins" must name one row.
+fn check_rule_set(
+    t: &CsvTable,
+    rules: &[SelRule],
+    columns: [&'static str; 3],
+    what: &str,
+    refs: &Refs,
+) -> Result<(), ScenarioError> {
+    check_duplicate_rules(t, rules, columns)?;
+    check_ambiguous_rules(t, rules, columns, what, refs)
+}
+
+fn check_duplicate_rules(
+    t: &CsvTable,
+    rules: &[SelRule],
+    columns: [&'static str; 3],
+) -> Result<(), ScenarioError> {
+    let mut seen: BTreeMap<&[String; 3], usize> = BTreeMap::new();
+    for r in rules {
+        if let Some(first) = seen.insert(&r.sels, r.line) {
+            return Err(ScenarioError::invalid(
+                t.file.clone(),
+                Some(r.line),
+                Some(columns[0]),
+                format!(
+                    "the rule for {} `{}`, {} `{}`, {} `{}` is already given on line {first}; keep one row per combination",
+                    columns[0], r.sels[0], columns[1], r.sels[1], columns[2], r.sels[2]
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_ambiguous_rules(
+    t: &CsvTable,
+    rules: &[SelRule],
+    columns: [&'static str; 3],
+    what: &str,
+    refs: &Refs,
+) -> Result<(), ScenarioError> {
+    let universe = [
+        refs.regions.ids(),
+        refs.regions.ids(),
+        refs.commodities.ids(),
+    ];
+    for (i, a) in rules.iter().enumerate() {
+        for b in &rules[i + 1..] {
+            if a.specificity() != b.specificity() || a.value == b.value {
+                continue;
+            }
+            let compatible =
+                (0..3).all(|k| a.sels[k] == "*" || b.sels[k] == "*" || a.sels[k] == b.sels[k]);
+            if !compatible {
+                continue;
+            }
+            // The selectors both rules accept in each position (the overlap).
+            let overlap: Vec<Vec<&str>> = universe
+                .iter()
+                .zip(a.sels.iter().zip(&b.sels))
+                .map(|(all, (x, y))| match (x.as_str(), y.as_str()) {
+                    ("*", "*") => all.iter().map(String::as_str).collect(),
+                    ("*", v) | (v, "*") => vec![v],
+                    (v, w) if v == w => vec![v],
+                    _ => Vec::new(),
+                })
+                .collect();
+            for o in &overlap[0] {
+                for d in &overlap[1] {
+                    if o == d {
+                        continue; // no route, no tariff, from a region to itself
+                    }
+                    for c in &overlap[2] {
+                        let triple = [*o, *d, *c];
+                        let beaten = rules
+                            .iter()
+                            .any(|r| r.specificity() > a.specificity() && r.matches(triple));
+                        if !beaten {
+                            let col = (0..3).find(|&k| a.sels[k] != b.sels[k]).unwrap_or(0);
+                            return Err(ScenarioError::invalid(
+                                t.file.clone(),
+                                Some(b.line),
+                                Some(columns[col]),
+                                format!(
+                                    "this row and line {} both apply to {} `{o}`, {} `{d}`, {} `{c}` and are equally specific, but give different {what}s; add a more specific row for that combination or make the rows agree",
+                                    a.line, columns[0], columns[1], columns[2]
+                                ),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
