@@ -107,7 +107,9 @@ pub fn self_check(p: &MarketProblem, o: &MarketOutcome) -> SelfCheck {
             }
             continue;
         }
-        c.price(complementarity(pout - cost, position(o.supply[k], blk.capacity.0)), scale_p[blk.node], || {
+        // A block smaller than the solver's noise at its node is on both bounds at once.
+        let cap = if blk.capacity.0 <= crate::equilibrium::NOISE * scale_q(p, blk.node) { 0.0 } else { blk.capacity.0 };
+        c.price(complementarity(pout - cost, position(o.supply[k], cap)), scale_p[blk.node], || {
             format!("supply block {}", blk.name)
         });
     }
@@ -118,7 +120,8 @@ pub fn self_check(p: &MarketProblem, o: &MarketOutcome) -> SelfCheck {
         for (s, seg) in d.curve.segments.iter().enumerate() {
             let y = left.min(seg.width.0).max(0.0);
             left -= y;
-            let pos = position(y, seg.width.0);
+            let width = if seg.width.0 <= crate::equilibrium::NOISE * scale_q(p, d.node) { 0.0 } else { seg.width.0 };
+            let pos = position(y, width);
             let wtp = seg.wtp_at(y);
             c.price(complementarity(wtp - price, pos), scale_p[d.node], || format!("demand {} segment {s}", d.name));
         }

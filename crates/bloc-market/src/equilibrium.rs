@@ -33,7 +33,7 @@ pub const NOISE: f64 = 1e-8;
 /// whose reduced cost pushes it onto the bound is put there.
 pub const SNAP_DELTA: f64 = 1e-5;
 /// Reduced cost (relative to the commodity's value scale) that counts as pushing.
-pub const SNAP_EPS: f64 = 1e-7;
+pub const SNAP_EPS: f64 = 1e-5;
 
 /// Which routes the first solve holds.
 #[derive(Debug, Clone, PartialEq)]
@@ -243,7 +243,9 @@ pub fn solve_market(
         last_residual = residual;
         wedges.step(
             &target,
-            |r| p.routes[r].price_dependent(),
+            // Secant steps only where a route carries goods; an idle route's wedge just follows
+            // its origin price, so that the wedge the QP sees is the one the check applies.
+            |r| p.routes[r].price_dependent() && flow_of(r) > NOISE,
             |r| {
                 let route = &p.routes[r];
                 let lo = route.transport.0 + route.specific_tariff.0;
@@ -284,23 +286,20 @@ fn polish(qp: &QpProblem, x: &[f64], y: &[f64], solver: &dyn QpSolver) -> Result
     for (k, &j) in keep.iter().enumerate() {
         full[j] = sol.x[k];
     }
-    let rc = qp.reduced_costs(&full, &sol.row_dual);
-    let tol = SNAP_EPS * 0.1;
-    // A row that no free column touches has no dual to speak of (the price of a market that
-    // carries nothing is set afterwards, as the cost of its first tonne): its fixed columns
-    // are not judged by it.
+    // A row that no free column touches gets no dual from the reduced solve (any value
+    // would do there): it keeps the interior-point dual, which is one of the valid ones.
     let mut row_free = vec![false; qp.rows.len()];
-    let mut col_rows: Vec<Vec<usize>> = vec![Vec::new(); qp.cols.len()];
     for &(i, j, _) in &qp.entries {
-        col_rows[j].push(i);
         if fixed[j].is_none() {
             row_free[i] = true;
         }
     }
+    let dual: Vec<f64> = (0..qp.rows.len()).map(|i| if row_free[i] { sol.row_dual[i] } else { y[i] }).collect();
+    let rc = qp.reduced_costs(&full, &dual);
+    let tol = 1e-8;
     for (j, c) in qp.cols.iter().enumerate() {
         let ok = match fixed[j] {
             Some(_) if c.upper <= c.lower => true,
-            Some(_) if col_rows[j].iter().any(|&i| !row_free[i]) => true,
             Some(v) if v == c.lower => rc[j] >= -tol,
             Some(_) => rc[j] <= tol,
             None => full[j] >= c.lower - SNAP_DELTA && full[j] <= c.upper + SNAP_DELTA,
@@ -312,7 +311,11 @@ fn polish(qp: &QpProblem, x: &[f64], y: &[f64], solver: &dyn QpSolver) -> Result
             return Ok(None);
         }
     }
-    Ok(Some((full, sol.row_dual, sol.time)))
+    if trace {
+        let moved = y.iter().zip(&dual).map(|(a, b)| (a - b).abs() / a.abs().max(1e-12)).fold(0.0, f64::max);
+        eprintln!("polish: accepted, {} columns fixed, largest relative dual change {moved:.2e}, status {:?}", fixed.iter().filter(|f| f.is_some()).count(), sol.status);
+    }
+    Ok(Some((full, dual, sol.time)))
 }
 
 /// The support a block is solved with when its node's price is `p` (`None`: unknown yet).
