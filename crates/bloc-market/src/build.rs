@@ -51,10 +51,10 @@ impl Scaling {
             ps[c] = ps[c].max(d.curve.top().unwrap_or(0.0) * 0.1);
         }
         for (q, p) in qs.iter_mut().zip(&mut ps) {
-            if !(*q > 1e-12) {
+            if q.is_nan() || *q <= 1e-12 {
                 *q = 1.0;
             }
-            if !(*p > 1e-12) {
+            if p.is_nan() || *p <= 1e-12 {
                 *p = 1.0;
             }
         }

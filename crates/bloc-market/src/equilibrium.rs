@@ -121,12 +121,12 @@ impl FixedPoint {
     /// Moves every value towards its target; `bounds(i)` is the range a secant step may land
     /// in (outside it, or when `secant` is false, the plain substitution v = target is used).
     fn step(&mut self, target: &[f64], dependent: impl Fn(usize) -> bool, bounds: impl Fn(usize) -> (f64, f64), secant: bool) {
-        for i in 0..self.value.len() {
+        for (i, (&t, prev)) in target.iter().zip(self.prev.iter_mut()).enumerate() {
             let v = self.value[i];
-            let g = target[i] - v;
-            let mut next = target[i];
+            let g = t - v;
+            let mut next = t;
             if secant && dependent(i) {
-                if let Some((v0, g0)) = self.prev[i] {
+                if let Some((v0, g0)) = *prev {
                     if (g - g0).abs() > 1e-300 && (v - v0).abs() > 1e-300 {
                         let s = v - g * (v - v0) / (g - g0);
                         let (lo, hi) = bounds(i);
@@ -136,7 +136,7 @@ impl FixedPoint {
                     }
                 }
             }
-            self.prev[i] = Some((v, g));
+            *prev = Some((v, g));
             self.value[i] = next;
         }
     }
@@ -269,7 +269,21 @@ pub fn solve_market(
 /// free one within its bounds); otherwise `None` and the unpolished answer stands.
 #[allow(clippy::type_complexity)]
 fn polish(qp: &QpProblem, x: &[f64], y: &[f64], solver: &dyn QpSolver) -> Result<Option<(Vec<f64>, Vec<f64>, Duration)>, SolverError> {
-    let fixed = qp.snap_to_bounds(x, y, SNAP_DELTA, SNAP_EPS);
+    // Fixing fewer columns (only those whose reduced cost is clearly away from zero) is
+    // tried when fixing all of them proves inconsistent.
+    let mut time = Duration::ZERO;
+    for eps in [SNAP_EPS, SNAP_EPS * 100.0, SNAP_EPS * 10_000.0] {
+        if let Some((x, y, t)) = polish_with(qp, x, y, solver, eps)? {
+            return Ok(Some((x, y, time + t)));
+        }
+        time += Duration::ZERO;
+    }
+    Ok(None)
+}
+
+#[allow(clippy::type_complexity)]
+fn polish_with(qp: &QpProblem, x: &[f64], y: &[f64], solver: &dyn QpSolver, eps: f64) -> Result<Option<(Vec<f64>, Vec<f64>, Duration)>, SolverError> {
+    let fixed = qp.snap_to_bounds(x, y, SNAP_DELTA, eps);
     if fixed.iter().all(Option::is_none) {
         return Ok(None);
     }

@@ -215,7 +215,7 @@ pub(crate) fn each<R, T>(
 
 /// A finite number ≥ 0.
 pub(crate) fn non_negative(v: &Located<f64>, what: &str, example: &str) -> Result<f64, ScenarioError> {
-    if !(v.value >= 0.0) || !v.value.is_finite() {
+    if v.value.is_nan() || v.value < 0.0 || !v.value.is_finite() {
         return Err(v.error(format!("{what} must be a number of 0 or more, not {}; as `{example}`", v.value)));
     }
     Ok(v.value)
@@ -223,7 +223,7 @@ pub(crate) fn non_negative(v: &Located<f64>, what: &str, example: &str) -> Resul
 
 /// A finite number > 0.
 pub(crate) fn positive(v: &Located<f64>, what: &str, example: &str) -> Result<f64, ScenarioError> {
-    if !(v.value > 0.0) || !v.value.is_finite() {
+    if v.value.is_nan() || v.value <= 0.0 || !v.value.is_finite() {
         return Err(v.error(format!("{what} must be greater than 0, not {}; as `{example}`", v.value)));
     }
     Ok(v.value)
@@ -231,7 +231,7 @@ pub(crate) fn positive(v: &Located<f64>, what: &str, example: &str) -> Result<f6
 
 /// A share in (0, 1].
 pub(crate) fn share(v: &Located<f64>, what: &str, example: &str) -> Result<f64, ScenarioError> {
-    if !(v.value > 0.0 && v.value <= 1.0) {
+    if v.value.is_nan() || v.value <= 0.0 || v.value > 1.0 {
         return Err(v.error(format!("{what} must lie in (0, 1], not {}; as `{example}`", v.value)));
     }
     Ok(v.value)
