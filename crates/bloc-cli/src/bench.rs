@@ -11,7 +11,7 @@
 
 use anyhow::{bail, Context, Result};
 use bloc_market::{
-    solve_market, ClarabelSolver, Col, QpProblem, QpSolver, Row, RowKind, RouteStart, SolveOptions,
+    solve_market, ClarabelSolver, Col, QpProblem, QpSolver, RouteStart, Row, RowKind, SolveOptions,
 };
 use bloc_model::{RunOptions, World};
 use bloc_synth::SynthSpec;
@@ -36,7 +36,12 @@ pub enum Size {
 #[derive(Args, Debug)]
 pub struct BenchArgs {
     /// World sizes, comma-separated.
-    #[arg(long, value_enum, value_delimiter = ',', default_value = "medium,large")]
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "medium,large"
+    )]
     pub sizes: Vec<Size>,
     /// Periods to run per world.
     #[arg(long, default_value_t = 4)]
@@ -80,7 +85,11 @@ struct Measured {
 enum HighsCell {
     #[default]
     NotRun,
-    Solved { ms: f64, objective: f64, status: String },
+    Solved {
+        ms: f64,
+        objective: f64,
+        status: String,
+    },
     Limit,
     Failed(String),
 }
@@ -131,14 +140,25 @@ fn ms(d: Duration) -> f64 {
 fn bench_one(size: Size, args: &BenchArgs) -> Result<Measured> {
     let spec = spec_for(size, args);
     let name = format!("{size:?}").to_lowercase();
-    eprintln!("{name}: generating {} regions × {} commodities (seed {})", spec.regions, spec.commodities(), spec.seed);
+    eprintln!(
+        "{name}: generating {} regions × {} commodities (seed {})",
+        spec.regions,
+        spec.commodities(),
+        spec.seed
+    );
     let scenario = bloc_synth::generate(&spec);
     let scratch = std::env::temp_dir().join(format!("bloc-bench-{}-{name}", std::process::id()));
     let _cleanup = RemoveOnDrop(scratch.clone());
     let dump = scratch.join("lp");
 
-    eprintln!("{name}: running {} periods (Clarabel, warm working sets)", spec.periods);
-    let opts = RunOptions { dump_lp: Some(dump.clone()), ..RunOptions::default() };
+    eprintln!(
+        "{name}: running {} periods (Clarabel, warm working sets)",
+        spec.periods
+    );
+    let opts = RunOptions {
+        dump_lp: Some(dump.clone()),
+        ..RunOptions::default()
+    };
     let run = bloc_model::run(&scenario, &opts, &mut |_| {}).context("the engine run failed")?;
     let periods = &run.periods;
     let first = periods.first().context("no period ran")?;
@@ -150,11 +170,18 @@ fn bench_one(size: Size, args: &BenchArgs) -> Result<Measured> {
         commodities: scenario.commodities.len(),
         in_set: last.routes_in_set,
         first_ms: ms(first.total_time),
-        warm_ms: if warm.is_empty() { ms(first.total_time) } else { warm.iter().sum::<f64>() / warm.len() as f64 },
+        warm_ms: if warm.is_empty() {
+            ms(first.total_time)
+        } else {
+            warm.iter().sum::<f64>() / warm.len() as f64
+        },
         objective: last.objective,
         ..Measured::default()
     };
-    let worst = periods.iter().map(|p| p.max_violation_relative).fold(0.0, f64::max);
+    let worst = periods
+        .iter()
+        .map(|p| p.max_violation_relative)
+        .fold(0.0, f64::max);
     let solves: usize = periods.iter().map(|p| p.solves).sum();
     m.notes.push(format!(
         "{solves} QP solves in {} periods; largest self-check violation {worst:.1e} (relative); {} warnings",
@@ -170,9 +197,16 @@ fn bench_one(size: Size, args: &BenchArgs) -> Result<Measured> {
     let world = World::new(&scenario, scenario.seed);
     let (market, _) = world.market(t);
     m.routes = market.routes.len();
-    eprintln!("{name}: engine cold path on the last period ({} routes)", m.routes);
-    let cold_opts = SolveOptions { start: RouteStart::All, ..SolveOptions::default() };
-    let cold = solve_market(&market, &ClarabelSolver::default(), &cold_opts).context("the cold solve failed")?;
+    eprintln!(
+        "{name}: engine cold path on the last period ({} routes)",
+        m.routes
+    );
+    let cold_opts = SolveOptions {
+        start: RouteStart::All,
+        ..SolveOptions::default()
+    };
+    let cold = solve_market(&market, &ClarabelSolver::default(), &cold_opts)
+        .context("the cold solve failed")?;
     m.engine_cold_ms = ms(cold.total_time);
     if !cold.converged || cold.check.max_violation_relative > 1e-6 {
         m.notes.push(format!(
@@ -186,18 +220,27 @@ fn bench_one(size: Size, args: &BenchArgs) -> Result<Measured> {
     let qp = read_mps(&file).with_context(|| format!("reading back {}", file.display()))?;
     m.cols = qp.cols.len();
     m.rows = qp.rows.len();
-    eprintln!("{name}: Clarabel cold on the dumped QP ({} columns, {} rows)", m.cols, m.rows);
+    eprintln!(
+        "{name}: Clarabel cold on the dumped QP ({} columns, {} rows)",
+        m.cols, m.rows
+    );
     match ClarabelSolver::default().solve(&qp) {
         Ok(sol) => {
             m.clarabel_ms = Some(ms(sol.time));
             m.clarabel_obj = Some(sol.objective);
-            m.notes.push(format!("Clarabel on the dump: {:?} in {} iterations", sol.status, sol.iterations));
+            m.notes.push(format!(
+                "Clarabel on the dump: {:?} in {} iterations",
+                sol.status, sol.iterations
+            ));
         }
         Err(e) => m.notes.push(format!("Clarabel on the dump failed: {e}")),
     }
 
     // HiGHS on the same file, in a child process it can be stopped in.
-    eprintln!("{name}: HiGHS cold on the dumped file (limit {} s)", args.highs_timeout_s);
+    eprintln!(
+        "{name}: HiGHS cold on the dumped file (limit {} s)",
+        args.highs_timeout_s
+    );
     m.highs = highs_in_child(&file, args.highs_timeout_s);
     Ok(m)
 }
@@ -267,10 +310,17 @@ fn highs_in_child(file: &Path, limit_s: f64) -> HighsCell {
     let parts: Vec<&str> = text.split_whitespace().collect();
     match (out.status.success(), parts.as_slice()) {
         (true, [status, obj, secs]) => match (obj.parse::<f64>(), secs.parse::<f64>()) {
-            (Ok(objective), Ok(s)) => HighsCell::Solved { ms: s * 1e3, objective, status: status.to_string() },
+            (Ok(objective), Ok(s)) => HighsCell::Solved {
+                ms: s * 1e3,
+                objective,
+                status: status.to_string(),
+            },
             _ => HighsCell::Failed(format!("unexpected answer `{}`", text.trim())),
         },
-        _ => HighsCell::Failed(format!("HiGHS failed: {}", String::from_utf8_lossy(&out.stderr).trim())),
+        _ => HighsCell::Failed(format!(
+            "HiGHS failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )),
     }
 }
 
@@ -284,7 +334,10 @@ fn read_mps(path: &Path) -> Result<QpProblem> {
     let mut row_of: HashMap<String, usize> = HashMap::new();
     let mut col_of: HashMap<String, usize> = HashMap::new();
     let mut section = "";
-    let num = |s: &str, line: usize| -> Result<f64> { s.parse::<f64>().with_context(|| format!("line {line}: `{s}` is not a number")) };
+    let num = |s: &str, line: usize| -> Result<f64> {
+        s.parse::<f64>()
+            .with_context(|| format!("line {line}: `{s}` is not a number"))
+    };
     for (i, raw) in text.lines().enumerate() {
         let line = i + 1;
         if raw.trim().is_empty() || raw.starts_with('*') {
@@ -307,14 +360,31 @@ fn read_mps(path: &Path) -> Result<QpProblem> {
         match (section, f.as_slice()) {
             ("ROWS", ["N", name]) => obj_row = name.to_string(),
             ("ROWS", [kind @ ("E" | "L"), name]) => {
-                let kind = if *kind == "E" { RowKind::Eq } else { RowKind::Le };
-                row_of.insert(name.to_string(), qp.add_row(Row { name: name.to_string(), kind, rhs: 0.0 }));
+                let kind = if *kind == "E" {
+                    RowKind::Eq
+                } else {
+                    RowKind::Le
+                };
+                row_of.insert(
+                    name.to_string(),
+                    qp.add_row(Row {
+                        name: name.to_string(),
+                        kind,
+                        rhs: 0.0,
+                    }),
+                );
             }
             ("COLUMNS", [col, pairs @ ..]) if !pairs.is_empty() && pairs.len() % 2 == 0 => {
                 let j = match col_of.get(*col) {
                     Some(&j) => j,
                     None => {
-                        let j = qp.add_col(Col { name: col.to_string(), cost: 0.0, quad: 0.0, lower: 0.0, upper: f64::INFINITY });
+                        let j = qp.add_col(Col {
+                            name: col.to_string(),
+                            cost: 0.0,
+                            quad: 0.0,
+                            lower: 0.0,
+                            upper: f64::INFINITY,
+                        });
                         col_of.insert(col.to_string(), j);
                         j
                     }
@@ -324,7 +394,9 @@ fn read_mps(path: &Path) -> Result<QpProblem> {
                     if pair[0] == obj_row {
                         qp.cols[j].cost = v;
                     } else {
-                        let r = *row_of.get(pair[0]).with_context(|| format!("line {line}: unknown row {}", pair[0]))?;
+                        let r = *row_of
+                            .get(pair[0])
+                            .with_context(|| format!("line {line}: unknown row {}", pair[0]))?;
                         qp.set_coef(r, j, v);
                     }
                 }
@@ -335,13 +407,17 @@ fn read_mps(path: &Path) -> Result<QpProblem> {
                     if pair[0] == obj_row {
                         qp.offset = -v;
                     } else {
-                        let r = *row_of.get(pair[0]).with_context(|| format!("line {line}: unknown row {}", pair[0]))?;
+                        let r = *row_of
+                            .get(pair[0])
+                            .with_context(|| format!("line {line}: unknown row {}", pair[0]))?;
                         qp.rows[r].rhs = v;
                     }
                 }
             }
             ("BOUNDS", [kind, _, col, rest @ ..]) => {
-                let j = *col_of.get(*col).with_context(|| format!("line {line}: unknown column {col}"))?;
+                let j = *col_of
+                    .get(*col)
+                    .with_context(|| format!("line {line}: unknown column {col}"))?;
                 let v = rest.first().map(|s| num(s, line)).transpose()?;
                 let c = &mut qp.cols[j];
                 match (*kind, v) {
@@ -354,11 +430,16 @@ fn read_mps(path: &Path) -> Result<QpProblem> {
                 }
             }
             ("QUADOBJ", [a, b, v]) if a == b => {
-                let j = *col_of.get(*a).with_context(|| format!("line {line}: unknown column {a}"))?;
+                let j = *col_of
+                    .get(*a)
+                    .with_context(|| format!("line {line}: unknown column {a}"))?;
                 qp.cols[j].quad = num(v, line)?;
             }
             ("NAME", _) => {}
-            _ => bail!("line {line}: cannot read `{}` in section {section}", raw.trim()),
+            _ => bail!(
+                "line {line}: cannot read `{}` in section {section}",
+                raw.trim()
+            ),
         }
     }
     Ok(qp)
@@ -378,21 +459,53 @@ fn rel_diff(a: f64, b: f64) -> f64 {
 
 fn print_table(rows: &[Measured], args: &BenchArgs) {
     let header = [
-        "size", "regions", "commod.", "routes", "in set", "QP cols", "QP rows", "warm ms/period", "1st period ms",
-        "engine cold ms", "Clarabel dump ms", "HiGHS dump ms", "HiGHS/warm", "objective rel diff",
+        "size",
+        "regions",
+        "commod.",
+        "routes",
+        "in set",
+        "QP cols",
+        "QP rows",
+        "warm ms/period",
+        "1st period ms",
+        "engine cold ms",
+        "Clarabel dump ms",
+        "HiGHS dump ms",
+        "HiGHS/warm",
+        "objective rel diff",
     ];
     let mut table: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
     for m in rows {
         let (highs, ratio, highs_obj) = match &m.highs {
-            HighsCell::Solved { ms, objective, status } => {
-                let mark = if status == "Optimal" { String::new() } else { format!(" ({status})") };
-                (format!("{ms:.1}{mark}"), ratio_text(ms / m.warm_ms), Some(*objective))
+            HighsCell::Solved {
+                ms,
+                objective,
+                status,
+            } => {
+                let mark = if status == "Optimal" {
+                    String::new()
+                } else {
+                    format!(" ({status})")
+                };
+                (
+                    format!("{ms:.1}{mark}"),
+                    ratio_text(ms / m.warm_ms),
+                    Some(*objective),
+                )
             }
-            HighsCell::Limit => (">limit".to_string(), format!(">{}", ratio_text(args.highs_timeout_s * 1e3 / m.warm_ms)), None),
+            HighsCell::Limit => (
+                ">limit".to_string(),
+                format!(">{}", ratio_text(args.highs_timeout_s * 1e3 / m.warm_ms)),
+                None,
+            ),
             HighsCell::NotRun => ("-".to_string(), "-".to_string(), None),
             HighsCell::Failed(_) => ("failed".to_string(), "-".to_string(), None),
         };
-        let diffs: Vec<f64> = [highs_obj, m.clarabel_obj].into_iter().flatten().map(|o| rel_diff(o, m.objective)).collect();
+        let diffs: Vec<f64> = [highs_obj, m.clarabel_obj]
+            .into_iter()
+            .flatten()
+            .map(|o| rel_diff(o, m.objective))
+            .collect();
         let agree = if diffs.is_empty() {
             "-".to_string()
         } else {
@@ -410,23 +523,45 @@ fn print_table(rows: &[Measured], args: &BenchArgs) {
             format!("{:.1}", m.warm_ms),
             format!("{:.1}", m.first_ms),
             format!("{:.1}", m.engine_cold_ms),
-            m.clarabel_ms.map_or("failed".to_string(), |v| format!("{v:.1}")),
+            m.clarabel_ms
+                .map_or("failed".to_string(), |v| format!("{v:.1}")),
             highs,
             ratio,
             agree,
         ]);
     }
-    let widths: Vec<usize> = (0..header.len()).map(|c| table.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..header.len())
+        .map(|c| {
+            table
+                .iter()
+                .map(|r| r[c].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
     for (i, r) in table.iter().enumerate() {
         let cells: Vec<String> = r
             .iter()
             .zip(&widths)
             .enumerate()
-            .map(|(c, (s, w))| if c == 0 { format!("{s:<w$}") } else { format!("{s:>w$}") })
+            .map(|(c, (s, w))| {
+                if c == 0 {
+                    format!("{s:<w$}")
+                } else {
+                    format!("{s:>w$}")
+                }
+            })
             .collect();
         println!("{}", cells.join("  "));
         if i == 0 {
-            println!("{}", widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("  "));
+            println!(
+                "{}",
+                widths
+                    .iter()
+                    .map(|w| "-".repeat(*w))
+                    .collect::<Vec<_>>()
+                    .join("  ")
+            );
         }
     }
     println!();

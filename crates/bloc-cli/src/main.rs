@@ -17,7 +17,11 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 #[derive(Parser, Debug)]
-#[command(name = "bloc", version, about = "Design, run and stress-test a critical-minerals trade bloc")]
+#[command(
+    name = "bloc",
+    version,
+    about = "Design, run and stress-test a critical-minerals trade bloc"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -103,12 +107,30 @@ fn main() -> ExitCode {
 
 fn dispatch(cli: Cli) -> Result<(), Failure> {
     match cli.command {
-        Command::Run { scenario, out, dump_lp, seed, quiet, solver, cold } => {
+        Command::Run {
+            scenario,
+            out,
+            dump_lp,
+            seed,
+            quiet,
+            solver,
+            cold,
+        } => {
             let solver = match solver {
                 SolverArg::Clarabel => SolverChoice::Clarabel,
                 SolverArg::Highs => SolverChoice::Highs,
             };
-            run(scenario.as_deref(), out, RunOptions { seed, solver, dump_lp, cold }, quiet)
+            run(
+                scenario.as_deref(),
+                out,
+                RunOptions {
+                    seed,
+                    solver,
+                    dump_lp,
+                    cold,
+                },
+                quiet,
+            )
         }
         Command::Check { scenario, quiet } => {
             let s = load(Some(&scenario))?;
@@ -139,15 +161,25 @@ fn load(path: Option<&Path>) -> Result<bloc_scenario::Scenario, Failure> {
     loaded.map_err(|e| Failure::BadInput(anyhow::Error::new(e)))
 }
 
-fn run(path: Option<&Path>, out: Option<PathBuf>, opts: RunOptions, quiet: bool) -> Result<(), Failure> {
+fn run(
+    path: Option<&Path>,
+    out: Option<PathBuf>,
+    opts: RunOptions,
+    quiet: bool,
+) -> Result<(), Failure> {
     let started = Instant::now();
     let scenario = load(path)?;
     let out = out.unwrap_or_else(|| Path::new("out").join(&scenario.name));
-    let bar = ProgressBar::with_draw_target(Some(scenario.time.periods as u64), ProgressDrawTarget::hidden());
+    let bar = ProgressBar::with_draw_target(
+        Some(scenario.time.periods as u64),
+        ProgressDrawTarget::hidden(),
+    );
     bar.set_style(
-        ProgressStyle::with_template("{msg:>12} [{bar:30}] {pos}/{len} periods, {elapsed} (eta {eta})")
-            .context("progress template")?
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{msg:>12} [{bar:30}] {pos}/{len} periods, {elapsed} (eta {eta})",
+        )
+        .context("progress template")?
+        .progress_chars("=> "),
     );
     bar.set_message(scenario.name.clone());
     let mut shown = false;
@@ -167,7 +199,11 @@ fn run(path: Option<&Path>, out: Option<PathBuf>, opts: RunOptions, quiet: bool)
         .write(&result.tables, &result.run_json)
         .with_context(|| format!("writing results to {}", out.display()))?;
     if !quiet {
-        let worst = result.periods.iter().map(|p| p.max_violation_relative).fold(0.0, f64::max);
+        let worst = result
+            .periods
+            .iter()
+            .map(|p| p.max_violation_relative)
+            .fold(0.0, f64::max);
         eprintln!(
             "{}: {} periods in {:.2} s; largest equilibrium violation {:.1e} (relative); results in {}",
             scenario.name,

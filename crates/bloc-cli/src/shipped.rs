@@ -1,10 +1,16 @@
 //! The scenarios shipped in `scenarios/`, embedded in the binary.
+//!
+//! `bloc example NAME DIR` loads the named scenario from the embedded files exactly as
+//! `bloc run` would, then writes out every file that load read (its `scenario.toml`, the
+//! files it `extends`, and every table they name), each under DIR at its path relative to
+//! `scenarios/`. So an example that extends a base in another folder
+//! (`examples/floor-fixed` → `examples/base`) arrives whole and runs from the copy.
 
 use crate::Failure;
 use anyhow::{anyhow, Context};
-use bloc_scenario::{Embedded, Scenario, ScenarioError};
+use bloc_scenario::{Embedded, FileSource, Scenario, ScenarioError};
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 
 mod files {
     include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
@@ -21,16 +27,22 @@ pub fn names() -> BTreeSet<String> {
         .collect()
 }
 
+fn embedded() -> Embedded {
+    Embedded::from_static(files::FILES)
+}
+
 /// Loads the default scenario from the embedded files.
 pub fn load_default() -> Result<Scenario, ScenarioError> {
-    bloc_scenario::load_from(&Embedded::from_static(files::FILES), Path::new(DEFAULT))
+    bloc_scenario::load_from(&embedded(), Path::new(DEFAULT))
 }
 
 /// `bloc example [NAME] [DIR]`.
 pub fn example(name: Option<&str>, dir: Option<&Path>) -> Result<(), Failure> {
     let Some(dir) = dir else {
         if let Some(n) = name {
-            return Err(Failure::BadInput(anyhow!("give a directory to write `{n}` into: bloc example {n} DIR")));
+            return Err(Failure::BadInput(anyhow!(
+                "give a directory to write `{n}` into: bloc example {n} DIR"
+            )));
         }
         println!("shipped scenarios (bloc example NAME DIR writes one out):");
         for n in names() {
@@ -39,23 +51,59 @@ pub fn example(name: Option<&str>, dir: Option<&Path>) -> Result<(), Failure> {
         }
         return Ok(());
     };
-    let name = name.unwrap_or(DEFAULT);
-    if !names().contains(name) {
-        let list: Vec<String> = names().into_iter().collect();
-        return Err(Failure::BadInput(anyhow!("no shipped scenario `{name}`; there are: {}", list.join(", "))));
-    }
-    let prefix = format!("{name}/");
-    let mut written = 0;
-    for (path, bytes) in files::FILES {
-        // Files of this scenario and of the folders it extends from (its parents).
-        let Some(rel) = path.strip_prefix(&prefix) else { continue };
-        let target = dir.join(rel);
+    let name = resolve(name.unwrap_or(DEFAULT))?;
+    let name = name.as_str();
+    // A shipped scenario that does not load is a defect of the binary, not bad input.
+    let files = embedded();
+    let scenario = bloc_scenario::load_from(&files, Path::new(name))
+        .with_context(|| format!("loading the shipped scenario `{name}`"))?;
+    for rel in &scenario.files {
+        let target = dir.join(safe_relative(rel)?);
+        let bytes = files
+            .read(rel)
+            .with_context(|| format!("reading the embedded file {}", rel.display()))?;
         if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
         }
         std::fs::write(&target, bytes).with_context(|| format!("writing {}", target.display()))?;
-        written += 1;
     }
-    println!("wrote {written} files of `{name}` to {}", dir.display());
+    println!(
+        "wrote {} files of `{name}` to {}; run it with:\n  bloc run {}",
+        scenario.files.len(),
+        dir.display(),
+        dir.join(name).display()
+    );
     Ok(())
+}
+
+/// A shipped scenario's name: as listed (`examples/floor-fixed`), or its last part alone
+/// (`floor-fixed`) where that names one scenario.
+fn resolve(name: &str) -> Result<String, Failure> {
+    let all = names();
+    if all.contains(name) {
+        return Ok(name.to_string());
+    }
+    let suffix = format!("/{name}");
+    let matching: Vec<&String> = all.iter().filter(|n| n.ends_with(&suffix)).collect();
+    if let [one] = matching[..] {
+        return Ok(one.clone());
+    }
+    let list: Vec<&str> = all.iter().map(String::as_str).collect();
+    Err(Failure::BadInput(anyhow!(
+        "no shipped scenario `{name}`; there are: {}",
+        list.join(", ")
+    )))
+}
+
+/// An embedded path, checked to stay inside the directory it is written under.
+fn safe_relative(rel: &Path) -> anyhow::Result<PathBuf> {
+    if rel.components().all(|c| matches!(c, Component::Normal(_))) {
+        Ok(rel.to_path_buf())
+    } else {
+        Err(anyhow!(
+            "the shipped file `{}` lies outside `scenarios/`",
+            rel.display()
+        ))
+    }
 }

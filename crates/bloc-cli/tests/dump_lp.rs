@@ -23,7 +23,11 @@ fn scenario_folder(dir: &Path, seed: u64, periods: usize) -> (PathBuf, bloc_scen
 /// Runs `bloc run SCENARIO --out OUT --quiet [extra…]` and insists on exit 0.
 fn bloc_run(scenario: &Path, out: &Path, extra: &[&Path]) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_bloc"));
-    cmd.arg("run").arg(scenario).arg("--out").arg(out).arg("--quiet");
+    cmd.arg("run")
+        .arg(scenario)
+        .arg("--out")
+        .arg(out)
+        .arg("--quiet");
     if let Some(lp) = extra.first() {
         cmd.arg("--dump-lp").arg(lp);
     }
@@ -72,7 +76,9 @@ fn dump_lp_writes_one_mps_per_period_that_highs_solves_to_the_recorded_objective
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         files.sort();
-        let mut expect: Vec<String> = (0..s.time.periods).map(|t| format!("{}.mps", s.time.label(t))).collect();
+        let mut expect: Vec<String> = (0..s.time.periods)
+            .map(|t| format!("{}.mps", s.time.label(t)))
+            .collect();
         expect.sort();
         assert_eq!(files, expect, "seed {seed}: one .mps per period");
 
@@ -84,9 +90,15 @@ fn dump_lp_writes_one_mps_per_period_that_highs_solves_to_the_recorded_objective
             let label = p["period"].as_str().expect("period label");
             let recorded = p["objective_usd"].as_f64().expect("objective_usd");
             let file = lp.join(format!("{label}.mps"));
-            let (status, objective, _) = bloc_market::highs_solve_mps_file(&file)
-                .unwrap_or_else(|e| panic!("seed {seed}: HiGHS cannot solve {}: {e}", file.display()));
-            assert_eq!(status, bloc_market::SolveStatus::Optimal, "seed {seed} {label}");
+            let (status, objective, _) =
+                bloc_market::highs_solve_mps_file(&file).unwrap_or_else(|e| {
+                    panic!("seed {seed}: HiGHS cannot solve {}: {e}", file.display())
+                });
+            assert_eq!(
+                status,
+                bloc_market::SolveStatus::Optimal,
+                "seed {seed} {label}"
+            );
             let rel = (objective - recorded).abs() / objective.abs().max(recorded.abs()).max(1.0);
             assert!(
                 rel <= 1e-6,
@@ -116,7 +128,10 @@ fn files_of(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .unwrap()
         .map(|e| {
             let e = e.unwrap();
-            (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap())
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
         })
         .collect()
 }
@@ -126,18 +141,36 @@ fn two_runs_of_one_scenario_write_identical_results() {
     let tmp = tempfile::tempdir().unwrap();
     for seed in [5, 17] {
         let (folder, _) = scenario_folder(tmp.path(), seed, 4);
-        let (a, b) = (tmp.path().join(format!("a-{seed}")), tmp.path().join(format!("b-{seed}")));
+        let (a, b) = (
+            tmp.path().join(format!("a-{seed}")),
+            tmp.path().join(format!("b-{seed}")),
+        );
         bloc_run(&folder, &a, &[]);
         bloc_run(&folder, &b, &[]);
         let (fa, fb) = (files_of(&a), files_of(&b));
-        assert_eq!(fa.keys().collect::<Vec<_>>(), fb.keys().collect::<Vec<_>>(), "seed {seed}: the same files");
-        assert!(fa.contains_key("prices.csv") && fa.contains_key("run.json"), "seed {seed}: {:?}", fa.keys());
+        assert_eq!(
+            fa.keys().collect::<Vec<_>>(),
+            fb.keys().collect::<Vec<_>>(),
+            "seed {seed}: the same files"
+        );
+        assert!(
+            fa.contains_key("prices.csv") && fa.contains_key("run.json"),
+            "seed {seed}: {:?}",
+            fa.keys()
+        );
         for (name, bytes) in &fa {
             if name == "run.json" {
                 continue;
             }
-            assert!(bytes == &fb[name], "seed {seed}: {name} differs between two runs");
+            assert!(
+                bytes == &fb[name],
+                "seed {seed}: {name} differs between two runs"
+            );
         }
-        assert_eq!(without_timings(run_json(&a)), without_timings(run_json(&b)), "seed {seed}: run.json");
+        assert_eq!(
+            without_timings(run_json(&a)),
+            without_timings(run_json(&b)),
+            "seed {seed}: run.json"
+        );
     }
 }

@@ -80,7 +80,13 @@ pub(crate) struct Built {
 
 /// Builds the QP for the routes in `in_set`, each at the wedge (USD/t) given, and each supply
 /// block at the support (USD/t) given.
-pub(crate) fn build_qp(p: &MarketProblem, in_set: &[bool], wedge: &[f64], support: &[f64], s: &Scaling) -> Built {
+pub(crate) fn build_qp(
+    p: &MarketProblem,
+    in_set: &[bool],
+    wedge: &[f64],
+    support: &[f64],
+    s: &Scaling,
+) -> Built {
     let mut b = Built {
         qp: QpProblem::default(),
         supply_col: Vec::with_capacity(p.supply.len()),
@@ -109,11 +115,21 @@ fn qs_of(p: &MarketProblem, s: &Scaling, node: usize) -> f64 {
 
 /// Supply block b: cost (c − support) x + ½ (r/K) x², 0 ≤ x ≤ K; output +x at its node
 /// (unless the state buys it outright), −coef·x at each input node.
-fn add_supply_columns(p: &MarketProblem, support: &[f64], s: &Scaling, b: &mut Built, terms: &mut [Vec<(usize, f64)>]) {
+fn add_supply_columns(
+    p: &MarketProblem,
+    support: &[f64],
+    s: &Scaling,
+    b: &mut Built,
+    terms: &mut [Vec<(usize, f64)>],
+) {
     for (k, blk) in p.supply.iter().enumerate() {
         let q = qs_of(p, s, blk.node);
         let cap = blk.capacity.0.max(0.0);
-        let slope = if cap > 0.0 { blk.cost_rise.0 / cap } else { 0.0 };
+        let slope = if cap > 0.0 {
+            blk.cost_rise.0 / cap
+        } else {
+            0.0
+        };
         let j = b.qp.add_col(Col {
             name: format!("x:{}", blk.name),
             cost: (blk.unit_cost.0 - support[k]) * q / s.w,
@@ -132,13 +148,22 @@ fn add_supply_columns(p: &MarketProblem, support: &[f64], s: &Scaling, b: &mut B
 }
 
 /// Demand segment: value a y − ½ ((a − e)/w) y², 0 ≤ y ≤ w; −y at its node.
-fn add_demand_columns(p: &MarketProblem, s: &Scaling, b: &mut Built, terms: &mut [Vec<(usize, f64)>]) {
+fn add_demand_columns(
+    p: &MarketProblem,
+    s: &Scaling,
+    b: &mut Built,
+    terms: &mut [Vec<(usize, f64)>],
+) {
     for d in &p.demand {
         let q = qs_of(p, s, d.node);
         let mut cols = Vec::with_capacity(d.curve.segments.len());
         for (k, seg) in d.curve.segments.iter().enumerate() {
             let w = seg.width.0.max(0.0);
-            let slope = if w > 0.0 { (seg.wtp_start.0 - seg.wtp_end.0) / w } else { 0.0 };
+            let slope = if w > 0.0 {
+                (seg.wtp_start.0 - seg.wtp_end.0) / w
+            } else {
+                0.0
+            };
             let j = b.qp.add_col(Col {
                 name: format!("d:{}:{k}", d.name),
                 cost: -seg.wtp_start.0 * q / s.w,
@@ -184,7 +209,13 @@ fn add_route_columns(
 /// price in USD/t. A node that no column touches and no route reaches gets no row; one that
 /// only routes outside the working set reach gets an empty row, so that its dual can tell
 /// whether goods should pass through it.
-fn add_balance_constraints(p: &MarketProblem, s: &Scaling, b: &mut Built, terms: &[Vec<(usize, f64)>], on_route: &[bool]) {
+fn add_balance_constraints(
+    p: &MarketProblem,
+    s: &Scaling,
+    b: &mut Built,
+    terms: &[Vec<(usize, f64)>],
+    on_route: &[bool],
+) {
     for (n, t) in terms.iter().enumerate() {
         if t.is_empty() && !on_route[n] {
             continue;

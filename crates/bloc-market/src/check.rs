@@ -85,13 +85,23 @@ pub fn self_check(p: &MarketProblem, o: &MarketOutcome) -> SelfCheck {
         scale_p[d.node] = scale_p[d.node].max(d.curve.top().unwrap_or(0.0) / 10.0);
     }
     for (r, route) in p.routes.iter().enumerate() {
-        let (Some(po), Some(pd)) = (o.prices[route.from], o.prices[route.to]) else { continue };
+        let (Some(po), Some(pd)) = (o.prices[route.from], o.prices[route.to]) else {
+            continue;
+        };
         let gap = pd - po - route.wedge_at(po) - o.cap_rent[r];
-        let pos = if o.flow[r] > BOUND_TOLERANCE * 1e-3 * scale_q(p, route.from) { 0 } else { -1 };
-        c.price(complementarity(gap, pos), scale_p[route.to], || format!("route {}", route.name));
+        let pos = if o.flow[r] > BOUND_TOLERANCE * 1e-3 * scale_q(p, route.from) {
+            0
+        } else {
+            -1
+        };
+        c.price(complementarity(gap, pos), scale_p[route.to], || {
+            format!("route {}", route.name)
+        });
     }
     for (k, blk) in p.supply.iter().enumerate() {
-        let Some(p_node) = o.prices[blk.node] else { continue };
+        let Some(p_node) = o.prices[blk.node] else {
+            continue;
+        };
         let pout = blk.revenue_at(p_node);
         let mut cost = blk.marginal_cost(o.supply[k]);
         let mut known = true;
@@ -103,27 +113,43 @@ pub fn self_check(p: &MarketProblem, o: &MarketOutcome) -> SelfCheck {
         }
         if !known {
             if o.supply[k] > 0.0 {
-                c.price(f64::INFINITY, 1.0, || format!("block {} runs without an input price", blk.name));
+                c.price(f64::INFINITY, 1.0, || {
+                    format!("block {} runs without an input price", blk.name)
+                });
             }
             continue;
         }
         // A block smaller than the solver's noise at its node is on both bounds at once.
-        let cap = if blk.capacity.0 <= crate::equilibrium::NOISE * scale_q(p, blk.node) { 0.0 } else { blk.capacity.0 };
-        c.price(complementarity(pout - cost, position(o.supply[k], cap)), scale_p[blk.node], || {
-            format!("supply block {}", blk.name)
-        });
+        let cap = if blk.capacity.0 <= crate::equilibrium::NOISE * scale_q(p, blk.node) {
+            0.0
+        } else {
+            blk.capacity.0
+        };
+        c.price(
+            complementarity(pout - cost, position(o.supply[k], cap)),
+            scale_p[blk.node],
+            || format!("supply block {}", blk.name),
+        );
     }
     for (k, d) in p.demand.iter().enumerate() {
-        let Some(price) = o.prices[d.node] else { continue };
+        let Some(price) = o.prices[d.node] else {
+            continue;
+        };
         // Fill segments in order: the QP's optimum does, since willingness to pay falls.
         let mut left = o.demand[k];
         for (s, seg) in d.curve.segments.iter().enumerate() {
             let y = left.min(seg.width.0).max(0.0);
             left -= y;
-            let width = if seg.width.0 <= crate::equilibrium::NOISE * scale_q(p, d.node) { 0.0 } else { seg.width.0 };
+            let width = if seg.width.0 <= crate::equilibrium::NOISE * scale_q(p, d.node) {
+                0.0
+            } else {
+                seg.width.0
+            };
             let pos = position(y, width);
             let wtp = seg.wtp_at(y);
-            c.price(complementarity(wtp - price, pos), scale_p[d.node], || format!("demand {} segment {s}", d.name));
+            c.price(complementarity(wtp - price, pos), scale_p[d.node], || {
+                format!("demand {} segment {s}", d.name)
+            });
         }
     }
     // Balances.
@@ -152,7 +178,9 @@ pub fn self_check(p: &MarketProblem, o: &MarketOutcome) -> SelfCheck {
     for i in 0..n {
         let e = net[i].abs();
         let rel = e / gross[i].max(1.0);
-        if rel > c.max_balance_error_relative || (e > c.max_balance_error_t && c.max_balance_error_relative == 0.0) {
+        if rel > c.max_balance_error_relative
+            || (e > c.max_balance_error_t && c.max_balance_error_relative == 0.0)
+        {
             c.max_balance_error_relative = rel;
             c.max_balance_error_t = e;
             c.worst_balance = format!("node {}", p.nodes[i].name);

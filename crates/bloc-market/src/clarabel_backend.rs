@@ -44,7 +44,11 @@ impl QpSolver for ClarabelSolver {
                 RowKind::Le => r.rhs >= 0.0,
             });
             return Ok(QpSolution {
-                status: if feasible { SolveStatus::Optimal } else { SolveStatus::Infeasible },
+                status: if feasible {
+                    SolveStatus::Optimal
+                } else {
+                    SolveStatus::Infeasible
+                },
                 x: Vec::new(),
                 row_dual: vec![0.0; p.rows.len()],
                 objective: p.offset,
@@ -57,8 +61,12 @@ impl QpSolver for ClarabelSolver {
             message,
         };
         // Rows of A, in cone order: equalities, then ≤ rows, then bounds.
-        let eq_rows: Vec<usize> = (0..p.rows.len()).filter(|&i| p.rows[i].kind == RowKind::Eq).collect();
-        let le_rows: Vec<usize> = (0..p.rows.len()).filter(|&i| p.rows[i].kind == RowKind::Le).collect();
+        let eq_rows: Vec<usize> = (0..p.rows.len())
+            .filter(|&i| p.rows[i].kind == RowKind::Eq)
+            .collect();
+        let le_rows: Vec<usize> = (0..p.rows.len())
+            .filter(|&i| p.rows[i].kind == RowKind::Le)
+            .collect();
         let mut position = vec![0usize; p.rows.len()];
         for (k, &i) in eq_rows.iter().chain(&le_rows).enumerate() {
             position[i] = k;
@@ -71,7 +79,11 @@ impl QpSolver for ClarabelSolver {
             tj.push(j);
             tv.push(v);
         }
-        let mut b: Vec<f64> = eq_rows.iter().chain(&le_rows).map(|&i| p.rows[i].rhs).collect();
+        let mut b: Vec<f64> = eq_rows
+            .iter()
+            .chain(&le_rows)
+            .map(|&i| p.rows[i].rhs)
+            .collect();
         let mut m = b.len();
         for (j, c) in p.cols.iter().enumerate() {
             // −x ≤ −lo
@@ -94,7 +106,11 @@ impl QpSolver for ClarabelSolver {
             n,
             (0..n).filter(|&j| p.cols[j].quad != 0.0).collect(),
             (0..n).filter(|&j| p.cols[j].quad != 0.0).collect(),
-            p.cols.iter().filter(|c| c.quad != 0.0).map(|c| c.quad).collect(),
+            p.cols
+                .iter()
+                .filter(|c| c.quad != 0.0)
+                .map(|c| c.quad)
+                .collect(),
         );
         let q: Vec<f64> = p.cols.iter().map(|c| c.cost).collect();
         let mut cones = Vec::new();

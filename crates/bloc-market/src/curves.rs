@@ -76,7 +76,11 @@ impl DemandCurve {
         let mut p_hi = choke;
         let mut q_hi = qc;
         for k in 1..=n {
-            let p_lo = if k == n { p_low } else { choke / ratio.powi(k as i32) };
+            let p_lo = if k == n {
+                p_low
+            } else {
+                choke / ratio.powi(k as i32)
+            };
             let q_lo = q(p_lo);
             segments.push(Segment {
                 width: Tonnes(q_lo - q_hi),
@@ -121,7 +125,11 @@ impl DemandCurve {
     /// A buyer who takes up to `width` at any price up to `price` (a stockpile buying).
     pub fn flat(width: Tonnes, price: UsdPerTonne) -> Self {
         DemandCurve {
-            segments: vec![Segment { width, wtp_start: price, wtp_end: price }],
+            segments: vec![Segment {
+                width,
+                wtp_start: price,
+                wtp_end: price,
+            }],
             choke_width: Tonnes::ZERO,
         }
     }
@@ -158,7 +166,8 @@ mod tests {
     #[test]
     fn isoelastic_interpolation_error_is_bounded() {
         for &e in &[-0.05, -0.2, -0.5, -1.0, -2.0, -5.0] {
-            let c = DemandCurve::isoelastic(Tonnes(1000.0), UsdPerTonne(50.0), e, UsdPerTonne(500.0));
+            let c =
+                DemandCurve::isoelastic(Tonnes(1000.0), UsdPerTonne(50.0), e, UsdPerTonne(500.0));
             for s in &c.segments[1..c.segments.len() - 1] {
                 let q_start = 1000.0 * (s.wtp_start.0 / 50.0f64).powf(e);
                 for k in 1..10 {
@@ -173,7 +182,8 @@ mod tests {
 
     #[test]
     fn quantity_at_reads_the_curve_back() {
-        let c = DemandCurve::isoelastic(Tonnes(1000.0), UsdPerTonne(50.0), -0.5, UsdPerTonne(500.0));
+        let c =
+            DemandCurve::isoelastic(Tonnes(1000.0), UsdPerTonne(50.0), -0.5, UsdPerTonne(500.0));
         // At P0 the curve passes through Q0 (a breakpoint need not fall there: 0.15% slack).
         assert!((c.quantity_at(50.0) - 1000.0).abs() < 1000.0 * 0.005);
         assert_eq!(c.quantity_at(600.0), 0.0);

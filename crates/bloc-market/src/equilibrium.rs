@@ -115,12 +115,21 @@ struct FixedPoint {
 impl FixedPoint {
     fn new(value: Vec<f64>) -> Self {
         let n = value.len();
-        FixedPoint { value, prev: vec![None; n] }
+        FixedPoint {
+            value,
+            prev: vec![None; n],
+        }
     }
 
     /// Moves every value towards its target; `bounds(i)` is the range a secant step may land
     /// in (outside it, or when `secant` is false, the plain substitution v = target is used).
-    fn step(&mut self, target: &[f64], dependent: impl Fn(usize) -> bool, bounds: impl Fn(usize) -> (f64, f64), secant: bool) {
+    fn step(
+        &mut self,
+        target: &[f64],
+        dependent: impl Fn(usize) -> bool,
+        bounds: impl Fn(usize) -> (f64, f64),
+        secant: bool,
+    ) {
         for (i, (&t, prev)) in target.iter().zip(self.prev.iter_mut()).enumerate() {
             let v = self.value[i];
             let g = t - v;
@@ -155,10 +164,16 @@ pub fn solve_market(
         RouteStart::All => in_set.iter_mut().for_each(|v| *v = true),
         RouteStart::Set(s) => {
             let len = in_set.len();
-            s.iter().filter(|&&r| r < len).for_each(|&r| in_set[r] = true)
+            s.iter()
+                .filter(|&&r| r < len)
+                .for_each(|&r| in_set[r] = true)
         }
     }
-    let guess = |n: usize| opts.price_guess.as_ref().and_then(|g| g.get(n).copied().flatten());
+    let guess = |n: usize| {
+        opts.price_guess
+            .as_ref()
+            .and_then(|g| g.get(n).copied().flatten())
+    };
     let mut wedges = FixedPoint::new(
         p.routes
             .iter()
@@ -169,7 +184,12 @@ pub fn solve_market(
             })
             .collect(),
     );
-    let mut support = FixedPoint::new(p.supply.iter().map(|b| block_support(b, guess(b.node))).collect());
+    let mut support = FixedPoint::new(
+        p.supply
+            .iter()
+            .map(|b| block_support(b, guess(b.node)))
+            .collect(),
+    );
     let price_scale = commodity_price_scale(p, &scaling);
     let mut solver_time = Duration::ZERO;
     let mut solves = 0;
@@ -181,10 +201,25 @@ pub fn solve_market(
         solver_time += sol.time;
         macro_rules! done {
             ($converged:expr) => {
-                finish(p, &built, &scaling, &sol.x, &sol.row_dual, sol.status, $converged, &in_set, solves, solver_time, started)
+                finish(
+                    p,
+                    &built,
+                    &scaling,
+                    &sol.x,
+                    &sol.row_dual,
+                    sol.status,
+                    $converged,
+                    &in_set,
+                    solves,
+                    solver_time,
+                    started,
+                )
             };
         }
-        if !matches!(sol.status, SolveStatus::Optimal | SolveStatus::AlmostOptimal) {
+        if !matches!(
+            sol.status,
+            SolveStatus::Optimal | SolveStatus::AlmostOptimal
+        ) {
             return Ok(done!(false));
         }
         // The loops work with the QP's own duals: they satisfy every condition of the routes
@@ -197,7 +232,9 @@ pub fn solve_market(
         let mut target = wedges.value.clone();
         let flow_of = |r: usize| built.route_col[r].map_or(0.0, |j| sol.x[j]);
         for (r, route) in p.routes.iter().enumerate() {
-            let (Some(po), Some(pd)) = (prices[route.from], prices[route.to]) else { continue };
+            let (Some(po), Some(pd)) = (prices[route.from], prices[route.to]) else {
+                continue;
+            };
             let scale = price_scale[p.nodes[route.from].commodity];
             let w_new = route.wedge_at(po);
             target[r] = w_new;
@@ -218,7 +255,11 @@ pub fn solve_market(
                 }
             }
         }
-        let support_target: Vec<f64> = p.supply.iter().map(|b| block_support(b, prices[b.node])).collect();
+        let support_target: Vec<f64> = p
+            .supply
+            .iter()
+            .map(|b| block_support(b, prices[b.node]))
+            .collect();
         for (k, b) in p.supply.iter().enumerate() {
             if b.price_dependent() {
                 let scale = price_scale[p.nodes[b.node].commodity];
@@ -227,14 +268,29 @@ pub fn solve_market(
         }
         let converged = residual <= opts.tolerance.max(1e-7) * 0.1 && !added;
         if std::env::var_os("BLOC_TRACE").is_some() {
-            eprintln!("solve {solves}: residual {residual:.3e}, added {added}, routes {}", in_set.iter().filter(|&&v| v).count());
+            eprintln!(
+                "solve {solves}: residual {residual:.3e}, added {added}, routes {}",
+                in_set.iter().filter(|&&v| v).count()
+            );
         }
         if converged || solves >= opts.max_rounds {
             if converged {
                 if let Some((x, y, t)) = polish(&built.qp, &sol.x, &sol.row_dual, solver)? {
                     solver_time += t;
                     solves += 1;
-                    return Ok(finish(p, &built, &scaling, &x, &y, sol.status, converged, &in_set, solves, solver_time, started));
+                    return Ok(finish(
+                        p,
+                        &built,
+                        &scaling,
+                        &x,
+                        &y,
+                        sol.status,
+                        converged,
+                        &in_set,
+                        solves,
+                        solver_time,
+                        started,
+                    ));
                 }
             }
             return Ok(done!(converged));
@@ -250,14 +306,24 @@ pub fn solve_market(
                 let route = &p.routes[r];
                 let lo = route.transport.0 + route.specific_tariff.0;
                 let hi = match route.levy {
-                    Levy::ToFloor { cap, .. } => route.transport.0 + route.tariff_at(prices[route.from].unwrap_or(0.0)) + cap.0 + 1e-9,
+                    Levy::ToFloor { cap, .. } => {
+                        route.transport.0
+                            + route.tariff_at(prices[route.from].unwrap_or(0.0))
+                            + cap.0
+                            + 1e-9
+                    }
                     _ => f64::INFINITY,
                 };
                 (lo, hi.max(lo))
             },
             secant,
         );
-        support.step(&support_target, |k| p.supply[k].price_dependent(), |_| (0.0, f64::INFINITY), secant);
+        support.step(
+            &support_target,
+            |k| p.supply[k].price_dependent(),
+            |_| (0.0, f64::INFINITY),
+            secant,
+        );
     }
 }
 
@@ -268,7 +334,12 @@ pub fn solve_market(
 /// whole problem (every fixed column's reduced cost still pushes it onto its bound, every
 /// free one within its bounds); otherwise `None` and the unpolished answer stands.
 #[allow(clippy::type_complexity)]
-fn polish(qp: &QpProblem, x: &[f64], y: &[f64], solver: &dyn QpSolver) -> Result<Option<(Vec<f64>, Vec<f64>, Duration)>, SolverError> {
+fn polish(
+    qp: &QpProblem,
+    x: &[f64],
+    y: &[f64],
+    solver: &dyn QpSolver,
+) -> Result<Option<(Vec<f64>, Vec<f64>, Duration)>, SolverError> {
     // Fixing fewer columns (only those whose reduced cost is clearly away from zero) is
     // tried when fixing all of them proves inconsistent.
     let mut time = Duration::ZERO;
@@ -282,7 +353,13 @@ fn polish(qp: &QpProblem, x: &[f64], y: &[f64], solver: &dyn QpSolver) -> Result
 }
 
 #[allow(clippy::type_complexity)]
-fn polish_with(qp: &QpProblem, x: &[f64], y: &[f64], solver: &dyn QpSolver, eps: f64) -> Result<Option<(Vec<f64>, Vec<f64>, Duration)>, SolverError> {
+fn polish_with(
+    qp: &QpProblem,
+    x: &[f64],
+    y: &[f64],
+    solver: &dyn QpSolver,
+    eps: f64,
+) -> Result<Option<(Vec<f64>, Vec<f64>, Duration)>, SolverError> {
     let fixed = qp.snap_to_bounds(x, y, SNAP_DELTA, eps);
     if fixed.iter().all(Option::is_none) {
         return Ok(None);
@@ -308,7 +385,9 @@ fn polish_with(qp: &QpProblem, x: &[f64], y: &[f64], solver: &dyn QpSolver, eps:
             row_free[i] = true;
         }
     }
-    let dual: Vec<f64> = (0..qp.rows.len()).map(|i| if row_free[i] { sol.row_dual[i] } else { y[i] }).collect();
+    let dual: Vec<f64> = (0..qp.rows.len())
+        .map(|i| if row_free[i] { sol.row_dual[i] } else { y[i] })
+        .collect();
     let rc = qp.reduced_costs(&full, &dual);
     let tol = 1e-8;
     for (j, c) in qp.cols.iter().enumerate() {
@@ -320,13 +399,20 @@ fn polish_with(qp: &QpProblem, x: &[f64], y: &[f64], solver: &dyn QpSolver, eps:
         };
         if !ok {
             if trace {
-                eprintln!("polish: column {} fixed {:?} rc {:e} x {:e} [{}, {}]", c.name, fixed[j], rc[j], full[j], c.lower, c.upper);
+                eprintln!(
+                    "polish: column {} fixed {:?} rc {:e} x {:e} [{}, {}]",
+                    c.name, fixed[j], rc[j], full[j], c.lower, c.upper
+                );
             }
             return Ok(None);
         }
     }
     if trace {
-        let moved = y.iter().zip(&dual).map(|(a, b)| (a - b).abs() / a.abs().max(1e-12)).fold(0.0, f64::max);
+        let moved = y
+            .iter()
+            .zip(&dual)
+            .map(|(a, b)| (a - b).abs() / a.abs().max(1e-12))
+            .fold(0.0, f64::max);
         eprintln!("polish: accepted, {} columns fixed, largest relative dual change {moved:.2e}, status {:?}", fixed.iter().filter(|f| f.is_some()).count(), sol.status);
     }
     Ok(Some((full, dual, sol.time)))
@@ -360,7 +446,9 @@ fn cap_rents(p: &MarketProblem, b: &Built, s: &Scaling, dual: &[f64]) -> Vec<f64
     let mut rent = vec![0.0; p.routes.len()];
     for (g, cap) in p.caps.iter().enumerate() {
         let Some(i) = b.cap_row[g] else { continue };
-        let Some(&r0) = cap.routes.first() else { continue };
+        let Some(&r0) = cap.routes.first() else {
+            continue;
+        };
         let q = s.qs[p.nodes[p.routes[r0].from].commodity];
         let v = (-dual[i] * s.w / q).max(0.0);
         for &r in &cap.routes {
@@ -378,7 +466,13 @@ fn raw_prices(p: &MarketProblem, b: &Built, s: &Scaling, dual: &[f64]) -> Vec<Op
 }
 
 /// Prices: the balance duals where a node carries goods, else the cost of the first tonne.
-fn node_prices(p: &MarketProblem, b: &Built, s: &Scaling, x: &[f64], dual: &[f64]) -> Vec<Option<f64>> {
+fn node_prices(
+    p: &MarketProblem,
+    b: &Built,
+    s: &Scaling,
+    x: &[f64],
+    dual: &[f64],
+) -> Vec<Option<f64>> {
     let n = p.nodes.len();
     let mut inflow = vec![0.0f64; n];
     let mut scale = vec![0.0f64; n];
@@ -429,7 +523,8 @@ fn fill_idle_prices(p: &MarketProblem, idle: &[usize], price: &mut [Option<f64>]
             if !is_idle[blk.node] || blk.capacity.0 <= 0.0 || blk.sold_to_state {
                 continue;
             }
-            let mut c = blk.unit_cost.0 - blk.subsidy_at(best[blk.node].min(price[blk.node].unwrap_or(f64::INFINITY)));
+            let mut c = blk.unit_cost.0
+                - blk.subsidy_at(best[blk.node].min(price[blk.node].unwrap_or(f64::INFINITY)));
             for &(inp, coef) in &blk.inputs {
                 c += coef * price[inp].unwrap_or(f64::INFINITY);
             }
@@ -442,7 +537,9 @@ fn fill_idle_prices(p: &MarketProblem, idle: &[usize], price: &mut [Option<f64>]
             if !is_idle[route.to] {
                 continue;
             }
-            let Some(po) = price[route.from] else { continue };
+            let Some(po) = price[route.from] else {
+                continue;
+            };
             let c = po + route.wedge_at(po);
             if c < best[route.to] - 1e-12 * c.abs() {
                 best[route.to] = c;
@@ -486,13 +583,24 @@ fn finish(
 ) -> MarketOutcome {
     let qs = |node: usize| s.qs[p.nodes[node].commodity];
     // Whatever noise is left: below NOISE × the commodity's quantity scale a quantity is zero.
-    let clean = |v: f64, scale: f64| if v.abs() <= NOISE * scale.max(1.0) { 0.0 } else { v };
+    let clean = |v: f64, scale: f64| {
+        if v.abs() <= NOISE * scale.max(1.0) {
+            0.0
+        } else {
+            v
+        }
+    };
     let prices = node_prices(p, b, s, x, dual);
     let supply: Vec<f64> = p
         .supply
         .iter()
         .enumerate()
-        .map(|(k, blk)| clean((x[b.supply_col[k]] * qs(blk.node)).clamp(0.0, blk.capacity.0.max(0.0)), qs(blk.node)))
+        .map(|(k, blk)| {
+            clean(
+                (x[b.supply_col[k]] * qs(blk.node)).clamp(0.0, blk.capacity.0.max(0.0)),
+                qs(blk.node),
+            )
+        })
         .collect();
     let mut demand = Vec::with_capacity(p.demand.len());
     let mut unserved = Vec::with_capacity(p.demand.len());
@@ -505,7 +613,10 @@ fn finish(
             .map(|(&j, g)| (x[j] * q).clamp(0.0, g.width.0.max(0.0)))
             .sum();
         demand.push(clean(total, q));
-        let first = b.demand_cols[k].first().map(|&j| (x[j] * q).max(0.0)).unwrap_or(0.0);
+        let first = b.demand_cols[k]
+            .first()
+            .map(|&j| (x[j] * q).max(0.0))
+            .unwrap_or(0.0);
         unserved.push(clean((d.curve.choke_width.0 - first).max(0.0), q));
         let _ = width;
     }
@@ -513,10 +624,31 @@ fn finish(
         .routes
         .iter()
         .enumerate()
-        .map(|(r, route)| b.route_col[r].map(|j| clean((x[j] * qs(route.from)).max(0.0), s.qs[p.nodes[route.from].commodity])).unwrap_or(0.0))
+        .map(|(r, route)| {
+            b.route_col[r]
+                .map(|j| {
+                    clean(
+                        (x[j] * qs(route.from)).max(0.0),
+                        s.qs[p.nodes[route.from].commodity],
+                    )
+                })
+                .unwrap_or(0.0)
+        })
         .collect();
-    let tariff: Vec<f64> = p.routes.iter().map(|r| prices[r.from].map(|po| r.tariff_at(po)).unwrap_or(r.specific_tariff.0)).collect();
-    let levy: Vec<f64> = p.routes.iter().map(|r| prices[r.from].map(|po| r.levy_at(po)).unwrap_or(0.0)).collect();
+    let tariff: Vec<f64> = p
+        .routes
+        .iter()
+        .map(|r| {
+            prices[r.from]
+                .map(|po| r.tariff_at(po))
+                .unwrap_or(r.specific_tariff.0)
+        })
+        .collect();
+    let levy: Vec<f64> = p
+        .routes
+        .iter()
+        .map(|r| prices[r.from].map(|po| r.levy_at(po)).unwrap_or(0.0))
+        .collect();
     let cap_rent = cap_rents(p, b, s, dual);
     let objective = b.qp.objective(x) * s.w;
     let working_set: Vec<usize> = (0..p.routes.len()).filter(|&r| in_set[r]).collect();
@@ -556,7 +688,18 @@ pub fn natural_qp(p: &MarketProblem, out: &MarketOutcome) -> QpProblem {
         .enumerate()
         .map(|(r, route)| route.transport.0 + out.tariff[r] + out.levy[r])
         .collect();
-    let support: Vec<f64> = p.supply.iter().map(|b| block_support(b, out.prices[b.node])).collect();
+    let support: Vec<f64> = p
+        .supply
+        .iter()
+        .map(|b| block_support(b, out.prices[b.node]))
+        .collect();
     let commodities = p.nodes.iter().map(|n| n.commodity + 1).max().unwrap_or(0);
-    build_qp(p, &in_set, &wedge, &support, &Scaling::identity(commodities)).qp
+    build_qp(
+        p,
+        &in_set,
+        &wedge,
+        &support,
+        &Scaling::identity(commodities),
+    )
+    .qp
 }

@@ -20,11 +20,11 @@ pub mod qp;
 pub use check::{self_check, SelfCheck, BOUND_TOLERANCE};
 pub use clarabel_backend::ClarabelSolver;
 pub use curves::{DemandCurve, Segment};
+pub use equilibrium::{natural_qp, solve_market, MarketOutcome, RouteStart, SolveOptions};
 #[cfg(feature = "highs")]
 pub use highs_backend::HighsSolver;
 #[cfg(feature = "highs")]
 pub use mps::highs_solve_mps_file;
 pub use mps::write_mps;
-pub use equilibrium::{natural_qp, solve_market, MarketOutcome, RouteStart, SolveOptions};
 pub use problem::{DemandBlock, Levy, MarketProblem, Node, Route, RouteCap, Subsidy, SupplyBlock};
 pub use qp::{Col, QpProblem, QpSolution, QpSolver, Row, RowKind, SolveStatus, SolverError};

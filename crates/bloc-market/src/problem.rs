@@ -55,7 +55,13 @@ pub enum Subsidy {
 
 impl SupplyBlock {
     /// A block with no subsidy that sells into its node.
-    pub fn new(name: impl Into<String>, node: usize, capacity: Tonnes, unit_cost: UsdPerTonne, cost_rise: UsdPerTonne) -> Self {
+    pub fn new(
+        name: impl Into<String>,
+        node: usize,
+        capacity: Tonnes,
+        unit_cost: UsdPerTonne,
+        cost_rise: UsdPerTonne,
+    ) -> Self {
         SupplyBlock {
             name: name.into(),
             node,

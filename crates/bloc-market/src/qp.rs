@@ -100,7 +100,12 @@ impl QpProblem {
     /// Reduced costs `c_j + h_j x_j − Σ_i a_ij y_i` (with `y = ∂objective/∂b`): positive
     /// where the column would rather be lower, negative where higher.
     pub fn reduced_costs(&self, x: &[f64], y: &[f64]) -> Vec<f64> {
-        let mut rc: Vec<f64> = self.cols.iter().zip(x).map(|(c, &v)| c.cost + c.quad * v).collect();
+        let mut rc: Vec<f64> = self
+            .cols
+            .iter()
+            .zip(x)
+            .map(|(c, &v)| c.cost + c.quad * v)
+            .collect();
         for &(i, j, v) in &self.entries {
             rc[j] -= v * y[i];
         }
@@ -134,7 +139,11 @@ impl QpProblem {
     pub fn fix_columns(&self, fixed: &[Option<f64>]) -> (QpProblem, Vec<usize>) {
         let mut keep = Vec::new();
         let mut new_index = vec![usize::MAX; self.cols.len()];
-        let mut out = QpProblem { rows: self.rows.clone(), offset: self.offset, ..QpProblem::default() };
+        let mut out = QpProblem {
+            rows: self.rows.clone(),
+            offset: self.offset,
+            ..QpProblem::default()
+        };
         for (j, c) in self.cols.iter().enumerate() {
             match fixed[j] {
                 Some(v) => out.offset += c.cost * v + 0.5 * c.quad * v * v,

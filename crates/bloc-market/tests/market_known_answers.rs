@@ -4,11 +4,20 @@ use bloc_market::*;
 use bloc_units::{Tonnes, UsdPerTonne};
 
 fn node(name: &str, commodity: usize) -> Node {
-    Node { name: name.into(), commodity }
+    Node {
+        name: name.into(),
+        commodity,
+    }
 }
 
 fn block(name: &str, node: usize, cap: f64, cost: f64, rise: f64) -> SupplyBlock {
-    SupplyBlock::new(name, node, Tonnes(cap), UsdPerTonne(cost), UsdPerTonne(rise))
+    SupplyBlock::new(
+        name,
+        node,
+        Tonnes(cap),
+        UsdPerTonne(cost),
+        UsdPerTonne(rise),
+    )
 }
 
 fn route(name: &str, from: usize, to: usize, transport: f64, specific: f64, adv: f64) -> Route {
@@ -29,12 +38,26 @@ fn route(name: &str, from: usize, to: usize, transport: f64, specific: f64, adv:
 fn two_region() -> MarketProblem {
     MarketProblem {
         nodes: vec![node("A.x", 0), node("B.x", 0)],
-        supply: vec![block("a", 0, 100.0, 10.0, 100.0), block("b", 1, 50.0, 20.0, 100.0)],
-        demand: vec![
-            DemandBlock { name: "A".into(), node: 0, curve: DemandCurve::linear(Tonnes(20.0), UsdPerTonne(30.0), -1.5) },
-            DemandBlock { name: "B".into(), node: 1, curve: DemandCurve::linear(Tonnes(20.0), UsdPerTonne(40.0), -1.0) },
+        supply: vec![
+            block("a", 0, 100.0, 10.0, 100.0),
+            block("b", 1, 50.0, 20.0, 100.0),
         ],
-        routes: vec![route("A-B", 0, 1, 5.0, 3.0, 0.0), route("B-A", 1, 0, 5.0, 0.0, 0.0)],
+        demand: vec![
+            DemandBlock {
+                name: "A".into(),
+                node: 0,
+                curve: DemandCurve::linear(Tonnes(20.0), UsdPerTonne(30.0), -1.5),
+            },
+            DemandBlock {
+                name: "B".into(),
+                node: 1,
+                curve: DemandCurve::linear(Tonnes(20.0), UsdPerTonne(40.0), -1.0),
+            },
+        ],
+        routes: vec![
+            route("A-B", 0, 1, 5.0, 3.0, 0.0),
+            route("B-A", 1, 0, 5.0, 0.0, 0.0),
+        ],
         caps: vec![],
     }
 }
@@ -47,13 +70,25 @@ fn close(a: f64, b: f64, tol: f64) -> bool {
 fn two_region_linear_by_hand() {
     for start in [RouteStart::All, RouteStart::Set(vec![])] {
         let p = two_region();
-        let o = solve_market(&p, &ClarabelSolver::default(), &SolveOptions { start, ..Default::default() }).unwrap();
+        let o = solve_market(
+            &p,
+            &ClarabelSolver::default(),
+            &SolveOptions {
+                start,
+                ..Default::default()
+            },
+        )
+        .unwrap();
         assert!(o.converged);
         let pa = o.prices[0].unwrap();
         let pb = o.prices[1].unwrap();
         assert!(close(pa, 34.0, 1e-6), "p_A {pa}");
         assert!(close(pb, 42.0, 1e-6), "p_B {pb}");
-        assert!(close(o.flow[0], 8.0, 1e-6) && o.flow[1] == 0.0, "{:?}", o.flow);
+        assert!(
+            close(o.flow[0], 8.0, 1e-6) && o.flow[1] == 0.0,
+            "{:?}",
+            o.flow
+        );
         assert!(close(o.supply[0], 24.0, 1e-6) && close(o.supply[1], 11.0, 1e-6));
         assert!(close(o.demand[0], 16.0, 1e-6) && close(o.demand[1], 19.0, 1e-6));
         assert!(o.check.max_violation_relative < 1e-6, "{:?}", o.check);
@@ -66,14 +101,21 @@ fn two_region_linear_by_hand() {
 #[test]
 fn lag_zero_levy_reaches_the_floor() {
     let mut p = two_region();
-    p.routes[0].levy = Levy::ToFloor { floor: UsdPerTonne(45.0), cap: UsdPerTonne(1000.0) };
+    p.routes[0].levy = Levy::ToFloor {
+        floor: UsdPerTonne(45.0),
+        cap: UsdPerTonne(1000.0),
+    };
     let o = solve_market(&p, &ClarabelSolver::default(), &SolveOptions::default()).unwrap();
     assert!(o.converged, "{} solves", o.solves);
     assert!(close(o.prices[0].unwrap(), 32.5, 1e-6), "{:?}", o.prices);
     assert!(close(o.prices[1].unwrap(), 45.0, 1e-6));
     assert!(close(o.levy[0], 4.5, 1e-6), "levy {}", o.levy[0]);
     assert!(close(o.flow[0], 5.0, 1e-6));
-    assert!(o.solves < 12, "secant should need few solves, took {}", o.solves);
+    assert!(
+        o.solves < 12,
+        "secant should need few solves, took {}",
+        o.solves
+    );
 }
 
 /// An export stops when transport + tariff exceed the autarky price gap: autarky prices are
@@ -115,7 +157,11 @@ fn refined_price_is_cost_plus_coefficient_times_ore_price() {
     let p = MarketProblem {
         nodes: vec![node("R.ore", 0), node("R.metal", 1)],
         supply: vec![block("mine", 0, 1000.0, 100.0, 100.0), refinery],
-        demand: vec![DemandBlock { name: "R".into(), node: 1, curve: DemandCurve::linear(Tonnes(100.0), UsdPerTonne(2000.0), -1.0) }],
+        demand: vec![DemandBlock {
+            name: "R".into(),
+            node: 1,
+            curve: DemandCurve::linear(Tonnes(100.0), UsdPerTonne(2000.0), -1.0),
+        }],
         routes: vec![],
         caps: vec![],
     };
@@ -123,7 +169,11 @@ fn refined_price_is_cost_plus_coefficient_times_ore_price() {
     let (ore, metal, q) = (o.prices[0].unwrap(), o.prices[1].unwrap(), o.supply[1]);
     assert!(q > 0.0 && q < 1000.0);
     let mc_ref = 500.0 + 1.0 * q / 1000.0;
-    assert!(close(metal, mc_ref + 2.0 * ore, 1e-7), "{metal} vs {}", mc_ref + 2.0 * ore);
+    assert!(
+        close(metal, mc_ref + 2.0 * ore, 1e-7),
+        "{metal} vs {}",
+        mc_ref + 2.0 * ore
+    );
     // And by hand: ore used 2q, p_ore = 100 + 0.1 × 2q; 4000 − 20q = 500 + q/1000 + 2(100 + 0.2q)
     // → q (20 + 0.001 + 0.4) = 3300 → q = 161.7568.
     assert!(close(q, 3300.0 / 20.401, 1e-6), "q {q}");
@@ -139,7 +189,12 @@ fn isoelastic_price_within_half_a_percent() {
         demand: vec![DemandBlock {
             name: "R".into(),
             node: 0,
-            curve: DemandCurve::isoelastic(Tonnes(50.0), UsdPerTonne(100.0), -0.5, UsdPerTonne(1000.0)),
+            curve: DemandCurve::isoelastic(
+                Tonnes(50.0),
+                UsdPerTonne(100.0),
+                -0.5,
+                UsdPerTonne(1000.0),
+            ),
         }],
         routes: vec![],
         caps: vec![],
@@ -148,11 +203,18 @@ fn isoelastic_price_within_half_a_percent() {
     let (mut lo, mut hi) = (1e-6, 100.0);
     for _ in 0..200 {
         let q = 0.5 * (lo + hi);
-        if 100.0 * (q / 50.0f64).powf(-2.0) > 50.0 + q / 2.0 { lo = q } else { hi = q }
+        if 100.0 * (q / 50.0f64).powf(-2.0) > 50.0 + q / 2.0 {
+            lo = q
+        } else {
+            hi = q
+        }
     }
     let exact = 50.0 + lo / 2.0;
     let got = o.prices[0].unwrap();
-    assert!((got - exact).abs() / exact < 0.005, "got {got}, exact {exact}");
+    assert!(
+        (got - exact).abs() / exact < 0.005,
+        "got {got}, exact {exact}"
+    );
 }
 
 /// Demand beyond all supply: quantity wanted at the choke price is partly unmet.
@@ -164,7 +226,12 @@ fn shortage_is_unserved_demand_not_an_error() {
         demand: vec![DemandBlock {
             name: "R".into(),
             node: 0,
-            curve: DemandCurve::isoelastic(Tonnes(100.0), UsdPerTonne(100.0), -0.1, UsdPerTonne(1000.0)),
+            curve: DemandCurve::isoelastic(
+                Tonnes(100.0),
+                UsdPerTonne(100.0),
+                -0.1,
+                UsdPerTonne(1000.0),
+            ),
         }],
         routes: vec![],
         caps: vec![],
@@ -172,6 +239,10 @@ fn shortage_is_unserved_demand_not_an_error() {
     let o = solve_market(&p, &ClarabelSolver::default(), &SolveOptions::default()).unwrap();
     // Wanted at the choke price: 100 × 10^−0.1 = 79.43; supplied 10 → 69.43 unserved.
     let wanted = 100.0 * 10f64.powf(-0.1);
-    assert!(close(o.unserved[0], wanted - 10.0, 1e-6), "{:?}", o.unserved);
+    assert!(
+        close(o.unserved[0], wanted - 10.0, 1e-6),
+        "{:?}",
+        o.unserved
+    );
     assert!(close(o.prices[0].unwrap(), 1000.0, 1e-6));
 }

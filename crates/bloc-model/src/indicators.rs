@@ -16,6 +16,7 @@ use bloc_scenario::Scenario;
 /// The region id whose share of output is reported as China's.
 pub const CHINA: &str = "CHN";
 
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn market_indicators(
     s: &Scenario,
     t: usize,
@@ -45,9 +46,18 @@ pub(crate) fn market_indicators(
         }
         output[b.node] += o.supply[k];
     }
-    let member: Vec<bool> = s.regions.iter().map(|r| s.bloc.is_member(&r.id, t)).collect();
+    let member: Vec<bool> = s
+        .regions
+        .iter()
+        .map(|r| s.bloc.is_member(&r.id, t))
+        .collect();
     let mut row = |indicator: &str, scope: String, v: f64| {
-        out.push(vec![label.to_string(), indicator.to_string(), scope, num(v)]);
+        out.push(vec![
+            label.to_string(),
+            indicator.to_string(),
+            scope,
+            num(v),
+        ]);
     };
     for (c, com) in s.commodities.iter().enumerate() {
         for group in ["members", "non_members", "world"] {
@@ -56,7 +66,9 @@ pub(crate) fn market_indicators(
                 "non_members" => !member[r],
                 _ => true,
             };
-            let regions: Vec<usize> = (0..nr).filter(|&r| pick(r) && is_market[r * nc + c]).collect();
+            let regions: Vec<usize> = (0..nr)
+                .filter(|&r| pick(r) && is_market[r * nc + c])
+                .collect();
             let priced: Vec<(f64, f64)> = regions
                 .iter()
                 .filter_map(|&r| o.prices[r * nc + c].map(|p| (p, cons[r * nc + c])))
@@ -70,7 +82,11 @@ pub(crate) fn market_indicators(
                 };
                 row("price_usd_per_t", format!("{group}:{}", com.id), p);
             }
-            if regions.iter().any(|&r| s.demand.iter().any(|d| d.commodity == com.id && s.region_index(d.region.as_str()) == Some(r))) {
+            if regions.iter().any(|&r| {
+                s.demand
+                    .iter()
+                    .any(|d| d.commodity == com.id && s.region_index(d.region.as_str()) == Some(r))
+            }) {
                 let u: f64 = regions.iter().map(|&r| unserved[r * nc + c]).sum();
                 row("unserved_t", format!("{group}:{}", com.id), u);
             }
@@ -78,9 +94,15 @@ pub(crate) fn market_indicators(
         let total: f64 = (0..nr).map(|r| output[r * nc + c]).sum();
         if total > 0.0 {
             if let Some(chn) = s.region_index(CHINA) {
-                row("china_share", format!("commodity:{}", com.id), output[chn * nc + c] / total);
+                row(
+                    "china_share",
+                    format!("commodity:{}", com.id),
+                    output[chn * nc + c] / total,
+                );
             }
-            let hhi: f64 = (0..nr).map(|r| (100.0 * output[r * nc + c] / total).powi(2)).sum();
+            let hhi: f64 = (0..nr)
+                .map(|r| (100.0 * output[r * nc + c] / total).powi(2))
+                .sum();
             row("hhi", format!("commodity:{}", com.id), hhi);
         }
     }

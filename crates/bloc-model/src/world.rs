@@ -146,9 +146,18 @@ impl<'s> World<'s> {
         for c in 0..nc {
             for o in 0..nr {
                 for d in 0..nr {
-                    let (ro, rd, cc) = (&scenario.regions[o].id, &scenario.regions[d].id, &scenario.commodities[c].id);
+                    let (ro, rd, cc) = (
+                        &scenario.regions[o].id,
+                        &scenario.regions[d].id,
+                        &scenario.commodities[c].id,
+                    );
                     if let Some(cost) = scenario.transport_cost(ro, rd, cc) {
-                        routes.push(RouteSlot { origin: o, destination: d, commodity: c, transport: cost.0 });
+                        routes.push(RouteSlot {
+                            origin: o,
+                            destination: d,
+                            commodity: c,
+                            transport: cost.0,
+                        });
                     }
                 }
             }
@@ -166,7 +175,14 @@ impl<'s> World<'s> {
         for d in &scenario.demand {
             is_market[ri(d.region.as_str()) * nc + ci(d.commodity.as_str())] = true;
         }
-        World { scenario, seed, routes, is_market, last_prices: None, last_set: Vec::new() }
+        World {
+            scenario,
+            seed,
+            routes,
+            is_market,
+            last_prices: None,
+            last_set: Vec::new(),
+        }
     }
 
     fn node(&self, r: usize, c: usize) -> usize {
@@ -184,13 +200,20 @@ impl<'s> World<'s> {
         let mut layout = Layout {
             regions: s.regions.len(),
             commodities: nc,
-            routes: self.routes.iter().map(|r| (r.origin, r.destination, r.commodity)).collect(),
+            routes: self
+                .routes
+                .iter()
+                .map(|r| (r.origin, r.destination, r.commodity))
+                .collect(),
             block_process: Vec::new(),
             demand_row: Vec::new(),
         };
         for r in &s.regions {
             for (c, com) in s.commodities.iter().enumerate() {
-                m.nodes.push(Node { name: format!("{}.{}", r.id, com.id), commodity: c });
+                m.nodes.push(Node {
+                    name: format!("{}.{}", r.id, com.id),
+                    commodity: c,
+                });
             }
         }
         for (pi, p) in s.processes.iter().enumerate() {
@@ -206,14 +229,20 @@ impl<'s> World<'s> {
                 p.unit_cost,
                 p.cost_rise_or_default(),
             );
-            block.inputs = p.inputs.iter().map(|(c, k)| (self.node(r, ci(c.as_str())), *k)).collect();
+            block.inputs = p
+                .inputs
+                .iter()
+                .map(|(c, k)| (self.node(r, ci(c.as_str())), *k))
+                .collect();
             m.supply.push(block);
         }
         for (row, d) in s.demand.iter().enumerate() {
             layout.demand_row.push(Some(row));
             let q0 = Tonnes(self.reference_quantity(d, t));
             let curve = match d.form {
-                DemandForm::Isoelastic { choke } => DemandCurve::isoelastic(q0, d.price, d.elasticity, choke),
+                DemandForm::Isoelastic { choke } => {
+                    DemandCurve::isoelastic(q0, d.price, d.elasticity, choke)
+                }
                 DemandForm::Linear => DemandCurve::linear(q0, d.price, d.elasticity),
             };
             m.demand.push(DemandBlock {
@@ -223,7 +252,11 @@ impl<'s> World<'s> {
             });
         }
         for slot in &self.routes {
-            let (o, d, c) = (&s.regions[slot.origin].id, &s.regions[slot.destination].id, &s.commodities[slot.commodity].id);
+            let (o, d, c) = (
+                &s.regions[slot.origin].id,
+                &s.regions[slot.destination].id,
+                &s.commodities[slot.commodity].id,
+            );
             let tariff = s.tariff(d, o, c);
             m.routes.push(Route {
                 name: format!("{o}>{d}.{c}"),
@@ -246,9 +279,18 @@ impl<'s> World<'s> {
     }
 
     /// Solves period `t`'s market.
-    pub fn solve(&self, m: &MarketProblem, solver: &dyn QpSolver, cold: bool) -> Result<MarketOutcome, bloc_market::SolverError> {
+    pub fn solve(
+        &self,
+        m: &MarketProblem,
+        solver: &dyn QpSolver,
+        cold: bool,
+    ) -> Result<MarketOutcome, bloc_market::SolverError> {
         let opts = SolveOptions {
-            start: if cold { RouteStart::All } else { RouteStart::Set(self.last_set.clone()) },
+            start: if cold {
+                RouteStart::All
+            } else {
+                RouteStart::Set(self.last_set.clone())
+            },
             price_guess: self.last_prices.clone(),
             ..SolveOptions::default()
         };
@@ -256,7 +298,14 @@ impl<'s> World<'s> {
     }
 
     /// Writes period `t`'s outcome into the tables and remembers what the next period needs.
-    pub fn record(&mut self, t: usize, m: &MarketProblem, layout: &Layout, o: &MarketOutcome, tables: &mut RunTables) {
+    pub fn record(
+        &mut self,
+        t: usize,
+        m: &MarketProblem,
+        layout: &Layout,
+        o: &MarketOutcome,
+        tables: &mut RunTables,
+    ) {
         let s = self.scenario;
         let label = s.time.label(t);
         let nc = s.commodities.len();
@@ -264,7 +313,12 @@ impl<'s> World<'s> {
             for (c, com) in s.commodities.iter().enumerate() {
                 let n = r * nc + c;
                 if let (true, Some(p)) = (self.is_market[n], o.prices[n]) {
-                    tables.prices.push(vec![label.clone(), reg.id.to_string(), com.id.to_string(), num(p)]);
+                    tables.prices.push(vec![
+                        label.clone(),
+                        reg.id.to_string(),
+                        com.id.to_string(),
+                        num(p),
+                    ]);
                 }
             }
         }
@@ -303,7 +357,9 @@ impl<'s> World<'s> {
             ]);
         }
         for (k, _) in m.demand.iter().enumerate() {
-            let Some(row) = layout.demand_row.get(k).copied().flatten() else { continue };
+            let Some(row) = layout.demand_row.get(k).copied().flatten() else {
+                continue;
+            };
             let d = &s.demand[row];
             tables.consumption.push(vec![
                 label.clone(),
@@ -314,7 +370,16 @@ impl<'s> World<'s> {
                 num(o.unserved[k]),
             ]);
         }
-        indicators::market_indicators(s, t, &label, m, layout, o, &self.is_market, &mut tables.indicators);
+        indicators::market_indicators(
+            s,
+            t,
+            &label,
+            m,
+            layout,
+            o,
+            &self.is_market,
+            &mut tables.indicators,
+        );
         self.last_prices = Some(o.prices.clone());
         self.last_set = (0..m.routes.len()).filter(|&r| o.flow[r] > 0.0).collect();
     }
@@ -322,7 +387,11 @@ impl<'s> World<'s> {
 
 /// Runs a scenario from its first period to its last. `progress(t)` is called after each
 /// period.
-pub fn run(scenario: &Scenario, opts: &RunOptions, progress: &mut dyn FnMut(usize)) -> Result<Run, RunError> {
+pub fn run(
+    scenario: &Scenario,
+    opts: &RunOptions,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Run, RunError> {
     let started = Instant::now();
     let seed = opts.seed.unwrap_or(scenario.seed);
     let mut world = World::new(scenario, seed);
@@ -331,15 +400,22 @@ pub fn run(scenario: &Scenario, opts: &RunOptions, progress: &mut dyn FnMut(usiz
     let mut periods = Vec::with_capacity(scenario.time.periods);
     let mut warnings = Vec::new();
     if let Some(dir) = &opts.dump_lp {
-        std::fs::create_dir_all(dir).map_err(|e| RunError::Dump { path: dir.clone(), source: e })?;
+        std::fs::create_dir_all(dir).map_err(|e| RunError::Dump {
+            path: dir.clone(),
+            source: e,
+        })?;
     }
     let mut policies = Policies::new(scenario);
     if policies.needs_uncontrolled_start() {
         let (mut market, mut layout) = world.market(0);
         policies.apply(0, &mut layout, &mut market, false);
-        let outcome = world
-            .solve(&market, solver.as_ref(), true)
-            .map_err(|e| RunError::Solver { period: scenario.time.label(0), source: e })?;
+        let outcome =
+            world
+                .solve(&market, solver.as_ref(), true)
+                .map_err(|e| RunError::Solver {
+                    period: scenario.time.label(0),
+                    source: e,
+                })?;
         policies.state.uncontrolled_flows = Some(outcome.flow);
     }
     for t in 0..scenario.time.periods {
@@ -348,24 +424,35 @@ pub fn run(scenario: &Scenario, opts: &RunOptions, progress: &mut dyn FnMut(usiz
         let applied: Applied = policies.apply(t, &mut layout, &mut market, true);
         let outcome = world
             .solve(&market, solver.as_ref(), opts.cold)
-            .map_err(|e| RunError::Solver { period: label.clone(), source: e })?;
+            .map_err(|e| RunError::Solver {
+                period: label.clone(),
+                source: e,
+            })?;
         if let Some(dir) = &opts.dump_lp {
             let path = dir.join(format!("{label}.mps"));
             let qp = natural_qp(&market, &outcome);
             let mut buf = Vec::new();
             bloc_market::mps::write_mps(&qp, &format!("{}_{label}", scenario.name), &mut buf)
                 .and_then(|_| std::fs::write(&path, buf))
-                .map_err(|e| RunError::Dump { path: path.clone(), source: e })?;
+                .map_err(|e| RunError::Dump {
+                    path: path.clone(),
+                    source: e,
+                })?;
         }
         let c = &outcome.check;
-        if c.max_violation_relative > CHECK_TOLERANCE || c.max_balance_error_relative > CHECK_TOLERANCE {
+        if c.max_violation_relative > CHECK_TOLERANCE
+            || c.max_balance_error_relative > CHECK_TOLERANCE
+        {
             warnings.push(format!(
                 "{label}: self-check above tolerance: equilibrium violation {:.3e} USD/t ({:.1e} relative) at {}; balance error {:.3e} t ({:.1e} relative) at {}",
                 c.max_violation_usd_per_t, c.max_violation_relative, c.worst_condition, c.max_balance_error_t, c.max_balance_error_relative, c.worst_balance
             ));
         }
         if !outcome.converged {
-            warnings.push(format!("{label}: the route/levy fixed point did not converge in {} solves (status {:?})", outcome.solves, outcome.status));
+            warnings.push(format!(
+                "{label}: the route/levy fixed point did not converge in {} solves (status {:?})",
+                outcome.solves, outcome.status
+            ));
         }
         periods.push(PeriodReport {
             period: label,
@@ -388,14 +475,28 @@ pub fn run(scenario: &Scenario, opts: &RunOptions, progress: &mut dyn FnMut(usiz
     }
     let time = scenario.time;
     let order = move |label: &str| {
-        bloc_units::Period::parse(label).ok().and_then(|p| time.index_of(p)).unwrap_or(usize::MAX)
+        bloc_units::Period::parse(label)
+            .ok()
+            .and_then(|p| time.index_of(p))
+            .unwrap_or(usize::MAX)
     };
     tables.sort(&order);
     let run_json = run_json(scenario, seed, solver.name(), &periods, started.elapsed());
-    Ok(Run { tables, run_json, periods, warnings })
+    Ok(Run {
+        tables,
+        run_json,
+        periods,
+        warnings,
+    })
 }
 
-fn run_json(s: &Scenario, seed: u64, solver: &str, periods: &[PeriodReport], total: Duration) -> serde_json::Value {
+fn run_json(
+    s: &Scenario,
+    seed: u64,
+    solver: &str,
+    periods: &[PeriodReport],
+    total: Duration,
+) -> serde_json::Value {
     let max = |f: &dyn Fn(&PeriodReport) -> f64| periods.iter().map(f).fold(0.0, f64::max);
     serde_json::json!({
         "scenario": s.name,

@@ -13,7 +13,10 @@ const CASES: u64 = 60;
 const PRINTED: f64 = 5e-7;
 
 fn base(rng: &mut ChaCha8Rng) -> Scenario {
-    let p = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/examples/two-region-linear/scenario.toml");
+    let p = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/examples/two-region-linear/scenario.toml"
+    );
     let mut s = bloc_scenario::load(std::path::Path::new(p)).expect("loads");
     // Random capacities and demand levels keep the cases apart.
     for p in &mut s.processes {
@@ -37,7 +40,13 @@ fn go(s: &Scenario) -> Run {
 }
 
 fn rows<'a>(r: &'a Run, file: &str) -> impl Iterator<Item = &'a Vec<String>> {
-    r.tables.all().into_iter().find(|t| t.file == file).expect("table").rows.iter()
+    r.tables
+        .all()
+        .into_iter()
+        .find(|t| t.file == file)
+        .expect("table")
+        .rows
+        .iter()
 }
 
 fn num(s: &str) -> f64 {
@@ -52,21 +61,35 @@ fn a_floor_with_an_uncapped_levy_holds_in_members() {
     for case in 0..CASES {
         let mut s = base(&mut rng);
         let floor = rng.gen_range(30.0..70.0);
-        s.bloc.members.push(Membership { region: RegionId::from("B"), span: all() });
+        s.bloc.members.push(Membership {
+            region: RegionId::from("B"),
+            span: all(),
+        });
         s.bloc.floors.push(FloorRule {
             commodity: CommodityId::from("x"),
             reference: Reference::Fixed(UsdPerTonne(floor)),
             ratio: 1.0,
-            levy: LevyRule { lag: 0, every: 1, cap: UsdPerTonne(1e6) },
+            levy: LevyRule {
+                lag: 0,
+                every: 1,
+                cap: UsdPerTonne(1e6),
+            },
             span: all(),
         });
         let r = go(&s);
         for row in rows(&r, "prices.csv").filter(|row| row[1] == "B") {
             // B's price is at least the floor whenever B imports; without imports B's own
             // curves set it, and it may then sit below the floor (no levy can lift it).
-            let imports: f64 = rows(&r, "flows.csv").filter(|f| f[0] == row[0] && f[3] == "B").map(|f| num(&f[4])).sum();
+            let imports: f64 = rows(&r, "flows.csv")
+                .filter(|f| f[0] == row[0] && f[3] == "B")
+                .map(|f| num(&f[4]))
+                .sum();
             if imports > 0.0 {
-                assert!(num(&row[3]) >= floor * (1.0 - 1e-7), "case {case}: p_B {} < floor {floor}", row[3]);
+                assert!(
+                    num(&row[3]) >= floor * (1.0 - 1e-7),
+                    "case {case}: p_B {} < floor {floor}",
+                    row[3]
+                );
             }
         }
     }
@@ -84,8 +107,15 @@ fn bans_carry_nothing_and_quotas_are_never_exceeded() {
             exporter: RegionId::from("A"),
             commodities: CommoditySet::All,
             destinations: RegionSet::All,
-            kind: if ban { ControlKind::Ban } else { ControlKind::Quota(Tonnes(quota)) },
-            span: Span { from: 1, to: Some(4) },
+            kind: if ban {
+                ControlKind::Ban
+            } else {
+                ControlKind::Quota(Tonnes(quota))
+            },
+            span: Span {
+                from: 1,
+                to: Some(4),
+            },
             line: 0,
         });
         let r = go(&s);
@@ -95,7 +125,11 @@ fn bans_carry_nothing_and_quotas_are_never_exceeded() {
                 if ban {
                     panic!("case {case}: a banned route carries {} t in {year}", f[4]);
                 }
-                assert!(num(&f[4]) <= quota * (1.0 + 1e-9) + PRINTED, "case {case}: {} t over a {quota} t quota", f[4]);
+                assert!(
+                    num(&f[4]) <= quota * (1.0 + 1e-9) + PRINTED,
+                    "case {case}: {} t over a {quota} t quota",
+                    f[4]
+                );
             }
         }
     }
@@ -119,7 +153,9 @@ fn stockpile_inventory_and_spend_stay_within_limits() {
             max_inventory: Tonnes(max_inventory),
             initial_inventory: Tonnes(initial),
             buy_below: PriceTrigger::Fixed(UsdPerTonne(buy)),
-            release_above: Some(PriceTrigger::Fixed(UsdPerTonne(buy + rng.gen_range(1.0..15.0)))),
+            release_above: Some(PriceTrigger::Fixed(UsdPerTonne(
+                buy + rng.gen_range(1.0..15.0),
+            ))),
             release_on_shortage: true,
             max_buy_per_period: Tonnes(rng.gen_range(0.0..8.0)),
             max_release_per_period: Tonnes(rng.gen_range(0.0..8.0)),
@@ -130,11 +166,17 @@ fn stockpile_inventory_and_spend_stay_within_limits() {
         let mut spent = 0.0;
         for row in rows(&r, "stockpile.csv") {
             let inv = num(&row[5]);
-            assert!(inv >= -PRINTED && inv <= max_inventory * (1.0 + 1e-9) + PRINTED, "case {case}: inventory {inv} outside [0, {max_inventory}]");
+            assert!(
+                inv >= -PRINTED && inv <= max_inventory * (1.0 + 1e-9) + PRINTED,
+                "case {case}: inventory {inv} outside [0, {max_inventory}]"
+            );
             spent += num(&row[6]);
             assert!(num(&row[7]) >= -1e-6, "case {case}: budget left {}", row[7]);
         }
-        assert!(spent <= budget * (1.0 + 1e-9) + 10.0 * PRINTED, "case {case}: spent {spent} of {budget}");
+        assert!(
+            spent <= budget * (1.0 + 1e-9) + 10.0 * PRINTED,
+            "case {case}: spent {spent} of {budget}"
+        );
     }
 }
 
@@ -151,7 +193,10 @@ fn instruments_switched_off_change_nothing() {
         // Membership that ends before it starts is not allowed, so: B a member for the
         // last period only, with nothing else in force, is not "off"; use no members and
         // instruments dated after the horizon's last period.
-        let never = Span { from: s.time.periods, to: None };
+        let never = Span {
+            from: s.time.periods,
+            to: None,
+        };
         s.counter.export_controls.push(ExportControl {
             exporter: RegionId::from("A"),
             commodities: CommoditySet::All,
@@ -161,7 +206,11 @@ fn instruments_switched_off_change_nothing() {
             line: 0,
         });
         s.counter.outages.push(Outage {
-            target: ProcessSelector { processes: vec![], region: RegionSet::All, commodities: CommoditySet::All },
+            target: ProcessSelector {
+                processes: vec![],
+                region: RegionSet::All,
+                commodities: CommoditySet::All,
+            },
             share: 0.5,
             span: never,
         });

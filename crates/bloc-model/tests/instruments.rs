@@ -10,7 +10,10 @@ use bloc_scenario::*;
 use bloc_units::{CommodityId, ProcessId, RegionId, Tonnes, TonnesPerYear, Usd, UsdPerTonne};
 
 fn base() -> Scenario {
-    let p = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/examples/two-region-linear/scenario.toml");
+    let p = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/examples/two-region-linear/scenario.toml"
+    );
     bloc_scenario::load(std::path::Path::new(p)).expect("the shared example loads")
 }
 
@@ -19,7 +22,10 @@ fn all(from: usize) -> Span {
 }
 
 fn member(s: &mut Scenario, r: &str, from: usize) {
-    s.bloc.members.push(Membership { region: RegionId::from(r), span: all(from) });
+    s.bloc.members.push(Membership {
+        region: RegionId::from(r),
+        span: all(from),
+    });
 }
 
 fn go(s: &Scenario) -> Run {
@@ -28,7 +34,12 @@ fn go(s: &Scenario) -> Run {
 
 /// Value of `column` in `table` on the row whose leading cells equal `key`.
 fn cell(r: &Run, table: &str, key: &[&str], column: &str) -> f64 {
-    let t = r.tables.all().into_iter().find(|t| t.file == table).expect("table");
+    let t = r
+        .tables
+        .all()
+        .into_iter()
+        .find(|t| t.file == table)
+        .expect("table");
     let col = t.header.iter().position(|h| *h == column).expect("column");
     let row = t
         .rows
@@ -56,7 +67,10 @@ fn indicator(r: &Run, period: &str, name: &str, scope: &str) -> f64 {
 }
 
 fn assert_close(got: f64, want: f64, what: &str) {
-    assert!((got - want).abs() <= 1e-6 * want.abs().max(1.0), "{what}: got {got}, want {want}");
+    assert!(
+        (got - want).abs() <= 1e-6 * want.abs().max(1.0),
+        "{what}: got {got}, want {want}"
+    );
 }
 
 fn floor_rule(reference: Reference, ratio: f64, lag: usize, every: usize) -> FloorRule {
@@ -64,7 +78,11 @@ fn floor_rule(reference: Reference, ratio: f64, lag: usize, every: usize) -> Flo
         commodity: CommodityId::from("x"),
         reference,
         ratio,
-        levy: LevyRule { lag, every, cap: UsdPerTonne(1000.0) },
+        levy: LevyRule {
+            lag,
+            every,
+            cap: UsdPerTonne(1000.0),
+        },
         span: all(0),
     }
 }
@@ -87,7 +105,10 @@ fn members_and_frameworks_trade_tariff_free() {
         name: "A-B".into(),
         regions: vec![RegionId::from("A"), RegionId::from("B")],
         commodities: CommoditySet::Named(vec![CommodityId::from("x")]),
-        span: Span { from: 2, to: Some(4) },
+        span: Span {
+            from: 2,
+            to: Some(4),
+        },
     });
     let r = go(&s);
     assert_close(price(&r, "2027", "A"), 34.0, "before the framework");
@@ -100,15 +121,30 @@ fn members_and_frameworks_trade_tariff_free() {
 /// README `floor.toml`: p_A = 32.5, p_B = 45, levy 4.5, revenue 22.5 per year.
 #[test]
 fn shared_floor_example_gives_the_readme_answers() {
-    let p = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/examples/two-region-linear/floor.toml");
+    let p = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/examples/two-region-linear/floor.toml"
+    );
     let s = bloc_scenario::load(std::path::Path::new(p)).unwrap();
     let r = go(&s);
     for y in ["2026", "2027", "2028", "2029", "2030", "2031"] {
         assert_close(price(&r, y, "A"), 32.5, "p_A");
         assert_close(price(&r, y, "B"), 45.0, "p_B");
-        assert_close(cell(&r, "flows.csv", &[y, "x", "A", "B"], "levy_usd_per_t"), 4.5, "levy");
-        assert_close(indicator(&r, y, "levy_revenue_usd", "world"), 22.5, "revenue");
-        assert_close(cell(&r, "policy.csv", &[y, "x"], "floor_usd_per_t"), 45.0, "floor");
+        assert_close(
+            cell(&r, "flows.csv", &[y, "x", "A", "B"], "levy_usd_per_t"),
+            4.5,
+            "levy",
+        );
+        assert_close(
+            indicator(&r, y, "levy_revenue_usd", "world"),
+            22.5,
+            "revenue",
+        );
+        assert_close(
+            cell(&r, "policy.csv", &[y, "x"], "floor_usd_per_t"),
+            45.0,
+            "floor",
+        );
     }
     assert_eq!(r.run_json["all_converged"], true);
 }
@@ -117,7 +153,10 @@ fn shared_floor_example_gives_the_readme_answers() {
 /// 45 − (p_A(t−1) + 8) and 3 p_A(t) = 102 − levy(t), so p_B(t) = 45 − (45 − p_B(t−1))/3.
 #[test]
 fn shared_lagged_floor_example_climbs_to_the_floor() {
-    let p = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/examples/two-region-linear/floor-lag1.toml");
+    let p = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/examples/two-region-linear/floor-lag1.toml"
+    );
     let s = bloc_scenario::load(std::path::Path::new(p)).unwrap();
     let r = go(&s);
     let mut pb = 42.0;
@@ -135,11 +174,17 @@ fn shared_lagged_floor_example_climbs_to_the_floor() {
 fn levy_held_between_recomputations() {
     let mut s = base();
     member(&mut s, "B", 0);
-    s.bloc.floors.push(floor_rule(Reference::Fixed(UsdPerTonne(45.0)), 1.0, 1, 2));
+    s.bloc
+        .floors
+        .push(floor_rule(Reference::Fixed(UsdPerTonne(45.0)), 1.0, 1, 2));
     let r = go(&s);
     let want = [42.0, 42.0, 44.0, 44.0, 44.0 + 2.0 / 3.0, 44.0 + 2.0 / 3.0];
     for (k, w) in want.iter().enumerate() {
-        assert_close(price(&r, &(2026 + k).to_string(), "B"), *w, &format!("p_B year {k}"));
+        assert_close(
+            price(&r, &(2026 + k).to_string(), "B"),
+            *w,
+            &format!("p_B year {k}"),
+        );
     }
 }
 
@@ -150,12 +195,33 @@ fn levy_held_between_recomputations() {
 fn index_reference_follows_the_members_price() {
     let mut s = base();
     member(&mut s, "B", 0);
-    s.bloc.floors.push(floor_rule(Reference::Index { periods: 1, initial: Some(UsdPerTonne(50.0)) }, 0.9, 0, 1));
+    s.bloc.floors.push(floor_rule(
+        Reference::Index {
+            periods: 1,
+            initial: Some(UsdPerTonne(50.0)),
+        },
+        0.9,
+        0,
+        1,
+    ));
     let r = go(&s);
     assert_close(price(&r, "2026", "B"), 45.0, "2026");
-    assert_close(cell(&r, "policy.csv", &["2027", "x"], "floor_usd_per_t"), 40.5, "floor 2027");
+    assert_close(
+        cell(&r, "policy.csv", &["2027", "x"], "floor_usd_per_t"),
+        40.5,
+        "floor 2027",
+    );
     assert_close(price(&r, "2027", "B"), 42.0, "2027");
-    assert_close(cell(&r, "policy.csv", &["2028", "x"], "reference_price_usd_per_t"), 42.0, "reference 2028");
+    assert_close(
+        cell(
+            &r,
+            "policy.csv",
+            &["2028", "x"],
+            "reference_price_usd_per_t",
+        ),
+        42.0,
+        "reference 2028",
+    );
 }
 
 /// Cost-based: B's only plant has unit cost 20 and rise 100 → full cost 120; percentile 1,
@@ -164,9 +230,26 @@ fn index_reference_follows_the_members_price() {
 fn cost_based_reference_is_the_members_full_cost() {
     let mut s = base();
     member(&mut s, "B", 0);
-    s.bloc.floors.push(floor_rule(Reference::CostBased { percentile: 1.0, margin: 0.5 }, 0.25, 0, 1));
+    s.bloc.floors.push(floor_rule(
+        Reference::CostBased {
+            percentile: 1.0,
+            margin: 0.5,
+        },
+        0.25,
+        0,
+        1,
+    ));
     let r = go(&s);
-    assert_close(cell(&r, "policy.csv", &["2026", "x"], "reference_price_usd_per_t"), 180.0, "reference");
+    assert_close(
+        cell(
+            &r,
+            "policy.csv",
+            &["2026", "x"],
+            "reference_price_usd_per_t",
+        ),
+        180.0,
+        "reference",
+    );
     assert_close(price(&r, "2026", "A"), 32.5, "p_A");
     assert_close(price(&r, "2026", "B"), 45.0, "p_B");
 }
@@ -200,12 +283,24 @@ fn stockpile_buying_lifts_the_price_within_room() {
     s.bloc.stockpiles.push(vault(45.0, 3.0, 5.0, 1e9));
     let r = go(&s);
     assert_close(price(&r, "2026", "B"), 43.0, "p_B 2026");
-    assert_close(cell(&r, "stockpile.csv", &["2026", "vault", "x"], "spent_usd"), 129.0, "spend");
+    assert_close(
+        cell(&r, "stockpile.csv", &["2026", "vault", "x"], "spent_usd"),
+        129.0,
+        "spend",
+    );
     assert_close(price(&r, "2027", "B"), 128.0 / 3.0, "p_B 2027");
-    assert_close(cell(&r, "stockpile.csv", &["2027", "vault", "x"], "inventory_t"), 5.0, "full");
+    assert_close(
+        cell(&r, "stockpile.csv", &["2027", "vault", "x"], "inventory_t"),
+        5.0,
+        "full",
+    );
     assert_close(price(&r, "2028", "B"), 42.0, "p_B 2028");
     // Storage: 3 t × 1 USD/t/yr in 2026.
-    assert_close(indicator(&r, "2026", "stockpile_storage_cost_usd", "vault"), 3.0, "storage");
+    assert_close(
+        indicator(&r, "2026", "stockpile_storage_cost_usd", "vault"),
+        3.0,
+        "storage",
+    );
 }
 
 /// Budget 100 at a 45 trigger allows 100/45 = 2.2222 t: 52.2222 − p_B = 2 p_A − 60 →
@@ -218,11 +313,27 @@ fn stockpile_spend_never_exceeds_its_budget() {
     let q = 100.0 / 45.0;
     let pa = (102.0 + q) / 3.0;
     assert_close(price(&r, "2026", "B"), pa + 8.0, "p_B");
-    assert_close(cell(&r, "stockpile.csv", &["2026", "vault", "x"], "spent_usd"), q * (pa + 8.0), "spend");
+    assert_close(
+        cell(&r, "stockpile.csv", &["2026", "vault", "x"], "spent_usd"),
+        q * (pa + 8.0),
+        "spend",
+    );
     let mut spent = 0.0;
     for y in 2026..2032 {
-        spent += cell(&r, "stockpile.csv", &[&y.to_string(), "vault", "x"], "spent_usd");
-        assert!(cell(&r, "stockpile.csv", &[&y.to_string(), "vault", "x"], "budget_left_usd") >= -1e-9);
+        spent += cell(
+            &r,
+            "stockpile.csv",
+            &[&y.to_string(), "vault", "x"],
+            "spent_usd",
+        );
+        assert!(
+            cell(
+                &r,
+                "stockpile.csv",
+                &[&y.to_string(), "vault", "x"],
+                "budget_left_usd"
+            ) >= -1e-9
+        );
     }
     assert!(spent <= 100.0 + 1e-9, "spent {spent}");
 }
@@ -243,7 +354,11 @@ fn stockpile_release_lowers_the_price_until_empty() {
     assert_close(price(&r, "2027", "B"), 122.0 / 3.0, "2027");
     assert_close(price(&r, "2028", "B"), 124.0 / 3.0, "2028");
     assert_close(price(&r, "2029", "B"), 42.0, "2029");
-    assert_close(cell(&r, "stockpile.csv", &["2028", "vault", "x"], "inventory_t"), 0.0, "empty");
+    assert_close(
+        cell(&r, "stockpile.csv", &["2028", "vault", "x"], "inventory_t"),
+        0.0,
+        "empty",
+    );
 }
 
 // ---------------------------------------------------------------- guarantees and subsidies
@@ -271,7 +386,11 @@ fn guarantee_runs_a_plant_the_market_would_idle() {
     let mut s = base();
     idle_plant(&mut s);
     let r0 = go(&s);
-    assert_close(cell(&r0, "production.csv", &["2026", "B", "b_new"], "quantity_t"), 0.0, "idle without");
+    assert_close(
+        cell(&r0, "production.csv", &["2026", "B", "b_new"], "quantity_t"),
+        0.0,
+        "idle without",
+    );
     s.bloc.guarantees.push(Guarantee {
         process: ProcessId::from("b_new"),
         strike: UsdPerTonne(60.0),
@@ -280,9 +399,17 @@ fn guarantee_runs_a_plant_the_market_would_idle() {
         span: all(0),
     });
     let r = go(&s);
-    assert_close(cell(&r, "production.csv", &["2026", "B", "b_new"], "quantity_t"), 5.0, "runs with");
+    assert_close(
+        cell(&r, "production.csv", &["2026", "B", "b_new"], "quantity_t"),
+        5.0,
+        "runs with",
+    );
     assert_close(price(&r, "2026", "B"), 121.0 / 3.0, "p_B");
-    assert_close(indicator(&r, "2026", "guarantee_payout_usd", "process:b_new"), (60.0 - 121.0 / 3.0) * 5.0, "payout");
+    assert_close(
+        indicator(&r, "2026", "guarantee_payout_usd", "process:b_new"),
+        (60.0 - 121.0 / 3.0) * 5.0,
+        "payout",
+    );
 }
 
 /// The same 5 t bought outright at 60 into a stockpile: they leave the market, so prices stay
@@ -296,13 +423,23 @@ fn purchase_guarantee_fills_the_stockpile() {
         process: ProcessId::from("b_new"),
         strike: UsdPerTonne(60.0),
         volume: TonnesPerYear(5.0),
-        mode: GuaranteeMode::Purchase { stockpile: "vault".into() },
+        mode: GuaranteeMode::Purchase {
+            stockpile: "vault".into(),
+        },
         span: all(0),
     });
     let r = go(&s);
     assert_close(price(&r, "2026", "B"), 42.0, "p_B");
-    assert_close(cell(&r, "stockpile.csv", &["2026", "vault", "x"], "inventory_t"), 5.0, "inventory");
-    assert_close(cell(&r, "stockpile.csv", &["2026", "vault", "x"], "spent_usd"), 300.0, "spend");
+    assert_close(
+        cell(&r, "stockpile.csv", &["2026", "vault", "x"], "inventory_t"),
+        5.0,
+        "inventory",
+    );
+    assert_close(
+        cell(&r, "stockpile.csv", &["2026", "vault", "x"], "spent_usd"),
+        300.0,
+        "spend",
+    );
 }
 
 /// 6 per t to b_plant: B supplies (p − 14)/2, so 47 − p_B = 2 p_A − 60 → p_A = 33, p_B = 41;
@@ -310,11 +447,28 @@ fn purchase_guarantee_fills_the_stockpile() {
 #[test]
 fn production_subsidy_lowers_the_supply_price() {
     let mut s = base();
-    s.bloc.subsidies.push(ProductionSubsidy { processes: vec![ProcessId::from("b_plant")], per_t: UsdPerTonne(6.0), span: all(0) });
+    s.bloc.subsidies.push(ProductionSubsidy {
+        processes: vec![ProcessId::from("b_plant")],
+        per_t: UsdPerTonne(6.0),
+        span: all(0),
+    });
     let r = go(&s);
     assert_close(price(&r, "2026", "B"), 41.0, "p_B");
-    assert_close(cell(&r, "production.csv", &["2026", "B", "b_plant"], "quantity_t"), 13.5, "B output");
-    assert_close(indicator(&r, "2026", "subsidy_payout_usd", "world"), 81.0, "payout");
+    assert_close(
+        cell(
+            &r,
+            "production.csv",
+            &["2026", "B", "b_plant"],
+            "quantity_t",
+        ),
+        13.5,
+        "B output",
+    );
+    assert_close(
+        indicator(&r, "2026", "subsidy_payout_usd", "world"),
+        81.0,
+        "payout",
+    );
 }
 
 // ---------------------------------------------------------------- export controls
@@ -341,7 +495,9 @@ fn ban_and_quota() {
     assert_close(price(&r, "2026", "A"), 30.0, "p_A");
     assert_close(price(&r, "2026", "B"), 50.0, "p_B");
     let mut s = base();
-    s.counter.export_controls.push(control(ControlKind::Quota(Tonnes(5.0)), 0));
+    s.counter
+        .export_controls
+        .push(control(ControlKind::Quota(Tonnes(5.0)), 0));
     let r = go(&s);
     assert_close(flow(&r, "2026"), 5.0, "flow");
     assert_close(price(&r, "2026", "A"), 32.5, "p_A");
@@ -353,7 +509,11 @@ fn ban_and_quota() {
 /// B at 75%: 6 t → p_A = 33, p_B = 44.
 #[test]
 fn licence_regime_with_delay_and_general_licence() {
-    let lic = |general: Option<(RegionSet, f64)>| ControlKind::Licence { approved_share: 0.5, delay_periods: 1, general };
+    let lic = |general: Option<(RegionSet, f64)>| ControlKind::Licence {
+        approved_share: 0.5,
+        delay_periods: 1,
+        general,
+    };
     let mut s = base();
     s.counter.export_controls.push(control(lic(None), 1));
     let r = go(&s);
@@ -364,7 +524,10 @@ fn licence_regime_with_delay_and_general_licence() {
     assert_close(price(&r, "2028", "A"), 32.0, "p_A");
     assert_close(price(&r, "2028", "B"), 46.0, "p_B");
     let mut s = base();
-    s.counter.export_controls.push(control(lic(Some((RegionSet::Named(vec![RegionId::from("B")]), 0.75))), 1));
+    s.counter.export_controls.push(control(
+        lic(Some((RegionSet::Named(vec![RegionId::from("B")]), 0.75))),
+        1,
+    ));
     let r = go(&s);
     assert_close(flow(&r, "2028"), 6.0, "general licence");
     assert_close(price(&r, "2028", "B"), 44.0, "p_B");
@@ -375,7 +538,14 @@ fn licence_regime_with_delay_and_general_licence() {
 #[test]
 fn licence_from_the_first_period_uses_uncontrolled_flows() {
     let mut s = base();
-    s.counter.export_controls.push(control(ControlKind::Licence { approved_share: 0.5, delay_periods: 0, general: None }, 0));
+    s.counter.export_controls.push(control(
+        ControlKind::Licence {
+            approved_share: 0.5,
+            delay_periods: 0,
+            general: None,
+        },
+        0,
+    ));
     let r = go(&s);
     assert_close(flow(&r, "2026"), 4.0, "flow");
     assert_close(price(&r, "2026", "B"), 46.0, "p_B");
@@ -384,7 +554,11 @@ fn licence_from_the_first_period_uses_uncontrolled_flows() {
 // ---------------------------------------------------------------- shocks
 
 fn a_plant() -> ProcessSelector {
-    ProcessSelector { processes: vec![ProcessId::from("a_plant")], region: RegionSet::All, commodities: CommoditySet::All }
+    ProcessSelector {
+        processes: vec![ProcessId::from("a_plant")],
+        region: RegionSet::All,
+        commodities: CommoditySet::All,
+    }
 }
 
 /// Half of A's plant out: mc_A = 10 + 2q, so A's excess supply is (p_A − 10)/2 − (50 − p_A) =
@@ -392,12 +566,28 @@ fn a_plant() -> ProcessSelector {
 #[test]
 fn outage_halves_capacity_while_in_force() {
     let mut s = base();
-    s.counter.outages.push(Outage { target: a_plant(), share: 0.5, span: Span { from: 1, to: Some(2) } });
+    s.counter.outages.push(Outage {
+        target: a_plant(),
+        share: 0.5,
+        span: Span {
+            from: 1,
+            to: Some(2),
+        },
+    });
     let r = go(&s);
     assert_close(price(&r, "2026", "A"), 34.0, "before");
     assert_close(price(&r, "2027", "A"), 38.8, "during");
     assert_close(price(&r, "2027", "B"), 46.8, "during");
-    assert_close(cell(&r, "production.csv", &["2027", "A", "a_plant"], "capacity_t"), 50.0, "capacity");
+    assert_close(
+        cell(
+            &r,
+            "production.csv",
+            &["2027", "A", "a_plant"],
+            "capacity_t",
+        ),
+        50.0,
+        "capacity",
+    );
     assert_close(price(&r, "2028", "A"), 34.0, "after");
 }
 
@@ -420,7 +610,11 @@ fn demand_multiplier() {
 fn cost_multiplier() {
     let mut s = base();
     s.counter.cost_shocks.push(CostShock {
-        target: ProcessSelector { processes: vec![], region: RegionSet::Named(vec![RegionId::from("B")]), commodities: CommoditySet::All },
+        target: ProcessSelector {
+            processes: vec![],
+            region: RegionSet::Named(vec![RegionId::from("B")]),
+            commodities: CommoditySet::All,
+        },
         multiplier: 2.0,
         span: all(0),
     });

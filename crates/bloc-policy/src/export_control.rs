@@ -28,11 +28,15 @@ pub fn needs_uncontrolled_start(s: &Scenario) -> bool {
 
 /// The routes a control covers in period t.
 pub fn covered(s: &Scenario, t: usize, ctl: &ExportControl, layout: &Layout) -> Vec<usize> {
-    let Some(x) = s.region_index(ctl.exporter.as_str()) else { return Vec::new() };
+    let Some(x) = s.region_index(ctl.exporter.as_str()) else {
+        return Vec::new();
+    };
     (0..layout.routes.len())
         .filter(|&k| {
             let (o, d, c) = layout.routes[k];
-            o == x && ctl.commodities.contains(&s.commodities[c].id) && ctl.destinations.contains(&s.regions[d].id, t, &s.bloc)
+            o == x
+                && ctl.commodities.contains(&s.commodities[c].id)
+                && ctl.destinations.contains(&s.regions[d].id, t, &s.bloc)
         })
         .collect()
 }
@@ -56,18 +60,34 @@ pub fn apply(s: &Scenario, t: usize, state: &PolicyState, layout: &Layout, m: &m
         match &ctl.kind {
             ControlKind::Ban => {
                 for &k in &routes {
-                    m.caps.push(RouteCap { name: format!("ban{i}:{}", m.routes[k].name), routes: vec![k], cap: Tonnes(0.0) });
+                    m.caps.push(RouteCap {
+                        name: format!("ban{i}:{}", m.routes[k].name),
+                        routes: vec![k],
+                        cap: Tonnes(0.0),
+                    });
                 }
             }
             ControlKind::Quota(q) => {
                 for c in 0..layout.commodities {
-                    let group: Vec<usize> = routes.iter().copied().filter(|&k| layout.routes[k].2 == c).collect();
+                    let group: Vec<usize> = routes
+                        .iter()
+                        .copied()
+                        .filter(|&k| layout.routes[k].2 == c)
+                        .collect();
                     if !group.is_empty() {
-                        m.caps.push(RouteCap { name: format!("quota{i}:{}", s.commodities[c].id), routes: group, cap: *q });
+                        m.caps.push(RouteCap {
+                            name: format!("quota{i}:{}", s.commodities[c].id),
+                            routes: group,
+                            cap: *q,
+                        });
                     }
                 }
             }
-            ControlKind::Licence { approved_share, delay_periods, general } => {
+            ControlKind::Licence {
+                approved_share,
+                delay_periods,
+                general,
+            } => {
                 let normal: Option<&Vec<f64>> = if ctl.span.from == 0 {
                     state.uncontrolled_flows.as_ref()
                 } else {
@@ -81,7 +101,11 @@ pub fn apply(s: &Scenario, t: usize, state: &PolicyState, layout: &Layout, m: &m
                     };
                     let n = normal.and_then(|f| f.get(k)).copied().unwrap_or(0.0);
                     let cap = licence_cap(t - ctl.span.from, *delay_periods, share, n);
-                    m.caps.push(RouteCap { name: format!("licence{i}:{}", m.routes[k].name), routes: vec![k], cap: Tonnes(cap) });
+                    m.caps.push(RouteCap {
+                        name: format!("licence{i}:{}", m.routes[k].name),
+                        routes: vec![k],
+                        cap: Tonnes(cap),
+                    });
                 }
             }
         }

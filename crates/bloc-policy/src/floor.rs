@@ -25,12 +25,22 @@ pub fn levy(floor: f64, p_origin: f64, transport: f64, tariff: f64, cap: f64) ->
 
 /// The reference price of `rule` for commodity `c` in period `t`, or `None` when it cannot be
 /// set yet (an index with no history and no initial value; no member producer).
-pub fn reference(s: &Scenario, t: usize, state: &PolicyState, layout: &Layout, m: &MarketProblem, rule: &FloorRule, c: usize) -> Option<f64> {
+pub fn reference(
+    s: &Scenario,
+    t: usize,
+    state: &PolicyState,
+    layout: &Layout,
+    m: &MarketProblem,
+    rule: &FloorRule,
+    c: usize,
+) -> Option<f64> {
     match &rule.reference {
         Reference::Fixed(v) => Some(v.0),
         Reference::Index { periods, initial } => {
             let start = t.saturating_sub(*periods);
-            let hist: Vec<f64> = (start..t).filter_map(|k| state.members_price.get(k).and_then(|v| v[c])).collect();
+            let hist: Vec<f64> = (start..t)
+                .filter_map(|k| state.members_price.get(k).and_then(|v| v[c]))
+                .collect();
             if hist.is_empty() {
                 initial.map(|v| v.0)
             } else {
@@ -39,11 +49,24 @@ pub fn reference(s: &Scenario, t: usize, state: &PolicyState, layout: &Layout, m
         }
         Reference::CostBased { percentile, margin } => {
             let input_value = |ci: usize| -> f64 {
-                if let Some(p) = t.checked_sub(1).and_then(|k| state.members_price.get(k)).and_then(|v| v[ci]) {
+                if let Some(p) = t
+                    .checked_sub(1)
+                    .and_then(|k| state.members_price.get(k))
+                    .and_then(|v| v[ci])
+                {
                     return p;
                 }
-                let p0: Vec<f64> = s.demand.iter().filter(|d| s.commodity_index(d.commodity.as_str()) == Some(ci)).map(|d| d.price.0).collect();
-                if p0.is_empty() { 0.0 } else { p0.iter().sum::<f64>() / p0.len() as f64 }
+                let p0: Vec<f64> = s
+                    .demand
+                    .iter()
+                    .filter(|d| s.commodity_index(d.commodity.as_str()) == Some(ci))
+                    .map(|d| d.price.0)
+                    .collect();
+                if p0.is_empty() {
+                    0.0
+                } else {
+                    p0.iter().sum::<f64>() / p0.len() as f64
+                }
             };
             let mut blocks: Vec<(f64, f64)> = m
                 .supply
@@ -51,10 +74,17 @@ pub fn reference(s: &Scenario, t: usize, state: &PolicyState, layout: &Layout, m
                 .enumerate()
                 .filter(|(k, b)| {
                     let (r, bc) = layout.region_commodity(b.node);
-                    bc == c && layout.block_process[*k].is_some() && s.bloc.is_member(&s.regions[r].id, t) && b.capacity.0 > 0.0
+                    bc == c
+                        && layout.block_process[*k].is_some()
+                        && s.bloc.is_member(&s.regions[r].id, t)
+                        && b.capacity.0 > 0.0
                 })
                 .map(|(_, b)| {
-                    let inputs: f64 = b.inputs.iter().map(|&(n, coef)| coef * input_value(layout.region_commodity(n).1)).sum();
+                    let inputs: f64 = b
+                        .inputs
+                        .iter()
+                        .map(|&(n, coef)| coef * input_value(layout.region_commodity(n).1))
+                        .sum();
                     (b.unit_cost.0 + b.cost_rise.0 + inputs, b.capacity.0)
                 })
                 .collect();
@@ -82,16 +112,27 @@ pub fn cost_percentile(blocks: &mut [(f64, f64)], percentile: f64) -> Option<f64
 }
 
 /// Sets the floors in force and the levy on each route they cover.
-pub fn apply(s: &Scenario, t: usize, state: &PolicyState, layout: &Layout, m: &mut MarketProblem, applied: &mut Applied) {
+pub fn apply(
+    s: &Scenario,
+    t: usize,
+    state: &PolicyState,
+    layout: &Layout,
+    m: &mut MarketProblem,
+    applied: &mut Applied,
+) {
     for (i, rule) in s.bloc.floors.iter().enumerate() {
         if !rule.span.covers(t) {
             continue;
         }
-        let Some(c) = s.commodity_index(rule.commodity.as_str()) else { continue };
-        let Some(reference) = reference(s, t, state, layout, m, rule, c) else { continue };
+        let Some(c) = s.commodity_index(rule.commodity.as_str()) else {
+            continue;
+        };
+        let Some(reference) = reference(s, t, state, layout, m, rule, c) else {
+            continue;
+        };
         let floor = reference * rule.ratio;
         applied.floors.push((i, c, reference, floor));
-        let recompute = (t - rule.span.from) % rule.levy.every.max(1) == 0;
+        let recompute = (t - rule.span.from).is_multiple_of(rule.levy.every.max(1));
         let held = state.held_levy.get(&i);
         for (k, route) in m.routes.iter_mut().enumerate() {
             let (o, d, rc) = layout.routes[k];
@@ -101,11 +142,22 @@ pub fn apply(s: &Scenario, t: usize, state: &PolicyState, layout: &Layout, m: &m
             route.levy = if !recompute {
                 Levy::Fixed(UsdPerTonne(held.map(|h| h[k]).unwrap_or(0.0)))
             } else if rule.levy.lag == 0 {
-                Levy::ToFloor { floor: UsdPerTonne(floor), cap: rule.levy.cap }
+                Levy::ToFloor {
+                    floor: UsdPerTonne(floor),
+                    cap: rule.levy.cap,
+                }
             } else {
-                let past = t.checked_sub(rule.levy.lag).and_then(|k| state.prices.get(k));
+                let past = t
+                    .checked_sub(rule.levy.lag)
+                    .and_then(|k| state.prices.get(k));
                 let v = match past.and_then(|p| p[route.from]) {
-                    Some(po) => levy(floor, po, route.transport.0, route.tariff_at(po), rule.levy.cap.0),
+                    Some(po) => levy(
+                        floor,
+                        po,
+                        route.transport.0,
+                        route.tariff_at(po),
+                        rule.levy.cap.0,
+                    ),
                     None => 0.0,
                 };
                 Levy::Fixed(UsdPerTonne(v))
@@ -118,12 +170,24 @@ pub fn apply(s: &Scenario, t: usize, state: &PolicyState, layout: &Layout, m: &m
 /// member, not covered by a framework.
 pub fn levied(s: &Scenario, t: usize, o: usize, d: usize, c: usize) -> bool {
     let (ro, rd) = (&s.regions[o].id, &s.regions[d].id);
-    s.bloc.is_member(rd, t) && !s.bloc.is_member(ro, t) && !s.bloc.tariff_free(rd, ro, &s.commodities[c].id, t)
+    s.bloc.is_member(rd, t)
+        && !s.bloc.is_member(ro, t)
+        && !s.bloc.tariff_free(rd, ro, &s.commodities[c].id, t)
 }
 
 /// Remembers each floor's levies and reports levy and tariff revenue.
 #[allow(clippy::too_many_arguments)]
-pub fn settle(s: &Scenario, t: usize, label: &str, layout: &Layout, m: &MarketProblem, o: &MarketOutcome, applied: &Applied, state: &mut PolicyState, out: &mut Table) {
+pub fn settle(
+    s: &Scenario,
+    t: usize,
+    label: &str,
+    layout: &Layout,
+    m: &MarketProblem,
+    o: &MarketOutcome,
+    applied: &Applied,
+    state: &mut PolicyState,
+    out: &mut Table,
+) {
     for &(i, _, _, _) in &applied.floors {
         state.held_levy.insert(i, o.levy.clone());
     }
@@ -137,18 +201,48 @@ pub fn settle(s: &Scenario, t: usize, label: &str, layout: &Layout, m: &MarketPr
         tariff_by_importer[d] += o.flow[k] * o.tariff[k];
     }
     let _ = t;
-    indicator(out, label, "levy_revenue_usd", "world".into(), levy_by_importer.iter().sum());
-    indicator(out, label, "tariff_revenue_usd", "world".into(), tariff_by_importer.iter().sum());
+    indicator(
+        out,
+        label,
+        "levy_revenue_usd",
+        "world".into(),
+        levy_by_importer.iter().sum(),
+    );
+    indicator(
+        out,
+        label,
+        "tariff_revenue_usd",
+        "world".into(),
+        tariff_by_importer.iter().sum(),
+    );
     for (r, reg) in s.regions.iter().enumerate() {
         if levy_by_importer[r] != 0.0 {
-            indicator(out, label, "levy_revenue_usd", format!("region:{}", reg.id), levy_by_importer[r]);
+            indicator(
+                out,
+                label,
+                "levy_revenue_usd",
+                format!("region:{}", reg.id),
+                levy_by_importer[r],
+            );
         }
         if tariff_by_importer[r] != 0.0 {
-            indicator(out, label, "tariff_revenue_usd", format!("region:{}", reg.id), tariff_by_importer[r]);
+            indicator(
+                out,
+                label,
+                "tariff_revenue_usd",
+                format!("region:{}", reg.id),
+                tariff_by_importer[r],
+            );
         }
     }
     for &(_, c, _, _) in &applied.floors {
-        indicator(out, label, "levy_revenue_usd", format!("commodity:{}", s.commodities[c].id), levy_by_commodity[c]);
+        indicator(
+            out,
+            label,
+            "levy_revenue_usd",
+            format!("commodity:{}", s.commodities[c].id),
+            levy_by_commodity[c],
+        );
     }
 }
 

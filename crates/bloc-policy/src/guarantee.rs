@@ -8,6 +8,7 @@
 //!   plant runs where the market alone would idle it; or
 //! * **is bought outright** at the strike into a named stockpile (out of the market), within
 //!   that stockpile's budget and room.
+//!
 //! Payouts are reported as `guarantee_payout_usd`.
 
 use crate::{indicator, Applied, Layout, PolicyState};
@@ -34,22 +35,40 @@ pub fn split(b: &SupplyBlock, v: f64) -> (SupplyBlock, SupplyBlock) {
 }
 
 /// Splits every guaranteed block and marks its contracted part.
-pub fn apply(s: &Scenario, t: usize, state: &PolicyState, layout: &mut Layout, m: &mut MarketProblem, applied: &mut Applied) {
+pub fn apply(
+    s: &Scenario,
+    t: usize,
+    state: &PolicyState,
+    layout: &mut Layout,
+    m: &mut MarketProblem,
+    applied: &mut Applied,
+) {
     let yp = s.time.years_per_period();
     for (gi, g) in s.bloc.guarantees.iter().enumerate() {
         if !g.span.covers(t) {
             continue;
         }
-        let Some(p) = s.processes.iter().position(|x| x.id == g.process) else { continue };
-        let Some(k) = layout.block_process.iter().position(|&x| x == Some(p)) else { continue };
+        let Some(p) = s.processes.iter().position(|x| x.id == g.process) else {
+            continue;
+        };
+        let Some(k) = layout.block_process.iter().position(|&x| x == Some(p)) else {
+            continue;
+        };
         let mut volume = g.volume.over(yp).0;
         if let GuaranteeMode::Purchase { stockpile } = &g.mode {
-            let Some(si) = s.bloc.stockpiles.iter().position(|x| &x.name == stockpile) else { continue };
+            let Some(si) = s.bloc.stockpiles.iter().position(|x| &x.name == stockpile) else {
+                continue;
+            };
             let books = &state.stocks[si];
-            let j = s.bloc.stockpiles[si].commodities.iter().position(|c| *c == s.processes[p].output);
+            let j = s.bloc.stockpiles[si]
+                .commodities
+                .iter()
+                .position(|c| *c == s.processes[p].output);
             let Some(j) = j else { continue };
             let room = s.bloc.stockpiles[si].max_inventory.0 - books.inventory[j];
-            volume = volume.min(room.max(0.0)).min((books.budget_left / g.strike.0.max(1e-9)).max(0.0));
+            volume = volume
+                .min(room.max(0.0))
+                .min((books.budget_left / g.strike.0.max(1e-9)).max(0.0));
         }
         let (mut first, rest) = split(&m.supply[k], volume);
         match &g.mode {
@@ -67,7 +86,17 @@ pub fn apply(s: &Scenario, t: usize, state: &PolicyState, layout: &mut Layout, m
 }
 
 /// Pays the guarantees and books outright purchases into their stockpiles.
-pub fn settle(s: &Scenario, _t: usize, label: &str, m: &MarketProblem, o: &MarketOutcome, applied: &Applied, state: &mut PolicyState, out: &mut Table) {
+#[allow(clippy::too_many_arguments)]
+pub fn settle(
+    s: &Scenario,
+    _t: usize,
+    label: &str,
+    m: &MarketProblem,
+    o: &MarketOutcome,
+    applied: &Applied,
+    state: &mut PolicyState,
+    out: &mut Table,
+) {
     let mut total = 0.0;
     for &(gi, k) in &applied.guarantee_blocks {
         let g = &s.bloc.guarantees[gi];
@@ -79,9 +108,23 @@ pub fn settle(s: &Scenario, _t: usize, label: &str, m: &MarketProblem, o: &Marke
             }
             GuaranteeMode::Purchase { stockpile } => {
                 let cost = g.strike.0 * x;
-                if let Some(si) = s.bloc.stockpiles.iter().position(|st| &st.name == stockpile) {
-                    let output = &s.processes.iter().find(|p| p.id == g.process).map(|p| p.output.clone());
-                    if let Some(j) = output.as_ref().and_then(|c| s.bloc.stockpiles[si].commodities.iter().position(|x| x == c)) {
+                if let Some(si) = s
+                    .bloc
+                    .stockpiles
+                    .iter()
+                    .position(|st| &st.name == stockpile)
+                {
+                    let output = &s
+                        .processes
+                        .iter()
+                        .find(|p| p.id == g.process)
+                        .map(|p| p.output.clone());
+                    if let Some(j) = output.as_ref().and_then(|c| {
+                        s.bloc.stockpiles[si]
+                            .commodities
+                            .iter()
+                            .position(|x| x == c)
+                    }) {
                         state.stocks[si].book_guarantee(j, x, cost);
                     }
                 }
@@ -89,8 +132,20 @@ pub fn settle(s: &Scenario, _t: usize, label: &str, m: &MarketProblem, o: &Marke
             }
         };
         total += payout;
-        indicator(out, label, "guarantee_payout_usd", format!("process:{}", g.process), payout);
-        indicator(out, label, "guarantee_volume_t", format!("process:{}", g.process), x);
+        indicator(
+            out,
+            label,
+            "guarantee_payout_usd",
+            format!("process:{}", g.process),
+            payout,
+        );
+        indicator(
+            out,
+            label,
+            "guarantee_volume_t",
+            format!("process:{}", g.process),
+            x,
+        );
     }
     if !applied.guarantee_blocks.is_empty() {
         indicator(out, label, "guarantee_payout_usd", "world".into(), total);
@@ -107,8 +162,14 @@ mod tests {
     fn split_keeps_the_cost_curve() {
         let b = SupplyBlock::new("p", 0, Tonnes(100.0), UsdPerTonne(10.0), UsdPerTonne(20.0));
         let (a, r) = split(&b, 25.0);
-        assert_eq!((a.capacity.0, a.unit_cost.0, a.cost_rise.0), (25.0, 10.0, 5.0));
-        assert_eq!((r.capacity.0, r.unit_cost.0, r.cost_rise.0), (75.0, 15.0, 15.0));
+        assert_eq!(
+            (a.capacity.0, a.unit_cost.0, a.cost_rise.0),
+            (25.0, 10.0, 5.0)
+        );
+        assert_eq!(
+            (r.capacity.0, r.unit_cost.0, r.cost_rise.0),
+            (75.0, 15.0, 15.0)
+        );
         assert_eq!(a.marginal_cost(25.0), r.marginal_cost(0.0));
         assert_eq!(r.marginal_cost(75.0), b.marginal_cost(100.0));
         // Asking for more than the block has takes it all.

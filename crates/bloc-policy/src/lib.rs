@@ -100,7 +100,12 @@ pub struct Policies<'s> {
 impl<'s> Policies<'s> {
     /// The scenario's instruments, before the first period.
     pub fn new(scenario: &'s Scenario) -> Self {
-        let stocks = scenario.bloc.stockpiles.iter().map(stockpile::Books::new).collect();
+        let stocks = scenario
+            .bloc
+            .stockpiles
+            .iter()
+            .map(stockpile::Books::new)
+            .collect();
         Policies {
             scenario,
             state: PolicyState {
@@ -119,7 +124,13 @@ impl<'s> Policies<'s> {
     /// Edits period `t`'s market: shocks, tariff-free trade, floors and levies, export
     /// controls, guarantees, subsidies, stockpiles (in that order). With
     /// `controls = false` export controls are left out.
-    pub fn apply(&self, t: usize, layout: &mut Layout, m: &mut MarketProblem, controls: bool) -> Applied {
+    pub fn apply(
+        &self,
+        t: usize,
+        layout: &mut Layout,
+        m: &mut MarketProblem,
+        controls: bool,
+    ) -> Applied {
         let s = self.scenario;
         let mut applied = Applied::default();
         shock::apply(s, t, layout, m);
@@ -136,17 +147,51 @@ impl<'s> Policies<'s> {
     }
 
     /// Reads period `t`'s outcome: moves state on and writes the instruments' rows.
-    pub fn settle(&mut self, t: usize, layout: &Layout, m: &MarketProblem, o: &MarketOutcome, applied: &Applied, tables: &mut RunTables) {
+    pub fn settle(
+        &mut self,
+        t: usize,
+        layout: &Layout,
+        m: &MarketProblem,
+        o: &MarketOutcome,
+        applied: &Applied,
+        tables: &mut RunTables,
+    ) {
         let s = self.scenario;
         let label = s.time.label(t);
         for &(_, c, reference, fl) in &applied.floors {
-            tables.policy.push(vec![label.clone(), s.commodities[c].id.to_string(), num(reference), num(fl)]);
+            tables.policy.push(vec![
+                label.clone(),
+                s.commodities[c].id.to_string(),
+                num(reference),
+                num(fl),
+            ]);
         }
-        floor::settle(s, t, &label, layout, m, o, applied, &mut self.state, &mut tables.indicators);
-        guarantee::settle(s, t, &label, m, o, applied, &mut self.state, &mut tables.indicators);
+        floor::settle(
+            s,
+            t,
+            &label,
+            layout,
+            m,
+            o,
+            applied,
+            &mut self.state,
+            &mut tables.indicators,
+        );
+        guarantee::settle(
+            s,
+            t,
+            &label,
+            m,
+            o,
+            applied,
+            &mut self.state,
+            &mut tables.indicators,
+        );
         subsidy::settle(&label, m, o, applied, &mut tables.indicators);
         stockpile::settle(s, t, &label, layout, m, o, applied, &mut self.state, tables);
-        self.state.members_price.push(members_prices(s, t, layout, m, o));
+        self.state
+            .members_price
+            .push(members_prices(s, t, layout, m, o));
         self.state.prices.push(o.prices.clone());
         self.state.flows.push(o.flow.clone());
     }
@@ -154,7 +199,13 @@ impl<'s> Policies<'s> {
 
 /// Consumption-weighted members' price of each commodity (plain mean where members consume
 /// nothing; `None` where no member has a price).
-pub fn members_prices(s: &Scenario, t: usize, layout: &Layout, m: &MarketProblem, o: &MarketOutcome) -> Vec<Option<f64>> {
+pub fn members_prices(
+    s: &Scenario,
+    t: usize,
+    layout: &Layout,
+    m: &MarketProblem,
+    o: &MarketOutcome,
+) -> Vec<Option<f64>> {
     let mut cons = vec![0.0f64; layout.regions * layout.commodities];
     let mut has_demand = vec![false; layout.regions * layout.commodities];
     for (k, d) in m.demand.iter().enumerate() {
@@ -195,6 +246,12 @@ pub fn members_prices(s: &Scenario, t: usize, layout: &Layout, m: &MarketProblem
 }
 
 /// Pushes an indicator row.
-pub(crate) fn indicator(out: &mut bloc_results::Table, label: &str, name: &str, scope: String, v: f64) {
+pub(crate) fn indicator(
+    out: &mut bloc_results::Table,
+    label: &str,
+    name: &str,
+    scope: String,
+    v: f64,
+) {
     out.push(vec![label.to_string(), name.to_string(), scope, num(v)]);
 }

@@ -11,7 +11,9 @@ use bloc_units::UsdPerTonne;
 pub fn apply(s: &Scenario, t: usize, layout: &Layout, m: &mut MarketProblem) {
     for (k, route) in m.routes.iter_mut().enumerate() {
         let (o, d, c) = layout.routes[k];
-        if s.bloc.tariff_free(&s.regions[d].id, &s.regions[o].id, &s.commodities[c].id, t) {
+        if s.bloc
+            .tariff_free(&s.regions[d].id, &s.regions[o].id, &s.commodities[c].id, t)
+        {
             route.specific_tariff = UsdPerTonne(0.0);
             route.ad_valorem = 0.0;
         }
@@ -36,8 +38,14 @@ mod tests {
         let c = |s: &str| CommodityId::from(s);
         let bloc = BlocConfig {
             members: vec![
-                Membership { region: r("USA"), span: span(0, None) },
-                Membership { region: r("AUS"), span: span(2, Some(4)) },
+                Membership {
+                    region: r("USA"),
+                    span: span(0, None),
+                },
+                Membership {
+                    region: r("AUS"),
+                    span: span(2, Some(4)),
+                },
             ],
             frameworks: vec![Framework {
                 name: "US-Argentina".into(),
@@ -47,7 +55,9 @@ mod tests {
             }],
             ..BlocConfig::default()
         };
-        let free: Vec<bool> = (0..6).map(|t| bloc.tariff_free(&r("USA"), &r("AUS"), &c("copper"), t)).collect();
+        let free: Vec<bool> = (0..6)
+            .map(|t| bloc.tariff_free(&r("USA"), &r("AUS"), &c("copper"), t))
+            .collect();
         assert_eq!(free, [false, false, true, true, false, false]);
         assert!(bloc.tariff_free(&r("USA"), &r("ARG"), &c("copper"), 5));
         assert!(bloc.tariff_free(&r("ARG"), &r("USA"), &c("copper"), 5));

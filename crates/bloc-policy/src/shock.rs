@@ -20,19 +20,35 @@ pub fn selects(s: &Scenario, t: usize, sel: &ProcessSelector, p: usize) -> bool 
 pub fn apply(s: &Scenario, t: usize, layout: &Layout, m: &mut MarketProblem) {
     let c = &s.counter;
     for (k, b) in m.supply.iter_mut().enumerate() {
-        let Some(p) = layout.block_process.get(k).copied().flatten() else { continue };
-        for o in c.outages.iter().filter(|o| o.span.covers(t) && selects(s, t, &o.target, p)) {
+        let Some(p) = layout.block_process.get(k).copied().flatten() else {
+            continue;
+        };
+        for o in c
+            .outages
+            .iter()
+            .filter(|o| o.span.covers(t) && selects(s, t, &o.target, p))
+        {
             b.capacity = Tonnes(b.capacity.0 * (1.0 - o.share).max(0.0));
         }
-        for x in c.cost_shocks.iter().filter(|x| x.span.covers(t) && selects(s, t, &x.target, p)) {
+        for x in c
+            .cost_shocks
+            .iter()
+            .filter(|x| x.span.covers(t) && selects(s, t, &x.target, p))
+        {
             b.unit_cost = b.unit_cost * x.multiplier;
             b.cost_rise = b.cost_rise * x.multiplier;
         }
     }
     for (k, d) in m.demand.iter_mut().enumerate() {
-        let Some(row) = layout.demand_row.get(k).copied().flatten() else { continue };
+        let Some(row) = layout.demand_row.get(k).copied().flatten() else {
+            continue;
+        };
         let dem = &s.demand[row];
-        for x in c.demand_shocks.iter().filter(|x| x.span.covers(t) && x.regions.contains(&dem.region, t, &s.bloc) && x.commodities.contains(&dem.commodity)) {
+        for x in c.demand_shocks.iter().filter(|x| {
+            x.span.covers(t)
+                && x.regions.contains(&dem.region, t, &s.bloc)
+                && x.commodities.contains(&dem.commodity)
+        }) {
             d.curve = scale_curve(&d.curve, x.multiplier);
         }
     }

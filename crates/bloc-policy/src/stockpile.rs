@@ -10,6 +10,7 @@
 //!   trigger R — releasing caps the price at R. With `release_on_shortage`, R is at most
 //!   0.999 × the lowest choke price of the region's buyers, so stock is released before any
 //!   demand goes unserved.
+//!
 //! The buyer is left out when B ≥ R (it would buy what it sells). The budget pays for
 //! purchases only (release revenue is not recycled); storage costs are reported as
 //! `stockpile_storage_cost_usd`. Inventory stays within [0, max inventory].
@@ -74,11 +75,25 @@ fn trigger(t: &PriceTrigger, c: usize, applied: &Applied) -> Option<f64> {
 
 /// How much the buyer may take: `min(max buy, room, budget / B)`, never negative.
 pub fn buy_width(max_buy: f64, room: f64, budget: f64, price: f64) -> f64 {
-    max_buy.min(room).min(if price > 0.0 { budget / price } else { f64::INFINITY }).max(0.0)
+    max_buy
+        .min(room)
+        .min(if price > 0.0 {
+            budget / price
+        } else {
+            f64::INFINITY
+        })
+        .max(0.0)
 }
 
 /// Adds each stockpile's buyer and seller.
-pub fn add_blocks(s: &Scenario, t: usize, state: &PolicyState, applied: &Applied, layout: &mut Layout, m: &mut MarketProblem) -> Vec<StockBlocks> {
+pub fn add_blocks(
+    s: &Scenario,
+    t: usize,
+    state: &PolicyState,
+    applied: &Applied,
+    layout: &mut Layout,
+    m: &mut MarketProblem,
+) -> Vec<StockBlocks> {
     let mut out = Vec::new();
     let yp = s.time.years_per_period();
     let _ = yp;
@@ -86,14 +101,21 @@ pub fn add_blocks(s: &Scenario, t: usize, state: &PolicyState, applied: &Applied
         if !st.span.covers(t) {
             continue;
         }
-        let Some(r) = s.region_index(st.region.as_str()) else { continue };
+        let Some(r) = s.region_index(st.region.as_str()) else {
+            continue;
+        };
         let books = &state.stocks[i];
         for (j, cid) in st.commodities.iter().enumerate() {
-            let Some(c) = s.commodity_index(cid.as_str()) else { continue };
+            let Some(c) = s.commodity_index(cid.as_str()) else {
+                continue;
+            };
             let node = layout.node(r, c);
             let reserved: f64 = reserved_by_guarantees(s, applied, m, i, cid);
             let buy_price = trigger(&st.buy_below, c, applied);
-            let mut release_price = st.release_above.as_ref().and_then(|tr| trigger(tr, c, applied));
+            let mut release_price = st
+                .release_above
+                .as_ref()
+                .and_then(|tr| trigger(tr, c, applied));
             if st.release_on_shortage {
                 let choke = m
                     .demand
@@ -107,7 +129,14 @@ pub fn add_blocks(s: &Scenario, t: usize, state: &PolicyState, applied: &Applied
                     release_price = Some(release_price.map_or(v, |r| r.min(v)));
                 }
             }
-            let mut blocks = StockBlocks { stockpile: i, j, commodity: c, buy: None, release: None, buy_price: None };
+            let mut blocks = StockBlocks {
+                stockpile: i,
+                j,
+                commodity: c,
+                buy: None,
+                release: None,
+                buy_price: None,
+            };
             if let Some(b) = buy_price.filter(|&b| b > 0.0 && release_price.is_none_or(|r| b < r)) {
                 let room = st.max_inventory.0 - books.inventory[j] - reserved;
                 let budget = books.budget_left - reserved_spend(s, applied, m, i, cid);
@@ -126,7 +155,13 @@ pub fn add_blocks(s: &Scenario, t: usize, state: &PolicyState, applied: &Applied
             if let Some(rp) = release_price {
                 let cap = st.max_release_per_period.0.min(books.inventory[j]).max(0.0);
                 if cap > 0.0 {
-                    m.supply.push(SupplyBlock::new(format!("stockpile:{}:{}", st.name, cid), node, Tonnes(cap), UsdPerTonne(rp), UsdPerTonne(0.0)));
+                    m.supply.push(SupplyBlock::new(
+                        format!("stockpile:{}:{}", st.name, cid),
+                        node,
+                        Tonnes(cap),
+                        UsdPerTonne(rp),
+                        UsdPerTonne(0.0),
+                    ));
                     layout.block_process.push(None);
                     blocks.release = Some(m.supply.len() - 1);
                 }
@@ -139,22 +174,49 @@ pub fn add_blocks(s: &Scenario, t: usize, state: &PolicyState, applied: &Applied
 
 /// Tonnes the stockpile's purchase guarantees may add this period (their contracted blocks'
 /// capacity), so the market buyer leaves room for them.
-fn reserved_by_guarantees(s: &Scenario, applied: &Applied, m: &MarketProblem, i: usize, c: &bloc_units::CommodityId) -> f64 {
-    guarantee_blocks_of(s, applied, i, c).map(|k| m.supply[k].capacity.0).sum()
+fn reserved_by_guarantees(
+    s: &Scenario,
+    applied: &Applied,
+    m: &MarketProblem,
+    i: usize,
+    c: &bloc_units::CommodityId,
+) -> f64 {
+    guarantee_blocks_of(s, applied, i, c)
+        .map(|k| m.supply[k].capacity.0)
+        .sum()
 }
 
-fn reserved_spend(s: &Scenario, applied: &Applied, m: &MarketProblem, i: usize, c: &bloc_units::CommodityId) -> f64 {
+fn reserved_spend(
+    s: &Scenario,
+    applied: &Applied,
+    m: &MarketProblem,
+    i: usize,
+    c: &bloc_units::CommodityId,
+) -> f64 {
     guarantee_blocks_of(s, applied, i, c)
         .map(|k| m.supply[k].capacity.0 * m.supply[k].revenue_at(0.0))
         .sum()
 }
 
-fn guarantee_blocks_of<'a>(s: &'a Scenario, applied: &'a Applied, i: usize, c: &'a bloc_units::CommodityId) -> impl Iterator<Item = usize> + 'a {
+fn guarantee_blocks_of<'a>(
+    s: &'a Scenario,
+    applied: &'a Applied,
+    i: usize,
+    c: &'a bloc_units::CommodityId,
+) -> impl Iterator<Item = usize> + 'a {
     applied.guarantee_blocks.iter().filter_map(move |&(gi, k)| {
         let g = &s.bloc.guarantees[gi];
-        let out = s.processes.iter().find(|p| p.id == g.process).map(|p| &p.output);
+        let out = s
+            .processes
+            .iter()
+            .find(|p| p.id == g.process)
+            .map(|p| &p.output);
         match &g.mode {
-            bloc_scenario::GuaranteeMode::Purchase { stockpile } if *stockpile == s.bloc.stockpiles[i].name && out == Some(c) => Some(k),
+            bloc_scenario::GuaranteeMode::Purchase { stockpile }
+                if *stockpile == s.bloc.stockpiles[i].name && out == Some(c) =>
+            {
+                Some(k)
+            }
             _ => None,
         }
     })
@@ -162,14 +224,31 @@ fn guarantee_blocks_of<'a>(s: &'a Scenario, applied: &'a Applied, i: usize, c: &
 
 /// Books the period's purchases and releases and writes `stockpile.csv` and indicators.
 #[allow(clippy::too_many_arguments)]
-pub fn settle(s: &Scenario, _t: usize, label: &str, layout: &Layout, m: &MarketProblem, o: &MarketOutcome, applied: &Applied, state: &mut PolicyState, tables: &mut RunTables) {
+pub fn settle(
+    s: &Scenario,
+    _t: usize,
+    label: &str,
+    layout: &Layout,
+    m: &MarketProblem,
+    o: &MarketOutcome,
+    applied: &Applied,
+    state: &mut PolicyState,
+    tables: &mut RunTables,
+) {
     let yp = s.time.years_per_period();
     for (i, st) in s.bloc.stockpiles.iter().enumerate() {
-        let Some(r) = s.region_index(st.region.as_str()) else { continue };
+        let Some(r) = s.region_index(st.region.as_str()) else {
+            continue;
+        };
         let mut storage = 0.0;
         for (j, cid) in st.commodities.iter().enumerate() {
-            let Some(c) = s.commodity_index(cid.as_str()) else { continue };
-            let blocks = applied.stock_blocks.iter().find(|b| b.stockpile == i && b.j == j);
+            let Some(c) = s.commodity_index(cid.as_str()) else {
+                continue;
+            };
+            let blocks = applied
+                .stock_blocks
+                .iter()
+                .find(|b| b.stockpile == i && b.j == j);
             let price = o.prices[layout.node(r, c)].unwrap_or(0.0);
             let (mut bought, mut spent, mut released) = (0.0, 0.0, 0.0);
             if let Some(b) = blocks {
@@ -200,10 +279,28 @@ pub fn settle(s: &Scenario, _t: usize, label: &str, layout: &Layout, m: &MarketP
                 num(books.budget_left),
             ]);
             let scope = format!("{}:{}", st.name, cid);
-            indicator(&mut tables.indicators, label, "stockpile_spend_usd", scope.clone(), spent);
-            indicator(&mut tables.indicators, label, "stockpile_inventory_t", scope, books.inventory[j]);
+            indicator(
+                &mut tables.indicators,
+                label,
+                "stockpile_spend_usd",
+                scope.clone(),
+                spent,
+            );
+            indicator(
+                &mut tables.indicators,
+                label,
+                "stockpile_inventory_t",
+                scope,
+                books.inventory[j],
+            );
         }
-        indicator(&mut tables.indicators, label, "stockpile_storage_cost_usd", st.name.clone(), storage);
+        indicator(
+            &mut tables.indicators,
+            label,
+            "stockpile_storage_cost_usd",
+            st.name.clone(),
+            storage,
+        );
     }
     let _ = m;
 }

@@ -10,10 +10,18 @@ use bloc_scenario::Scenario;
 use bloc_units::UsdPerTonne;
 
 /// Adds the subsidies in force to their blocks.
-pub fn apply(s: &Scenario, t: usize, layout: &Layout, m: &mut MarketProblem, applied: &mut Applied) {
+pub fn apply(
+    s: &Scenario,
+    t: usize,
+    layout: &Layout,
+    m: &mut MarketProblem,
+    applied: &mut Applied,
+) {
     for sub in s.bloc.subsidies.iter().filter(|x| x.span.covers(t)) {
         for (k, b) in m.supply.iter_mut().enumerate() {
-            let Some(p) = layout.block_process.get(k).copied().flatten() else { continue };
+            let Some(p) = layout.block_process.get(k).copied().flatten() else {
+                continue;
+            };
             if !sub.processes.contains(&s.processes[p].id) {
                 continue;
             }
@@ -28,7 +36,13 @@ pub fn apply(s: &Scenario, t: usize, layout: &Layout, m: &mut MarketProblem, app
 }
 
 /// Reports payouts.
-pub fn settle(label: &str, m: &MarketProblem, o: &MarketOutcome, applied: &Applied, out: &mut Table) {
+pub fn settle(
+    label: &str,
+    m: &MarketProblem,
+    o: &MarketOutcome,
+    applied: &Applied,
+    out: &mut Table,
+) {
     if applied.subsidy_blocks.is_empty() {
         return;
     }
@@ -38,7 +52,13 @@ pub fn settle(label: &str, m: &MarketProblem, o: &MarketOutcome, applied: &Appli
     }
     let total: f64 = by_block.values().sum();
     for (name, v) in by_block {
-        indicator(out, label, "subsidy_payout_usd", format!("process:{name}"), v);
+        indicator(
+            out,
+            label,
+            "subsidy_payout_usd",
+            format!("process:{name}"),
+            v,
+        );
     }
     indicator(out, label, "subsidy_payout_usd", "world".into(), total);
 }

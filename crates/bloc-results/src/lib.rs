@@ -79,9 +79,19 @@ fn push_csv_row<'a>(s: &mut String, cells: impl Iterator<Item = &'a str>) {
 /// digits would only print its noise. The same value always gives the same text.
 pub fn num(v: f64) -> String {
     if !v.is_finite() {
-        return if v.is_nan() { "NaN".into() } else if v > 0.0 { "inf".into() } else { "-inf".into() };
+        return if v.is_nan() {
+            "NaN".into()
+        } else if v > 0.0 {
+            "inf".into()
+        } else {
+            "-inf".into()
+        };
     }
-    let digits = if v == 0.0 { 1 } else { v.abs().log10().floor() as i64 + 1 };
+    let digits = if v == 0.0 {
+        1
+    } else {
+        v.abs().log10().floor() as i64 + 1
+    };
     let decimals = (9 - digits).clamp(0, 6) as usize;
     let mut s = format!("{v:.decimals$}");
     if s.contains('.') {
@@ -120,7 +130,11 @@ pub struct RunTables {
 impl Default for RunTables {
     fn default() -> Self {
         RunTables {
-            prices: Table::new("prices.csv", &["period", "region", "commodity", "price_usd_per_t"], 3),
+            prices: Table::new(
+                "prices.csv",
+                &["period", "region", "commodity", "price_usd_per_t"],
+                3,
+            ),
             flows: Table::new(
                 "flows.csv",
                 &[
@@ -137,17 +151,37 @@ impl Default for RunTables {
             ),
             production: Table::new(
                 "production.csv",
-                &["period", "region", "process", "commodity", "quantity_t", "capacity_t", "unit_cost_usd_per_t"],
+                &[
+                    "period",
+                    "region",
+                    "process",
+                    "commodity",
+                    "quantity_t",
+                    "capacity_t",
+                    "unit_cost_usd_per_t",
+                ],
                 4,
             ),
             consumption: Table::new(
                 "consumption.csv",
-                &["period", "region", "commodity", "quantity_t", "reference_quantity_t", "unserved_t"],
+                &[
+                    "period",
+                    "region",
+                    "commodity",
+                    "quantity_t",
+                    "reference_quantity_t",
+                    "unserved_t",
+                ],
                 3,
             ),
             policy: Table::new(
                 "policy.csv",
-                &["period", "commodity", "reference_price_usd_per_t", "floor_usd_per_t"],
+                &[
+                    "period",
+                    "commodity",
+                    "reference_price_usd_per_t",
+                    "floor_usd_per_t",
+                ],
                 2,
             ),
             stockpile: Table::new(
@@ -164,7 +198,11 @@ impl Default for RunTables {
                 ],
                 3,
             ),
-            indicators: Table::new("indicators.csv", &["period", "indicator", "scope", "value"], 3),
+            indicators: Table::new(
+                "indicators.csv",
+                &["period", "indicator", "scope", "value"],
+                3,
+            ),
         }
     }
 }
@@ -222,7 +260,11 @@ impl CsvDirSink {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "run".into());
-        let parent = self.out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let parent = self
+            .out
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
         parent.join(format!(".{name}.partial-{}", std::process::id()))
     }
 }
@@ -282,14 +324,23 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("run");
         let mut tables = RunTables::default();
-        tables.prices.push(vec!["2026".into(), "A".into(), "x".into(), num(34.0)]);
-        CsvDirSink::new(&out).write(&tables, &serde_json::json!({"ok": true})).unwrap();
+        tables
+            .prices
+            .push(vec!["2026".into(), "A".into(), "x".into(), num(34.0)]);
+        CsvDirSink::new(&out)
+            .write(&tables, &serde_json::json!({"ok": true}))
+            .unwrap();
         assert!(out.join("prices.csv").exists() && out.join("run.json").exists());
-        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names.len(), 1, "no temporary directory left: {names:?}");
         // Replacing an earlier run leaves only the new files.
         fs::write(out.join("stale.txt"), "old").unwrap();
-        CsvDirSink::new(&out).write(&tables, &serde_json::json!({})).unwrap();
+        CsvDirSink::new(&out)
+            .write(&tables, &serde_json::json!({}))
+            .unwrap();
         assert!(!out.join("stale.txt").exists());
     }
 }

@@ -9,12 +9,15 @@
 
 use crate::{SynthSpec, CHOKE_MULTIPLE};
 use bloc_scenario::{
-    BlocConfig, Commodity, Counterpolicies, Demand, DemandForm, Process, Region, Scenario, Sel, Stage, Tariff,
-    TariffRule, TimeAxis, TransportRule,
+    BlocConfig, Commodity, Counterpolicies, Demand, DemandForm, Process, Region, Scenario, Sel,
+    Stage, Tariff, TariffRule, TimeAxis, TransportRule,
 };
 use bloc_units::{CommodityId, Period, ProcessId, RegionId, TonnesPerYear, UsdPerTonne};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+
+/// A (origin or importer, destination or exporter, commodity, value) rule before it becomes a row.
+type Rule<T> = (Sel<RegionId>, Sel<RegionId>, Sel<CommodityId>, T);
 
 /// Stage of each position in a chain, by chain length.
 fn stage_of(stages: usize, s: usize) -> Stage {
@@ -101,10 +104,21 @@ fn draw_chain(rng: &mut ChaCha8Rng, spec: &SynthSpec) -> Chain {
             }
         };
         demand[s] = own;
-        need[s] = own + if s + 1 < n { need[s + 1] * coef[s + 1] } else { 0.0 };
+        need[s] = own
+            + if s + 1 < n {
+                need[s + 1] * coef[s + 1]
+            } else {
+                0.0
+            };
     }
     buyers.reverse();
-    Chain { coef, price, need, demand, buyers }
+    Chain {
+        coef,
+        price,
+        need,
+        demand,
+        buyers,
+    }
 }
 
 /// Generates the world `spec` describes. Deterministic: the same spec gives the same world.
@@ -148,7 +162,13 @@ pub fn generate(spec: &SynthSpec) -> Scenario {
             let total = ch.need[s] * rng.gen_range(0.6..1.5);
             let share: Vec<f64> = {
                 let w: Vec<f64> = (0..nr)
-                    .map(|r| if producers[r] { size[r] * log_uniform(&mut rng, 0.3, 3.0) } else { 0.0 })
+                    .map(|r| {
+                        if producers[r] {
+                            size[r] * log_uniform(&mut rng, 0.3, 3.0)
+                        } else {
+                            0.0
+                        }
+                    })
                     .collect();
                 let sum: f64 = w.iter().sum();
                 w.into_iter().map(|x| x / sum).collect()
@@ -168,7 +188,11 @@ pub fn generate(spec: &SynthSpec) -> Scenario {
                 let base = value_added * rng.gen_range(0.3..0.9);
                 let coef = ch.coef[s] * rng.gen_range(0.9..1.1);
                 for (b, part) in split.iter().enumerate() {
-                    let capacity = if rng.gen_bool(0.05) { 0.0 } else { total * share[r] * part };
+                    let capacity = if rng.gen_bool(0.05) {
+                        0.0
+                    } else {
+                        total * share[r] * part
+                    };
                     let unit_cost = if rng.gen_bool(0.01) {
                         0.0
                     } else {
@@ -177,7 +201,9 @@ pub fn generate(spec: &SynthSpec) -> Scenario {
                     let cost_rise = if rng.gen_bool(0.1) {
                         None
                     } else {
-                        Some(UsdPerTonne(unit_cost.max(1.0) * log_uniform(&mut rng, 0.01, 0.5)))
+                        Some(UsdPerTonne(
+                            unit_cost.max(1.0) * log_uniform(&mut rng, 0.01, 0.5),
+                        ))
                     };
                     let (mut online, mut offline) = (None, None);
                     if spec.periods >= 2 {
@@ -198,7 +224,11 @@ pub fn generate(spec: &SynthSpec) -> Scenario {
                         cost_rise,
                         online,
                         offline,
-                        inputs: if s == 0 { Vec::new() } else { vec![(cid(k, s - 1), coef)] },
+                        inputs: if s == 0 {
+                            Vec::new()
+                        } else {
+                            vec![(cid(k, s - 1), coef)]
+                        },
                     });
                 }
             }
@@ -211,7 +241,13 @@ pub fn generate(spec: &SynthSpec) -> Scenario {
         for s in 0..spec.stages {
             let buyers = &ch.buyers[s];
             let w: Vec<f64> = (0..nr)
-                .map(|r| if buyers[r] { size[r] * log_uniform(&mut rng, 0.3, 3.0) } else { 0.0 })
+                .map(|r| {
+                    if buyers[r] {
+                        size[r] * log_uniform(&mut rng, 0.3, 3.0)
+                    } else {
+                        0.0
+                    }
+                })
                 .collect();
             let sum: f64 = w.iter().sum();
             for r in 0..nr {
@@ -220,14 +256,20 @@ pub fn generate(spec: &SynthSpec) -> Scenario {
                 }
                 let price = ch.price[s] * rng.gen_range(0.8..1.25);
                 let linear = rng.gen_bool(spec.linear_demand_share.clamp(0.0, 1.0));
-                let quantity = if !linear && rng.gen_bool(0.02) { 0.0 } else { ch.demand[s] * w[r] / sum };
+                let quantity = if !linear && rng.gen_bool(0.02) {
+                    0.0
+                } else {
+                    ch.demand[s] * w[r] / sum
+                };
                 demand.push(Demand {
                     region: regions[r].id.clone(),
                     commodity: cid(k, s),
                     form: if linear {
                         DemandForm::Linear
                     } else {
-                        DemandForm::Isoelastic { choke: UsdPerTonne(price * CHOKE_MULTIPLE) }
+                        DemandForm::Isoelastic {
+                            choke: UsdPerTonne(price * CHOKE_MULTIPLE),
+                        }
                     },
                     quantity: TonnesPerYear(quantity),
                     price: UsdPerTonne(price),
@@ -250,7 +292,10 @@ pub fn generate(spec: &SynthSpec) -> Scenario {
         base_year: 2024,
         seed: spec.seed,
         time: TimeAxis {
-            start: Period { year: 2026, quarter: 1 },
+            start: Period {
+                year: 2026,
+                quarter: 1,
+            },
             periods: spec.periods,
             step: spec.step,
         },
@@ -281,7 +326,7 @@ fn transport_rules(
     chains: &[Chain],
 ) -> Vec<TransportRule> {
     let dense = spec.route_density >= 1.0;
-    let mut rules: Vec<(Sel<RegionId>, Sel<RegionId>, Sel<CommodityId>, f64)> = Vec::new();
+    let mut rules: Vec<Rule<f64>> = Vec::new();
     if dense {
         rules.push((Sel::Any, Sel::Any, Sel::Any, rng.gen_range(50.0..150.0)));
         for (c, com) in commodities.iter().enumerate() {
@@ -292,7 +337,11 @@ fn transport_rules(
             }
         }
     }
-    let pair_share = if dense { 0.1 } else { spec.route_density.clamp(0.0, 1.0) };
+    let pair_share = if dense {
+        0.1
+    } else {
+        spec.route_density.clamp(0.0, 1.0)
+    };
     let mut pairs = Vec::new();
     for o in regions {
         for d in regions {
@@ -300,7 +349,12 @@ fn transport_rules(
                 continue;
             }
             if rng.gen_bool(pair_share) {
-                rules.push((Sel::One(o.id.clone()), Sel::One(d.id.clone()), Sel::Any, rng.gen_range(20.0..400.0)));
+                rules.push((
+                    Sel::One(o.id.clone()),
+                    Sel::One(d.id.clone()),
+                    Sel::Any,
+                    rng.gen_range(20.0..400.0),
+                ));
                 pairs.push((o.id.clone(), d.id.clone()));
             }
         }
@@ -311,8 +365,17 @@ fn transport_rules(
         for (c, com) in commodities.iter().enumerate() {
             if rng.gen_bool(triple_share) {
                 let p = commodity_price(chains, spec.stages, c);
-                let cost = if rng.gen_bool(0.1) { 0.0 } else { rng.gen_range(10.0..300.0) + p * rng.gen_range(0.0..0.05) };
-                rules.push((Sel::One(o.clone()), Sel::One(d.clone()), Sel::One(com.id.clone()), cost));
+                let cost = if rng.gen_bool(0.1) {
+                    0.0
+                } else {
+                    rng.gen_range(10.0..300.0) + p * rng.gen_range(0.0..0.05)
+                };
+                rules.push((
+                    Sel::One(o.clone()),
+                    Sel::One(d.clone()),
+                    Sel::One(com.id.clone()),
+                    cost,
+                ));
             }
         }
     };
@@ -332,13 +395,15 @@ fn transport_rules(
     rules
         .into_iter()
         .enumerate()
-        .map(|(i, (origin, destination, commodity, cost))| TransportRule {
-            origin,
-            destination,
-            commodity,
-            cost: UsdPerTonne(cost),
-            line: i + 2,
-        })
+        .map(
+            |(i, (origin, destination, commodity, cost))| TransportRule {
+                origin,
+                destination,
+                commodity,
+                cost: UsdPerTonne(cost),
+                line: i + 2,
+            },
+        )
         .collect()
 }
 
@@ -351,17 +416,38 @@ fn tariff_rules(
     chains: &[Chain],
     stages: usize,
 ) -> Vec<TariffRule> {
-    let mut rules: Vec<(Sel<RegionId>, Sel<RegionId>, Sel<CommodityId>, Tariff)> = Vec::new();
-    let ad = |rng: &mut ChaCha8Rng, hi: f64| if rng.gen_bool(0.7) { rng.gen_range(0.0..hi) } else { 0.0 };
+    let mut rules: Vec<Rule<Tariff>> = Vec::new();
+    let ad = |rng: &mut ChaCha8Rng, hi: f64| {
+        if rng.gen_bool(0.7) {
+            rng.gen_range(0.0..hi)
+        } else {
+            0.0
+        }
+    };
     if rng.gen_bool(0.3) {
-        let t = Tariff { ad_valorem: rng.gen_range(0.0..0.05), specific: UsdPerTonne(0.0) };
+        let t = Tariff {
+            ad_valorem: rng.gen_range(0.0..0.05),
+            specific: UsdPerTonne(0.0),
+        };
         rules.push((Sel::Any, Sel::Any, Sel::Any, t));
     }
     for imp in regions {
         if rng.gen_bool(0.4) {
             let ad_valorem = ad(rng, 0.15);
-            let specific = if rng.gen_bool(0.3) { rng.gen_range(0.0..50.0) } else { 0.0 };
-            rules.push((Sel::One(imp.id.clone()), Sel::Any, Sel::Any, Tariff { ad_valorem, specific: UsdPerTonne(specific) }));
+            let specific = if rng.gen_bool(0.3) {
+                rng.gen_range(0.0..50.0)
+            } else {
+                0.0
+            };
+            rules.push((
+                Sel::One(imp.id.clone()),
+                Sel::Any,
+                Sel::Any,
+                Tariff {
+                    ad_valorem,
+                    specific: UsdPerTonne(specific),
+                },
+            ));
         }
     }
     for imp in regions {
@@ -369,12 +455,19 @@ fn tariff_rules(
             if rng.gen_bool(0.1) {
                 let p = commodity_price(chains, stages, c);
                 let ad_valorem = ad(rng, 0.25);
-                let specific = if rng.gen_bool(0.5) { p * rng.gen_range(0.0..0.05) } else { 0.0 };
+                let specific = if rng.gen_bool(0.5) {
+                    p * rng.gen_range(0.0..0.05)
+                } else {
+                    0.0
+                };
                 rules.push((
                     Sel::One(imp.id.clone()),
                     Sel::Any,
                     Sel::One(com.id.clone()),
-                    Tariff { ad_valorem, specific: UsdPerTonne(specific) },
+                    Tariff {
+                        ad_valorem,
+                        specific: UsdPerTonne(specific),
+                    },
                 ));
             }
         }
@@ -386,7 +479,12 @@ fn tariff_rules(
             }
             for com in commodities {
                 if rng.gen_bool(0.02) {
-                    rules.push((Sel::One(imp.id.clone()), Sel::One(exp.id.clone()), Sel::One(com.id.clone()), Tariff::default()));
+                    rules.push((
+                        Sel::One(imp.id.clone()),
+                        Sel::One(exp.id.clone()),
+                        Sel::One(com.id.clone()),
+                        Tariff::default(),
+                    ));
                 }
             }
         }
@@ -394,6 +492,12 @@ fn tariff_rules(
     rules
         .into_iter()
         .enumerate()
-        .map(|(i, (importer, exporter, commodity, tariff))| TariffRule { importer, exporter, commodity, tariff, line: i + 2 })
+        .map(|(i, (importer, exporter, commodity, tariff))| TariffRule {
+            importer,
+            exporter,
+            commodity,
+            tariff,
+            line: i + 2,
+        })
         .collect()
 }

@@ -95,9 +95,17 @@ impl SynthSpec {
             final_demand_share: rng.gen_range(0.4..1.0),
             intermediate_demand_share: rng.gen_range(0.0..0.5),
             linear_demand_share: rng.gen_range(0.0..1.0),
-            route_density: if rng.gen_bool(0.7) { 1.0 } else { rng.gen_range(0.3..0.9) },
+            route_density: if rng.gen_bool(0.7) {
+                1.0
+            } else {
+                rng.gen_range(0.3..0.9)
+            },
             periods: 3,
-            step: if rng.gen_bool(0.8) { Step::Quarter } else { Step::Year },
+            step: if rng.gen_bool(0.8) {
+                Step::Quarter
+            } else {
+                Step::Year
+            },
             seed,
         }
     }

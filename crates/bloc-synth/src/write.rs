@@ -82,11 +82,15 @@ pub fn write_scenario_folder(s: &Scenario, dir: &Path) -> io::Result<()> {
         )));
     }
     std::fs::create_dir_all(dir)?;
-    let seed = i64::try_from(s.seed).map_err(|_| invalid(format!("seed {} does not fit a TOML integer", s.seed)))?;
+    let seed = i64::try_from(s.seed)
+        .map_err(|_| invalid(format!("seed {} does not fit a TOML integer", s.seed)))?;
     let time = &s.time;
 
     let mut toml = String::new();
-    let _ = writeln!(toml, "# Written by bloc-synth: every number here is an assumption (synthetic).");
+    let _ = writeln!(
+        toml,
+        "# Written by bloc-synth: every number here is an assumption (synthetic)."
+    );
     let _ = writeln!(toml, "name = {}", toml_str(&s.name));
     if !s.description.is_empty() {
         let _ = writeln!(toml, "description = {}", toml_str(&s.description));
@@ -102,7 +106,15 @@ pub fn write_scenario_folder(s: &Scenario, dir: &Path) -> io::Result<()> {
     };
     let _ = writeln!(toml, "step = {}", toml_str(step));
     let _ = writeln!(toml, "\n[tables]");
-    for t in ["regions", "commodities", "processes", "inputs", "demand", "transport", "tariffs"] {
+    for t in [
+        "regions",
+        "commodities",
+        "processes",
+        "inputs",
+        "demand",
+        "transport",
+        "tariffs",
+    ] {
         let _ = writeln!(toml, "{t} = {}", toml_str(&format!("{t}.csv")));
     }
     std::fs::write(dir.join("scenario.toml"), toml)?;
@@ -115,7 +127,14 @@ pub fn write_scenario_folder(s: &Scenario, dir: &Path) -> io::Result<()> {
 
     let mut commodities = String::from("id,family,stage,name\n");
     for c in &s.commodities {
-        let _ = writeln!(commodities, "{},{},{},{}", cell(c.id.as_str()), cell(&c.family), c.stage.as_str(), cell(&c.name));
+        let _ = writeln!(
+            commodities,
+            "{},{},{},{}",
+            cell(c.id.as_str()),
+            cell(&c.family),
+            c.stage.as_str(),
+            cell(&c.name)
+        );
     }
     std::fs::write(dir.join("commodities.csv"), commodities)?;
 
@@ -137,7 +156,13 @@ pub fn write_scenario_folder(s: &Scenario, dir: &Path) -> io::Result<()> {
             period_label(time, p.offline),
         );
         for (c, k) in &p.inputs {
-            let _ = writeln!(inputs, "{},{},{},{SOURCE}", cell(p.id.as_str()), cell(c.as_str()), num(*k));
+            let _ = writeln!(
+                inputs,
+                "{},{},{},{SOURCE}",
+                cell(p.id.as_str()),
+                cell(c.as_str()),
+                num(*k)
+            );
         }
     }
     std::fs::write(dir.join("processes.csv"), processes)?;
@@ -166,11 +191,19 @@ pub fn write_scenario_folder(s: &Scenario, dir: &Path) -> io::Result<()> {
 
     let mut transport = String::from("origin,destination,commodity,cost_usd_per_t,source\n");
     for r in &s.transport {
-        let _ = writeln!(transport, "{},{},{},{},{SOURCE}", sel(&r.origin), sel(&r.destination), sel(&r.commodity), num(r.cost.0));
+        let _ = writeln!(
+            transport,
+            "{},{},{},{},{SOURCE}",
+            sel(&r.origin),
+            sel(&r.destination),
+            sel(&r.commodity),
+            num(r.cost.0)
+        );
     }
     std::fs::write(dir.join("transport.csv"), transport)?;
 
-    let mut tariffs = String::from("importer,exporter,commodity,ad_valorem,specific_usd_per_t,source\n");
+    let mut tariffs =
+        String::from("importer,exporter,commodity,ad_valorem,specific_usd_per_t,source\n");
     for r in &s.tariffs {
         let _ = writeln!(
             tariffs,

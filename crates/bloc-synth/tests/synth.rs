@@ -29,7 +29,10 @@ fn same_seed_same_world() {
     }
     let a = generate(&SynthSpec::small(3));
     let b = generate(&SynthSpec::small(4));
-    assert_ne!(a.processes, b.processes, "different seeds should give different worlds");
+    assert_ne!(
+        a.processes, b.processes,
+        "different seeds should give different worlds"
+    );
 }
 
 #[test]
@@ -66,7 +69,10 @@ fn a_bloc_is_refused_not_dropped() {
 fn presets_have_their_sizes() {
     for seed in 0..200 {
         let spec = SynthSpec::small(seed);
-        assert!((3..=8).contains(&spec.regions) && (1..=3).contains(&spec.stages), "seed {seed}");
+        assert!(
+            (3..=8).contains(&spec.regions) && (1..=3).contains(&spec.stages),
+            "seed {seed}"
+        );
     }
     let m = generate(&SynthSpec::bench_medium());
     assert_eq!((m.regions.len(), m.commodities.len()), (20, 30));
@@ -77,7 +83,13 @@ fn presets_have_their_sizes() {
 #[test]
 fn worlds_are_economically_shaped() {
     let s = generate(&SynthSpec::bench_medium());
-    let stage = |id: &str| s.commodities.iter().find(|c| c.id.as_str() == id).unwrap().stage;
+    let stage = |id: &str| {
+        s.commodities
+            .iter()
+            .find(|c| c.id.as_str() == id)
+            .unwrap()
+            .stage
+    };
     // Chains: mines have no inputs, later stages one input of the stage before, 1.2–5 t/t
     // (± 10% by region).
     for p in &s.processes {
@@ -86,7 +98,11 @@ fn worlds_are_economically_shaped() {
             st => {
                 assert_eq!(p.inputs.len(), 1);
                 let (c, k) = &p.inputs[0];
-                let expect = if st == Stage::Refined { Stage::Mine } else { Stage::Refined };
+                let expect = if st == Stage::Refined {
+                    Stage::Mine
+                } else {
+                    Stage::Refined
+                };
                 assert_eq!(stage(c.as_str()), expect);
                 assert!((1.2 * 0.9..=5.0 * 1.1).contains(k), "coefficient {k}");
             }
@@ -95,14 +111,29 @@ fn worlds_are_economically_shaped() {
     }
     // Magnitudes spread over orders: reference prices 1e3–1e6, quantities 1e1–1e6.
     let prices: Vec<f64> = s.demand.iter().map(|d| d.price.0).collect();
-    let (lo, hi) = prices.iter().fold((f64::MAX, 0.0f64), |(a, b), &p| (a.min(p), b.max(p)));
-    assert!(lo >= 1e3 * 0.8 && hi <= 1e6 * 1.25 && hi / lo > 100.0, "prices {lo}..{hi}");
-    let caps: Vec<f64> = s.processes.iter().map(|p| p.capacity.0).filter(|&c| c > 0.0).collect();
-    let (lo, hi) = caps.iter().fold((f64::MAX, 0.0f64), |(a, b), &q| (a.min(q), b.max(q)));
+    let (lo, hi) = prices
+        .iter()
+        .fold((f64::MAX, 0.0f64), |(a, b), &p| (a.min(p), b.max(p)));
+    assert!(
+        lo >= 1e3 * 0.8 && hi <= 1e6 * 1.25 && hi / lo > 100.0,
+        "prices {lo}..{hi}"
+    );
+    let caps: Vec<f64> = s
+        .processes
+        .iter()
+        .map(|p| p.capacity.0)
+        .filter(|&c| c > 0.0)
+        .collect();
+    let (lo, hi) = caps
+        .iter()
+        .fold((f64::MAX, 0.0f64), |(a, b), &q| (a.min(q), b.max(q)));
     assert!(hi <= 2e6 && hi / lo > 1e3, "capacities {lo}..{hi}");
     // Both demand forms, several blocks in some market, some zero-capacity blocks.
     assert!(s.demand.iter().any(|d| d.form == DemandForm::Linear));
-    assert!(s.demand.iter().any(|d| matches!(d.form, DemandForm::Isoelastic { .. })));
+    assert!(s
+        .demand
+        .iter()
+        .any(|d| matches!(d.form, DemandForm::Isoelastic { .. })));
     assert!(s.processes.iter().any(|p| p.capacity.0 == 0.0));
     assert!(s.processes.iter().any(|p| p.id.as_str().ends_with("_3")));
     // Every ordered pair of distinct regions has a route for every commodity.

@@ -132,8 +132,20 @@ mod tests {
 
     #[test]
     fn reads_quarters_and_years() {
-        assert_eq!(Period::parse("2027Q3").unwrap(), Period { year: 2027, quarter: 3 });
-        assert_eq!(Period::parse("2027").unwrap(), Period { year: 2027, quarter: 1 });
+        assert_eq!(
+            Period::parse("2027Q3").unwrap(),
+            Period {
+                year: 2027,
+                quarter: 3
+            }
+        );
+        assert_eq!(
+            Period::parse("2027").unwrap(),
+            Period {
+                year: 2027,
+                quarter: 1
+            }
+        );
         assert!(Period::parse("2027Q5").is_err());
         assert!(Period::parse("27Q1").is_err());
         assert!(Period::parse("").is_err());
@@ -143,7 +155,10 @@ mod tests {
     fn steps_across_year_ends() {
         let p = Period::parse("2026Q3").unwrap();
         assert_eq!(p.plus(2, Step::Quarter), Period::parse("2027Q1").unwrap());
-        assert_eq!(p.steps_to(Period::parse("2027Q1").unwrap(), Step::Quarter), 2);
+        assert_eq!(
+            p.steps_to(Period::parse("2027Q1").unwrap(), Step::Quarter),
+            2
+        );
         assert_eq!(p.plus(-3, Step::Quarter), Period::parse("2025Q4").unwrap());
         assert_eq!(p.label(Step::Quarter).to_string(), "2026Q3");
         let y = Period::parse("2026").unwrap();

@@ -214,9 +214,16 @@ pub(crate) fn each<R, T>(
 }
 
 /// A finite number ≥ 0.
-pub(crate) fn non_negative(v: &Located<f64>, what: &str, example: &str) -> Result<f64, ScenarioError> {
+pub(crate) fn non_negative(
+    v: &Located<f64>,
+    what: &str,
+    example: &str,
+) -> Result<f64, ScenarioError> {
     if v.value.is_nan() || v.value < 0.0 || !v.value.is_finite() {
-        return Err(v.error(format!("{what} must be a number of 0 or more, not {}; as `{example}`", v.value)));
+        return Err(v.error(format!(
+            "{what} must be a number of 0 or more, not {}; as `{example}`",
+            v.value
+        )));
     }
     Ok(v.value)
 }
@@ -224,7 +231,10 @@ pub(crate) fn non_negative(v: &Located<f64>, what: &str, example: &str) -> Resul
 /// A finite number > 0.
 pub(crate) fn positive(v: &Located<f64>, what: &str, example: &str) -> Result<f64, ScenarioError> {
     if v.value.is_nan() || v.value <= 0.0 || !v.value.is_finite() {
-        return Err(v.error(format!("{what} must be greater than 0, not {}; as `{example}`", v.value)));
+        return Err(v.error(format!(
+            "{what} must be greater than 0, not {}; as `{example}`",
+            v.value
+        )));
     }
     Ok(v.value)
 }
@@ -232,60 +242,117 @@ pub(crate) fn positive(v: &Located<f64>, what: &str, example: &str) -> Result<f6
 /// A share in (0, 1].
 pub(crate) fn share(v: &Located<f64>, what: &str, example: &str) -> Result<f64, ScenarioError> {
     if v.value.is_nan() || v.value <= 0.0 || v.value > 1.0 {
-        return Err(v.error(format!("{what} must lie in (0, 1], not {}; as `{example}`", v.value)));
+        return Err(v.error(format!(
+            "{what} must lie in (0, 1], not {}; as `{example}`",
+            v.value
+        )));
     }
     Ok(v.value)
 }
 
 /// `["*"]` or commodity ids.
-pub(crate) fn check_commodity_set(v: &Located<Vec<Located<String>>>, ctx: &BlocCtx) -> Result<CommoditySet, ScenarioError> {
+pub(crate) fn check_commodity_set(
+    v: &Located<Vec<Located<String>>>,
+    ctx: &BlocCtx,
+) -> Result<CommoditySet, ScenarioError> {
     if v.value.is_empty() {
         return Err(v.error("the list is empty; name commodities, as `[\"ndpr_oxide\"]`, or write `[\"*\"]` for all"));
     }
     if v.value.iter().any(|c| c.value == "*") {
         return Ok(CommoditySet::All);
     }
-    Ok(CommoditySet::Named(v.value.iter().map(|c| check_commodity(c, ctx)).collect::<Result<_, _>>()?))
+    Ok(CommoditySet::Named(
+        v.value
+            .iter()
+            .map(|c| check_commodity(c, ctx))
+            .collect::<Result<_, _>>()?,
+    ))
 }
 
 /// `["*"]`, `["members"]`, `["non_members"]` or region ids.
-pub(crate) fn check_region_set(v: &Located<Vec<Located<String>>>, ctx: &BlocCtx) -> Result<RegionSet, ScenarioError> {
+pub(crate) fn check_region_set(
+    v: &Located<Vec<Located<String>>>,
+    ctx: &BlocCtx,
+) -> Result<RegionSet, ScenarioError> {
     if v.value.is_empty() {
         return Err(v.error("the list is empty; name regions, as `[\"USA\", \"JPN\"]`, or write `[\"*\"]`, `[\"members\"]` or `[\"non_members\"]`"));
     }
     let words: Vec<&str> = v.value.iter().map(|r| r.value.as_str()).collect();
-    for (w, set) in [("*", RegionSet::All), ("members", RegionSet::Members), ("non_members", RegionSet::NonMembers)] {
+    for (w, set) in [
+        ("*", RegionSet::All),
+        ("members", RegionSet::Members),
+        ("non_members", RegionSet::NonMembers),
+    ] {
         if words.contains(&w) {
             if words.len() > 1 {
-                return Err(v.error(format!("`{w}` stands alone; write `[\"{w}\"]` or a list of region ids")));
+                return Err(v.error(format!(
+                    "`{w}` stands alone; write `[\"{w}\"]` or a list of region ids"
+                )));
             }
             return Ok(set);
         }
     }
-    Ok(RegionSet::Named(v.value.iter().map(|r| check_region(r, ctx)).collect::<Result<_, _>>()?))
+    Ok(RegionSet::Named(
+        v.value
+            .iter()
+            .map(|r| check_region(r, ctx))
+            .collect::<Result<_, _>>()?,
+    ))
 }
 
 /// A process id that must exist; its index.
 pub(crate) fn check_process(id: &Located<String>, ctx: &BlocCtx) -> Result<usize, ScenarioError> {
-    ctx.processes.iter().position(|p| p.id.as_str() == id.value).ok_or_else(|| {
-        let few: Vec<&str> = ctx.processes.iter().take(8).map(|p| p.id.as_str()).collect();
-        id.error(format!(
-            "there is no process `{}` in processes.csv{}",
-            id.value,
-            if ctx.processes.len() <= 8 { format!("; there are: {}", few.join(", ")) } else { String::new() }
-        ))
-    })
+    ctx.processes
+        .iter()
+        .position(|p| p.id.as_str() == id.value)
+        .ok_or_else(|| {
+            let few: Vec<&str> = ctx
+                .processes
+                .iter()
+                .take(8)
+                .map(|p| p.id.as_str())
+                .collect();
+            id.error(format!(
+                "there is no process `{}` in processes.csv{}",
+                id.value,
+                if ctx.processes.len() <= 8 {
+                    format!("; there are: {}", few.join(", "))
+                } else {
+                    String::new()
+                }
+            ))
+        })
 }
 
 /// One framework.
-pub(crate) fn check_framework(f: &Located<FrameworkRaw>, ctx: &BlocCtx) -> Result<Framework, ScenarioError> {
+pub(crate) fn check_framework(
+    f: &Located<FrameworkRaw>,
+    ctx: &BlocCtx,
+) -> Result<Framework, ScenarioError> {
     let raw = &f.value;
-    let regions: Vec<RegionId> = raw.regions.value.iter().map(|r| check_region(r, ctx)).collect::<Result<_, _>>()?;
+    let regions: Vec<RegionId> = raw
+        .regions
+        .value
+        .iter()
+        .map(|r| check_region(r, ctx))
+        .collect::<Result<_, _>>()?;
     if regions.len() < 2 {
-        return Err(raw.regions.error("a framework needs two or more regions, as `regions = [\"USA\", \"ARG\"]`"));
+        return Err(raw
+            .regions
+            .error("a framework needs two or more regions, as `regions = [\"USA\", \"ARG\"]`"));
     }
     Ok(Framework {
-        name: raw.name.as_ref().map(|n| n.value.clone()).unwrap_or_else(|| regions.iter().map(|r| r.to_string()).collect::<Vec<_>>().join("-")),
+        name: raw
+            .name
+            .as_ref()
+            .map(|n| n.value.clone())
+            .unwrap_or_else(|| {
+                regions
+                    .iter()
+                    .map(|r| r.to_string())
+                    .collect::<Vec<_>>()
+                    .join("-")
+            }),
         regions,
         commodities: check_commodity_set(&raw.commodities, ctx)?,
         span: check_span(raw.from.as_ref(), raw.to.as_ref(), ctx.time)?,
@@ -302,18 +369,34 @@ pub(crate) fn check_trigger(t: &Located<TriggerRaw>) -> Result<PriceTrigger, Sce
 }
 
 /// One stockpile.
-pub(crate) fn check_stockpile(x: &Located<StockpileRaw>, ctx: &BlocCtx) -> Result<Stockpile, ScenarioError> {
+pub(crate) fn check_stockpile(
+    x: &Located<StockpileRaw>,
+    ctx: &BlocCtx,
+) -> Result<Stockpile, ScenarioError> {
     let raw = &x.value;
-    let commodities: Vec<CommodityId> = raw.commodities.value.iter().map(|c| check_commodity(c, ctx)).collect::<Result<_, _>>()?;
+    let commodities: Vec<CommodityId> = raw
+        .commodities
+        .value
+        .iter()
+        .map(|c| check_commodity(c, ctx))
+        .collect::<Result<_, _>>()?;
     if commodities.is_empty() {
-        return Err(raw.commodities.error("a stockpile holds at least one commodity, as `commodities = [\"ndpr_oxide\"]`"));
+        return Err(raw.commodities.error(
+            "a stockpile holds at least one commodity, as `commodities = [\"ndpr_oxide\"]`",
+        ));
     }
-    let max_inventory = non_negative(&raw.max_inventory_t, "max_inventory_t", "max_inventory_t = 5000")?;
+    let max_inventory = non_negative(
+        &raw.max_inventory_t,
+        "max_inventory_t",
+        "max_inventory_t = 5000",
+    )?;
     let initial = match &raw.initial_inventory_t {
         Some(v) => {
             let i = non_negative(v, "initial_inventory_t", "initial_inventory_t = 0")?;
             if i > max_inventory {
-                return Err(v.error(format!("initial_inventory_t {i} is above max_inventory_t {max_inventory}")));
+                return Err(v.error(format!(
+                    "initial_inventory_t {i} is above max_inventory_t {max_inventory}"
+                )));
             }
             i
         }
@@ -326,7 +409,11 @@ pub(crate) fn check_stockpile(x: &Located<StockpileRaw>, ctx: &BlocCtx) -> Resul
     let release_above = raw.release_above.as_ref().map(check_trigger).transpose()?;
     if let (PriceTrigger::Fixed(b), Some(PriceTrigger::Fixed(r))) = (&buy_below, &release_above) {
         if b.0 >= r.0 {
-            let at = raw.release_above.as_ref().map(|r| r.error("")).unwrap_or_else(|| x.error(""));
+            let at = raw
+                .release_above
+                .as_ref()
+                .map(|r| r.error(""))
+                .unwrap_or_else(|| x.error(""));
             return Err(match at {
                 ScenarioError::Invalid { at, .. } => ScenarioError::Invalid {
                     at,
@@ -336,44 +423,78 @@ pub(crate) fn check_stockpile(x: &Located<StockpileRaw>, ctx: &BlocCtx) -> Resul
             });
         }
     }
-    let rate = |v: &Option<Located<f64>>, what: &str, example: &str| -> Result<f64, ScenarioError> {
-        v.as_ref().map(|v| non_negative(v, what, example)).transpose().map(|v| v.unwrap_or(f64::INFINITY))
-    };
+    let rate =
+        |v: &Option<Located<f64>>, what: &str, example: &str| -> Result<f64, ScenarioError> {
+            v.as_ref()
+                .map(|v| non_negative(v, what, example))
+                .transpose()
+                .map(|v| v.unwrap_or(f64::INFINITY))
+        };
     Ok(Stockpile {
         name: raw.name.value.trim().to_string(),
         region: check_region(&raw.region, ctx)?,
         commodities,
-        budget: bloc_units::Usd(non_negative(&raw.budget_usd, "budget_usd", "budget_usd = 10e9")?),
+        budget: bloc_units::Usd(non_negative(
+            &raw.budget_usd,
+            "budget_usd",
+            "budget_usd = 10e9",
+        )?),
         max_inventory: bloc_units::Tonnes(max_inventory),
         initial_inventory: bloc_units::Tonnes(initial),
         buy_below,
         release_above,
         release_on_shortage: raw.release_on_shortage.as_ref().is_some_and(|b| b.value),
-        max_buy_per_period: bloc_units::Tonnes(rate(&raw.max_buy_t_per_period, "max_buy_t_per_period", "max_buy_t_per_period = 500")?),
-        max_release_per_period: bloc_units::Tonnes(rate(&raw.max_release_t_per_period, "max_release_t_per_period", "max_release_t_per_period = 500")?),
+        max_buy_per_period: bloc_units::Tonnes(rate(
+            &raw.max_buy_t_per_period,
+            "max_buy_t_per_period",
+            "max_buy_t_per_period = 500",
+        )?),
+        max_release_per_period: bloc_units::Tonnes(rate(
+            &raw.max_release_t_per_period,
+            "max_release_t_per_period",
+            "max_release_t_per_period = 500",
+        )?),
         storage_cost_per_t_yr: UsdPerTonne(
-            raw.storage_usd_per_t_yr.as_ref().map(|v| non_negative(v, "storage_usd_per_t_yr", "storage_usd_per_t_yr = 100")).transpose()?.unwrap_or(0.0),
+            raw.storage_usd_per_t_yr
+                .as_ref()
+                .map(|v| non_negative(v, "storage_usd_per_t_yr", "storage_usd_per_t_yr = 100"))
+                .transpose()?
+                .unwrap_or(0.0),
         ),
         span: check_span(raw.from.as_ref(), raw.to.as_ref(), ctx.time)?,
     })
 }
 
 /// Stockpile names are unique and not empty.
-pub(crate) fn check_unique_names(raw: &[Located<StockpileRaw>], all: &[Stockpile]) -> Result<(), ScenarioError> {
+pub(crate) fn check_unique_names(
+    raw: &[Located<StockpileRaw>],
+    all: &[Stockpile],
+) -> Result<(), ScenarioError> {
     for (j, b) in all.iter().enumerate() {
         if b.name.is_empty() {
-            return Err(raw[j].value.name.error("the stockpile has no name; write one, as `name = \"vault\"`"));
+            return Err(raw[j]
+                .value
+                .name
+                .error("the stockpile has no name; write one, as `name = \"vault\"`"));
         }
         if let Some(i) = all[..j].iter().position(|a| a.name == b.name) {
             let here = &raw[j].value.name;
-            return Err(here.error(format!("a stockpile named `{}` already exists ({}); give each its own name", b.name, where_else(&raw[i].value.name.at, &here.at))));
+            return Err(here.error(format!(
+                "a stockpile named `{}` already exists ({}); give each its own name",
+                b.name,
+                where_else(&raw[i].value.name.at, &here.at)
+            )));
         }
     }
     Ok(())
 }
 
 /// One guarantee.
-pub(crate) fn check_guarantee(g: &Located<GuaranteeRaw>, ctx: &BlocCtx, stockpiles: &[Stockpile]) -> Result<Guarantee, ScenarioError> {
+pub(crate) fn check_guarantee(
+    g: &Located<GuaranteeRaw>,
+    ctx: &BlocCtx,
+    stockpiles: &[Stockpile],
+) -> Result<Guarantee, ScenarioError> {
     let raw = &g.value;
     let p = check_process(&raw.process, ctx)?;
     let mode = match raw.mode.as_ref().map(|m| m.value.as_str()) {
@@ -383,13 +504,18 @@ pub(crate) fn check_guarantee(g: &Located<GuaranteeRaw>, ctx: &BlocCtx, stockpil
                 return Err(g.error("a `purchase` guarantee names the stockpile that buys, as `stockpile = \"vault\"`"));
             };
             let Some(st) = stockpiles.iter().find(|s| s.name == name.value) else {
-                return Err(name.error(format!("there is no stockpile `{}`; declare it with [[bloc.stockpile]]", name.value)));
+                return Err(name.error(format!(
+                    "there is no stockpile `{}`; declare it with [[bloc.stockpile]]",
+                    name.value
+                )));
             };
             let out = &ctx.processes[p].output;
             if !st.commodities.contains(out) {
                 return Err(name.error(format!("stockpile `{}` does not hold `{out}`, what process `{}` makes; add it to its commodities", st.name, raw.process.value)));
             }
-            GuaranteeMode::Purchase { stockpile: name.value.clone() }
+            GuaranteeMode::Purchase {
+                stockpile: name.value.clone(),
+            }
         }
         Some(other) => {
             let m = raw.mode.as_ref().expect("matched Some");
@@ -398,18 +524,31 @@ pub(crate) fn check_guarantee(g: &Located<GuaranteeRaw>, ctx: &BlocCtx, stockpil
     };
     Ok(Guarantee {
         process: ctx.processes[p].id.clone(),
-        strike: UsdPerTonne(positive(&raw.strike_usd_per_t, "strike_usd_per_t", "strike_usd_per_t = 110000")?),
-        volume: bloc_units::TonnesPerYear(non_negative(&raw.volume_t_per_yr, "volume_t_per_yr", "volume_t_per_yr = 1000")?),
+        strike: UsdPerTonne(positive(
+            &raw.strike_usd_per_t,
+            "strike_usd_per_t",
+            "strike_usd_per_t = 110000",
+        )?),
+        volume: bloc_units::TonnesPerYear(non_negative(
+            &raw.volume_t_per_yr,
+            "volume_t_per_yr",
+            "volume_t_per_yr = 1000",
+        )?),
         mode,
         span: check_span(raw.from.as_ref(), raw.to.as_ref(), ctx.time)?,
     })
 }
 
 /// One production subsidy.
-pub(crate) fn check_subsidy(x: &Located<SubsidyRaw>, ctx: &BlocCtx) -> Result<ProductionSubsidy, ScenarioError> {
+pub(crate) fn check_subsidy(
+    x: &Located<SubsidyRaw>,
+    ctx: &BlocCtx,
+) -> Result<ProductionSubsidy, ScenarioError> {
     let raw = &x.value;
     if raw.processes.value.is_empty() {
-        return Err(raw.processes.error("name the subsidised processes, as `processes = [\"usa_separation\"]`"));
+        return Err(raw
+            .processes
+            .error("name the subsidised processes, as `processes = [\"usa_separation\"]`"));
     }
     let processes = raw
         .processes
@@ -419,7 +558,11 @@ pub(crate) fn check_subsidy(x: &Located<SubsidyRaw>, ctx: &BlocCtx) -> Result<Pr
         .collect::<Result<_, _>>()?;
     Ok(ProductionSubsidy {
         processes,
-        per_t: UsdPerTonne(non_negative(&raw.usd_per_t, "usd_per_t", "usd_per_t = 5000")?),
+        per_t: UsdPerTonne(non_negative(
+            &raw.usd_per_t,
+            "usd_per_t",
+            "usd_per_t = 5000",
+        )?),
         span: check_span(raw.from.as_ref(), raw.to.as_ref(), ctx.time)?,
     })
 }
@@ -546,7 +689,8 @@ pub(crate) fn check_floor(
 /// `reference = { … }`: exactly one rule.
 pub(crate) fn check_reference(r: &Located<ReferenceRaw>) -> Result<Reference, ScenarioError> {
     let v = &r.value;
-    let rules = v.fixed_usd_per_t.is_some() as u8 + v.cost_based.is_some() as u8 + v.index.is_some() as u8;
+    let rules =
+        v.fixed_usd_per_t.is_some() as u8 + v.cost_based.is_some() as u8 + v.index.is_some() as u8;
     if rules != 1 {
         return Err(r.error(if rules == 0 {
             "the reference price has no rule; write one, as `reference = { fixed_usd_per_t = 45000 }`, `{ cost_based = { percentile = 0.75, margin = 0.1 } }` or `{ index = { periods = 4 } }`"
@@ -567,7 +711,10 @@ pub(crate) fn check_reference(r: &Located<ReferenceRaw>) -> Result<Reference, Sc
         let percentile = share(&c.value.percentile, "percentile", "percentile = 0.75")?;
         let margin = match &c.value.margin {
             Some(m) if m.value <= -1.0 || !m.value.is_finite() => {
-                return Err(m.error(format!("margin {} must be above -1 (a fraction: 0.1 = 10%)", m.value)))
+                return Err(m.error(format!(
+                    "margin {} must be above -1 (a fraction: 0.1 = 10%)",
+                    m.value
+                )))
             }
             Some(m) => m.value,
             None => 0.0,
@@ -575,9 +722,15 @@ pub(crate) fn check_reference(r: &Located<ReferenceRaw>) -> Result<Reference, Sc
         return Ok(Reference::CostBased { percentile, margin });
     }
     let i = v.index.as_ref().expect("one rule is set");
-    let periods = usize::try_from(i.value.periods.value).ok().filter(|&n| n >= 1).ok_or_else(|| {
-        i.value.periods.error(format!("periods {} must be 1 or more: the number of past periods averaged", i.value.periods.value))
-    })?;
+    let periods = usize::try_from(i.value.periods.value)
+        .ok()
+        .filter(|&n| n >= 1)
+        .ok_or_else(|| {
+            i.value.periods.error(format!(
+                "periods {} must be 1 or more: the number of past periods averaged",
+                i.value.periods.value
+            ))
+        })?;
     let initial = i
         .value
         .initial_usd_per_t

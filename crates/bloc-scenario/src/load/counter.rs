@@ -2,7 +2,10 @@
 //! `[[export_control]]`, `[[shock.outage]]`, `[[shock.demand]]`, `[[shock.cost]]`.
 //! Same pattern as `bloc.rs`: `…Raw` mirrors the TOML, `check_*` validates.
 
-use super::bloc::{check_commodity_set, check_process, check_region, check_region_set, check_span, each, non_negative, share, BlocCtx};
+use super::bloc::{
+    check_commodity_set, check_process, check_region, check_region_set, check_span, each,
+    non_negative, share, BlocCtx,
+};
 use super::de::Located;
 use super::scenario::ScenarioRaw;
 use crate::policy::*;
@@ -79,7 +82,10 @@ pub(crate) struct CostShockRaw {
 }
 
 /// All counter-policies and shocks.
-pub(crate) fn check_counter(raw: &ScenarioRaw, ctx: &BlocCtx) -> Result<Counterpolicies, ScenarioError> {
+pub(crate) fn check_counter(
+    raw: &ScenarioRaw,
+    ctx: &BlocCtx,
+) -> Result<Counterpolicies, ScenarioError> {
     let controls_raw = raw.export_control.as_deref().unwrap_or_default();
     let export_controls = each(&raw.export_control, |c| check_export_control(c, ctx))?;
     check_control_overlap(controls_raw, &export_controls)?;
@@ -89,7 +95,12 @@ pub(crate) fn check_counter(raw: &ScenarioRaw, ctx: &BlocCtx) -> Result<Counterp
         export_controls,
         outages: each(shock.map_or(&none, |s| &s.outage), |o| {
             Ok(Outage {
-                target: check_selector(o.value.processes.as_ref(), o.value.regions.as_ref(), o.value.commodities.as_ref(), ctx)?,
+                target: check_selector(
+                    o.value.processes.as_ref(),
+                    o.value.regions.as_ref(),
+                    o.value.commodities.as_ref(),
+                    ctx,
+                )?,
                 share: share(&o.value.share, "share", "share = 0.5")?,
                 span: check_span(o.value.from.as_ref(), o.value.to.as_ref(), ctx.time)?,
             })
@@ -104,7 +115,12 @@ pub(crate) fn check_counter(raw: &ScenarioRaw, ctx: &BlocCtx) -> Result<Counterp
         })?,
         cost_shocks: each(shock.map_or(&None, |s| &s.cost), |c| {
             Ok(CostShock {
-                target: check_selector(c.value.processes.as_ref(), c.value.regions.as_ref(), c.value.commodities.as_ref(), ctx)?,
+                target: check_selector(
+                    c.value.processes.as_ref(),
+                    c.value.regions.as_ref(),
+                    c.value.commodities.as_ref(),
+                    ctx,
+                )?,
                 multiplier: non_negative(&c.value.multiplier, "multiplier", "multiplier = 1.5")?,
                 span: check_span(c.value.from.as_ref(), c.value.to.as_ref(), ctx.time)?,
             })
@@ -115,33 +131,60 @@ pub(crate) fn check_counter(raw: &ScenarioRaw, ctx: &BlocCtx) -> Result<Counterp
 type Ids = Located<Vec<Located<String>>>;
 
 /// `processes = [...]` alone, or `regions`/`commodities` (each defaulting to all).
-fn check_selector(processes: Option<&Ids>, regions: Option<&Ids>, commodities: Option<&Ids>, ctx: &BlocCtx) -> Result<ProcessSelector, ScenarioError> {
+fn check_selector(
+    processes: Option<&Ids>,
+    regions: Option<&Ids>,
+    commodities: Option<&Ids>,
+    ctx: &BlocCtx,
+) -> Result<ProcessSelector, ScenarioError> {
     if let Some(p) = processes {
         if let Some(other) = regions.or(commodities) {
             return Err(other.error("select processes either by `processes = [...]` or by `regions`/`commodities`, not both"));
         }
         if p.value.is_empty() {
-            return Err(p.error("the list is empty; name processes, as `processes = [\"chn_separation\"]`"));
+            return Err(p.error(
+                "the list is empty; name processes, as `processes = [\"chn_separation\"]`",
+            ));
         }
-        let ids = p.value.iter().map(|id| check_process(id, ctx).map(|i| ctx.processes[i].id.clone())).collect::<Result<_, _>>()?;
-        return Ok(ProcessSelector { processes: ids, region: RegionSet::All, commodities: CommoditySet::All });
+        let ids = p
+            .value
+            .iter()
+            .map(|id| check_process(id, ctx).map(|i| ctx.processes[i].id.clone()))
+            .collect::<Result<_, _>>()?;
+        return Ok(ProcessSelector {
+            processes: ids,
+            region: RegionSet::All,
+            commodities: CommoditySet::All,
+        });
     }
     Ok(ProcessSelector {
         processes: Vec::new(),
-        region: regions.map(|r| check_region_set(r, ctx)).transpose()?.unwrap_or(RegionSet::All),
-        commodities: commodities.map(|c| check_commodity_set(c, ctx)).transpose()?.unwrap_or(CommoditySet::All),
+        region: regions
+            .map(|r| check_region_set(r, ctx))
+            .transpose()?
+            .unwrap_or(RegionSet::All),
+        commodities: commodities
+            .map(|c| check_commodity_set(c, ctx))
+            .transpose()?
+            .unwrap_or(CommoditySet::All),
     })
 }
 
 /// One export control.
-fn check_export_control(c: &Located<ExportControlRaw>, ctx: &BlocCtx) -> Result<ExportControl, ScenarioError> {
+fn check_export_control(
+    c: &Located<ExportControlRaw>,
+    ctx: &BlocCtx,
+) -> Result<ExportControl, ScenarioError> {
     let raw = &c.value;
-    let unexpected = |v: Option<&Located<f64>>, key: &str, kind: &str| -> Result<(), ScenarioError> {
-        match v {
-            Some(v) => Err(v.error(format!("`{key}` does not apply to kind = \"{kind}\"; remove it"))),
-            None => Ok(()),
-        }
-    };
+    let unexpected =
+        |v: Option<&Located<f64>>, key: &str, kind: &str| -> Result<(), ScenarioError> {
+            match v {
+                Some(v) => Err(v.error(format!(
+                    "`{key}` does not apply to kind = \"{kind}\"; remove it"
+                ))),
+                None => Ok(()),
+            }
+        };
     let kind = match raw.kind.value.as_str() {
         "ban" => {
             unexpected(raw.quota_t_per_period.as_ref(), "quota_t_per_period", "ban")?;
@@ -153,10 +196,18 @@ fn check_export_control(c: &Located<ExportControlRaw>, ctx: &BlocCtx) -> Result<
             let Some(q) = &raw.quota_t_per_period else {
                 return Err(raw.kind.error("a quota needs `quota_t_per_period`, the most that may be shipped each period, as `quota_t_per_period = 1000`"));
             };
-            ControlKind::Quota(Tonnes(non_negative(q, "quota_t_per_period", "quota_t_per_period = 1000")?))
+            ControlKind::Quota(Tonnes(non_negative(
+                q,
+                "quota_t_per_period",
+                "quota_t_per_period = 1000",
+            )?))
         }
         "licence" | "license" => {
-            unexpected(raw.quota_t_per_period.as_ref(), "quota_t_per_period", "licence")?;
+            unexpected(
+                raw.quota_t_per_period.as_ref(),
+                "quota_t_per_period",
+                "licence",
+            )?;
             let Some(s) = &raw.approved_share else {
                 return Err(raw.kind.error("a licence regime needs `approved_share`, the share of normal exports approved, as `approved_share = 0.5`"));
             };
@@ -166,20 +217,27 @@ fn check_export_control(c: &Located<ExportControlRaw>, ctx: &BlocCtx) -> Result<
                 return Err(s.error(format!("approved_share {} must lie in [0, 1]", s.value)));
             };
             let delay_periods = match &raw.delay_periods {
-                Some(d) => usize::try_from(d.value).map_err(|_| d.error(format!("delay_periods {} must be 0 or more", d.value)))?,
+                Some(d) => usize::try_from(d.value)
+                    .map_err(|_| d.error(format!("delay_periods {} must be 0 or more", d.value)))?,
                 None => 0,
             };
             let general = match &raw.general_licence {
                 Some(g) => {
                     let sh = &g.value.approved_share;
                     if !(0.0..=1.0).contains(&sh.value) {
-                        return Err(sh.error(format!("approved_share {} must lie in [0, 1]", sh.value)));
+                        return Err(
+                            sh.error(format!("approved_share {} must lie in [0, 1]", sh.value))
+                        );
                     }
                     Some((check_region_set(&g.value.destinations, ctx)?, sh.value))
                 }
                 None => None,
             };
-            ControlKind::Licence { approved_share, delay_periods, general }
+            ControlKind::Licence {
+                approved_share,
+                delay_periods,
+                general,
+            }
         }
         other => {
             return Err(raw.kind.error(format!("`{other}` is not a kind of export control; write `kind = \"ban\"`, `\"quota\"` or `\"licence\"`")));
@@ -201,20 +259,30 @@ fn sets_meet<T: PartialEq>(a: &[T], b: &[T]) -> bool {
 
 /// Two controls by one exporter that overlap in dates, commodities and destinations
 /// contradict each other (which would bind?): an error naming both.
-fn check_control_overlap(raw: &[Located<ExportControlRaw>], all: &[ExportControl]) -> Result<(), ScenarioError> {
-    let spans_meet = |a: &Span, b: &Span| !(a.to.is_some_and(|t| t <= b.from) || b.to.is_some_and(|t| t <= a.from));
+fn check_control_overlap(
+    raw: &[Located<ExportControlRaw>],
+    all: &[ExportControl],
+) -> Result<(), ScenarioError> {
+    let spans_meet = |a: &Span, b: &Span| {
+        !(a.to.is_some_and(|t| t <= b.from) || b.to.is_some_and(|t| t <= a.from))
+    };
     let commodities_meet = |a: &CommoditySet, b: &CommoditySet| match (a, b) {
         (CommoditySet::Named(x), CommoditySet::Named(y)) => sets_meet(x, y),
         _ => true,
     };
     let destinations_meet = |a: &RegionSet, b: &RegionSet| match (a, b) {
         (RegionSet::Named(x), RegionSet::Named(y)) => sets_meet(x, y),
-        (RegionSet::Members, RegionSet::NonMembers) | (RegionSet::NonMembers, RegionSet::Members) => false,
+        (RegionSet::Members, RegionSet::NonMembers)
+        | (RegionSet::NonMembers, RegionSet::Members) => false,
         _ => true,
     };
     for (j, b) in all.iter().enumerate() {
         for (i, a) in all[..j].iter().enumerate() {
-            if a.exporter == b.exporter && spans_meet(&a.span, &b.span) && commodities_meet(&a.commodities, &b.commodities) && destinations_meet(&a.destinations, &b.destinations) {
+            if a.exporter == b.exporter
+                && spans_meet(&a.span, &b.span)
+                && commodities_meet(&a.commodities, &b.commodities)
+                && destinations_meet(&a.destinations, &b.destinations)
+            {
                 return Err(raw[j].value.exporter.error(format!(
                     "this export control by `{}` overlaps the one at line {} in dates, commodities and destinations; give them disjoint dates, commodities or destinations so that one rule applies to each shipment",
                     b.exporter, raw[i].at.line

@@ -7,8 +7,8 @@
 //! the tables that refer to them, and the bloc last.
 
 mod bloc;
-mod counter;
 mod check;
+mod counter;
 mod csv_table;
 mod de;
 mod scenario;
