@@ -91,7 +91,19 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // A mistyped command line is bad input (exit 1), not an internal failure (clap's 2).
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    ExitCode::SUCCESS
+                }
+                _ => ExitCode::from(1),
+            };
+        }
+    };
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::BadInput(e)) => {
@@ -155,6 +167,14 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
 /// Loads a scenario from disk, or the shipped default when `path` is `None`.
 fn load(path: Option<&Path>) -> Result<bloc_scenario::Scenario, Failure> {
     let loaded = match path {
+        // `.` (or `./`) names the working directory; the loader reads paths lexically.
+        Some(p)
+            if p.components()
+                .all(|c| matches!(c, std::path::Component::CurDir)) =>
+        {
+            let here = std::env::current_dir().map_err(|e| Failure::Internal(e.into()))?;
+            bloc_scenario::load(&here)
+        }
         Some(p) => bloc_scenario::load(p),
         None => shipped::load_default(),
     };

@@ -87,11 +87,13 @@ impl QpSolver for ClarabelSolver {
         let mut m = b.len();
         for (j, c) in p.cols.iter().enumerate() {
             // −x ≤ −lo
-            ti.push(m);
-            tj.push(j);
-            tv.push(-1.0);
-            b.push(-c.lower);
-            m += 1;
+            if c.lower.is_finite() {
+                ti.push(m);
+                tj.push(j);
+                tv.push(-1.0);
+                b.push(-c.lower);
+                m += 1;
+            }
             if c.upper.is_finite() {
                 ti.push(m);
                 tj.push(j);

@@ -42,7 +42,7 @@ pub struct Col {
     pub cost: f64,
     /// Diagonal Hessian entry h_j ≥ 0.
     pub quad: f64,
-    /// Lower bound (finite).
+    /// Lower bound (may be `f64::NEG_INFINITY`).
     pub lower: f64,
     /// Upper bound (may be `f64::INFINITY`).
     pub upper: f64,

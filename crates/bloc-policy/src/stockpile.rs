@@ -21,6 +21,9 @@ use bloc_results::{num, RunTables};
 use bloc_scenario::{PriceTrigger, Scenario, Stockpile};
 use bloc_units::{Tonnes, UsdPerTonne};
 
+/// How far below its buy trigger a stockpile bids (a share of the trigger).
+pub const BID_BELOW_TRIGGER: f64 = 1e-6;
+
 /// A stockpile's books.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Books {
@@ -137,6 +140,10 @@ pub fn add_blocks(
                 release: None,
                 buy_price: None,
             };
+            // It bids a millionth below its trigger: it buys while the price is *below* the
+            // trigger, so it never shares the margin with a levy that holds the price exactly
+            // at the floor (which would leave how much it buys undetermined).
+            let buy_price = buy_price.map(|b| b * (1.0 - BID_BELOW_TRIGGER));
             if let Some(b) = buy_price.filter(|&b| b > 0.0 && release_price.is_none_or(|r| b < r)) {
                 let room = st.max_inventory.0 - books.inventory[j] - reserved;
                 let budget = books.budget_left - reserved_spend(s, applied, m, i, cid);

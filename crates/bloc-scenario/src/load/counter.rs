@@ -185,13 +185,28 @@ fn check_export_control(
                 None => Ok(()),
             }
         };
+    let not_licence = |kind: &str| -> Result<(), ScenarioError> {
+        if let Some(d) = &raw.delay_periods {
+            return Err(d.error(format!(
+                "`delay_periods` does not apply to kind = \"{kind}\"; remove it"
+            )));
+        }
+        if let Some(g) = &raw.general_licence {
+            return Err(g.error(format!(
+                "`general_licence` does not apply to kind = \"{kind}\"; remove it"
+            )));
+        }
+        Ok(())
+    };
     let kind = match raw.kind.value.as_str() {
         "ban" => {
+            not_licence("ban")?;
             unexpected(raw.quota_t_per_period.as_ref(), "quota_t_per_period", "ban")?;
             unexpected(raw.approved_share.as_ref(), "approved_share", "ban")?;
             ControlKind::Ban
         }
         "quota" => {
+            not_licence("quota")?;
             unexpected(raw.approved_share.as_ref(), "approved_share", "quota")?;
             let Some(q) = &raw.quota_t_per_period else {
                 return Err(raw.kind.error("a quota needs `quota_t_per_period`, the most that may be shipped each period, as `quota_t_per_period = 1000`"));
