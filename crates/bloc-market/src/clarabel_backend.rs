@@ -39,22 +39,7 @@ impl QpSolver for ClarabelSolver {
         let n = p.cols.len();
         if n == 0 {
             // Clarabel 0.11 panics on an empty problem; with no columns every row reads 0 ≤/= b.
-            let feasible = p.rows.iter().all(|r| match r.kind {
-                RowKind::Eq => r.rhs == 0.0,
-                RowKind::Le => r.rhs >= 0.0,
-            });
-            return Ok(QpSolution {
-                status: if feasible {
-                    SolveStatus::Optimal
-                } else {
-                    SolveStatus::Infeasible
-                },
-                x: Vec::new(),
-                row_dual: vec![0.0; p.rows.len()],
-                objective: p.offset,
-                iterations: 0,
-                time: started.elapsed(),
-            });
+            return Ok(QpSolution::without_columns(p, started.elapsed()));
         }
         let fail = |message: String| SolverError::Backend {
             solver: "clarabel",

@@ -223,22 +223,7 @@ impl QpSolver for HighsSolver {
         let m = p.rows.len();
         if n == 0 {
             // HiGHS calls a model without columns "empty" and gives no solution to read.
-            let feasible = p.rows.iter().all(|r| match r.kind {
-                RowKind::Eq => r.rhs == 0.0,
-                RowKind::Le => r.rhs >= 0.0,
-            });
-            return Ok(QpSolution {
-                status: if feasible {
-                    SolveStatus::Optimal
-                } else {
-                    SolveStatus::Infeasible
-                },
-                x: Vec::new(),
-                row_dual: vec![0.0; m],
-                objective: p.offset,
-                iterations: 0,
-                time: started.elapsed(),
-            });
+            return Ok(QpSolution::without_columns(p, started.elapsed()));
         }
         let (starts, index, values) = p.csc();
         let a_start = starts[..n]

@@ -221,6 +221,29 @@ pub struct QpSolution {
     pub time: Duration,
 }
 
+impl QpSolution {
+    /// The answer to a problem with no columns, which backends must not be handed (Clarabel
+    /// panics on one, HiGHS returns no solution): every row reads `0 = b` or `0 ≤ b`.
+    pub fn without_columns(p: &QpProblem, time: Duration) -> Self {
+        let feasible = p.rows.iter().all(|r| match r.kind {
+            RowKind::Eq => r.rhs == 0.0,
+            RowKind::Le => r.rhs >= 0.0,
+        });
+        QpSolution {
+            status: if feasible {
+                SolveStatus::Optimal
+            } else {
+                SolveStatus::Infeasible
+            },
+            x: Vec::new(),
+            row_dual: vec![0.0; p.rows.len()],
+            objective: p.offset,
+            iterations: 0,
+            time,
+        }
+    }
+}
+
 /// A failure of the solver itself (not of the market).
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
