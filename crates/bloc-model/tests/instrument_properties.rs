@@ -220,3 +220,204 @@ fn instruments_switched_off_change_nothing() {
         }
     }
 }
+
+fn cell(r: &Run, file: &str, key: &[&str], col: usize) -> f64 {
+    rows(r, file)
+        .find(|row| key.iter().enumerate().all(|(i, k)| row[i] == *k))
+        .map(|row| num(&row[col]))
+        .unwrap_or(0.0)
+}
+
+/// Members (and framework parties) pay no tariff to each other, whatever the MFN tariff.
+#[test]
+fn members_and_framework_parties_pay_no_tariff_to_each_other() {
+    let mut rng = ChaCha8Rng::seed_from_u64(8);
+    for case in 0..CASES {
+        let mut s = base(&mut rng);
+        for t in &mut s.tariffs {
+            t.tariff.specific = UsdPerTonne(rng.gen_range(0.0..6.0));
+            t.tariff.ad_valorem = rng.gen_range(0.0..0.3);
+        }
+        let from = rng.gen_range(0..s.time.periods);
+        if case % 2 == 0 {
+            for r in ["A", "B"] {
+                s.bloc.members.push(Membership {
+                    region: RegionId::from(r),
+                    span: Span { from, to: None },
+                });
+            }
+        } else {
+            s.bloc.frameworks.push(Framework {
+                name: "A-B".into(),
+                regions: vec![RegionId::from("A"), RegionId::from("B")],
+                commodities: CommoditySet::All,
+                span: Span { from, to: None },
+            });
+        }
+        let r = go(&s);
+        for f in rows(&r, "flows.csv") {
+            let t = s
+                .time
+                .index_of(bloc_units::Period::parse(&f[0]).unwrap())
+                .unwrap();
+            if t >= from {
+                assert_eq!(
+                    num(&f[6]),
+                    0.0,
+                    "case {case}: tariff {} on {:?} in force from {from}",
+                    f[6],
+                    f
+                );
+            }
+        }
+    }
+}
+
+fn with_new_plant(s: &mut Scenario, rng: &mut ChaCha8Rng) {
+    s.processes.push(Process {
+        id: bloc_units::ProcessId::from("b_new"),
+        region: RegionId::from("B"),
+        output: CommodityId::from("x"),
+        capacity: TonnesPerYear(rng.gen_range(2.0..15.0)),
+        unit_cost: UsdPerTonne(rng.gen_range(30.0..70.0)),
+        cost_rise: Some(UsdPerTonne(rng.gen_range(1.0..20.0))),
+        online: None,
+        offline: None,
+        inputs: vec![],
+    });
+}
+
+/// A top-up guarantee never lowers its plant's output, and pays exactly
+/// max(0, strike − price) on the contracted part's output (never negative).
+#[test]
+fn guarantees_raise_output_and_pay_the_gap_to_the_strike() {
+    let mut rng = ChaCha8Rng::seed_from_u64(9);
+    for case in 0..CASES {
+        let mut s = base(&mut rng);
+        with_new_plant(&mut s, &mut rng);
+        let without = go(&s);
+        let strike = rng.gen_range(30.0..80.0);
+        s.bloc.guarantees.push(Guarantee {
+            process: bloc_units::ProcessId::from("b_new"),
+            strike: UsdPerTonne(strike),
+            volume: TonnesPerYear(rng.gen_range(0.0..20.0)),
+            mode: GuaranteeMode::TopUp,
+            span: all(),
+        });
+        let with = go(&s);
+        for y in 2026..2032 {
+            let y = y.to_string();
+            let q0 = cell(&without, "production.csv", &[&y, "B", "b_new"], 4);
+            let q1 = cell(&with, "production.csv", &[&y, "B", "b_new"], 4);
+            assert!(
+                q1 >= q0 - PRINTED,
+                "case {case} {y}: output fell from {q0} to {q1}"
+            );
+            let payout = cell(
+                &with,
+                "indicators.csv",
+                &[&y, "guarantee_payout_usd", "process:b_new"],
+                3,
+            );
+            let volume = cell(
+                &with,
+                "indicators.csv",
+                &[&y, "guarantee_volume_t", "process:b_new"],
+                3,
+            );
+            let p = cell(&with, "prices.csv", &[&y, "B", "x"], 3);
+            let want = (strike - p).max(0.0) * volume;
+            assert!(
+                payout >= 0.0 && (payout - want).abs() <= 1e-5 * want.max(1.0),
+                "case {case} {y}: payout {payout}, want {want}"
+            );
+        }
+    }
+}
+
+/// A production subsidy never lowers its plant's output and pays per tonne produced.
+#[test]
+fn subsidies_raise_output_and_pay_per_tonne() {
+    let mut rng = ChaCha8Rng::seed_from_u64(10);
+    for case in 0..CASES {
+        let mut s = base(&mut rng);
+        let without = go(&s);
+        let per_t = rng.gen_range(0.0..15.0);
+        s.bloc.subsidies.push(ProductionSubsidy {
+            processes: vec![bloc_units::ProcessId::from("b_plant")],
+            per_t: UsdPerTonne(per_t),
+            span: all(),
+        });
+        let with = go(&s);
+        for y in 2026..2032 {
+            let y = y.to_string();
+            let q0 = cell(&without, "production.csv", &[&y, "B", "b_plant"], 4);
+            let q1 = cell(&with, "production.csv", &[&y, "B", "b_plant"], 4);
+            assert!(
+                q1 >= q0 - PRINTED,
+                "case {case} {y}: output fell from {q0} to {q1}"
+            );
+            let payout = cell(
+                &with,
+                "indicators.csv",
+                &[&y, "subsidy_payout_usd", "world"],
+                3,
+            );
+            assert!(
+                (payout - per_t * q1).abs() <= 1e-5 * payout.max(1.0),
+                "case {case} {y}: payout {payout} vs {}",
+                per_t * q1
+            );
+        }
+    }
+}
+
+/// An outage of share s leaves (1 − s) of the capacity and output within it; a demand
+/// multiplier of zero leaves nothing bought.
+#[test]
+fn outages_cut_capacity_and_zero_demand_buys_nothing() {
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    for case in 0..CASES {
+        let mut s = base(&mut rng);
+        let share = rng.gen_range(0.01..=1.0);
+        let cap = s.processes[0].capacity.0;
+        s.counter.outages.push(Outage {
+            target: ProcessSelector {
+                processes: vec![s.processes[0].id.clone()],
+                region: RegionSet::All,
+                commodities: CommoditySet::All,
+            },
+            share,
+            span: all(),
+        });
+        s.counter.demand_shocks.push(DemandShock {
+            regions: RegionSet::Named(vec![RegionId::from("B")]),
+            commodities: CommoditySet::All,
+            multiplier: 0.0,
+            span: Span { from: 3, to: None },
+        });
+        let r = go(&s);
+        let id = s.processes[0].id.to_string();
+        let region = s.processes[0].region.to_string();
+        for y in 2026..2032 {
+            let y = y.to_string();
+            let c = cell(&r, "production.csv", &[&y, &region, &id], 5);
+            let q = cell(&r, "production.csv", &[&y, &region, &id], 4);
+            assert!(
+                (c - cap * (1.0 - share)).abs() <= PRINTED + 1e-9 * cap,
+                "case {case}: capacity {c}"
+            );
+            assert!(
+                q <= c + PRINTED,
+                "case {case}: output {q} above capacity {c}"
+            );
+        }
+        for y in 2029..2032 {
+            assert_eq!(
+                cell(&r, "consumption.csv", &[&y.to_string(), "B", "x"], 3),
+                0.0,
+                "case {case}: B still buys"
+            );
+        }
+    }
+}
