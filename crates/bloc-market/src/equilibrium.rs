@@ -476,6 +476,21 @@ fn node_prices(
     let n = p.nodes.len();
     let mut inflow = vec![0.0f64; n];
     let mut scale = vec![0.0f64; n];
+    // A column a hair above zero whose reduced cost says it belongs at zero carries nothing:
+    // it must not make its market look active (whose price would then be any point of a
+    // degenerate interval instead of the cost of its first tonne).
+    let rc = b.qp.reduced_costs(x, dual);
+    let x: Vec<f64> = x
+        .iter()
+        .zip(&rc)
+        .map(|(&v, &r)| {
+            if r > SNAP_EPS && v < SNAP_DELTA {
+                0.0
+            } else {
+                v
+            }
+        })
+        .collect();
     for (k, blk) in p.supply.iter().enumerate() {
         if !blk.sold_to_state {
             inflow[blk.node] += x[b.supply_col[k]] * s.qs[p.nodes[blk.node].commodity];
@@ -620,12 +635,15 @@ fn finish(
         unserved.push(clean((d.curve.choke_width.0 - first).max(0.0), q));
         let _ = width;
     }
+    let rc = b.qp.reduced_costs(x, dual);
+    let idle_col = |j: usize| rc[j] > SNAP_EPS && x[j] < SNAP_DELTA;
     let flow: Vec<f64> = p
         .routes
         .iter()
         .enumerate()
         .map(|(r, route)| {
             b.route_col[r]
+                .filter(|&j| !idle_col(j))
                 .map(|j| {
                     clean(
                         (x[j] * qs(route.from)).max(0.0),
