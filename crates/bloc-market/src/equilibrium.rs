@@ -23,7 +23,7 @@
 use crate::build::{build_qp, Built, Scaling};
 use crate::check::{self_check, SelfCheck};
 use crate::problem::{Levy, MarketProblem, Subsidy, SupplyBlock};
-use crate::qp::{QpProblem, QpSolver, SolveStatus, SolverError};
+use crate::qp::{QpProblem, QpSolver, RowKind, SolveStatus, SolverError};
 use std::time::{Duration, Instant};
 
 /// Quantities below this share of their commodity's scale are read as zero.
@@ -194,11 +194,30 @@ pub fn solve_market(
     let mut solver_time = Duration::ZERO;
     let mut solves = 0;
     let mut last_residual = f64::INFINITY;
+    let mut polish_each = false;
     loop {
         let built = build_qp(p, &in_set, &wedges.value, &support.value, &scaling);
-        let sol = solver.solve(&built.qp)?;
+        let mut sol = solver.solve(&built.qp)?;
         solves += 1;
         solver_time += sol.time;
+        // Once the loops have converged on interior-point answers, every answer is polished
+        // onto its active set, and the loops go on until they also hold on polished prices
+        // (an ad valorem wedge moves with the origin price it is charged on).
+        let mut polished = false;
+        if polish_each
+            && matches!(
+                sol.status,
+                SolveStatus::Optimal | SolveStatus::AlmostOptimal
+            )
+        {
+            if let Some((x, y, t)) = polish(&built.qp, &sol.x, &sol.row_dual, solver)? {
+                solver_time += t;
+                solves += 1;
+                sol.x = x;
+                sol.row_dual = y;
+                polished = true;
+            }
+        }
         macro_rules! done {
             ($converged:expr) => {
                 finish(
@@ -273,27 +292,13 @@ pub fn solve_market(
                 in_set.iter().filter(|&&v| v).count()
             );
         }
-        if converged || solves >= opts.max_rounds {
-            if converged {
-                if let Some((x, y, t)) = polish(&built.qp, &sol.x, &sol.row_dual, solver)? {
-                    solver_time += t;
-                    solves += 1;
-                    return Ok(finish(
-                        p,
-                        &built,
-                        &scaling,
-                        &x,
-                        &y,
-                        sol.status,
-                        converged,
-                        &in_set,
-                        solves,
-                        solver_time,
-                        started,
-                    ));
-                }
-            }
+        if (converged && (polished || polish_each)) || solves >= opts.max_rounds {
             return Ok(done!(converged));
+        }
+        if converged {
+            // Converged unpolished: from here on, polish every answer.
+            polish_each = true;
+            continue;
         }
         let secant = residual < last_residual;
         last_residual = residual;
@@ -385,25 +390,54 @@ fn polish_with(
             row_free[i] = true;
         }
     }
-    let dual: Vec<f64> = (0..qp.rows.len())
+    let mut dual: Vec<f64> = (0..qp.rows.len())
         .map(|i| if row_free[i] { sol.row_dual[i] } else { y[i] })
         .collect();
+    // Land exactly on the active set (the reduced solve is exact only to its tolerance); kept
+    // when it stays inside every bound, else the reduced solve's answer is judged below.
+    if let Some((xe, ye)) = crate::kkt::solve_active_set(qp, &fixed, &full, &dual, SNAP_DELTA) {
+        let inside = qp.cols.iter().zip(&xe).all(|(c, &v)| {
+            v >= c.lower - 1e-12 * (1.0 + c.lower.abs())
+                && v <= c.upper + 1e-12 * (1.0 + c.upper.abs())
+        });
+        if inside {
+            full = xe;
+            dual = ye;
+        } else if trace {
+            eprintln!("polish: active-set solve leaves a bound");
+        }
+    } else if trace {
+        eprintln!("polish: active-set system singular");
+    }
+    // Optimal for the whole problem: every column on a bound is pushed onto it by its reduced
+    // cost, every column strictly inside has (nearly) none, every quota row holds.
     let rc = qp.reduced_costs(&full, &dual);
-    let tol = 1e-8;
+    let tol = 1e-7;
     for (j, c) in qp.cols.iter().enumerate() {
-        let ok = match fixed[j] {
-            Some(_) if c.upper <= c.lower => true,
-            Some(v) if v == c.lower => rc[j] >= -tol,
-            Some(_) => rc[j] <= tol,
-            None => full[j] >= c.lower - SNAP_DELTA && full[j] <= c.upper + SNAP_DELTA,
-        };
+        let v = full[j];
+        let at_lo = v <= c.lower + 1e-12 * (1.0 + c.lower.abs());
+        let at_up = c.upper.is_finite() && v >= c.upper - 1e-12 * (1.0 + c.upper.abs());
+        let ok = v >= c.lower - SNAP_DELTA
+            && v <= c.upper + SNAP_DELTA
+            && match (at_lo, at_up) {
+                (true, true) => true,
+                (true, false) => rc[j] >= -tol,
+                (false, true) => rc[j] <= tol,
+                (false, false) => rc[j].abs() <= tol,
+            };
         if !ok {
             if trace {
                 eprintln!(
                     "polish: column {} fixed {:?} rc {:e} x {:e} [{}, {}]",
-                    c.name, fixed[j], rc[j], full[j], c.lower, c.upper
+                    c.name, fixed[j], rc[j], v, c.lower, c.upper
                 );
             }
+            return Ok(None);
+        }
+    }
+    let act = qp.activities(&full);
+    for (i, r) in qp.rows.iter().enumerate() {
+        if r.kind == RowKind::Le && (act[i] > r.rhs + 1e-9 * (1.0 + r.rhs.abs()) || dual[i] > tol) {
             return Ok(None);
         }
     }

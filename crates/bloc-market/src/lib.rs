@@ -13,6 +13,7 @@ pub mod curves;
 mod equilibrium;
 #[cfg(feature = "highs")]
 mod highs_backend;
+mod kkt;
 pub mod mps;
 pub mod problem;
 pub mod qp;

@@ -159,8 +159,8 @@ fn check_outcome(m: &MarketProblem, o: &MarketOutcome, tag: &str, errs: &mut Vec
         }
         if !(gap <= TOL * scale) {
             fail(format!(
-                "route {} is idle but p_dest − p_origin − wedge = {gap:.6e} > 0 (p_origin {po}, p_dest {pd}, wedge {wedge})",
-                route.name
+                "route {} has p_dest − p_origin − wedge = {gap:.6e} > 0, a gap no route may have (carries {:.6e} t; p_origin {po}, p_dest {pd}, wedge {wedge})",
+                route.name, o.flow[r]
             ));
         }
         if !close(o.tariff[r], route.tariff_at(po)) {
