@@ -14,10 +14,10 @@
 use bloc_units::{Tonnes, UsdPerTonne};
 
 /// Largest relative price error of the interpolated isoelastic curve.
-pub const ISOELASTIC_TOLERANCE: f64 = 0.0015;
+pub const ISOELASTIC_TOLERANCE: f64 = 0.004;
 /// The interpolated isoelastic curve runs from the choke price down to P0 / this; below that
 /// it continues as a straight line to zero price along the curve's tangent.
-pub const ISOELASTIC_FLOOR_DIVISOR: f64 = 20.0;
+pub const ISOELASTIC_FLOOR_DIVISOR: f64 = 10.0;
 
 /// One piece of an inverse demand curve.
 #[derive(Debug, Clone, Copy, PartialEq)]
