@@ -369,9 +369,16 @@ fn polish_with(
     if fixed.iter().all(Option::is_none) {
         return Ok(None);
     }
+    let trace = std::env::var_os("BLOC_TRACE").is_some();
+    // First straight from the interior-point answer to the active set's exact solution.
+    if let Some((xe, ye)) = crate::kkt::solve_active_set(qp, &fixed, x, y, SNAP_DELTA) {
+        if optimal(qp, &xe, &ye, &fixed, trace) {
+            return Ok(Some((xe, ye, Duration::ZERO)));
+        }
+    }
+    // Else re-solve the problem with those columns fixed, and from that answer try again.
     let (reduced, keep) = qp.fix_columns(&fixed);
     let sol = solver.solve(&reduced)?;
-    let trace = std::env::var_os("BLOC_TRACE").is_some();
     if sol.status != SolveStatus::Optimal {
         if trace {
             eprintln!("polish: status {:?}", sol.status);
@@ -390,28 +397,25 @@ fn polish_with(
             row_free[i] = true;
         }
     }
-    let mut dual: Vec<f64> = (0..qp.rows.len())
+    let dual: Vec<f64> = (0..qp.rows.len())
         .map(|i| if row_free[i] { sol.row_dual[i] } else { y[i] })
         .collect();
-    // Land exactly on the active set (the reduced solve is exact only to its tolerance); kept
-    // when it stays inside every bound, else the reduced solve's answer is judged below.
     if let Some((xe, ye)) = crate::kkt::solve_active_set(qp, &fixed, &full, &dual, SNAP_DELTA) {
-        let inside = qp.cols.iter().zip(&xe).all(|(c, &v)| {
-            v >= c.lower - 1e-12 * (1.0 + c.lower.abs())
-                && v <= c.upper + 1e-12 * (1.0 + c.upper.abs())
-        });
-        if inside {
-            full = xe;
-            dual = ye;
-        } else if trace {
-            eprintln!("polish: active-set solve leaves a bound");
+        if optimal(qp, &xe, &ye, &fixed, false) {
+            return Ok(Some((xe, ye, sol.time)));
         }
-    } else if trace {
-        eprintln!("polish: active-set system singular");
     }
-    // Optimal for the whole problem: every column on a bound is pushed onto it by its reduced
-    // cost, every column strictly inside has (nearly) none, every quota row holds.
-    let rc = qp.reduced_costs(&full, &dual);
+    if !optimal(qp, &full, &dual, &fixed, trace) {
+        return Ok(None);
+    }
+    Ok(Some((full, dual, sol.time)))
+}
+
+/// Whether (x, y) is optimal for the whole problem: every column on a bound is pushed onto it
+/// by its reduced cost, every column strictly inside has (nearly) none, every quota row holds
+/// with a dual of the right sign.
+fn optimal(qp: &QpProblem, full: &[f64], dual: &[f64], fixed: &[Option<f64>], trace: bool) -> bool {
+    let rc = qp.reduced_costs(full, dual);
     let tol = 1e-7;
     for (j, c) in qp.cols.iter().enumerate() {
         let v = full[j];
@@ -432,24 +436,16 @@ fn polish_with(
                     c.name, fixed[j], rc[j], v, c.lower, c.upper
                 );
             }
-            return Ok(None);
+            return false;
         }
     }
-    let act = qp.activities(&full);
+    let act = qp.activities(full);
     for (i, r) in qp.rows.iter().enumerate() {
         if r.kind == RowKind::Le && (act[i] > r.rhs + 1e-9 * (1.0 + r.rhs.abs()) || dual[i] > tol) {
-            return Ok(None);
+            return false;
         }
     }
-    if trace {
-        let moved = y
-            .iter()
-            .zip(&dual)
-            .map(|(a, b)| (a - b).abs() / a.abs().max(1e-12))
-            .fold(0.0, f64::max);
-        eprintln!("polish: accepted, {} columns fixed, largest relative dual change {moved:.2e}, status {:?}", fixed.iter().filter(|f| f.is_some()).count(), sol.status);
-    }
-    Ok(Some((full, dual, sol.time)))
+    true
 }
 
 /// The support a block is solved with when its node's price is `p` (`None`: unknown yet).
