@@ -600,14 +600,73 @@ fn fill_idle_prices(p: &MarketProblem, idle: &[usize], price: &mut [Option<f64>]
             break;
         }
     }
-    for &n in idle {
-        if price[n].is_none() {
-            price[n] = p
-                .demand
-                .iter()
-                .filter(|d| d.node == n)
-                .filter_map(|d| d.curve.top())
-                .reduce(f64::max);
+    // Markets nothing can reach: their price lies at or above every buyer's highest
+    // willingness to pay there (nobody buys) and high enough that no route out of them would
+    // pay (p_dest ≤ p + wedge). The lowest such price, found upwards from the buyers' tops.
+    let dead: Vec<usize> = idle
+        .iter()
+        .copied()
+        .filter(|&n| price[n].is_none())
+        .collect();
+    for &n in &dead {
+        price[n] = p
+            .demand
+            .iter()
+            .filter(|d| d.node == n)
+            .filter_map(|d| d.curve.top())
+            .reduce(f64::max);
+    }
+    let mut is_dead = vec![false; p.nodes.len()];
+    for &n in &dead {
+        is_dead[n] = true;
+    }
+    for _ in 0..=dead.len() {
+        let mut changed = false;
+        for route in &p.routes {
+            if !is_dead[route.from] {
+                continue;
+            }
+            let Some(pd) = price[route.to] else { continue };
+            // Solve p + wedge(p) = p_dest for p (the wedge may depend on p: a few steps).
+            let mut q = pd - route.wedge_at(pd.max(0.0));
+            for _ in 0..8 {
+                q = pd - route.wedge_at(q.max(0.0));
+            }
+            if price[route.from].is_none_or(|v| q > v + 1e-12 * q.abs()) {
+                price[route.from] = Some(q);
+                changed = true;
+            }
+        }
+        // Nor would any plant pay to turn it into its output: p_in ≥ (p_out − mc(0) −
+        // other inputs) / coefficient.
+        for blk in &p.supply {
+            if blk.capacity.0 <= 0.0 || blk.sold_to_state {
+                continue;
+            }
+            let Some(pout) = price[blk.node] else {
+                continue;
+            };
+            for (k, &(inp, coef)) in blk.inputs.iter().enumerate() {
+                if !is_dead[inp] || coef <= 0.0 {
+                    continue;
+                }
+                let others: Option<f64> = blk
+                    .inputs
+                    .iter()
+                    .enumerate()
+                    .filter(|&(i, _)| i != k)
+                    .map(|(_, &(n, c))| price[n].map(|v| c * v))
+                    .sum();
+                let Some(others) = others else { continue };
+                let q = (blk.revenue_at(pout) - blk.unit_cost.0 - others) / coef;
+                if price[inp].is_none_or(|v| q > v + 1e-12 * q.abs()) {
+                    price[inp] = Some(q);
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
         }
     }
 }
