@@ -366,7 +366,7 @@ impl<'s> World<'s> {
                 d.region.to_string(),
                 d.commodity.to_string(),
                 num(o.demand[k]),
-                num(self.reference_quantity(d, t)),
+                num(self.reference_quantity(d, t) * demand_multiplier(s, d, t)),
                 num(o.unserved[k]),
             ]);
         }
@@ -383,6 +383,20 @@ impl<'s> World<'s> {
         self.last_prices = Some(o.prices.clone());
         self.last_set = (0..m.routes.len()).filter(|&r| o.flow[r] > 0.0).collect();
     }
+}
+
+/// The product of the demand shocks in force on a demand row in period `t` (1 without any).
+fn demand_multiplier(s: &Scenario, d: &bloc_scenario::Demand, t: usize) -> f64 {
+    s.counter
+        .demand_shocks
+        .iter()
+        .filter(|x| {
+            x.span.covers(t)
+                && x.regions.contains(&d.region, t, &s.bloc)
+                && x.commodities.contains(&d.commodity)
+        })
+        .map(|x| x.multiplier)
+        .product()
 }
 
 /// Runs a scenario from its first period to its last. `progress(t)` is called after each

@@ -622,3 +622,19 @@ fn cost_multiplier() {
     let r = go(&s);
     assert_close(price(&r, "2026", "A"), 104.0 / 2.75, "p_A");
 }
+
+/// A demand shock also scales the reference quantity reported in consumption.csv: B's Q0 of
+/// 20 t/yr doubled is 40.
+#[test]
+fn demand_shock_shows_in_the_reference_quantity() {
+    let mut s = base();
+    s.counter.demand_shocks.push(DemandShock {
+        regions: RegionSet::Named(vec![RegionId::from("B")]),
+        commodities: CommoditySet::All,
+        multiplier: 2.0,
+        span: Span { from: 1, to: None },
+    });
+    let r = go(&s);
+    assert_close(cell(&r, "consumption.csv", &["2026", "B", "x"], "reference_quantity_t"), 20.0, "before");
+    assert_close(cell(&r, "consumption.csv", &["2027", "B", "x"], "reference_quantity_t"), 40.0, "during");
+}
