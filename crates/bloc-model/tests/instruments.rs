@@ -635,6 +635,24 @@ fn demand_shock_shows_in_the_reference_quantity() {
         span: Span { from: 1, to: None },
     });
     let r = go(&s);
-    assert_close(cell(&r, "consumption.csv", &["2026", "B", "x"], "reference_quantity_t"), 20.0, "before");
-    assert_close(cell(&r, "consumption.csv", &["2027", "B", "x"], "reference_quantity_t"), 40.0, "during");
+    assert_close(
+        cell(
+            &r,
+            "consumption.csv",
+            &["2026", "B", "x"],
+            "reference_quantity_t",
+        ),
+        20.0,
+        "before",
+    );
+    assert_close(
+        cell(
+            &r,
+            "consumption.csv",
+            &["2027", "B", "x"],
+            "reference_quantity_t",
+        ),
+        40.0,
+        "during",
+    );
 }
