@@ -12,7 +12,8 @@
 //!   so does HiGHS on a subset of the smaller worlds.
 //!
 //! A failure lists every broken invariant with its seed; `SynthSpec::small(seed)` rebuilds the
-//! world. `BLOC_SYNTH_SEEDS=1000..3000` checks another range of seeds.
+//! world. `BLOC_SYNTH_SEEDS=1000..3000` checks another range of seeds; `BLOC_SYNTH_ALL=1`
+//! prints every failure instead of the first 25.
 // `!(x <= tol)` on purpose: a NaN must fail these checks, not pass them.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
 
@@ -306,7 +307,12 @@ fn report(failures: &[String], worlds: usize) {
         seeds.len(),
         summary.join("\n"),
         seeds.join(" "),
-        failures.iter().take(25).cloned().collect::<Vec<_>>().join("\n")
+        failures
+            .iter()
+            .take(if std::env::var_os("BLOC_SYNTH_ALL").is_some() { usize::MAX } else { 25 })
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }
 
@@ -362,7 +368,12 @@ fn runs_of_random_worlds_raise_no_warning() {
 #[ignore = "known failures on some seeds (self-check 1e-6..3e-4 where polishing cannot land on an exact active set; warm and cold prices differ at degenerate markets): see the issue 3 note; run with --ignored"]
 fn highs_and_clarabel_agree_on_small_worlds() {
     let clarabel = ClarabelSolver::default();
-    let highs = bloc_market::HighsSolver::default();
+    // A time limit turns a HiGHS solve that never ends (its active-set QP cycles on some of
+    // these worlds: seed 5) into a reported failure instead of a hung test.
+    let highs = bloc_market::HighsSolver {
+        time_limit: Some(10.0),
+        ..bloc_market::HighsSolver::default()
+    };
     let small: Vec<u64> = seeds()
         .filter(|&s| {
             let spec = SynthSpec::small(s);
@@ -370,7 +381,7 @@ fn highs_and_clarabel_agree_on_small_worlds() {
         })
         .take(20)
         .collect();
-    assert!(small.len() >= 10, "too few small worlds in the seed range");
+    assert!(!small.is_empty(), "no small world in the seed range");
     let mut failures = Vec::new();
     for &seed in &small {
         failures.extend(run_world(seed, &highs, |t, m, h, errs| {

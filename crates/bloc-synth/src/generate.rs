@@ -338,7 +338,7 @@ fn transport_rules(
         }
     }
     let pair_share = if dense {
-        0.1
+        spec.pair_cost_share.clamp(0.0, 1.0)
     } else {
         spec.route_density.clamp(0.0, 1.0)
     };
