@@ -130,7 +130,14 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         } => {
             let solver = match solver {
                 SolverArg::Clarabel => SolverChoice::Clarabel,
+                #[cfg(feature = "highs")]
                 SolverArg::Highs => SolverChoice::Highs,
+                #[cfg(not(feature = "highs"))]
+                SolverArg::Highs => {
+                    return Err(Failure::BadInput(anyhow::anyhow!(
+                        "--solver highs: this bloc was built without HiGHS (cargo feature `highs`); use --solver clarabel"
+                    )))
+                }
             };
             run(
                 scenario.as_deref(),
