@@ -367,6 +367,7 @@ fn stockpile_release_lowers_the_price_until_empty() {
 fn idle_plant(s: &mut Scenario) {
     // mc 50 + q over 10 t: above B's price of 42, so the market alone idles it.
     s.processes.push(Process {
+        project: None,
         id: ProcessId::from("b_new"),
         region: RegionId::from("B"),
         output: CommodityId::from("x"),

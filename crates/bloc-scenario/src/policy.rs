@@ -20,6 +20,8 @@ pub struct BlocConfig {
     pub guarantees: Vec<Guarantee>,
     /// `[[bloc.subsidy]]`.
     pub subsidies: Vec<ProductionSubsidy>,
+    /// `[[bloc.capital_grant]]`.
+    pub capital_grants: Vec<crate::dynamics::CapitalGrant>,
 }
 
 /// Instruments outside the bloc: export controls and shocks (top-level keys).

@@ -34,6 +34,8 @@ pub(crate) struct BlocRaw {
     pub guarantee: Option<Vec<Located<GuaranteeRaw>>>,
     /// `[[bloc.subsidy]]`.
     pub subsidy: Option<Vec<Located<SubsidyRaw>>>,
+    /// `[[bloc.capital_grant]]`.
+    pub capital_grant: Option<Vec<Located<super::dynamics::CapitalGrantRaw>>>,
 }
 
 /// One `[[bloc.framework]]`.
@@ -194,6 +196,9 @@ pub(crate) fn check_bloc(
     check_unique_names(stockpiles_raw, &stockpiles)?;
     let guarantees = each(&raw.guarantee, |g| check_guarantee(g, ctx, &stockpiles))?;
     let subsidies = each(&raw.subsidy, |x| check_subsidy(x, ctx))?;
+    let capital_grants = each(&raw.capital_grant, |x| {
+        super::dynamics::check_capital_grant(x, ctx)
+    })?;
     Ok(BlocConfig {
         name,
         members,
@@ -202,6 +207,7 @@ pub(crate) fn check_bloc(
         stockpiles,
         guarantees,
         subsidies,
+        capital_grants,
     })
 }
 
