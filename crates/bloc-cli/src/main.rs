@@ -222,8 +222,7 @@ fn run(
             shown = true;
         }
     };
-    let mut result =
-        bloc_model::run(&scenario, &opts, &mut progress).context("the run failed")?;
+    let mut result = bloc_model::run(&scenario, &opts, &mut progress).context("the run failed")?;
     if let Some(base_path) = &scenario.baseline {
         // The baseline is read from where the scenario was read (the disk, or the
         // embedded default) and run with the same options.
@@ -234,8 +233,8 @@ fn run(
         .map_err(|e| Failure::BadInput(anyhow::Error::new(e).context("loading the baseline")))?;
         bar.set_message(format!("{} (baseline)", baseline.name));
         bar.set_length(baseline.time.periods as u64);
-        let base_run = bloc_model::run(&baseline, &opts, &mut progress)
-            .context("the baseline run failed")?;
+        let base_run =
+            bloc_model::run(&baseline, &opts, &mut progress).context("the baseline run failed")?;
         result.compare_with(&scenario, &baseline, &base_run);
     }
     bar.finish_and_clear();

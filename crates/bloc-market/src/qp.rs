@@ -130,8 +130,7 @@ impl QpProblem {
                 // On a bound to rounding (and not pulled off it): on it, whatever the size of
                 // its reduced cost (a degenerate column may have almost none).
                 let touching = |b: f64| (x[j] - b).abs() <= TOUCH * (1.0 + b.abs());
-                if x[j] - c.lower <= delta && (rc[j] > eps || touching(c.lower) && rc[j] >= -eps)
-                {
+                if x[j] - c.lower <= delta && (rc[j] > eps || touching(c.lower) && rc[j] >= -eps) {
                     Some(c.lower)
                 } else if c.upper.is_finite()
                     && c.upper - x[j] <= delta

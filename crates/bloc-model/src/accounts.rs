@@ -201,7 +201,9 @@ pub(crate) fn period_accounts(v: &PeriodView, out: &mut Table) -> PeriodAccounts
     // Stockpiles: purchases and releases at the owner's price, storage on what it holds.
     for sb in &v.applied.stock_blocks {
         let st = &s.bloc.stockpiles[sb.stockpile];
-        let r = s.region_index(st.region.as_str()).expect("validated region");
+        let r = s
+            .region_index(st.region.as_str())
+            .expect("validated region");
         if let Some(k) = sb.buy {
             w[r].stockpile_cost += o.demand[k] * price(m.demand[k].node);
         }
@@ -211,7 +213,9 @@ pub(crate) fn period_accounts(v: &PeriodView, out: &mut Table) -> PeriodAccounts
     }
     for (i, st) in s.bloc.stockpiles.iter().enumerate() {
         if let Some(books) = v.state.stocks.get(i) {
-            let r = s.region_index(st.region.as_str()).expect("validated region");
+            let r = s
+                .region_index(st.region.as_str())
+                .expect("validated region");
             let held: f64 = books.inventory.iter().sum();
             w[r].stockpile_cost += held * st.storage_cost_per_t_yr.0 * yp;
         }
@@ -259,7 +263,10 @@ pub(crate) fn period_accounts(v: &PeriodView, out: &mut Table) -> PeriodAccounts
     // Import dependence of the members on non-members.
     if member.iter().any(|&b| b) {
         for (c, com) in s.commodities.iter().enumerate() {
-            let used: f64 = (0..nr).filter(|&r| member[r]).map(|r| use_[r * nc + c]).sum();
+            let used: f64 = (0..nr)
+                .filter(|&r| member[r])
+                .map(|r| use_[r * nc + c])
+                .sum();
             if used <= 0.0 {
                 continue;
             }
@@ -312,8 +319,11 @@ fn fleet_rows(v: &PeriodView, member: &[bool], row: &mut dyn FnMut(&str, String,
         match e {
             Event::Online => *built.entry(key).or_default() += p.capacity.0,
             Event::Decided => {
-                let capex =
-                    p.project.as_ref().map_or(0.0, |pr| pr.capital_usd_per_t_per_yr) * p.capacity.0;
+                let capex = p
+                    .project
+                    .as_ref()
+                    .map_or(0.0, |pr| pr.capital_usd_per_t_per_yr)
+                    * p.capacity.0;
                 for scope in [group(r).to_string(), format!("region:{}", p.region)] {
                     *invest.entry(scope.clone()).or_default() += capex;
                     *grants.entry(scope.clone()).or_default() += capex * v.fleet.grant_share(i);

@@ -161,9 +161,9 @@ impl Fleet {
             if let (Some(closures), Some(opcost), Some(earns)) = (s.closures, opcost, earns) {
                 let running = self.share(s, i, t) > 0.0;
                 let st = &mut self.plants[i];
-                let out_now = st.mothballed_from.is_some_and(|m| {
-                    t >= m && st.restart_at.is_none_or(|rs| t < rs)
-                });
+                let out_now = st
+                    .mothballed_from
+                    .is_some_and(|m| t >= m && st.restart_at.is_none_or(|rs| t < rs));
                 if running {
                     if earns < opcost {
                         st.below += 1;

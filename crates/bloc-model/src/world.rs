@@ -1,7 +1,7 @@
 //! The period loop.
 
-use crate::fleet::{Fleet, PeriodPrices};
 use crate::accounts::{self, PeriodAccounts, PeriodView};
+use crate::fleet::{Fleet, PeriodPrices};
 use crate::indicators;
 use bloc_market::{
     natural_qp, solve_market, ClarabelSolver, DemandBlock, DemandCurve, Levy, MarketOutcome,
@@ -128,9 +128,14 @@ impl Run {
     /// Adds the rows that compare this run of `scenario` with a run of its baseline
     /// (`welfare_change_usd`, `consumer_cost_usd`), and names the baseline in `run.json`.
     pub fn compare_with(&mut self, scenario: &Scenario, baseline: &Scenario, base_run: &Run) {
-        accounts::baseline_rows(&self.accounts, &base_run.accounts, &mut self.tables.indicators);
+        accounts::baseline_rows(
+            &self.accounts,
+            &base_run.accounts,
+            &mut self.tables.indicators,
+        );
         let time = scenario.time;
-        self.tables.sort(&move |label: &str| period_order(time, label));
+        self.tables
+            .sort(&move |label: &str| period_order(time, label));
         self.run_json["baseline"] = serde_json::json!({
             "scenario": baseline.name,
             "scenario_hash": baseline.hash,

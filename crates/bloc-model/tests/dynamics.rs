@@ -112,7 +112,10 @@ fn a_project_that_clears_full_cost_only_with_the_floor_invests_only_with_it() {
     for (period, cap) in production(&without, "b_new", "capacity_t") {
         assert_eq!(cap, 0.0, "{period}: built without the floor");
     }
-    assert_eq!(indicator(&without, "2026", "projects_decided", "non_members"), None);
+    assert_eq!(
+        indicator(&without, "2026", "projects_decided", "non_members"),
+        None
+    );
 
     with_floor(&mut s, 45.0);
     let with = go(&s);
@@ -121,14 +124,23 @@ fn a_project_that_clears_full_cost_only_with_the_floor_invests_only_with_it() {
         .map(|x| x.1)
         .collect();
     assert_eq!(caps, vec![0.0, 0.0, 10.0, 10.0, 10.0, 10.0]);
-    assert_eq!(indicator(&with, "2026", "projects_decided", "members"), Some(1.0));
+    assert_eq!(
+        indicator(&with, "2026", "projects_decided", "members"),
+        Some(1.0)
+    );
     // Capital spent at the decision: 225 × 10.
-    assert_eq!(indicator(&with, "2026", "investment_usd", "members"), Some(2250.0));
+    assert_eq!(
+        indicator(&with, "2026", "investment_usd", "members"),
+        Some(2250.0)
+    );
     assert_eq!(
         indicator(&with, "2028", "capacity_built_t_per_yr", "members:x"),
         Some(10.0)
     );
-    assert_eq!(indicator(&with, "2027", "capacity_built_t_per_yr", "members:x"), None);
+    assert_eq!(
+        indicator(&with, "2027", "capacity_built_t_per_yr", "members:x"),
+        None
+    );
 }
 
 /// A capital grant of 10% lowers the capital recovery to 20.25 < 21: the project invests
@@ -149,7 +161,10 @@ fn a_capital_grant_lowers_the_hurdle() {
         span: Span { from: 0, to: None },
     });
     let r = go(&s);
-    assert_eq!(indicator(&r, "2026", "capital_grant_usd", "non_members"), Some(225.0));
+    assert_eq!(
+        indicator(&r, "2026", "capital_grant_usd", "non_members"),
+        Some(225.0)
+    );
     let caps: Vec<f64> = production(&r, "b_new", "capacity_t")
         .into_iter()
         .map(|x| x.1)
@@ -240,7 +255,11 @@ fn consumer_cost_of_a_run_against_itself_is_zero() {
         .iter()
         .filter(|row| row[1] == "consumer_cost_usd" || row[1] == "welfare_change_usd")
         .collect();
-    assert!(rows.len() >= 6 * 4, "too few comparison rows: {}", rows.len());
+    assert!(
+        rows.len() >= 6 * 4,
+        "too few comparison rows: {}",
+        rows.len()
+    );
     for row in rows {
         assert_eq!(row[3], "0", "{row:?}");
     }
@@ -271,7 +290,11 @@ fn consumer_cost_of_a_floor_against_no_bloc() {
         ("non_members", -9.75),
         ("world", -15.75),
     ] {
-        assert!((dw(scope) - want).abs() < 1e-6, "{scope}: {} vs {want}", dw(scope));
+        assert!(
+            (dw(scope) - want).abs() < 1e-6,
+            "{scope}: {} vs {want}",
+            dw(scope)
+        );
     }
 }
 

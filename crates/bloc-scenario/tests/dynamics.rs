@@ -19,7 +19,14 @@ fn projects_follow_the_existing_processes_with_their_terms_in_periods() {
     let ids: Vec<&str> = s.processes.iter().map(|p| p.id.as_str()).collect();
     assert_eq!(
         ids,
-        ["a_plant", "b_plant", "b_expansion", "b_greenfield", "a_mine", "b_committed"]
+        [
+            "a_plant",
+            "b_plant",
+            "b_expansion",
+            "b_greenfield",
+            "a_mine",
+            "b_committed"
+        ]
     );
     let pr = |id: &str| {
         s.processes

@@ -206,6 +206,12 @@ CASES = [
      "scenario.toml", '"usa_mine"', "bloc.capital_grant[0].projects[0]", "is an existing process, not a project"),
     ("baseline-missing", [sub("scenario.toml", "seed = 7\n", 'seed = 7\nbaseline = "no-such-baseline.toml"\n')],
      "scenario.toml", "baseline", "baseline", "cannot find the baseline scenario"),
+    ("standard-unknown-treatment", [append("scenario.toml", '\n[[bloc.standard]]\ncommodities = ["*"]\ncertified = ["USA"]\nuncertified = "banned"\n')],
+     "scenario.toml", "banned", "bloc.standard[0].uncertified", "`banned` is not a treatment"),
+    ("standard-compliance-without-cost", [append("scenario.toml", '\n[[bloc.standard]]\ncommodities = ["*"]\ncertified = ["USA"]\nuncertified = "compliance_cost"\n')],
+     "scenario.toml", "[[bloc.standard]]", "bloc.standard[0]", "needs `compliance_usd_per_t`"),
+    ("standard-unknown-certified-region", [append("scenario.toml", '\n[[bloc.standard]]\ncommodities = ["*"]\ncertified = ["USB"]\nuncertified = "non_member"\n')],
+     "scenario.toml", "USB", "bloc.standard[0].certified[0]", "region `USB` does not exist"),
     # --- the process graph
     ("inputs-on-mine", [sub("commodities.csv", "rare_earths,concentrate", "rare_earths,mine"),
                         append("inputs.csv", "usa_mine,ndpr_oxide,0.1,x\n")],

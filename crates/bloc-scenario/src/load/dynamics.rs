@@ -7,7 +7,8 @@
 //! | `projects` | id, region, output, capacity_t_per_yr, unit_cost_usd_per_t, [cost_rise_usd_per_t], capital_usd_per_t_per_yr, lead_time_yr, [ramp_up_yr], earliest_fid, [fid], [life_yr], source |
 
 use super::bloc::{
-    check_commodity_set, check_process, check_region_set, check_span, each, positive, share, BlocCtx,
+    check_commodity_set, check_process, check_region_set, check_span, each, positive, share,
+    BlocCtx,
 };
 use super::check::parse_period_label;
 use super::csv_table::{opt, req, Bound, Cell, CsvTable, Schema};
@@ -98,9 +99,7 @@ pub(crate) fn check_projects(
             .cell(row, "ramp_up_yr")
             .opt_number(Bound::AtLeast(0.0), "1")?
             .unwrap_or(0.0);
-        let life = t
-            .cell(row, "life_yr")
-            .opt_number(Bound::Above(0.0), "20")?;
+        let life = t.cell(row, "life_yr").opt_number(Bound::Above(0.0), "20")?;
         let efc = t.cell(row, "earliest_fid");
         if efc.is_empty() {
             return Err(efc.error(format!(
@@ -179,7 +178,12 @@ pub(crate) struct CapitalGrantRaw {
 }
 
 /// A whole number of periods in `lo..=hi`.
-fn periods_in(v: &Located<i64>, lo: i64, what: &str, example: &str) -> Result<usize, ScenarioError> {
+fn periods_in(
+    v: &Located<i64>,
+    lo: i64,
+    what: &str,
+    example: &str,
+) -> Result<usize, ScenarioError> {
     if v.value < lo || v.value > 10_000 {
         return Err(v.error(format!(
             "{what} = {} is out of range; write a whole number of periods of at least {lo}, as `{example}`",

@@ -241,12 +241,13 @@ impl Reader<'_> {
         let dir = path.parent().unwrap_or(Path::new(""));
         resolve_tables(&mut node, dir);
         if let Some(Node {
-            kind: Kind::Str(s),
-            ..
+            kind: Kind::Str(s), ..
         }) = node.get_mut("baseline")
         {
             if !s.trim().is_empty() {
-                *s = normalize(&dir.join(s.trim())).to_string_lossy().into_owned();
+                *s = normalize(&dir.join(s.trim()))
+                    .to_string_lossy()
+                    .into_owned();
             }
         }
         let Some(ext) = node.remove("extends") else {
