@@ -94,7 +94,10 @@ pub fn self_check(p: &MarketProblem, o: &MarketOutcome) -> SelfCheck {
         } else {
             -1
         };
-        c.price(complementarity(gap, pos), scale_p[route.to], || {
+        // A market with no supply or demand of its own (reached only by routes) has no
+        // scale; the gap is then measured against the origin's.
+        let scale = scale_p[route.to].max(scale_p[route.from]);
+        c.price(complementarity(gap, pos), scale, || {
             format!("route {}", route.name)
         });
     }
