@@ -23,6 +23,9 @@ pub const SHARE_TOLERANCE: f64 = 0.03;
 /// Largest allowed relative gap between a model and a published price.
 pub const PRICE_TOLERANCE: f64 = 0.10;
 
+/// Reads a targets file (`shares.csv`, `prices.csv`) from the scenario's `calibration/`.
+type ReadTarget = dyn Fn(&str) -> anyhow::Result<Vec<u8>>;
+
 /// A sourced production share: `region` made `share` of the world's output of `commodities`.
 #[derive(Debug, Deserialize)]
 struct ShareTarget {
@@ -60,7 +63,7 @@ struct Line {
 /// line counts them. Lines outside tolerance are not an error of the command (exit 0): the
 /// table is what it reports.
 pub fn run(path: Option<&Path>) -> Result<(), Failure> {
-    let (scenario, targets): (_, Box<dyn Fn(&str) -> anyhow::Result<Vec<u8>>>) = match path {
+    let (scenario, targets): (_, Box<ReadTarget>) = match path {
         Some(p) => {
             let file = if p.is_dir() {
                 p.join(SCENARIO_FILE)
