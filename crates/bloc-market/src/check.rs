@@ -81,8 +81,25 @@ pub fn self_check(p: &MarketProblem, o: &MarketOutcome) -> SelfCheck {
         scale_p[blk.node] = scale_p[blk.node].max(blk.unit_cost.0);
         let _ = k;
     }
+    let mut own = vec![false; n];
+    for blk in &p.supply {
+        own[blk.node] = true;
+    }
     for d in &p.demand {
         scale_p[d.node] = scale_p[d.node].max(d.curve.top().unwrap_or(0.0) / 10.0);
+        own[d.node] = true;
+    }
+    // A market with no supply or demand of its own (reached only by routes, or used only as
+    // an input) takes the largest scale among its commodity's markets, not 1 USD/t.
+    let mut by_commodity: std::collections::HashMap<usize, f64> = Default::default();
+    for (i, node) in p.nodes.iter().enumerate() {
+        let s = by_commodity.entry(node.commodity).or_insert(1.0);
+        *s = s.max(scale_p[i]);
+    }
+    for (i, node) in p.nodes.iter().enumerate() {
+        if !own[i] {
+            scale_p[i] = by_commodity[&node.commodity];
+        }
     }
     for (r, route) in p.routes.iter().enumerate() {
         let (Some(po), Some(pd)) = (o.prices[route.from], o.prices[route.to]) else {
@@ -94,10 +111,7 @@ pub fn self_check(p: &MarketProblem, o: &MarketOutcome) -> SelfCheck {
         } else {
             -1
         };
-        // A market with no supply or demand of its own (reached only by routes) has no
-        // scale; the gap is then measured against the origin's.
-        let scale = scale_p[route.to].max(scale_p[route.from]);
-        c.price(complementarity(gap, pos), scale, || {
+        c.price(complementarity(gap, pos), scale_p[route.to], || {
             format!("route {}", route.name)
         });
     }
