@@ -321,9 +321,9 @@ PROFILE_SRC = {
 FINAL = {
     "ndfeb_magnet": "magnets", "li_carbonate": "battery", "li_hydroxide": "battery",
     "graphite_battery": "battery", "co_refined": "battery", "ni_refined": "nickel",
-    "cu_refined": "copper", "gallium": "tech", "ge_metal": "tech", "ge_dioxide": "tech",
-    "w_apt": "tech", "sb_metal": "tech", "ndpr_oxide": "tech", "dy_oxide": "magnets",
-    "tb_oxide": "magnets", "graphite_flake": "tech", "li_brine": "local",
+    "cu_refined": "copper", "gallium": "tech", "ge_metal": "tech", "ge_dioxide": None,
+    "w_apt": "tech", "sb_metal": "tech", "ndpr_oxide": "tech", "dy_oxide": None,
+    "tb_oxide": None, "graphite_flake": "tech", "li_brine": "local",
 }
 
 ELASTICITY = -0.3
