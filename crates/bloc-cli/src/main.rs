@@ -5,6 +5,7 @@
 //! shortage shows as unserved demand.
 
 mod bench;
+mod calibrate;
 mod shipped;
 
 use anyhow::{Context, Result};
@@ -69,6 +70,12 @@ enum Command {
     },
     /// Time the solver on seeded synthetic worlds and print a table.
     Bench(bench::BenchArgs),
+    /// Run a base-year scenario and print its production shares and prices beside the
+    /// sourced targets in `calibration/` next to it (default: the shipped world, 2024).
+    Calibrate {
+        /// Base-year scenario folder or .toml file; default: `world/calibration-2024.toml`.
+        scenario: Option<PathBuf>,
+    },
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -173,6 +180,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         }
         Command::Example { name, dir } => shipped::example(name.as_deref(), dir.as_deref()),
         Command::Bench(args) => bench::run(&args).map_err(Failure::Internal),
+        Command::Calibrate { scenario } => calibrate::run(scenario.as_deref()),
     }
 }
 
