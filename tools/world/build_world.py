@@ -549,7 +549,9 @@ def write_projects(prices):
         for (i, k, isrc) in feed:
             inputs.append([pid, i, fmt(k), isrc])
     write_csv("projects.csv", ["id", "region", "output", "capacity_t_per_yr", "unit_cost_usd_per_t", "capital_usd_per_t_per_yr", "lead_time_yr", "ramp_up_yr", "earliest_fid", "fid", "source"], rows)
-    write_csv("project_inputs.csv", ["process", "commodity", "t_per_t_output", "source"], inputs)
+    # A project's inputs are rows of inputs.csv like any process's (written just before).
+    with open(os.path.join(WORLD, "inputs.csv"), "a", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(inputs)
 
 
 def read_csv(path):

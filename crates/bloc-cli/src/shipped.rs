@@ -17,7 +17,7 @@ mod files {
 }
 
 /// The scenario `bloc run` runs when none is named.
-pub const DEFAULT: &str = "illustrative";
+pub const DEFAULT: &str = "world";
 
 /// Names of the shipped scenarios: every folder holding a `scenario.toml`.
 pub fn names() -> BTreeSet<String> {
