@@ -184,6 +184,38 @@ pub fn audit(
     Ok(())
 }
 
+/// What [`check`] finds in a database file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Integrity {
+    /// `PRAGMA integrity_check` said `ok`.
+    pub ok: bool,
+    /// Reports with no version 1 (half-written; must be 0).
+    pub reports_without_version: i64,
+    /// Ledger transactions with no postings (half-written; must be 0).
+    pub transactions_without_entries: i64,
+}
+
+/// Checks a database file for corruption and half-written rows.
+pub fn check(path: &Path) -> Result<Integrity> {
+    let conn = open(path)?;
+    let ok: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+    let reports_without_version = conn.query_row(
+        "SELECT COUNT(*) FROM reports r WHERE NOT EXISTS (SELECT 1 FROM report_versions v WHERE v.report_id = r.id AND v.version = 1)",
+        [],
+        |r| r.get(0),
+    )?;
+    let transactions_without_entries = conn.query_row(
+        "SELECT COUNT(*) FROM ledger_tx t WHERE NOT EXISTS (SELECT 1 FROM ledger_entries e WHERE e.tx_id = t.id)",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(Integrity {
+        ok: ok == "ok",
+        reports_without_version,
+        transactions_without_entries,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -28,7 +28,16 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 /// Parses `bytes` as a `T`, naming the field at fault on error.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    serde_path_to_error::deserialize(de).map_err(error)
+}
+
+/// Reads a `T` out of a JSON value, naming the field at fault on error.
+pub fn from_value<T: DeserializeOwned>(v: serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(v).map_err(error)
+}
+
+fn error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    {
         let path = e.path().to_string();
         let inner = e.into_inner();
         let msg = inner.to_string();
@@ -45,8 +54,8 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             None if inner.is_syntax() || inner.is_eof() => "body".to_string(),
             None => path,
         };
-        ApiError::field(field, format!("{msg}"))
-    })
+        ApiError::field(field, msg)
+    }
 }
 
 #[cfg(test)]

@@ -34,53 +34,80 @@ use utoipa::ToSchema;
 /// Tolerance for money and tonnes comparisons (rounding of sums).
 const EPS: f64 = 1e-6;
 
-/// A ledger transaction request.
+/// A purchase or a release.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+#[serde(deny_unknown_fields)]
+pub struct Trade {
+    /// Stockpile name.
+    pub vault: String,
+    /// Commodity id.
+    pub commodity: String,
+    /// Tonnes, > 0.
+    pub quantity_t: f64,
+    /// Price, USD/t (> 0 for a purchase, ≥ 0 for a release).
+    pub price_usd_per_t: f64,
+    /// Seller or buyer.
+    pub counterparty: String,
+    /// Optional; a retry with the same key stores nothing new.
+    pub idempotency_key: Option<String>,
+}
+
+/// A move between vaults at book value.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Transfer {
+    /// From this stockpile.
+    pub vault: String,
+    /// To this stockpile.
+    pub to_vault: String,
+    /// Commodity id.
+    pub commodity: String,
+    /// Tonnes, > 0.
+    pub quantity_t: f64,
+    /// Optional; a retry with the same key stores nothing new.
+    pub idempotency_key: Option<String>,
+}
+
+/// A ledger transaction request: `{"kind": "purchase" | "release" | "transfer", …}`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "lowercase")]
 pub enum TxRequest {
     /// Buy into a vault.
-    Purchase {
-        /// Stockpile name.
-        vault: String,
-        /// Commodity id.
-        commodity: String,
-        /// Tonnes, > 0.
-        quantity_t: f64,
-        /// Price, USD/t, > 0.
-        price_usd_per_t: f64,
-        /// Seller.
-        counterparty: String,
-        /// Optional; a retry with the same key stores nothing new.
-        idempotency_key: Option<String>,
-    },
+    Purchase(Trade),
     /// Sell or release out of a vault.
-    Release {
-        /// Stockpile name.
-        vault: String,
-        /// Commodity id.
-        commodity: String,
-        /// Tonnes, > 0.
-        quantity_t: f64,
-        /// Price, USD/t, ≥ 0.
-        price_usd_per_t: f64,
-        /// Buyer.
-        counterparty: String,
-        /// Optional; a retry with the same key stores nothing new.
-        idempotency_key: Option<String>,
-    },
-    /// Move tonnes between vaults at book value.
-    Transfer {
-        /// From this stockpile.
-        vault: String,
-        /// To this stockpile.
-        to_vault: String,
-        /// Commodity id.
-        commodity: String,
-        /// Tonnes, > 0.
-        quantity_t: f64,
-        /// Optional; a retry with the same key stores nothing new.
-        idempotency_key: Option<String>,
-    },
+    Release(Trade),
+    /// Move tonnes between vaults.
+    Transfer(Transfer),
+}
+
+impl TxRequest {
+    /// Reads a request; errors name the field (serde loses the path inside a tagged enum,
+    /// so the tag is read first and the rest as its own struct).
+    pub fn parse(mut v: serde_json::Value) -> ApiResult<TxRequest> {
+        let obj = v
+            .as_object_mut()
+            .ok_or_else(|| ApiError::field("body", "expected a JSON object"))?;
+        let kind = obj.remove("kind");
+        match kind.as_ref().and_then(|k| k.as_str()) {
+            Some("purchase") => Ok(TxRequest::Purchase(crate::json::from_value(v)?)),
+            Some("release") => Ok(TxRequest::Release(crate::json::from_value(v)?)),
+            Some("transfer") => Ok(TxRequest::Transfer(crate::json::from_value(v)?)),
+            _ => Err(ApiError::field("kind", "must be one of purchase, release, transfer")),
+        }
+    }
+    fn key(&self) -> Option<&String> {
+        match self {
+            TxRequest::Purchase(t) | TxRequest::Release(t) => t.idempotency_key.as_ref(),
+            TxRequest::Transfer(t) => t.idempotency_key.as_ref(),
+        }
+    }
+    fn kind(&self) -> &'static str {
+        match self {
+            TxRequest::Purchase(_) => "purchase",
+            TxRequest::Release(_) => "release",
+            TxRequest::Transfer(_) => "transfer",
+        }
+    }
 }
 
 /// One posting.
@@ -156,7 +183,7 @@ fn positive(name: &str, v: f64, zero_ok: bool) -> ApiResult<()> {
 pub fn postings(s: &Scenario, conn: &Connection, req: &TxRequest) -> ApiResult<Vec<Entry>> {
     let e = |account: String, unit: String, amount: f64| Entry { account, unit, amount };
     match req {
-        TxRequest::Purchase { vault: v, commodity: c, quantity_t: q, price_usd_per_t: p, counterparty, .. } => {
+        TxRequest::Purchase(Trade { vault: v, commodity: c, quantity_t: q, price_usd_per_t: p, counterparty, .. }) => {
             let sp = vault(s, "vault", v)?;
             holds(sp, c)?;
             positive("quantity_t", *q, false)?;
@@ -179,7 +206,7 @@ pub fn postings(s: &Scenario, conn: &Connection, req: &TxRequest) -> ApiResult<V
                 e(format!("vault/{v}/treasury"), "USD".into(), -q * p),
             ])
         }
-        TxRequest::Release { vault: v, commodity: c, quantity_t: q, price_usd_per_t: p, counterparty, .. } => {
+        TxRequest::Release(Trade { vault: v, commodity: c, quantity_t: q, price_usd_per_t: p, counterparty, .. }) => {
             let sp = vault(s, "vault", v)?;
             holds(sp, c)?;
             positive("quantity_t", *q, false)?;
@@ -199,7 +226,7 @@ pub fn postings(s: &Scenario, conn: &Connection, req: &TxRequest) -> ApiResult<V
                 e(format!("vault/{v}/result"), "USD".into(), -(q * p - cost)),
             ])
         }
-        TxRequest::Transfer { vault: v, to_vault: w, commodity: c, quantity_t: q, .. } => {
+        TxRequest::Transfer(Transfer { vault: v, to_vault: w, commodity: c, quantity_t: q, .. }) => {
             let sp = vault(s, "vault", v)?;
             let sw = vault(s, "to_vault", w)?;
             if v == w {
@@ -299,18 +326,15 @@ fn read_tx(conn: &Connection, id: i64) -> rusqlite::Result<Transaction> {
 pub async fn post(
     State(state): State<Arc<AppState>>,
     caller: Caller,
-    ApiJson(req): ApiJson<TxRequest>,
+    ApiJson(req): ApiJson<serde_json::Value>,
 ) -> ApiResult<(StatusCode, Json<Transaction>)> {
     caller.require(Role::Secretariat)?;
+    let req = TxRequest::parse(req)?;
     let (t, fresh) = blocking(&state, move |st| {
         let mut conn = st.db.writer();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let body = serde_json::to_value(&req).map_err(anyhow::Error::from)?;
-        let (kind, key) = match &req {
-            TxRequest::Purchase { idempotency_key, .. } => ("purchase", idempotency_key),
-            TxRequest::Release { idempotency_key, .. } => ("release", idempotency_key),
-            TxRequest::Transfer { idempotency_key, .. } => ("transfer", idempotency_key),
-        };
+        let (kind, key) = (req.kind(), req.key());
         if let Some(k) = key {
             let found: Option<(i64, String)> = tx
                 .query_row("SELECT id, body FROM ledger_tx WHERE idempotency_key = ?1", [k], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -323,7 +347,7 @@ pub async fn post(
             }
         }
         let entries = postings(&st.scenario, &tx, &req)?;
-        let id = insert(&tx, kind, &body, key.as_deref(), &caller.entity, &entries)?;
+        let id = insert(&tx, kind, &body, key.map(String::as_str), &caller.entity, &entries)?;
         audit(&tx, &caller.entity, caller.role.as_str(), &format!("ledger.{kind}"), &format!("ledger/{id}"), &body)?;
         let t = read_tx(&tx, id)?;
         tx.commit()?;

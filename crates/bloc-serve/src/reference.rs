@@ -2,7 +2,9 @@
 //!
 //! Methodology `bloc-ref/1` (also served at `GET /v1/methodology`), for commodity c and
 //! delivery period P:
-//! 1. Inputs: the latest version of every report of c delivered in P.
+//! 1. Inputs: the latest version of every report of c delivered in P whose origin is a
+//!    member in P (the members' market; reports of imports from outside set the origin
+//!    prices of the levy schedule instead).
 //! 2. Trim outliers: with m the median price and MAD the median absolute deviation from m,
 //!    keep the reports within `max(k × 1.4826 × MAD, min_band × m)` of m (k = 3,
 //!    min_band = 2%: the band never collapses to nothing when most prices agree).
@@ -58,7 +60,7 @@ pub const METHODOLOGY: Methodology = Methodology {
     min_band: 0.02,
     min_reporters: 3,
     max_volume_share: 0.5,
-    rule: "Latest versions of the reports of the commodity delivered in the period; keep those within max(k × 1.4826 × MAD, min_band × median) of the median price; if at least min_reporters distinct entities remain and none holds more than max_volume_share of the kept volume, the reference is the volume-weighted mean of the kept prices; else the scenario's fallback rule (fixed, cost_based, index), else the previous published value, each flagged.",
+    rule: "Latest versions of the reports of the commodity delivered in the period from member origins; keep those within max(k × 1.4826 × MAD, min_band × median) of the median price; if at least min_reporters distinct entities remain and none holds more than max_volume_share of the kept volume, the reference is the volume-weighted mean of the kept prices; else the scenario's fallback rule (fixed, cost_based, index), else the previous published value, each flagged.",
 };
 
 /// A published reference price.
@@ -266,7 +268,10 @@ pub fn compute_period(s: &Scenario, conn: &Connection, t: usize) -> ApiResult<Ve
             conn,
             "v.delivery_period = ?1 AND v.commodity = ?2",
             &[&label, &com.id.as_str()],
-        )?;
+        )?
+        .into_iter()
+        .filter(|r| s.bloc.is_member(&bloc_units::RegionId::from(r.fields.origin.as_str()), t))
+        .collect();
         let triples: Vec<(&str, f64, f64)> = reports
             .iter()
             .map(|r| (r.entity.as_str(), r.fields.price_usd_per_t, r.fields.volume_t))
