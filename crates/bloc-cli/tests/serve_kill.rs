@@ -25,7 +25,11 @@ fn token(db: &Path, args: &[&str]) -> String {
         .args(args)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
@@ -39,7 +43,9 @@ fn start(db: &Path) -> (Child, String) {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
     let addr = line
         .split("http://")
         .nth(1)
@@ -77,8 +83,18 @@ fn sigkill_during_writes_loses_no_acknowledged_report() {
     let db = dir.path().join("serve.sqlite");
     let sec = token(&db, &["--role", "secretariat"]);
     let reporters = [
-        token(&db, &["--role", "reporter", "--member", "JPN", "--entity", "JPN-METI"]),
-        token(&db, &["--role", "reporter", "--member", "USA", "--entity", "USA-DOE"]),
+        token(
+            &db,
+            &[
+                "--role", "reporter", "--member", "JPN", "--entity", "JPN-METI",
+            ],
+        ),
+        token(
+            &db,
+            &[
+                "--role", "reporter", "--member", "USA", "--entity", "USA-DOE",
+            ],
+        ),
     ];
     // (entity index, key) → price, for every 201/200 received.
     let acked: Arc<Mutex<BTreeMap<(usize, String), f64>>> = Arc::default();
@@ -113,7 +129,10 @@ fn sigkill_during_writes_loses_no_acknowledged_report() {
         for w in writers {
             w.join().unwrap();
         }
-        assert!(acked.lock().unwrap().len() >= before + 150, "round {round}: the stream did not run");
+        assert!(
+            acked.lock().unwrap().len() >= before + 150,
+            "round {round}: the stream did not run"
+        );
     }
     let integrity = bloc_serve::db::check(&db).unwrap();
     assert!(integrity.ok, "{integrity:?}");
@@ -129,7 +148,10 @@ fn sigkill_during_writes_loses_no_acknowledged_report() {
         .iter()
         .map(|r| {
             (
-                (r["entity"].as_str().unwrap().to_string(), r["idempotency_key"].as_str().unwrap().to_string()),
+                (
+                    r["entity"].as_str().unwrap().to_string(),
+                    r["idempotency_key"].as_str().unwrap().to_string(),
+                ),
                 r["price_usd_per_t"].as_f64().unwrap(),
             )
         })
@@ -138,8 +160,18 @@ fn sigkill_during_writes_loses_no_acknowledged_report() {
     let acked = acked.lock().unwrap();
     for ((w, key), price) in acked.iter() {
         let got = by_key.get(&(entities[*w].to_string(), key.clone()));
-        assert_eq!(got, Some(price), "acknowledged report {key} of {} lost or altered", entities[*w]);
+        assert_eq!(
+            got,
+            Some(price),
+            "acknowledged report {key} of {} lost or altered",
+            entities[*w]
+        );
     }
     // At most the requests in flight at each kill (2 writers × 3 rounds) were stored unacked.
-    assert!(stored.len() <= acked.len() + 6, "{} stored, {} acked", stored.len(), acked.len());
+    assert!(
+        stored.len() <= acked.len() + 6,
+        "{} stored, {} acked",
+        stored.len(),
+        acked.len()
+    );
 }

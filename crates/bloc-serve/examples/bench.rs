@@ -18,7 +18,10 @@ fn arg(name: &str, default: u64) -> u64 {
     args.iter()
         .position(|a| a == name)
         .and_then(|i| args.get(i + 1))
-        .map(|v| v.parse().unwrap_or_else(|_| panic!("{name}: `{v}` is not a number")))
+        .map(|v| {
+            v.parse()
+                .unwrap_or_else(|_| panic!("{name}: `{v}` is not a number"))
+        })
         .unwrap_or(default)
 }
 
@@ -29,19 +32,35 @@ fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("bench.sqlite");
     let scenario = bloc_serve::cli::demo_scenario()?;
-    let regions: Vec<String> = scenario.regions.iter().map(|r| r.id.as_str().to_string()).collect();
-    let commodities: Vec<String> = scenario.commodities.iter().map(|c| c.id.as_str().to_string()).collect();
+    let regions: Vec<String> = scenario
+        .regions
+        .iter()
+        .map(|r| r.id.as_str().to_string())
+        .collect();
+    let commodities: Vec<String> = scenario
+        .commodities
+        .iter()
+        .map(|c| c.id.as_str().to_string())
+        .collect();
     let state = AppState::new(scenario, &db)?;
     let sec = bloc_serve::cli::token_create(&db, "secretariat", None, Some("secretariat"), None)?;
 
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
     let base = format!("http://{}", listener.local_addr()?);
     rt.spawn(async move { axum::serve(listener, app(state)).await });
 
     let agent = ureq::AgentBuilder::new().build();
-    for path in ["/v1/reference-prices/2026Q1/compute", "/v1/reference-prices/2026Q2/compute"] {
-        agent.post(&format!("{base}{path}")).set("Authorization", &format!("Bearer {sec}")).call()?;
+    for path in [
+        "/v1/reference-prices/2026Q1/compute",
+        "/v1/reference-prices/2026Q2/compute",
+    ] {
+        agent
+            .post(&format!("{base}{path}"))
+            .set("Authorization", &format!("Bearer {sec}"))
+            .call()?;
     }
     agent
         .post(&format!("{base}/v1/schedule/2026Q2/publish"))
@@ -80,7 +99,10 @@ fn main() -> anyhow::Result<()> {
         .collect();
     let mut lat = vec![];
     for t in threads {
-        lat.extend(t.join().map_err(|_| anyhow::anyhow!("a client thread panicked"))??);
+        lat.extend(
+            t.join()
+                .map_err(|_| anyhow::anyhow!("a client thread panicked"))??,
+        );
     }
     let wall = started.elapsed();
     lat.sort();

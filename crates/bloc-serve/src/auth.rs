@@ -92,8 +92,12 @@ pub fn create_token(
 ) -> Result<String> {
     anyhow::ensure!(!entity.trim().is_empty(), "--entity: must not be empty");
     match (role, member) {
-        (Role::Reporter, None) => anyhow::bail!("--member: a reporter token needs the member it reports for (e.g. --member JPN)"),
-        (Role::Secretariat, Some(_)) => anyhow::bail!("--member: a secretariat token belongs to no member; drop --member"),
+        (Role::Reporter, None) => anyhow::bail!(
+            "--member: a reporter token needs the member it reports for (e.g. --member JPN)"
+        ),
+        (Role::Secretariat, Some(_)) => {
+            anyhow::bail!("--member: a secretariat token belongs to no member; drop --member")
+        }
         _ => {}
     }
     let mut bytes = [0u8; 32];
@@ -156,7 +160,11 @@ async fn resolve(state: &Arc<AppState>, token: &str) -> Result<Caller, ApiError>
         .await
         .map_err(|e| ApiError::Internal(e.into()))??;
     let c = found.ok_or_else(|| ApiError::Unauthorized("unknown token".into()))?;
-    state.tokens.write().await.insert(token.to_string(), c.clone());
+    state
+        .tokens
+        .write()
+        .await
+        .insert(token.to_string(), c.clone());
     Ok(c)
 }
 

@@ -9,23 +9,32 @@ use std::path::Path;
 /// The shipped demo configuration (`crates/bloc-serve/demo/`), embedded in the binary.
 pub fn demo_scenario() -> Result<Scenario, ScenarioError> {
     let files = Embedded::from_static(&[
-        ("demo/scenario.toml", include_bytes!("../demo/scenario.toml")),
+        (
+            "demo/scenario.toml",
+            include_bytes!("../demo/scenario.toml"),
+        ),
         ("demo/regions.csv", include_bytes!("../demo/regions.csv")),
-        ("demo/commodities.csv", include_bytes!("../demo/commodities.csv")),
-        ("demo/processes.csv", include_bytes!("../demo/processes.csv")),
+        (
+            "demo/commodities.csv",
+            include_bytes!("../demo/commodities.csv"),
+        ),
+        (
+            "demo/processes.csv",
+            include_bytes!("../demo/processes.csv"),
+        ),
         ("demo/demand.csv", include_bytes!("../demo/demand.csv")),
-        ("demo/transport.csv", include_bytes!("../demo/transport.csv")),
+        (
+            "demo/transport.csv",
+            include_bytes!("../demo/transport.csv"),
+        ),
         ("demo/tariffs.csv", include_bytes!("../demo/tariffs.csv")),
     ]);
     bloc_scenario::load_from(&files, Path::new("demo"))
 }
 
 /// The demo's reporting entities: (member, entity).
-pub const DEMO_REPORTERS: &[(&str, &str)] = &[
-    ("USA", "USA-DOE"),
-    ("JPN", "JPN-METI"),
-    ("AUS", "AUS-DISR"),
-];
+pub const DEMO_REPORTERS: &[(&str, &str)] =
+    &[("USA", "USA-DOE"), ("JPN", "JPN-METI"), ("AUS", "AUS-DISR")];
 
 /// Creates a token in the database at `db` and returns it. With a scenario, the member must be
 /// one of its members.
@@ -43,7 +52,12 @@ pub fn token_create(
             s.bloc.members.iter().any(|x| x.region.as_str() == m),
             "--member: `{m}` is not a member of bloc `{}`; members: {}",
             s.bloc.name,
-            s.bloc.members.iter().map(|x| x.region.as_str()).collect::<Vec<_>>().join(", ")
+            s.bloc
+                .members
+                .iter()
+                .map(|x| x.region.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     let entity = entity
@@ -61,7 +75,13 @@ pub fn token_create(
 /// secretariat token and one reporter token per demo member, and prints them.
 pub fn run(scenario: Scenario, cfg: ServeConfig, demo_tokens: bool) -> Result<()> {
     if demo_tokens {
-        let t = token_create(&cfg.db, "secretariat", None, Some("secretariat"), Some(&scenario))?;
+        let t = token_create(
+            &cfg.db,
+            "secretariat",
+            None,
+            Some("secretariat"),
+            Some(&scenario),
+        )?;
         println!("demo token (secretariat): {t}");
         for (m, e) in DEMO_REPORTERS {
             if scenario.bloc.is_member(&bloc_units::RegionId::from(*m), 0) {

@@ -52,8 +52,16 @@ pub async fn config(State(state): State<Arc<AppState>>) -> Json<PublicConfig> {
     Json(PublicConfig {
         bloc: s.bloc.name.clone(),
         scenario: s.name.clone(),
-        regions: s.regions.iter().map(|r| r.id.as_str().to_string()).collect(),
-        commodities: s.commodities.iter().map(|c| c.id.as_str().to_string()).collect(),
+        regions: s
+            .regions
+            .iter()
+            .map(|r| r.id.as_str().to_string())
+            .collect(),
+        commodities: s
+            .commodities
+            .iter()
+            .map(|c| c.id.as_str().to_string())
+            .collect(),
         periods: (0..s.time.periods).map(|t| s.time.label(t)).collect(),
     })
 }

@@ -227,7 +227,9 @@ mod tests {
         let c = open(&path).unwrap();
         drop(c);
         let c = open(&path).unwrap(); // reopening applies nothing twice
-        let v: i64 = c.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        let v: i64 = c
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(v as usize, MIGRATIONS.len());
         c.execute(
             "INSERT INTO schedules (period, version, body, content_hash) VALUES ('2026Q1', 1, '{}', 'h')",

@@ -116,26 +116,58 @@ fn number(v: &str, name: &str) -> ApiResult<f64> {
 }
 
 /// Answers a duty query from the configuration and the schedules in force.
-pub fn answer(s: &Scenario, schedules: &HashMap<String, Arc<Schedule>>, q: &DutyQuery) -> ApiResult<DutyAnswer> {
+pub fn answer(
+    s: &Scenario,
+    schedules: &HashMap<String, Arc<Schedule>>,
+    q: &DutyQuery,
+) -> ApiResult<DutyAnswer> {
     let region = |name: &str, v: &str| -> ApiResult<usize> {
         s.region_index(v).ok_or_else(|| {
-            ApiError::field(name, format!("`{v}` is not a region of this bloc; one of: {}",
-                s.regions.iter().map(|r| r.id.as_str()).collect::<Vec<_>>().join(", ")))
+            ApiError::field(
+                name,
+                format!(
+                    "`{v}` is not a region of this bloc; one of: {}",
+                    s.regions
+                        .iter()
+                        .map(|r| r.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
         })
     };
     let d = region("importer", need(&q.importer, "importer", "USA")?)?;
     let o = region("exporter", need(&q.exporter, "exporter", "CHN")?)?;
     let cs = need(&q.commodity, "commodity", "ndpr_oxide")?;
     let c = s.commodity_index(cs).ok_or_else(|| {
-        ApiError::field("commodity", format!("`{cs}` is not a commodity of this bloc; one of: {}",
-            s.commodities.iter().map(|c| c.id.as_str()).collect::<Vec<_>>().join(", ")))
+        ApiError::field(
+            "commodity",
+            format!(
+                "`{cs}` is not a commodity of this bloc; one of: {}",
+                s.commodities
+                    .iter()
+                    .map(|c| c.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
     })?;
     let ds = need(&q.date, "date", "2026-05-14")?;
     let date = Date::parse(ds).map_err(|m| ApiError::field("date", m))?;
     let t = s.time.index_of(date.period(s.time.step)).ok_or_else(|| {
-        ApiError::field("date", format!("{ds} lies outside the configured horizon {}–{}", s.time.label(0), s.time.label(s.time.periods - 1)))
+        ApiError::field(
+            "date",
+            format!(
+                "{ds} lies outside the configured horizon {}–{}",
+                s.time.label(0),
+                s.time.label(s.time.periods - 1)
+            ),
+        )
     })?;
-    let value = number(need(&q.customs_value, "customs_value", "80000")?, "customs_value")?;
+    let value = number(
+        need(&q.customs_value, "customs_value", "80000")?,
+        "customs_value",
+    )?;
     let qty = match q.quantity_t.as_deref() {
         Some(v) if !v.trim().is_empty() => number(v.trim(), "quantity_t")?,
         _ => 1.0,
@@ -150,18 +182,43 @@ pub fn answer(s: &Scenario, schedules: &HashMap<String, Arc<Schedule>>, q: &Duty
             .bloc
             .frameworks
             .iter()
-            .find(|f| f.span.covers(t) && f.commodities.contains(cid) && f.regions.contains(di) && f.regions.contains(oi))
+            .find(|f| {
+                f.span.covers(t)
+                    && f.commodities.contains(cid)
+                    && f.regions.contains(di)
+                    && f.regions.contains(oi)
+            })
             .map(|f| f.name.clone()),
     };
     let tariff = if d == o {
-        TariffPart { kind: "none".into(), ad_valorem: 0.0, specific_usd_per_t: 0.0, usd_per_t: 0.0, rule: "domestic: no import".into() }
+        TariffPart {
+            kind: "none".into(),
+            ad_valorem: 0.0,
+            specific_usd_per_t: 0.0,
+            usd_per_t: 0.0,
+            rule: "domestic: no import".into(),
+        }
     } else if s.bloc.tariff_free(di, oi, cid, t) {
         let why = if bloc.importer_member && bloc.exporter_member {
-            format!("membership: {} and {} are both members in {period}: tariff-free", di.as_str(), oi.as_str())
+            format!(
+                "membership: {} and {} are both members in {period}: tariff-free",
+                di.as_str(),
+                oi.as_str()
+            )
         } else {
-            format!("framework {}: tariff-free trade in {} in {period}", bloc.framework.clone().unwrap_or_default(), cid.as_str())
+            format!(
+                "framework {}: tariff-free trade in {} in {period}",
+                bloc.framework.clone().unwrap_or_default(),
+                cid.as_str()
+            )
         };
-        TariffPart { kind: "preferential".into(), ad_valorem: 0.0, specific_usd_per_t: 0.0, usd_per_t: 0.0, rule: why }
+        TariffPart {
+            kind: "preferential".into(),
+            ad_valorem: 0.0,
+            specific_usd_per_t: 0.0,
+            usd_per_t: 0.0,
+            rule: why,
+        }
     } else {
         match s.tariff_rule(di, oi, cid) {
             Some(r) => {
@@ -171,10 +228,19 @@ pub fn answer(s: &Scenario, schedules: &HashMap<String, Arc<Schedule>>, q: &Duty
                     ad_valorem: r.tariff.ad_valorem,
                     specific_usd_per_t: r.tariff.specific.0,
                     usd_per_t: v,
-                    rule: format!("MFN: tariffs line {} ({} + {} × customs value)", r.line, r.tariff.specific.0, r.tariff.ad_valorem),
+                    rule: format!(
+                        "MFN: tariffs line {} ({} + {} × customs value)",
+                        r.line, r.tariff.specific.0, r.tariff.ad_valorem
+                    ),
                 }
             }
-            None => TariffPart { kind: "none".into(), ad_valorem: 0.0, specific_usd_per_t: 0.0, usd_per_t: 0.0, rule: "no tariff row for this pair: no tariff".into() },
+            None => TariffPart {
+                kind: "none".into(),
+                ad_valorem: 0.0,
+                specific_usd_per_t: 0.0,
+                usd_per_t: 0.0,
+                rule: "no tariff row for this pair: no tariff".into(),
+            },
         }
     };
     let levy = if d == o || !bloc_policy::floor::levied(s, t, o, d, c) {
@@ -183,9 +249,16 @@ pub fn answer(s: &Scenario, schedules: &HashMap<String, Arc<Schedule>>, q: &Duty
         } else if bloc.exporter_member {
             format!("no levy: {} is a member in {period}", oi.as_str())
         } else {
-            format!("no levy: framework {} covers the pair", bloc.framework.clone().unwrap_or_default())
+            format!(
+                "no levy: framework {} covers the pair",
+                bloc.framework.clone().unwrap_or_default()
+            )
         };
-        LevyPart { usd_per_t: 0.0, schedule_version: None, rule: why }
+        LevyPart {
+            usd_per_t: 0.0,
+            schedule_version: None,
+            rule: why,
+        }
     } else {
         match schedules.get(&period) {
             None => LevyPart { usd_per_t: 0.0, schedule_version: None, rule: format!("no levy schedule published for {period}") },
@@ -223,7 +296,10 @@ pub fn answer(s: &Scenario, schedules: &HashMap<String, Arc<Schedule>>, q: &Duty
 /// What duty an import owes: tariff (MFN or preferential), levy, total, and the rule behind each.
 #[utoipa::path(get, path = "/v1/duty", params(DutyQuery),
     responses((status = 200, body = DutyAnswer), (status = 400, body = crate::error::ErrorBody)))]
-pub async fn lookup(State(state): State<Arc<AppState>>, Query(q): Query<DutyQuery>) -> ApiResult<Json<DutyAnswer>> {
+pub async fn lookup(
+    State(state): State<Arc<AppState>>,
+    Query(q): Query<DutyQuery>,
+) -> ApiResult<Json<DutyAnswer>> {
     let schedules = state.schedules.read().await;
     answer(&state.scenario, &schedules, &q).map(Json)
 }

@@ -72,10 +72,19 @@ mod tests {
     #[test]
     fn errors_name_the_field() {
         let e = parse::<T>(br#"{"price_usd_per_t": "x", "volume_t": 1}"#).unwrap_err();
-        assert!(matches!(e, ApiError::BadRequest { ref field, .. } if field == "price_usd_per_t"), "{e:?}");
+        assert!(
+            matches!(e, ApiError::BadRequest { ref field, .. } if field == "price_usd_per_t"),
+            "{e:?}"
+        );
         let e = parse::<T>(br#"{"price_usd_per_t": 1}"#).unwrap_err();
-        assert!(matches!(e, ApiError::BadRequest { ref field, .. } if field == "volume_t"), "{e:?}");
+        assert!(
+            matches!(e, ApiError::BadRequest { ref field, .. } if field == "volume_t"),
+            "{e:?}"
+        );
         let e = parse::<T>(br#"{"price_usd_per_t": 1,"#).unwrap_err();
-        assert!(matches!(e, ApiError::BadRequest { ref field, .. } if field == "body"), "{e:?}");
+        assert!(
+            matches!(e, ApiError::BadRequest { ref field, .. } if field == "body"),
+            "{e:?}"
+        );
     }
 }

@@ -92,7 +92,10 @@ impl TxRequest {
             Some("purchase") => Ok(TxRequest::Purchase(crate::json::from_value(v)?)),
             Some("release") => Ok(TxRequest::Release(crate::json::from_value(v)?)),
             Some("transfer") => Ok(TxRequest::Transfer(crate::json::from_value(v)?)),
-            _ => Err(ApiError::field("kind", "must be one of purchase, release, transfer")),
+            _ => Err(ApiError::field(
+                "kind",
+                "must be one of purchase, release, transfer",
+            )),
         }
     }
     fn key(&self) -> Option<&String> {
@@ -143,8 +146,10 @@ fn inv(v: &str, c: &str) -> String {
 }
 
 fn balance(conn: &Connection, account: &str, unit: &str) -> rusqlite::Result<f64> {
-    conn.prepare_cached("SELECT COALESCE(SUM(amount), 0) FROM ledger_entries WHERE account = ?1 AND unit = ?2")?
-        .query_row((account, unit), |r| r.get(0))
+    conn.prepare_cached(
+        "SELECT COALESCE(SUM(amount), 0) FROM ledger_entries WHERE account = ?1 AND unit = ?2",
+    )?
+    .query_row((account, unit), |r| r.get(0))
 }
 
 /// Purchases of vault `v` so far, USD.
@@ -156,18 +161,42 @@ fn spent(conn: &Connection, v: &str) -> rusqlite::Result<f64> {
 }
 
 fn vault<'a>(s: &'a Scenario, field: &str, name: &str) -> ApiResult<&'a Stockpile> {
-    s.bloc.stockpiles.iter().find(|p| p.name == name).ok_or_else(|| {
-        ApiError::field(field, format!("`{name}` is not a stockpile of this bloc; one of: {}",
-            s.bloc.stockpiles.iter().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")))
-    })
+    s.bloc
+        .stockpiles
+        .iter()
+        .find(|p| p.name == name)
+        .ok_or_else(|| {
+            ApiError::field(
+                field,
+                format!(
+                    "`{name}` is not a stockpile of this bloc; one of: {}",
+                    s.bloc
+                        .stockpiles
+                        .iter()
+                        .map(|p| p.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        })
 }
 
 fn holds(p: &Stockpile, c: &str) -> ApiResult<()> {
     if p.commodities.iter().any(|x| x.as_str() == c) {
         Ok(())
     } else {
-        Err(ApiError::field("commodity", format!("stockpile `{}` does not hold `{c}`; it holds: {}", p.name,
-            p.commodities.iter().map(|x| x.as_str()).collect::<Vec<_>>().join(", "))))
+        Err(ApiError::field(
+            "commodity",
+            format!(
+                "stockpile `{}` does not hold `{c}`; it holds: {}",
+                p.name,
+                p.commodities
+                    .iter()
+                    .map(|x| x.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ))
     }
 }
 
@@ -175,15 +204,32 @@ fn positive(name: &str, v: f64, zero_ok: bool) -> ApiResult<()> {
     if v.is_finite() && (v > 0.0 || (zero_ok && v == 0.0)) {
         Ok(())
     } else {
-        Err(ApiError::field(name, format!("{v} must be a {} number", if zero_ok { "non-negative" } else { "positive" })))
+        Err(ApiError::field(
+            name,
+            format!(
+                "{v} must be a {} number",
+                if zero_ok { "non-negative" } else { "positive" }
+            ),
+        ))
     }
 }
 
 /// The postings of a request, checked against the books; `Err` names what is refused.
 pub fn postings(s: &Scenario, conn: &Connection, req: &TxRequest) -> ApiResult<Vec<Entry>> {
-    let e = |account: String, unit: String, amount: f64| Entry { account, unit, amount };
+    let e = |account: String, unit: String, amount: f64| Entry {
+        account,
+        unit,
+        amount,
+    };
     match req {
-        TxRequest::Purchase(Trade { vault: v, commodity: c, quantity_t: q, price_usd_per_t: p, counterparty, .. }) => {
+        TxRequest::Purchase(Trade {
+            vault: v,
+            commodity: c,
+            quantity_t: q,
+            price_usd_per_t: p,
+            counterparty,
+            ..
+        }) => {
             let sp = vault(s, "vault", v)?;
             holds(sp, c)?;
             positive("quantity_t", *q, false)?;
@@ -191,7 +237,10 @@ pub fn postings(s: &Scenario, conn: &Connection, req: &TxRequest) -> ApiResult<V
             let held = balance(conn, &inv(v, c), &format!("t:{c}"))?;
             if held + q > sp.max_inventory.0 + EPS {
                 return Err(ApiError::Rejected(format!(
-                    "purchase refused: {v} would hold {} t of {c}, above its max_inventory_t {}", held + q, sp.max_inventory.0)));
+                    "purchase refused: {v} would hold {} t of {c}, above its max_inventory_t {}",
+                    held + q,
+                    sp.max_inventory.0
+                )));
             }
             let spend = spent(conn, v)?;
             if spend + q * p > sp.budget.0 + EPS {
@@ -206,7 +255,14 @@ pub fn postings(s: &Scenario, conn: &Connection, req: &TxRequest) -> ApiResult<V
                 e(format!("vault/{v}/treasury"), "USD".into(), -q * p),
             ])
         }
-        TxRequest::Release(Trade { vault: v, commodity: c, quantity_t: q, price_usd_per_t: p, counterparty, .. }) => {
+        TxRequest::Release(Trade {
+            vault: v,
+            commodity: c,
+            quantity_t: q,
+            price_usd_per_t: p,
+            counterparty,
+            ..
+        }) => {
             let sp = vault(s, "vault", v)?;
             holds(sp, c)?;
             positive("quantity_t", *q, false)?;
@@ -214,7 +270,9 @@ pub fn postings(s: &Scenario, conn: &Connection, req: &TxRequest) -> ApiResult<V
             let t = format!("t:{c}");
             let held = balance(conn, &inv(v, c), &t)?;
             if held - q < -EPS {
-                return Err(ApiError::Rejected(format!("release refused: {v} holds {held} t of {c}, less than {q} t")));
+                return Err(ApiError::Rejected(format!(
+                    "release refused: {v} holds {held} t of {c}, less than {q} t"
+                )));
             }
             let book = balance(conn, &inv(v, c), "USD")?;
             let cost = if held > 0.0 { book * q / held } else { 0.0 };
@@ -226,7 +284,13 @@ pub fn postings(s: &Scenario, conn: &Connection, req: &TxRequest) -> ApiResult<V
                 e(format!("vault/{v}/result"), "USD".into(), -(q * p - cost)),
             ])
         }
-        TxRequest::Transfer(Transfer { vault: v, to_vault: w, commodity: c, quantity_t: q, .. }) => {
+        TxRequest::Transfer(Transfer {
+            vault: v,
+            to_vault: w,
+            commodity: c,
+            quantity_t: q,
+            ..
+        }) => {
             let sp = vault(s, "vault", v)?;
             let sw = vault(s, "to_vault", w)?;
             if v == w {
@@ -238,11 +302,17 @@ pub fn postings(s: &Scenario, conn: &Connection, req: &TxRequest) -> ApiResult<V
             let t = format!("t:{c}");
             let held = balance(conn, &inv(v, c), &t)?;
             if held - q < -EPS {
-                return Err(ApiError::Rejected(format!("transfer refused: {v} holds {held} t of {c}, less than {q} t")));
+                return Err(ApiError::Rejected(format!(
+                    "transfer refused: {v} holds {held} t of {c}, less than {q} t"
+                )));
             }
             let there = balance(conn, &inv(w, c), &t)?;
             if there + q > sw.max_inventory.0 + EPS {
-                return Err(ApiError::Rejected(format!("transfer refused: {w} would hold {} t of {c}, above its max_inventory_t {}", there + q, sw.max_inventory.0)));
+                return Err(ApiError::Rejected(format!(
+                    "transfer refused: {w} would hold {} t of {c}, above its max_inventory_t {}",
+                    there + q,
+                    sw.max_inventory.0
+                )));
             }
             let book = balance(conn, &inv(v, c), "USD")?;
             let cost = if held > 0.0 { book * q / held } else { 0.0 };
@@ -256,15 +326,28 @@ pub fn postings(s: &Scenario, conn: &Connection, req: &TxRequest) -> ApiResult<V
     }
 }
 
-fn insert(tx: &Connection, kind: &str, body: &serde_json::Value, key: Option<&str>, actor: &str, entries: &[Entry]) -> ApiResult<i64> {
+fn insert(
+    tx: &Connection,
+    kind: &str,
+    body: &serde_json::Value,
+    key: Option<&str>,
+    actor: &str,
+    entries: &[Entry],
+) -> ApiResult<i64> {
     // Double entry: every unit sums to zero.
     let mut units: Vec<&str> = entries.iter().map(|e| e.unit.as_str()).collect();
     units.sort();
     units.dedup();
     for u in units {
-        let sum: f64 = entries.iter().filter(|e| e.unit == u).map(|e| e.amount).sum();
+        let sum: f64 = entries
+            .iter()
+            .filter(|e| e.unit == u)
+            .map(|e| e.amount)
+            .sum();
         if sum.abs() > EPS {
-            return Err(ApiError::Internal(anyhow::anyhow!("unbalanced {kind}: {u} sums to {sum}")));
+            return Err(ApiError::Internal(anyhow::anyhow!(
+                "unbalanced {kind}: {u} sums to {sum}"
+            )));
         }
     }
     tx.execute(
@@ -273,8 +356,10 @@ fn insert(tx: &Connection, kind: &str, body: &serde_json::Value, key: Option<&st
     )?;
     let id = tx.last_insert_rowid();
     for e in entries {
-        tx.prepare_cached("INSERT INTO ledger_entries (tx_id, account, unit, amount) VALUES (?1, ?2, ?3, ?4)")?
-            .execute((id, &e.account, &e.unit, e.amount))?;
+        tx.prepare_cached(
+            "INSERT INTO ledger_entries (tx_id, account, unit, amount) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute((id, &e.account, &e.unit, e.amount))?;
     }
     Ok(id)
 }
@@ -287,7 +372,11 @@ pub fn open_books(s: &Scenario, conn: &Connection) -> anyhow::Result<()> {
         }
         let key = format!("opening/{}", p.name);
         let done: Option<i64> = conn
-            .query_row("SELECT id FROM ledger_tx WHERE idempotency_key = ?1", [&key], |r| r.get(0))
+            .query_row(
+                "SELECT id FROM ledger_tx WHERE idempotency_key = ?1",
+                [&key],
+                |r| r.get(0),
+            )
             .optional()?;
         if done.is_some() {
             continue;
@@ -295,12 +384,28 @@ pub fn open_books(s: &Scenario, conn: &Connection) -> anyhow::Result<()> {
         let mut entries = vec![];
         for c in &p.commodities {
             let t = format!("t:{}", c.as_str());
-            entries.push(Entry { account: inv(&p.name, c.as_str()), unit: t.clone(), amount: p.initial_inventory.0 });
-            entries.push(Entry { account: "external/opening".into(), unit: t, amount: -p.initial_inventory.0 });
+            entries.push(Entry {
+                account: inv(&p.name, c.as_str()),
+                unit: t.clone(),
+                amount: p.initial_inventory.0,
+            });
+            entries.push(Entry {
+                account: "external/opening".into(),
+                unit: t,
+                amount: -p.initial_inventory.0,
+            });
         }
         let body = serde_json::json!({"kind": "opening", "vault": p.name, "initial_inventory_t": p.initial_inventory.0});
-        insert(conn, "opening", &body, Some(&key), "system", &entries).map_err(|e| anyhow::anyhow!("{e}"))?;
-        audit(conn, "system", "system", "ledger.opening", &format!("vault/{}", p.name), &body)?;
+        insert(conn, "opening", &body, Some(&key), "system", &entries)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        audit(
+            conn,
+            "system",
+            "system",
+            "ledger.opening",
+            &format!("vault/{}", p.name),
+            &body,
+        )?;
     }
     Ok(())
 }
@@ -311,11 +416,26 @@ fn read_tx(conn: &Connection, id: i64) -> rusqlite::Result<Transaction> {
         [id],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
     )?;
-    let mut st = conn.prepare_cached("SELECT account, unit, amount FROM ledger_entries WHERE tx_id = ?1 ORDER BY id")?;
+    let mut st = conn.prepare_cached(
+        "SELECT account, unit, amount FROM ledger_entries WHERE tx_id = ?1 ORDER BY id",
+    )?;
     let entries = st
-        .query_map([id], |r| Ok(Entry { account: r.get(0)?, unit: r.get(1)?, amount: r.get(2)? }))?
+        .query_map([id], |r| {
+            Ok(Entry {
+                account: r.get(0)?,
+                unit: r.get(1)?,
+                amount: r.get(2)?,
+            })
+        })?
         .collect::<rusqlite::Result<_>>()?;
-    Ok(Transaction { id, kind, body: serde_json::from_str(&body).unwrap_or_default(), actor, created_at, entries })
+    Ok(Transaction {
+        id,
+        kind,
+        body: serde_json::from_str(&body).unwrap_or_default(),
+        actor,
+        created_at,
+        entries,
+    })
 }
 
 /// Record a purchase, release or transfer (secretariat).
@@ -337,24 +457,51 @@ pub async fn post(
         let (kind, key) = (req.kind(), req.key());
         if let Some(k) = key {
             let found: Option<(i64, String)> = tx
-                .query_row("SELECT id, body FROM ledger_tx WHERE idempotency_key = ?1", [k], |r| Ok((r.get(0)?, r.get(1)?)))
+                .query_row(
+                    "SELECT id, body FROM ledger_tx WHERE idempotency_key = ?1",
+                    [k],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
                 .optional()?;
             if let Some((id, b)) = found {
                 if serde_json::from_str::<serde_json::Value>(&b).ok().as_ref() != Some(&body) {
-                    return Err(ApiError::Conflict(format!("idempotency_key `{k}` was used for a different transaction ({id})")));
+                    return Err(ApiError::Conflict(format!(
+                        "idempotency_key `{k}` was used for a different transaction ({id})"
+                    )));
                 }
                 return Ok((read_tx(&tx, id)?, false));
             }
         }
         let entries = postings(&st.scenario, &tx, &req)?;
-        let id = insert(&tx, kind, &body, key.map(String::as_str), &caller.entity, &entries)?;
-        audit(&tx, &caller.entity, caller.role.as_str(), &format!("ledger.{kind}"), &format!("ledger/{id}"), &body)?;
+        let id = insert(
+            &tx,
+            kind,
+            &body,
+            key.map(String::as_str),
+            &caller.entity,
+            &entries,
+        )?;
+        audit(
+            &tx,
+            &caller.entity,
+            caller.role.as_str(),
+            &format!("ledger.{kind}"),
+            &format!("ledger/{id}"),
+            &body,
+        )?;
         let t = read_tx(&tx, id)?;
         tx.commit()?;
         Ok((t, true))
     })
     .await?;
-    Ok((if fresh { StatusCode::CREATED } else { StatusCode::OK }, Json(t)))
+    Ok((
+        if fresh {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        },
+        Json(t),
+    ))
 }
 
 /// Every ledger transaction with its postings, oldest first.
@@ -366,7 +513,10 @@ pub async fn list(State(state): State<Arc<AppState>>) -> ApiResult<Json<Vec<Tran
             .prepare_cached("SELECT id FROM ledger_tx ORDER BY id")?
             .query_map([], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
-        Ok(ids.into_iter().map(|id| read_tx(&conn, id)).collect::<rusqlite::Result<Vec<_>>>()?)
+        Ok(ids
+            .into_iter()
+            .map(|id| read_tx(&conn, id))
+            .collect::<rusqlite::Result<Vec<_>>>()?)
     })
     .await?;
     Ok(Json(v))
@@ -420,7 +570,11 @@ pub fn compute_balances(s: &Scenario, conn: &Connection) -> rusqlite::Result<Bal
             holdings.push(Balance {
                 vault: p.name.clone(),
                 commodity: c.as_str().into(),
-                inventory_t: balance(conn, &inv(&p.name, c.as_str()), &format!("t:{}", c.as_str()))?,
+                inventory_t: balance(
+                    conn,
+                    &inv(&p.name, c.as_str()),
+                    &format!("t:{}", c.as_str()),
+                )?,
                 book_value_usd: balance(conn, &inv(&p.name, c.as_str()), "USD")?,
                 max_inventory_t: p.max_inventory.0,
             });
@@ -441,7 +595,10 @@ pub fn compute_balances(s: &Scenario, conn: &Connection) -> rusqlite::Result<Bal
 /// Balances by vault and commodity.
 #[utoipa::path(get, path = "/v1/ledger/balances", responses((status = 200, body = Balances)))]
 pub async fn balances(State(state): State<Arc<AppState>>) -> ApiResult<Json<Balances>> {
-    let b = blocking(&state, |st| Ok(compute_balances(&st.scenario, &st.db.reader())?)).await?;
+    let b = blocking(&state, |st| {
+        Ok(compute_balances(&st.scenario, &st.db.reader())?)
+    })
+    .await?;
     Ok(Json(b))
 }
 
@@ -467,11 +624,16 @@ pub struct AuditRow {
 /// The audit log of every write, oldest first (secretariat).
 #[utoipa::path(get, path = "/v1/audit", security(("bearer" = [])),
     responses((status = 200, body = Vec<AuditRow>), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
-pub async fn audit_log(State(state): State<Arc<AppState>>, caller: Caller) -> ApiResult<Json<Vec<AuditRow>>> {
+pub async fn audit_log(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<AuditRow>>> {
     caller.require(Role::Secretariat)?;
     let v = blocking(&state, |st| {
         let conn = st.db.reader();
-        let mut stmt = conn.prepare_cached("SELECT id, at, actor, role, action, target, detail FROM audit ORDER BY id")?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, at, actor, role, action, target, detail FROM audit ORDER BY id",
+        )?;
         let rows = stmt.query_map([], |r| {
             Ok(AuditRow {
                 id: r.get(0)?,

@@ -164,7 +164,10 @@ pub fn from_reports(m: &Methodology, reports: &[(&str, f64, f64)]) -> FromReport
         None
     };
     let value = reason.is_none().then(|| {
-        used.iter().map(|&i| reports[i].1 * reports[i].2).sum::<f64>() / volume
+        used.iter()
+            .map(|&i| reports[i].1 * reports[i].2)
+            .sum::<f64>()
+            / volume
     });
     FromReports {
         value,
@@ -176,7 +179,11 @@ pub fn from_reports(m: &Methodology, reports: &[(&str, f64, f64)]) -> FromReport
 }
 
 /// Published reference of `commodity` in `period`, if any.
-pub fn published(conn: &Connection, period: &str, commodity: &str) -> rusqlite::Result<Option<ReferencePrice>> {
+pub fn published(
+    conn: &Connection,
+    period: &str,
+    commodity: &str,
+) -> rusqlite::Result<Option<ReferencePrice>> {
     conn.query_row(
         "SELECT body, published_at FROM reference_prices WHERE period = ?1 AND commodity = ?2",
         (period, commodity),
@@ -193,7 +200,12 @@ pub fn published(conn: &Connection, period: &str, commodity: &str) -> rusqlite::
 }
 
 /// The fallback value for commodity index `c` in period `t`, and its method.
-fn fallback(s: &Scenario, conn: &Connection, t: usize, c: usize) -> rusqlite::Result<Option<(f64, &'static str)>> {
+fn fallback(
+    s: &Scenario,
+    conn: &Connection,
+    t: usize,
+    c: usize,
+) -> rusqlite::Result<Option<(f64, &'static str)>> {
     let cid = s.commodities[c].id.as_str();
     let rule = s
         .bloc
@@ -202,7 +214,10 @@ fn fallback(s: &Scenario, conn: &Connection, t: usize, c: usize) -> rusqlite::Re
         .find(|f| f.commodity.as_str() == cid && f.span.covers(t))
         .or_else(|| s.bloc.floors.iter().find(|f| f.commodity.as_str() == cid));
     let prev = |k: usize, ci: usize| -> rusqlite::Result<Option<f64>> {
-        Ok(published(conn, &s.time.label(k), s.commodities[ci].id.as_str())?.map(|r| r.value_usd_per_t))
+        Ok(
+            published(conn, &s.time.label(k), s.commodities[ci].id.as_str())?
+                .map(|r| r.value_usd_per_t),
+        )
     };
     if let Some(rule) = rule {
         match &rule.reference {
@@ -215,7 +230,10 @@ fn fallback(s: &Scenario, conn: &Connection, t: usize, c: usize) -> rusqlite::Re
                     }
                 }
                 if !hist.is_empty() {
-                    return Ok(Some((hist.iter().sum::<f64>() / hist.len() as f64, "fallback:index")));
+                    return Ok(Some((
+                        hist.iter().sum::<f64>() / hist.len() as f64,
+                        "fallback:index",
+                    )));
                 }
                 if let Some(v) = initial {
                     return Ok(Some((v.0, "fallback:index")));
@@ -226,7 +244,11 @@ fn fallback(s: &Scenario, conn: &Connection, t: usize, c: usize) -> rusqlite::Re
                 // last period's published reference (else their mean reference demand price).
                 let mut blocks = vec![];
                 for p in &s.processes {
-                    if p.output.as_str() != cid || !p.in_service(t) || !s.bloc.is_member(&p.region, t) || p.capacity.0 <= 0.0 {
+                    if p.output.as_str() != cid
+                        || !p.in_service(t)
+                        || !s.bloc.is_member(&p.region, t)
+                        || p.capacity.0 <= 0.0
+                    {
                         continue;
                     }
                     let mut inputs = 0.0;
@@ -237,12 +259,24 @@ fn fallback(s: &Scenario, conn: &Connection, t: usize, c: usize) -> rusqlite::Re
                             None => None,
                         };
                         let v = v.unwrap_or_else(|| {
-                            let p0: Vec<f64> = s.demand.iter().filter(|d| d.commodity == *ic).map(|d| d.price.0).collect();
-                            if p0.is_empty() { 0.0 } else { p0.iter().sum::<f64>() / p0.len() as f64 }
+                            let p0: Vec<f64> = s
+                                .demand
+                                .iter()
+                                .filter(|d| d.commodity == *ic)
+                                .map(|d| d.price.0)
+                                .collect();
+                            if p0.is_empty() {
+                                0.0
+                            } else {
+                                p0.iter().sum::<f64>() / p0.len() as f64
+                            }
                         });
                         inputs += coef * v;
                     }
-                    blocks.push((p.unit_cost.0 + p.cost_rise_or_default().0 + inputs, p.capacity.0));
+                    blocks.push((
+                        p.unit_cost.0 + p.cost_rise_or_default().0 + inputs,
+                        p.capacity.0,
+                    ));
                 }
                 if let Some(cost) = bloc_policy::floor::cost_percentile(&mut blocks, *percentile) {
                     return Ok(Some((cost * (1.0 + margin), "fallback:cost_based")));
@@ -270,11 +304,20 @@ pub fn compute_period(s: &Scenario, conn: &Connection, t: usize) -> ApiResult<Ve
             &[&label, &com.id.as_str()],
         )?
         .into_iter()
-        .filter(|r| s.bloc.is_member(&bloc_units::RegionId::from(r.fields.origin.as_str()), t))
+        .filter(|r| {
+            s.bloc
+                .is_member(&bloc_units::RegionId::from(r.fields.origin.as_str()), t)
+        })
         .collect();
         let triples: Vec<(&str, f64, f64)> = reports
             .iter()
-            .map(|r| (r.entity.as_str(), r.fields.price_usd_per_t, r.fields.volume_t))
+            .map(|r| {
+                (
+                    r.entity.as_str(),
+                    r.fields.price_usd_per_t,
+                    r.fields.volume_t,
+                )
+            })
             .collect();
         let fr = from_reports(m, &triples);
         let (value, method) = match fr.value {
@@ -296,7 +339,11 @@ pub fn compute_period(s: &Scenario, conn: &Connection, t: usize) -> ApiResult<Ve
             used_count: fr.used.len(),
             reporters: fr.reporters,
             max_volume_share: fr.max_share,
-            used_reports: fr.used.iter().map(|&i| format!("{}.{}", reports[i].id, reports[i].version)).collect(),
+            used_reports: fr
+                .used
+                .iter()
+                .map(|&i| format!("{}.{}", reports[i].id, reports[i].version))
+                .collect(),
             methodology_version: m.version.to_string(),
             content_hash: String::new(),
             published_at: None,
@@ -371,7 +418,10 @@ pub struct RefFilter {
 /// Every published reference price, by period then commodity.
 #[utoipa::path(get, path = "/v1/reference-prices", params(RefFilter),
     responses((status = 200, body = Vec<ReferencePrice>)))]
-pub async fn list(State(state): State<Arc<AppState>>, Query(f): Query<RefFilter>) -> ApiResult<Json<Vec<ReferencePrice>>> {
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    Query(f): Query<RefFilter>,
+) -> ApiResult<Json<Vec<ReferencePrice>>> {
     let v = blocking(&state, move |st| {
         let conn = st.db.reader();
         let mut stmt = conn.prepare_cached(
@@ -395,7 +445,10 @@ pub async fn list(State(state): State<Arc<AppState>>, Query(f): Query<RefFilter>
 #[utoipa::path(get, path = "/v1/reference-prices/{period}",
     params(("period" = String, Path, description = "e.g. 2026Q2")),
     responses((status = 200, body = Vec<ReferencePrice>), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn get_period(State(state): State<Arc<AppState>>, Path(period): Path<String>) -> ApiResult<Json<Vec<ReferencePrice>>> {
+pub async fn get_period(
+    State(state): State<Arc<AppState>>,
+    Path(period): Path<String>,
+) -> ApiResult<Json<Vec<ReferencePrice>>> {
     let t = period_index(&state.scenario, &period).map_err(|m| ApiError::field("period", m))?;
     let v = blocking(&state, move |st| {
         let label = st.scenario.time.label(t);
@@ -407,7 +460,9 @@ pub async fn get_period(State(state): State<Arc<AppState>>, Path(period): Path<S
             }
         }
         if out.is_empty() {
-            return Err(ApiError::NotFound(format!("no reference prices published for {label}")));
+            return Err(ApiError::NotFound(format!(
+                "no reference prices published for {label}"
+            )));
         }
         Ok(out)
     })
@@ -425,7 +480,13 @@ mod tests {
     /// → mean = (98·10 + 99·10 + 100·20 + 101·10) / 50 = 4980 / 50 = 99.6.
     #[test]
     fn trims_outliers_and_weights_by_volume() {
-        let r = [("a", 98.0, 10.0), ("b", 99.0, 10.0), ("c", 100.0, 20.0), ("d", 101.0, 10.0), ("e", 1000.0, 500.0)];
+        let r = [
+            ("a", 98.0, 10.0),
+            ("b", 99.0, 10.0),
+            ("c", 100.0, 20.0),
+            ("d", 101.0, 10.0),
+            ("e", 1000.0, 500.0),
+        ];
         let f = from_reports(&METHODOLOGY, &r);
         assert_eq!(f.used, vec![0, 1, 2, 3]);
         assert!((f.value.unwrap() - 99.6).abs() < 1e-9);
@@ -438,7 +499,10 @@ mod tests {
     fn needs_enough_reporters_and_no_dominant_one() {
         let f = from_reports(&METHODOLOGY, &[("a", 100.0, 1.0), ("b", 100.0, 1.0)]);
         assert!(f.value.is_none() && f.reason.unwrap().contains("at least 3"));
-        let f = from_reports(&METHODOLOGY, &[("a", 100.0, 10.0), ("b", 100.0, 1.0), ("c", 100.0, 1.0)]);
+        let f = from_reports(
+            &METHODOLOGY,
+            &[("a", 100.0, 10.0), ("b", 100.0, 1.0), ("c", 100.0, 1.0)],
+        );
         assert!(f.value.is_none() && f.reason.unwrap().contains("83.3%"));
         assert!(from_reports(&METHODOLOGY, &[]).value.is_none());
     }

@@ -150,7 +150,11 @@ pub fn validate(s: &Scenario, f: &ReportFields) -> ApiResult<()> {
             format!(
                 "`{}` is not a commodity of this bloc; one of: {}",
                 f.commodity,
-                s.commodities.iter().map(|c| c.id.as_str()).collect::<Vec<_>>().join(", ")
+                s.commodities
+                    .iter()
+                    .map(|c| c.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         ));
     }
@@ -160,21 +164,35 @@ pub fn validate(s: &Scenario, f: &ReportFields) -> ApiResult<()> {
             format!(
                 "`{}` is not a region of this bloc; one of: {}",
                 f.origin,
-                s.regions.iter().map(|r| r.id.as_str()).collect::<Vec<_>>().join(", ")
+                s.regions
+                    .iter()
+                    .map(|r| r.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         ));
     }
     period_index(s, &f.delivery_period).map_err(|m| ApiError::field("delivery_period", m))?;
-    for (name, v) in [("price_usd_per_t", f.price_usd_per_t), ("volume_t", f.volume_t)] {
+    for (name, v) in [
+        ("price_usd_per_t", f.price_usd_per_t),
+        ("volume_t", f.volume_t),
+    ] {
         if !v.is_finite() || v <= 0.0 {
-            return Err(ApiError::field(name, format!("{v} must be a positive number")));
+            return Err(ApiError::field(
+                name,
+                format!("{v} must be a positive number"),
+            ));
         }
     }
     Date::parse(&f.trade_date).map_err(|m| ApiError::field("trade_date", m))?;
     if !INCOTERMS.contains(&f.incoterm.as_str()) {
         return Err(ApiError::field(
             "incoterm",
-            format!("`{}` is not an Incoterm; one of: {}", f.incoterm, INCOTERMS.join(", ")),
+            format!(
+                "`{}` is not an Incoterm; one of: {}",
+                f.incoterm,
+                INCOTERMS.join(", ")
+            ),
         ));
     }
     if !COUNTERPARTY_TYPES.contains(&f.counterparty_type.as_str()) {
@@ -196,7 +214,8 @@ const SELECT: &str = "SELECT r.id, v.version, r.entity, r.member, v.commodity, v
     FROM reports r JOIN report_versions v ON v.report_id = r.id";
 
 /// The latest version of each report (the ones the methodology uses).
-pub const LATEST: &str = "v.version = (SELECT MAX(version) FROM report_versions w WHERE w.report_id = r.id)";
+pub const LATEST: &str =
+    "v.version = (SELECT MAX(version) FROM report_versions w WHERE w.report_id = r.id)";
 
 /// Reads rows of [`SELECT`].
 pub fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Report> {
@@ -325,10 +344,17 @@ pub async fn create(
     validate(&state.scenario, &new.fields())?;
     let k = new.idempotency_key.trim();
     if k.is_empty() || k.len() > 128 {
-        return Err(ApiError::field("idempotency_key", "must be 1–128 characters"));
+        return Err(ApiError::field(
+            "idempotency_key",
+            "must be 1–128 characters",
+        ));
     }
     let (r, fresh) = blocking(&state, move |st| store(&mut st.db.writer(), &caller, &new)).await?;
-    let code = if fresh { StatusCode::CREATED } else { StatusCode::OK };
+    let code = if fresh {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok((code, Json(r)))
 }
 
@@ -420,11 +446,18 @@ pub async fn history(
 ) -> ApiResult<Json<Vec<Report>>> {
     let v = blocking(&state, move |st| {
         let conn = st.db.reader();
-        let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE r.id = ?1 ORDER BY v.version"))?;
-        let v: Vec<Report> = stmt.query_map([id], row)?.collect::<rusqlite::Result<_>>()?;
-        let first = v.first().ok_or_else(|| ApiError::NotFound(format!("no report {id}")))?;
+        let mut stmt =
+            conn.prepare_cached(&format!("{SELECT} WHERE r.id = ?1 ORDER BY v.version"))?;
+        let v: Vec<Report> = stmt
+            .query_map([id], row)?
+            .collect::<rusqlite::Result<_>>()?;
+        let first = v
+            .first()
+            .ok_or_else(|| ApiError::NotFound(format!("no report {id}")))?;
         if caller.role == Role::Reporter && first.entity != caller.entity {
-            return Err(ApiError::Forbidden(format!("report {id} belongs to another reporting entity")));
+            return Err(ApiError::Forbidden(format!(
+                "report {id} belongs to another reporting entity"
+            )));
         }
         Ok(v)
     })

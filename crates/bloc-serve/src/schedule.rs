@@ -106,7 +106,11 @@ impl Schedule {
 }
 
 /// Builds the floors and levy rows of period `t` from published references.
-pub fn build(s: &Scenario, conn: &Connection, t: usize) -> ApiResult<(Vec<FloorEntry>, Vec<ScheduleRow>)> {
+pub fn build(
+    s: &Scenario,
+    conn: &Connection,
+    t: usize,
+) -> ApiResult<(Vec<FloorEntry>, Vec<ScheduleRow>)> {
     let label = s.time.label(t);
     let mut floors = vec![];
     let mut rows = vec![];
@@ -148,14 +152,35 @@ pub fn build(s: &Scenario, conn: &Connection, t: usize) -> ApiResult<(Vec<FloorE
                     )?;
                     let vol: f64 = rep.iter().map(|r| r.fields.volume_t).sum();
                     if vol > 0.0 {
-                        let p = rep.iter().map(|r| r.fields.price_usd_per_t * r.fields.volume_t).sum::<f64>() / vol;
-                        basis = Some((p, format!("{} reports of {cid} from {} delivered {bl}, volume-weighted", rep.len(), or.id.as_str())));
+                        let p = rep
+                            .iter()
+                            .map(|r| r.fields.price_usd_per_t * r.fields.volume_t)
+                            .sum::<f64>()
+                            / vol;
+                        basis = Some((
+                            p,
+                            format!(
+                                "{} reports of {cid} from {} delivered {bl}, volume-weighted",
+                                rep.len(),
+                                or.id.as_str()
+                            ),
+                        ));
                     }
                 }
                 let (p, why) = basis.unwrap_or_else(|| {
-                    (rp.value_usd_per_t, format!("reference of {cid} in {label} (no reports from {} for the lag {})", or.id.as_str(), rule.levy.lag))
+                    (
+                        rp.value_usd_per_t,
+                        format!(
+                            "reference of {cid} in {label} (no reports from {} for the lag {})",
+                            or.id.as_str(),
+                            rule.levy.lag
+                        ),
+                    )
                 });
-                let tariff = s.tariff(&dr.id, &or.id, &rule.commodity).duty(bloc_units::UsdPerTonne(p), transport).0;
+                let tariff = s
+                    .tariff(&dr.id, &or.id, &rule.commodity)
+                    .duty(bloc_units::UsdPerTonne(p), transport)
+                    .0;
                 let levy = bloc_policy::floor::levy(floor, p, transport.0, tariff, rule.levy.cap.0);
                 rows.push(ScheduleRow {
                     commodity: cid.to_string(),
@@ -268,7 +293,11 @@ pub async fn publish(
     })
     .await?;
     let sched = Arc::new(sched);
-    state.schedules.write().await.insert(sched.period.clone(), sched.clone());
+    state
+        .schedules
+        .write()
+        .await
+        .insert(sched.period.clone(), sched.clone());
     Ok((StatusCode::CREATED, Json((*sched).clone())))
 }
 
@@ -297,20 +326,24 @@ pub async fn get_period(
             .get(&label)
             .map(|s| Json((**s).clone()))
             .ok_or_else(|| ApiError::NotFound(format!("no schedule published for {label}"))),
-        Some(v) => blocking(&state, move |st| {
-            let conn = st.db.reader();
-            conn.query_row(
-                "SELECT body, published_at FROM schedules WHERE period = ?1 AND version = ?2",
-                (&label, v),
-                |r| read(&r.get::<_, String>(0)?, r.get(1)?),
-            )
-            .map(Json)
-            .map_err(|e| match e {
-                rusqlite::Error::QueryReturnedNoRows => ApiError::NotFound(format!("no version {v} of the {label} schedule")),
-                e => e.into(),
+        Some(v) => {
+            blocking(&state, move |st| {
+                let conn = st.db.reader();
+                conn.query_row(
+                    "SELECT body, published_at FROM schedules WHERE period = ?1 AND version = ?2",
+                    (&label, v),
+                    |r| read(&r.get::<_, String>(0)?, r.get(1)?),
+                )
+                .map(Json)
+                .map_err(|e| match e {
+                    rusqlite::Error::QueryReturnedNoRows => {
+                        ApiError::NotFound(format!("no version {v} of the {label} schedule"))
+                    }
+                    e => e.into(),
+                })
             })
-        })
-        .await,
+            .await
+        }
     }
 }
 

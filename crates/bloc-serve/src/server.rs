@@ -44,7 +44,13 @@ impl AppState {
     /// Opens the store and loads what is published into memory.
     pub fn new(scenario: Scenario, db: &std::path::Path) -> Result<Arc<AppState>> {
         let db = Db::open(db)?;
-        ledger::open_books(&scenario, &db.writer())?;
+        {
+            // The opening postings and their audit rows land together or not at all.
+            let conn = db.writer();
+            let tx = conn.unchecked_transaction()?;
+            ledger::open_books(&scenario, &tx)?;
+            tx.commit()?;
+        }
         let schedules = schedule::load_latest(&db.reader())?;
         Ok(Arc::new(AppState {
             scenario,
@@ -72,7 +78,10 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/v1/schedule/{period}", get(schedule::get_period))
         .route("/v1/schedule/{period}/publish", post(schedule::publish))
         .route("/v1/duty", get(duty::lookup))
-        .route("/v1/ledger/transactions", post(ledger::post).get(ledger::list))
+        .route(
+            "/v1/ledger/transactions",
+            post(ledger::post).get(ledger::list),
+        )
         .route("/v1/ledger/balances", get(ledger::balances))
         .route("/v1/audit", get(ledger::audit_log))
         .route("/v1/config", get(dashboard::config))
@@ -91,7 +100,10 @@ pub async fn serve(scenario: Scenario, cfg: ServeConfig) -> Result<()> {
         .await
         .with_context(|| format!("listening on {}", cfg.addr))?;
     let addr = listener.local_addr()?;
-    println!("bloc serve: listening on http://{addr} (database {})", cfg.db.display());
+    println!(
+        "bloc serve: listening on http://{addr} (database {})",
+        cfg.db.display()
+    );
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown())
         .await?;
@@ -104,8 +116,7 @@ async fn shutdown() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         {
             s.recv().await;
         }

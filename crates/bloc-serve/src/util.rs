@@ -59,7 +59,10 @@ impl Date {
 pub fn period_index(s: &Scenario, label: &str) -> Result<usize, String> {
     let p = Period::parse(label).map_err(|e| e.to_string())?;
     if s.time.step == Step::Year && p.quarter != 1 {
-        return Err(format!("`{label}`: this bloc's periods are years, e.g. {}", s.time.label(0)));
+        return Err(format!(
+            "`{label}`: this bloc's periods are years, e.g. {}",
+            s.time.label(0)
+        ));
     }
     s.time.index_of(p).ok_or_else(|| {
         format!(
@@ -82,7 +85,13 @@ mod tests {
     #[test]
     fn dates_are_checked_and_map_to_quarters() {
         let d = Date::parse("2026-05-14").unwrap();
-        assert_eq!(d.period(Step::Quarter), Period { year: 2026, quarter: 2 });
+        assert_eq!(
+            d.period(Step::Quarter),
+            Period {
+                year: 2026,
+                quarter: 2
+            }
+        );
         assert_eq!(Date::parse("2024-02-29").unwrap().day, 29);
         assert!(Date::parse("2025-02-29").is_err());
         assert!(Date::parse("2026-13-01").is_err());

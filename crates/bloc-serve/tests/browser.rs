@@ -91,9 +91,18 @@ fn dashboard_loads_cleanly_and_the_calculator_gives_the_right_duty() {
 
     // The control: a console error and an uncaught exception are seen.
     let (dom, console) = load(&chrome, "data:text/html,<p id=x>1</p><script>console.error('control-error');document.getElementById('x').textContent='ran';throw new Error('control-throw')</script>");
-    assert!(dom.contains("ran"), "Chromium did not run the control page's script: {dom}");
-    assert!(console.iter().any(|l| l.contains("control-error")), "console errors are not seen: {console:?}");
-    assert!(console.iter().any(|l| l.contains("control-throw")), "uncaught exceptions are not seen: {console:?}");
+    assert!(
+        dom.contains("ran"),
+        "Chromium did not run the control page's script: {dom}"
+    );
+    assert!(
+        console.iter().any(|l| l.contains("control-error")),
+        "console errors are not seen: {console:?}"
+    );
+    assert!(
+        console.iter().any(|l| l.contains("control-throw")),
+        "uncaught exceptions are not seen: {console:?}"
+    );
 
     // Published data, as in the API known-answer test: duty USA ← CHN on NdPr oxide at a
     // customs value of 50,000/t = MFN 12,500 + levy 15,725 = 28,225 USD/t.
@@ -105,12 +114,48 @@ fn dashboard_loads_cleanly_and_the_calculator_gives_the_right_duty() {
         srv.token("reporter", Some("JPN"), "JPN-METI"),
         srv.token("reporter", Some("AUS"), "AUS-DISR"),
     ];
-    for (k, (who, origin, p, v)) in [(0, "AUS", 70000.0, 10.0), (1, "AUS", 72000.0, 10.0), (2, "AUS", 71000.0, 20.0), (1, "CHN", 40000.0, 10.0)].iter().enumerate() {
-        assert_eq!(c.post("/v1/reports", Some(&t[*who]), &report("ndpr_oxide", origin, "2026Q1", *p, *v, &format!("k{k}"))).0, 201);
+    for (k, (who, origin, p, v)) in [
+        (0, "AUS", 70000.0, 10.0),
+        (1, "AUS", 72000.0, 10.0),
+        (2, "AUS", 71000.0, 20.0),
+        (1, "CHN", 40000.0, 10.0),
+    ]
+    .iter()
+    .enumerate()
+    {
+        assert_eq!(
+            c.post(
+                "/v1/reports",
+                Some(&t[*who]),
+                &report("ndpr_oxide", origin, "2026Q1", *p, *v, &format!("k{k}"))
+            )
+            .0,
+            201
+        );
     }
-    assert_eq!(c.post("/v1/reference-prices/2026Q1/compute", Some(&sec), &Value::Null).0, 201);
-    assert_eq!(c.post("/v1/reference-prices/2026Q2/compute", Some(&sec), &Value::Null).0, 201);
-    assert_eq!(c.post("/v1/schedule/2026Q2/publish", Some(&sec), &json!({})).0, 201);
+    assert_eq!(
+        c.post(
+            "/v1/reference-prices/2026Q1/compute",
+            Some(&sec),
+            &Value::Null
+        )
+        .0,
+        201
+    );
+    assert_eq!(
+        c.post(
+            "/v1/reference-prices/2026Q2/compute",
+            Some(&sec),
+            &Value::Null
+        )
+        .0,
+        201
+    );
+    assert_eq!(
+        c.post("/v1/schedule/2026Q2/publish", Some(&sec), &json!({}))
+            .0,
+        201
+    );
     assert_eq!(c.post("/v1/ledger/transactions", Some(&sec), &json!({"kind": "purchase", "vault": "project-vault", "commodity": "ndpr_oxide", "quantity_t": 100, "price_usd_per_t": 60000, "counterparty": "Lynas"})).0, 201);
 
     let url = format!(
@@ -118,14 +163,26 @@ fn dashboard_loads_cleanly_and_the_calculator_gives_the_right_duty() {
         srv.base
     );
     let (dom, console) = load(&chrome, &url);
-    assert!(console.is_empty(), "console messages on the dashboard: {console:#?}");
-    assert!(dom.contains("data-ready=\"1\""), "the dashboard script did not finish: {dom}");
-    assert!(dom.contains("Total: 28,225 USD/t (56,450 USD for 2 t)"), "duty result: {dom}");
+    assert!(
+        console.is_empty(),
+        "console messages on the dashboard: {console:#?}"
+    );
+    assert!(
+        dom.contains("data-ready=\"1\""),
+        "the dashboard script did not finish: {dom}"
+    );
+    assert!(
+        dom.contains("Total: 28,225 USD/t (56,450 USD for 2 t)"),
+        "duty result: {dom}"
+    );
     assert!(dom.contains("Tariff (mfn): 12,500 USD/t"), "{dom}");
     assert!(dom.contains("Levy: 15,725 USD/t"), "{dom}");
     // Chart points (two published periods), the schedule in force and the ledger.
     assert_eq!(dom.matches("<circle").count(), 2, "{dom}");
     assert!(dom.contains("2026Q2 v1"), "{dom}");
     assert!(dom.contains("<td>15,725</td>"), "levy row: {dom}");
-    assert!(dom.contains("<td>project-vault</td>") && dom.contains("<td>6,000,000</td>"), "ledger: {dom}");
+    assert!(
+        dom.contains("<td>project-vault</td>") && dom.contains("<td>6,000,000</td>"),
+        "ledger: {dom}"
+    );
 }

@@ -27,7 +27,14 @@ fn concurrent_writers_store_each_report_exactly_once() {
                     // The twins walk the same keys in opposite orders, so they collide mid-way.
                     let k = if twin == 0 { k } else { PER_REPORTER - 1 - k };
                     let price = 60000.0 + (i * PER_REPORTER + k) as f64;
-                    let body = report("ndpr_oxide", "AUS", "2026Q1", price, 1.0, &format!("r{i}-{k}"));
+                    let body = report(
+                        "ndpr_oxide",
+                        "AUS",
+                        "2026Q1",
+                        price,
+                        1.0,
+                        &format!("r{i}-{k}"),
+                    );
                     let (st, r) = c.post("/v1/reports", Some(&token), &body);
                     *codes.entry(st).or_default() += 1;
                     assert!(st == 201 || st == 200, "{st}: {r}");
@@ -46,10 +53,17 @@ fn concurrent_writers_store_each_report_exactly_once() {
         for (k, id) in ids {
             // Both twins got the same stored report for the same key.
             let prev = seen.insert((i, k), id);
-            assert!(prev.is_none() || prev == Some(id), "key r{i}-{k}: ids {prev:?} and {id}");
+            assert!(
+                prev.is_none() || prev == Some(id),
+                "key r{i}-{k}: ids {prev:?} and {id}"
+            );
         }
     }
-    assert_eq!(created, REPORTERS * PER_REPORTER, "exactly one 201 per report");
+    assert_eq!(
+        created,
+        REPORTERS * PER_REPORTER,
+        "exactly one 201 per report"
+    );
     let conn = rusqlite::Connection::open(&srv.db).unwrap();
     let (reports, versions, distinct): (i64, i64, i64) = conn
         .query_row(

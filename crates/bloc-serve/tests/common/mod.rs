@@ -81,7 +81,13 @@ pub struct Client {
 
 impl Client {
     /// `(status, JSON body or Null)`.
-    pub fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<&str>) -> (u16, Value) {
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+    ) -> (u16, Value) {
         let mut req = self.agent.request(method, &format!("{}{path}", self.base));
         if let Some(t) = token {
             req = req.set("Authorization", &format!("Bearer {t}"));
@@ -108,7 +114,14 @@ impl Client {
 }
 
 /// A valid report body.
-pub fn report(commodity: &str, origin: &str, period: &str, price: f64, volume: f64, key: &str) -> Value {
+pub fn report(
+    commodity: &str,
+    origin: &str,
+    period: &str,
+    price: f64,
+    volume: f64,
+    key: &str,
+) -> Value {
     serde_json::json!({
         "commodity": commodity, "origin": origin, "delivery_period": period,
         "price_usd_per_t": price, "volume_t": volume, "trade_date": "2026-01-15",
