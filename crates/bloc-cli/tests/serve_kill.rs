@@ -175,3 +175,69 @@ fn sigkill_during_writes_loses_no_acknowledged_report() {
         acked.len()
     );
 }
+
+/// `bloc serve --demo` prints its demo tokens and starts; `bloc admin token create` refuses
+/// bad input with exit code 1 and says what would be right.
+#[test]
+fn serve_demo_prints_tokens_and_token_create_checks_its_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.sqlite");
+    let mut child = bloc()
+        .args(["serve", "--demo", "--addr", "127.0.0.1:0", "--db"])
+        .arg(&db)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut lines = vec![];
+    loop {
+        let mut l = String::new();
+        if out.read_line(&mut l).unwrap() == 0 || l.contains("listening on") {
+            lines.push(l);
+            break;
+        }
+        lines.push(l);
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let tokens: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.starts_with("demo token"))
+        .collect();
+    assert_eq!(tokens.len(), 4, "{lines:?}");
+    assert!(tokens[0].contains("(secretariat): bloc_"), "{lines:?}");
+    assert!(
+        lines
+            .last()
+            .unwrap()
+            .contains("listening on http://127.0.0.1:"),
+        "{lines:?}"
+    );
+
+    for (args, says) in [
+        (vec!["--role", "reporter"], "--member"),
+        (vec!["--role", "king"], "--role"),
+        (vec!["--role", "secretariat", "--member", "JPN"], "--member"),
+        (
+            vec![
+                "--role",
+                "reporter",
+                "--member",
+                "CHN",
+                "--scenario",
+                &demo(),
+            ],
+            "not a member",
+        ),
+    ] {
+        let out = bloc()
+            .args(["admin", "token", "create", "--db"])
+            .arg(&db)
+            .args(&args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+}

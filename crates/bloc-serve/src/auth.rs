@@ -90,7 +90,6 @@ pub fn create_token(
     member: Option<&str>,
     entity: &str,
 ) -> Result<String> {
-    anyhow::ensure!(!entity.trim().is_empty(), "--entity: must not be empty");
     match (role, member) {
         (Role::Reporter, None) => anyhow::bail!(
             "--member: a reporter token needs the member it reports for (e.g. --member JPN)"
@@ -100,6 +99,7 @@ pub fn create_token(
         }
         _ => {}
     }
+    anyhow::ensure!(!entity.trim().is_empty(), "--entity: must not be empty");
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let token = format!(
