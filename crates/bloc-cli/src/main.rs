@@ -76,6 +76,57 @@ enum Command {
         /// Base-year scenario folder or .toml file; default: `world/calibration-2024.toml`.
         scenario: Option<PathBuf>,
     },
+    /// Run the secretariat service (reports, reference prices, schedule, duty, ledger, dashboard).
+    Serve {
+        /// Scenario folder or .toml file configuring the bloc; `--demo` for the shipped demo.
+        #[arg(required_unless_present = "demo")]
+        scenario: Option<PathBuf>,
+        /// Use the shipped demo configuration and print fresh demo tokens.
+        #[arg(long, conflicts_with = "scenario")]
+        demo: bool,
+        /// SQLite database file (created if absent).
+        #[arg(long, default_value = "bloc-serve.sqlite")]
+        db: PathBuf,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: std::net::SocketAddr,
+    },
+    /// Administration of the service's database.
+    Admin {
+        #[command(subcommand)]
+        what: AdminCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum AdminCommand {
+    /// API tokens.
+    Token {
+        #[command(subcommand)]
+        what: TokenCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum TokenCommand {
+    /// Create a token and print it once (only its hash is stored).
+    Create {
+        /// `reporter` (of one member) or `secretariat`.
+        #[arg(long)]
+        role: String,
+        /// The member a reporter reports for (e.g. JPN).
+        #[arg(long)]
+        member: Option<String>,
+        /// The reporting entity (default: the member, or `secretariat`).
+        #[arg(long)]
+        entity: Option<String>,
+        /// SQLite database file of the service.
+        #[arg(long, default_value = "bloc-serve.sqlite")]
+        db: PathBuf,
+        /// Check the member against this scenario's members.
+        #[arg(long)]
+        scenario: Option<PathBuf>,
+    },
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -181,6 +232,50 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Example { name, dir } => shipped::example(name.as_deref(), dir.as_deref()),
         Command::Bench(args) => bench::run(&args).map_err(Failure::Internal),
         Command::Calibrate { scenario } => calibrate::run(scenario.as_deref()),
+        Command::Serve {
+            scenario,
+            demo,
+            db,
+            addr,
+        } => {
+            let s = if demo {
+                bloc_serve::cli::demo_scenario()
+                    .map_err(|e| Failure::Internal(anyhow::Error::new(e)))?
+            } else {
+                load(scenario.as_deref())?
+            };
+            bloc_serve::cli::run(s, bloc_serve::ServeConfig { db, addr }, demo)
+                .map_err(Failure::Internal)
+        }
+        Command::Admin {
+            what:
+                AdminCommand::Token {
+                    what:
+                        TokenCommand::Create {
+                            role,
+                            member,
+                            entity,
+                            db,
+                            scenario,
+                        },
+                },
+        } => {
+            let s = match scenario {
+                Some(p) => Some(load(Some(&p))?),
+                None => None,
+            };
+            let token = bloc_serve::cli::token_create(
+                &db,
+                &role,
+                member.as_deref(),
+                entity.as_deref(),
+                s.as_ref(),
+            )
+            .map_err(Failure::BadInput)?;
+            println!("{token}");
+            eprintln!("(shown once: only its hash is stored in {})", db.display());
+            Ok(())
+        }
     }
 }
 

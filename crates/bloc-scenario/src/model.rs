@@ -343,6 +343,19 @@ impl Scenario {
 
     /// MFN tariff of `importer` on `c` from `exporter` (no row = no tariff).
     pub fn tariff(&self, importer: &RegionId, exporter: &RegionId, c: &CommodityId) -> Tariff {
+        self.tariff_rule(importer, exporter, c)
+            .map(|r| r.tariff)
+            .unwrap_or_default()
+    }
+
+    /// The `tariffs` row that sets the MFN tariff of `importer` on `c` from `exporter` (the
+    /// most specific match), if any.
+    pub fn tariff_rule(
+        &self,
+        importer: &RegionId,
+        exporter: &RegionId,
+        c: &CommodityId,
+    ) -> Option<&TariffRule> {
         most_specific(
             &self.tariffs,
             |r| {
@@ -358,8 +371,6 @@ impl Scenario {
                     && r.commodity.matches(c)
             },
         )
-        .map(|r| r.tariff)
-        .unwrap_or_default()
     }
 
     /// Index of a region id.

@@ -1,0 +1,305 @@
+//! Duty lookup: what an import owes, part by part, and which rule set each part.
+//!
+//! Tariff: none where the pair is tariff-free (`BlocConfig::tariff_free`: both members, or a
+//! framework covering the commodity), else the importer's MFN tariff from the configuration
+//! (`specific + ad_valorem × customs value`). Levy: from the schedule in force for the
+//! date's period, where the pair pays it (`bloc_policy::floor::levied`). Total = tariff + levy.
+
+use crate::error::{ApiError, ApiResult};
+use crate::schedule::Schedule;
+use crate::server::AppState;
+use crate::util::Date;
+use axum::extract::{Query, State};
+use axum::Json;
+use bloc_scenario::Scenario;
+use bloc_units::{RegionId, UsdPerTonne};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::Arc;
+use utoipa::{IntoParams, ToSchema};
+
+/// `GET /v1/duty` query.
+#[derive(Debug, Clone, Deserialize, IntoParams)]
+pub struct DutyQuery {
+    /// Importing region id.
+    pub importer: Option<String>,
+    /// Exporting (origin) region id.
+    pub exporter: Option<String>,
+    /// Commodity id.
+    pub commodity: Option<String>,
+    /// Date of import, `YYYY-MM-DD`.
+    pub date: Option<String>,
+    /// Customs value, USD per tonne (price at origin plus transport).
+    pub customs_value: Option<String>,
+    /// Tonnes imported (default 1): scales the totals.
+    pub quantity_t: Option<String>,
+}
+
+/// The tariff part.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct TariffPart {
+    /// `mfn`, `preferential` (tariff-free by membership or framework) or `none` (no row).
+    pub kind: String,
+    /// Ad valorem rate (fraction).
+    pub ad_valorem: f64,
+    /// Specific duty, USD/t.
+    pub specific_usd_per_t: f64,
+    /// The tariff, USD/t.
+    pub usd_per_t: f64,
+    /// Which rule produced it.
+    pub rule: String,
+}
+
+/// The levy part.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct LevyPart {
+    /// The levy, USD/t.
+    pub usd_per_t: f64,
+    /// Schedule version used, if any.
+    pub schedule_version: Option<i64>,
+    /// Which rule produced it.
+    pub rule: String,
+}
+
+/// What the bloc says about the pair.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct BlocPart {
+    /// Importer is a member on the date.
+    pub importer_member: bool,
+    /// Exporter is a member on the date.
+    pub exporter_member: bool,
+    /// Framework making the pair tariff-free, if any.
+    pub framework: Option<String>,
+}
+
+/// `GET /v1/duty` answer.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct DutyAnswer {
+    /// Importer.
+    pub importer: String,
+    /// Exporter.
+    pub exporter: String,
+    /// Commodity.
+    pub commodity: String,
+    /// Date.
+    pub date: String,
+    /// Period of the date.
+    pub period: String,
+    /// Customs value, USD/t.
+    pub customs_value_usd_per_t: f64,
+    /// Tonnes.
+    pub quantity_t: f64,
+    /// Membership and frameworks.
+    pub bloc: BlocPart,
+    /// Tariff.
+    pub tariff: TariffPart,
+    /// Levy.
+    pub levy: LevyPart,
+    /// Tariff + levy, USD/t.
+    pub total_usd_per_t: f64,
+    /// Total × quantity, USD.
+    pub total_usd: f64,
+}
+
+fn need<'a>(v: &'a Option<String>, name: &str, example: &str) -> ApiResult<&'a str> {
+    v.as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .map(str::trim)
+        .ok_or_else(|| ApiError::field(name, format!("required, e.g. {name}={example}")))
+}
+
+fn number(v: &str, name: &str) -> ApiResult<f64> {
+    v.parse::<f64>()
+        .ok()
+        .filter(|x| x.is_finite() && *x >= 0.0)
+        .ok_or_else(|| ApiError::field(name, format!("`{v}` is not a non-negative number")))
+}
+
+/// Answers a duty query from the configuration and the schedules in force.
+pub fn answer(
+    s: &Scenario,
+    schedules: &HashMap<String, Arc<Schedule>>,
+    q: &DutyQuery,
+) -> ApiResult<DutyAnswer> {
+    let region = |name: &str, v: &str| -> ApiResult<usize> {
+        s.region_index(v).ok_or_else(|| {
+            ApiError::field(
+                name,
+                format!(
+                    "`{v}` is not a region of this bloc; one of: {}",
+                    s.regions
+                        .iter()
+                        .map(|r| r.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        })
+    };
+    let d = region("importer", need(&q.importer, "importer", "USA")?)?;
+    let o = region("exporter", need(&q.exporter, "exporter", "CHN")?)?;
+    let cs = need(&q.commodity, "commodity", "ndpr_oxide")?;
+    let c = s.commodity_index(cs).ok_or_else(|| {
+        ApiError::field(
+            "commodity",
+            format!(
+                "`{cs}` is not a commodity of this bloc; one of: {}",
+                s.commodities
+                    .iter()
+                    .map(|c| c.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )
+    })?;
+    let ds = need(&q.date, "date", "2026-05-14")?;
+    let date = Date::parse(ds).map_err(|m| ApiError::field("date", m))?;
+    let t = s.time.index_of(date.period(s.time.step)).ok_or_else(|| {
+        ApiError::field(
+            "date",
+            format!(
+                "{ds} lies outside the configured horizon {}–{}",
+                s.time.label(0),
+                s.time.label(s.time.periods - 1)
+            ),
+        )
+    })?;
+    let value = number(
+        need(&q.customs_value, "customs_value", "80000")?,
+        "customs_value",
+    )?;
+    let qty = match q.quantity_t.as_deref() {
+        Some(v) if !v.trim().is_empty() => number(v.trim(), "quantity_t")?,
+        _ => 1.0,
+    };
+    let (di, oi): (&RegionId, &RegionId) = (&s.regions[d].id, &s.regions[o].id);
+    let cid = &s.commodities[c].id;
+    let period = s.time.label(t);
+    let bloc = BlocPart {
+        importer_member: s.bloc.is_member(di, t),
+        exporter_member: s.bloc.is_member(oi, t),
+        framework: s
+            .bloc
+            .frameworks
+            .iter()
+            .find(|f| {
+                f.span.covers(t)
+                    && f.commodities.contains(cid)
+                    && f.regions.contains(di)
+                    && f.regions.contains(oi)
+            })
+            .map(|f| f.name.clone()),
+    };
+    let tariff = if d == o {
+        TariffPart {
+            kind: "none".into(),
+            ad_valorem: 0.0,
+            specific_usd_per_t: 0.0,
+            usd_per_t: 0.0,
+            rule: "domestic: no import".into(),
+        }
+    } else if s.bloc.tariff_free(di, oi, cid, t) {
+        let why = if bloc.importer_member && bloc.exporter_member {
+            format!(
+                "membership: {} and {} are both members in {period}: tariff-free",
+                di.as_str(),
+                oi.as_str()
+            )
+        } else {
+            format!(
+                "framework {}: tariff-free trade in {} in {period}",
+                bloc.framework.clone().unwrap_or_default(),
+                cid.as_str()
+            )
+        };
+        TariffPart {
+            kind: "preferential".into(),
+            ad_valorem: 0.0,
+            specific_usd_per_t: 0.0,
+            usd_per_t: 0.0,
+            rule: why,
+        }
+    } else {
+        match s.tariff_rule(di, oi, cid) {
+            Some(r) => {
+                let v = r.tariff.duty(UsdPerTonne(value), UsdPerTonne(0.0)).0;
+                TariffPart {
+                    kind: "mfn".into(),
+                    ad_valorem: r.tariff.ad_valorem,
+                    specific_usd_per_t: r.tariff.specific.0,
+                    usd_per_t: v,
+                    rule: format!(
+                        "MFN: tariffs line {} ({} + {} × customs value)",
+                        r.line, r.tariff.specific.0, r.tariff.ad_valorem
+                    ),
+                }
+            }
+            None => TariffPart {
+                kind: "none".into(),
+                ad_valorem: 0.0,
+                specific_usd_per_t: 0.0,
+                usd_per_t: 0.0,
+                rule: "no tariff row for this pair: no tariff".into(),
+            },
+        }
+    };
+    let levy = if d == o || !bloc_policy::floor::levied(s, t, o, d, c) {
+        let why = if !bloc.importer_member {
+            format!("no levy: {} is not a member in {period}", di.as_str())
+        } else if bloc.exporter_member {
+            format!("no levy: {} is a member in {period}", oi.as_str())
+        } else {
+            format!(
+                "no levy: framework {} covers the pair",
+                bloc.framework.clone().unwrap_or_default()
+            )
+        };
+        LevyPart {
+            usd_per_t: 0.0,
+            schedule_version: None,
+            rule: why,
+        }
+    } else {
+        match schedules.get(&period) {
+            None => LevyPart { usd_per_t: 0.0, schedule_version: None, rule: format!("no levy schedule published for {period}") },
+            Some(sc) => match sc.row(cs, di.as_str(), oi.as_str()) {
+                Some(r) => LevyPart {
+                    usd_per_t: r.levy_usd_per_t,
+                    schedule_version: Some(sc.version),
+                    rule: format!(
+                        "schedule {period} v{}: clamp(floor {} − (origin price {} + transport {} + tariff {}), 0, cap)",
+                        sc.version, r.floor_usd_per_t, r.origin_price_usd_per_t, r.transport_usd_per_t, r.tariff_usd_per_t
+                    ),
+                },
+                None if sc.floor(cs).is_none() => LevyPart { usd_per_t: 0.0, schedule_version: Some(sc.version), rule: format!("no floor on {cs} in force in {period}") },
+                None => LevyPart { usd_per_t: 0.0, schedule_version: Some(sc.version), rule: format!("schedule {period} v{} has no route {} → {}", sc.version, oi.as_str(), di.as_str()) },
+            },
+        }
+    };
+    let total = tariff.usd_per_t + levy.usd_per_t;
+    Ok(DutyAnswer {
+        importer: di.as_str().into(),
+        exporter: oi.as_str().into(),
+        commodity: cs.into(),
+        date: ds.into(),
+        period,
+        customs_value_usd_per_t: value,
+        quantity_t: qty,
+        bloc,
+        tariff,
+        levy,
+        total_usd_per_t: total,
+        total_usd: total * qty,
+    })
+}
+
+/// What duty an import owes: tariff (MFN or preferential), levy, total, and the rule behind each.
+#[utoipa::path(get, path = "/v1/duty", params(DutyQuery),
+    responses((status = 200, body = DutyAnswer), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn lookup(
+    State(state): State<Arc<AppState>>,
+    Query(q): Query<DutyQuery>,
+) -> ApiResult<Json<DutyAnswer>> {
+    let schedules = state.schedules.read().await;
+    answer(&state.scenario, &schedules, &q).map(Json)
+}

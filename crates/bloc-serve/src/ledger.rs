@@ -1,0 +1,652 @@
+//! The Project Vault ledger: double-entry books of the scenario's stockpiles.
+//!
+//! Every transaction posts entries that sum to zero in each unit (`USD`, and `t:<commodity>`
+//! for tonnes), across these accounts:
+//! * `vault/<v>/inventory/<c>` — tonnes held and their book value (USD);
+//! * `vault/<v>/treasury` — money paid out (purchases) and received (releases);
+//! * `vault/<v>/result` — gain or loss on releases against book value;
+//! * `external/<counterparty>` — tonnes that left or entered the bloc's books.
+//!
+//! | kind | tonnes | USD |
+//! | --- | --- | --- |
+//! | purchase q at p | inventory +q, external −q | inventory +q·p, treasury −q·p |
+//! | release q at p | inventory −q, external +q | treasury +q·p, inventory −q·avg, result −(q·p − q·avg) |
+//! | transfer q to w | inventory(v) −q, inventory(w) +q | inventory(v) −q·avg, inventory(w) +q·avg |
+//!
+//! (avg = book value / tonnes held.) Refused with a clear error (422): inventory below zero,
+//! inventory above `max_inventory_t`, purchases over the run above `budget_usd`. Every write
+//! appends to the audit log in the same transaction.
+
+use crate::auth::{Caller, Role};
+use crate::db::audit;
+use crate::error::{ApiError, ApiResult};
+use crate::json::ApiJson;
+use crate::server::{blocking, AppState};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use bloc_scenario::{Scenario, Stockpile};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use utoipa::ToSchema;
+
+/// Tolerance for money and tonnes comparisons (rounding of sums).
+const EPS: f64 = 1e-6;
+
+/// A purchase or a release.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Trade {
+    /// Stockpile name.
+    pub vault: String,
+    /// Commodity id.
+    pub commodity: String,
+    /// Tonnes, > 0.
+    pub quantity_t: f64,
+    /// Price, USD/t (> 0 for a purchase, ≥ 0 for a release).
+    pub price_usd_per_t: f64,
+    /// Seller or buyer.
+    pub counterparty: String,
+    /// Optional; a retry with the same key stores nothing new.
+    pub idempotency_key: Option<String>,
+}
+
+/// A move between vaults at book value.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Transfer {
+    /// From this stockpile.
+    pub vault: String,
+    /// To this stockpile.
+    pub to_vault: String,
+    /// Commodity id.
+    pub commodity: String,
+    /// Tonnes, > 0.
+    pub quantity_t: f64,
+    /// Optional; a retry with the same key stores nothing new.
+    pub idempotency_key: Option<String>,
+}
+
+/// A ledger transaction request: `{"kind": "purchase" | "release" | "transfer", …}`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum TxRequest {
+    /// Buy into a vault.
+    Purchase(Trade),
+    /// Sell or release out of a vault.
+    Release(Trade),
+    /// Move tonnes between vaults.
+    Transfer(Transfer),
+}
+
+impl TxRequest {
+    /// Reads a request; errors name the field (serde loses the path inside a tagged enum,
+    /// so the tag is read first and the rest as its own struct).
+    pub fn parse(mut v: serde_json::Value) -> ApiResult<TxRequest> {
+        let obj = v
+            .as_object_mut()
+            .ok_or_else(|| ApiError::field("body", "expected a JSON object"))?;
+        let kind = obj.remove("kind");
+        match kind.as_ref().and_then(|k| k.as_str()) {
+            Some("purchase") => Ok(TxRequest::Purchase(crate::json::from_value(v)?)),
+            Some("release") => Ok(TxRequest::Release(crate::json::from_value(v)?)),
+            Some("transfer") => Ok(TxRequest::Transfer(crate::json::from_value(v)?)),
+            _ => Err(ApiError::field(
+                "kind",
+                "must be one of purchase, release, transfer",
+            )),
+        }
+    }
+    fn key(&self) -> Option<&String> {
+        match self {
+            TxRequest::Purchase(t) | TxRequest::Release(t) => t.idempotency_key.as_ref(),
+            TxRequest::Transfer(t) => t.idempotency_key.as_ref(),
+        }
+    }
+    fn kind(&self) -> &'static str {
+        match self {
+            TxRequest::Purchase(_) => "purchase",
+            TxRequest::Release(_) => "release",
+            TxRequest::Transfer(_) => "transfer",
+        }
+    }
+}
+
+/// One posting.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct Entry {
+    /// Account.
+    pub account: String,
+    /// `USD` or `t:<commodity>`.
+    pub unit: String,
+    /// Signed amount.
+    pub amount: f64,
+}
+
+/// A stored transaction.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Transaction {
+    /// Id.
+    pub id: i64,
+    /// `opening`, `purchase`, `release` or `transfer`.
+    pub kind: String,
+    /// The request as made.
+    pub body: serde_json::Value,
+    /// Who.
+    pub actor: String,
+    /// When (UTC).
+    pub created_at: String,
+    /// Postings (each unit sums to zero).
+    pub entries: Vec<Entry>,
+}
+
+fn inv(v: &str, c: &str) -> String {
+    format!("vault/{v}/inventory/{c}")
+}
+
+fn balance(conn: &Connection, account: &str, unit: &str) -> rusqlite::Result<f64> {
+    conn.prepare_cached(
+        "SELECT COALESCE(SUM(amount), 0) FROM ledger_entries WHERE account = ?1 AND unit = ?2",
+    )?
+    .query_row((account, unit), |r| r.get(0))
+}
+
+/// Purchases of vault `v` so far, USD.
+fn spent(conn: &Connection, v: &str) -> rusqlite::Result<f64> {
+    conn.prepare_cached(
+        "SELECT COALESCE(-SUM(amount), 0) FROM ledger_entries WHERE account = ?1 AND unit = 'USD' AND amount < 0",
+    )?
+    .query_row([format!("vault/{v}/treasury")], |r| r.get(0))
+}
+
+fn vault<'a>(s: &'a Scenario, field: &str, name: &str) -> ApiResult<&'a Stockpile> {
+    s.bloc
+        .stockpiles
+        .iter()
+        .find(|p| p.name == name)
+        .ok_or_else(|| {
+            ApiError::field(
+                field,
+                format!(
+                    "`{name}` is not a stockpile of this bloc; one of: {}",
+                    s.bloc
+                        .stockpiles
+                        .iter()
+                        .map(|p| p.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        })
+}
+
+fn holds(p: &Stockpile, c: &str) -> ApiResult<()> {
+    if p.commodities.iter().any(|x| x.as_str() == c) {
+        Ok(())
+    } else {
+        Err(ApiError::field(
+            "commodity",
+            format!(
+                "stockpile `{}` does not hold `{c}`; it holds: {}",
+                p.name,
+                p.commodities
+                    .iter()
+                    .map(|x| x.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ))
+    }
+}
+
+fn positive(name: &str, v: f64, zero_ok: bool) -> ApiResult<()> {
+    if v.is_finite() && (v > 0.0 || (zero_ok && v == 0.0)) {
+        Ok(())
+    } else {
+        Err(ApiError::field(
+            name,
+            format!(
+                "{v} must be a {} number",
+                if zero_ok { "non-negative" } else { "positive" }
+            ),
+        ))
+    }
+}
+
+/// The postings of a request, checked against the books; `Err` names what is refused.
+pub fn postings(s: &Scenario, conn: &Connection, req: &TxRequest) -> ApiResult<Vec<Entry>> {
+    let e = |account: String, unit: String, amount: f64| Entry {
+        account,
+        unit,
+        amount,
+    };
+    match req {
+        TxRequest::Purchase(Trade {
+            vault: v,
+            commodity: c,
+            quantity_t: q,
+            price_usd_per_t: p,
+            counterparty,
+            ..
+        }) => {
+            let sp = vault(s, "vault", v)?;
+            holds(sp, c)?;
+            positive("quantity_t", *q, false)?;
+            positive("price_usd_per_t", *p, false)?;
+            let held = balance(conn, &inv(v, c), &format!("t:{c}"))?;
+            if held + q > sp.max_inventory.0 + EPS {
+                return Err(ApiError::Rejected(format!(
+                    "purchase refused: {v} would hold {} t of {c}, above its max_inventory_t {}",
+                    held + q,
+                    sp.max_inventory.0
+                )));
+            }
+            let spend = spent(conn, v)?;
+            if spend + q * p > sp.budget.0 + EPS {
+                return Err(ApiError::Rejected(format!(
+                    "purchase refused: it costs {} USD and {v} has {} USD of its {} USD budget left", q * p, sp.budget.0 - spend, sp.budget.0)));
+            }
+            let t = format!("t:{c}");
+            Ok(vec![
+                e(inv(v, c), t.clone(), *q),
+                e(format!("external/{counterparty}"), t, -q),
+                e(inv(v, c), "USD".into(), q * p),
+                e(format!("vault/{v}/treasury"), "USD".into(), -q * p),
+            ])
+        }
+        TxRequest::Release(Trade {
+            vault: v,
+            commodity: c,
+            quantity_t: q,
+            price_usd_per_t: p,
+            counterparty,
+            ..
+        }) => {
+            let sp = vault(s, "vault", v)?;
+            holds(sp, c)?;
+            positive("quantity_t", *q, false)?;
+            positive("price_usd_per_t", *p, true)?;
+            let t = format!("t:{c}");
+            let held = balance(conn, &inv(v, c), &t)?;
+            if held - q < -EPS {
+                return Err(ApiError::Rejected(format!(
+                    "release refused: {v} holds {held} t of {c}, less than {q} t"
+                )));
+            }
+            let book = balance(conn, &inv(v, c), "USD")?;
+            let cost = if held > 0.0 { book * q / held } else { 0.0 };
+            Ok(vec![
+                e(inv(v, c), t.clone(), -q),
+                e(format!("external/{counterparty}"), t, *q),
+                e(format!("vault/{v}/treasury"), "USD".into(), q * p),
+                e(inv(v, c), "USD".into(), -cost),
+                e(format!("vault/{v}/result"), "USD".into(), -(q * p - cost)),
+            ])
+        }
+        TxRequest::Transfer(Transfer {
+            vault: v,
+            to_vault: w,
+            commodity: c,
+            quantity_t: q,
+            ..
+        }) => {
+            let sp = vault(s, "vault", v)?;
+            let sw = vault(s, "to_vault", w)?;
+            if v == w {
+                return Err(ApiError::field("to_vault", "must differ from vault"));
+            }
+            holds(sp, c)?;
+            holds(sw, c)?;
+            positive("quantity_t", *q, false)?;
+            let t = format!("t:{c}");
+            let held = balance(conn, &inv(v, c), &t)?;
+            if held - q < -EPS {
+                return Err(ApiError::Rejected(format!(
+                    "transfer refused: {v} holds {held} t of {c}, less than {q} t"
+                )));
+            }
+            let there = balance(conn, &inv(w, c), &t)?;
+            if there + q > sw.max_inventory.0 + EPS {
+                return Err(ApiError::Rejected(format!(
+                    "transfer refused: {w} would hold {} t of {c}, above its max_inventory_t {}",
+                    there + q,
+                    sw.max_inventory.0
+                )));
+            }
+            let book = balance(conn, &inv(v, c), "USD")?;
+            let cost = if held > 0.0 { book * q / held } else { 0.0 };
+            Ok(vec![
+                e(inv(v, c), t.clone(), -q),
+                e(inv(w, c), t, *q),
+                e(inv(v, c), "USD".into(), -cost),
+                e(inv(w, c), "USD".into(), cost),
+            ])
+        }
+    }
+}
+
+fn insert(
+    tx: &Connection,
+    kind: &str,
+    body: &serde_json::Value,
+    key: Option<&str>,
+    actor: &str,
+    entries: &[Entry],
+) -> ApiResult<i64> {
+    // Double entry: every unit sums to zero.
+    let mut units: Vec<&str> = entries.iter().map(|e| e.unit.as_str()).collect();
+    units.sort();
+    units.dedup();
+    for u in units {
+        let sum: f64 = entries
+            .iter()
+            .filter(|e| e.unit == u)
+            .map(|e| e.amount)
+            .sum();
+        if sum.abs() > EPS {
+            return Err(ApiError::Internal(anyhow::anyhow!(
+                "unbalanced {kind}: {u} sums to {sum}"
+            )));
+        }
+    }
+    tx.execute(
+        "INSERT INTO ledger_tx (kind, body, idempotency_key, actor) VALUES (?1, ?2, ?3, ?4)",
+        (kind, body.to_string(), key, actor),
+    )?;
+    let id = tx.last_insert_rowid();
+    for e in entries {
+        tx.prepare_cached(
+            "INSERT INTO ledger_entries (tx_id, account, unit, amount) VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute((id, &e.account, &e.unit, e.amount))?;
+    }
+    Ok(id)
+}
+
+/// Posts each stockpile's initial inventory once (an `opening` transaction, at zero book value).
+pub fn open_books(s: &Scenario, conn: &Connection) -> anyhow::Result<()> {
+    for p in &s.bloc.stockpiles {
+        if p.initial_inventory.0 <= 0.0 {
+            continue;
+        }
+        let key = format!("opening/{}", p.name);
+        let done: Option<i64> = conn
+            .query_row(
+                "SELECT id FROM ledger_tx WHERE idempotency_key = ?1",
+                [&key],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if done.is_some() {
+            continue;
+        }
+        let mut entries = vec![];
+        for c in &p.commodities {
+            let t = format!("t:{}", c.as_str());
+            entries.push(Entry {
+                account: inv(&p.name, c.as_str()),
+                unit: t.clone(),
+                amount: p.initial_inventory.0,
+            });
+            entries.push(Entry {
+                account: "external/opening".into(),
+                unit: t,
+                amount: -p.initial_inventory.0,
+            });
+        }
+        let body = serde_json::json!({"kind": "opening", "vault": p.name, "initial_inventory_t": p.initial_inventory.0});
+        insert(conn, "opening", &body, Some(&key), "system", &entries)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        audit(
+            conn,
+            "system",
+            "system",
+            "ledger.opening",
+            &format!("vault/{}", p.name),
+            &body,
+        )?;
+    }
+    Ok(())
+}
+
+fn read_tx(conn: &Connection, id: i64) -> rusqlite::Result<Transaction> {
+    let (kind, body, actor, created_at): (String, String, String, String) = conn.query_row(
+        "SELECT kind, body, actor, created_at FROM ledger_tx WHERE id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?;
+    let mut st = conn.prepare_cached(
+        "SELECT account, unit, amount FROM ledger_entries WHERE tx_id = ?1 ORDER BY id",
+    )?;
+    let entries = st
+        .query_map([id], |r| {
+            Ok(Entry {
+                account: r.get(0)?,
+                unit: r.get(1)?,
+                amount: r.get(2)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Transaction {
+        id,
+        kind,
+        body: serde_json::from_str(&body).unwrap_or_default(),
+        actor,
+        created_at,
+        entries,
+    })
+}
+
+/// Record a purchase, release or transfer (secretariat).
+#[utoipa::path(post, path = "/v1/ledger/transactions", request_body = TxRequest, security(("bearer" = [])),
+    responses((status = 201, body = Transaction), (status = 200, body = Transaction, description = "already stored under this idempotency key"),
+        (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody, description = "refused: inventory or budget")))]
+pub async fn post(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    ApiJson(req): ApiJson<serde_json::Value>,
+) -> ApiResult<(StatusCode, Json<Transaction>)> {
+    caller.require(Role::Secretariat)?;
+    let req = TxRequest::parse(req)?;
+    let (t, fresh) = blocking(&state, move |st| {
+        let mut conn = st.db.writer();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let body = serde_json::to_value(&req).map_err(anyhow::Error::from)?;
+        let (kind, key) = (req.kind(), req.key());
+        if let Some(k) = key {
+            let found: Option<(i64, String)> = tx
+                .query_row(
+                    "SELECT id, body FROM ledger_tx WHERE idempotency_key = ?1",
+                    [k],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            if let Some((id, b)) = found {
+                if serde_json::from_str::<serde_json::Value>(&b).ok().as_ref() != Some(&body) {
+                    return Err(ApiError::Conflict(format!(
+                        "idempotency_key `{k}` was used for a different transaction ({id})"
+                    )));
+                }
+                return Ok((read_tx(&tx, id)?, false));
+            }
+        }
+        let entries = postings(&st.scenario, &tx, &req)?;
+        let id = insert(
+            &tx,
+            kind,
+            &body,
+            key.map(String::as_str),
+            &caller.entity,
+            &entries,
+        )?;
+        audit(
+            &tx,
+            &caller.entity,
+            caller.role.as_str(),
+            &format!("ledger.{kind}"),
+            &format!("ledger/{id}"),
+            &body,
+        )?;
+        let t = read_tx(&tx, id)?;
+        tx.commit()?;
+        Ok((t, true))
+    })
+    .await?;
+    Ok((
+        if fresh {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        },
+        Json(t),
+    ))
+}
+
+/// Every ledger transaction with its postings, oldest first.
+#[utoipa::path(get, path = "/v1/ledger/transactions", responses((status = 200, body = Vec<Transaction>)))]
+pub async fn list(State(state): State<Arc<AppState>>) -> ApiResult<Json<Vec<Transaction>>> {
+    let v = blocking(&state, |st| {
+        let conn = st.db.reader();
+        let ids: Vec<i64> = conn
+            .prepare_cached("SELECT id FROM ledger_tx ORDER BY id")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(ids
+            .into_iter()
+            .map(|id| read_tx(&conn, id))
+            .collect::<rusqlite::Result<Vec<_>>>()?)
+    })
+    .await?;
+    Ok(Json(v))
+}
+
+/// Holdings of one commodity in one vault.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct Balance {
+    /// Stockpile.
+    pub vault: String,
+    /// Commodity.
+    pub commodity: String,
+    /// Tonnes held.
+    pub inventory_t: f64,
+    /// Book value, USD.
+    pub book_value_usd: f64,
+    /// Largest holding allowed, t.
+    pub max_inventory_t: f64,
+}
+
+/// Money of one vault.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct VaultMoney {
+    /// Stockpile.
+    pub vault: String,
+    /// Budget for purchases over the run, USD.
+    pub budget_usd: f64,
+    /// Purchases so far, USD.
+    pub spent_usd: f64,
+    /// Budget left, USD.
+    pub budget_left_usd: f64,
+    /// Release proceeds so far, USD.
+    pub proceeds_usd: f64,
+}
+
+/// `GET /v1/ledger/balances` answer.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct Balances {
+    /// By vault and commodity.
+    pub holdings: Vec<Balance>,
+    /// By vault.
+    pub money: Vec<VaultMoney>,
+}
+
+/// Computes the balances from the postings.
+pub fn compute_balances(s: &Scenario, conn: &Connection) -> rusqlite::Result<Balances> {
+    let mut holdings = vec![];
+    let mut money = vec![];
+    for p in &s.bloc.stockpiles {
+        for c in &p.commodities {
+            holdings.push(Balance {
+                vault: p.name.clone(),
+                commodity: c.as_str().into(),
+                inventory_t: balance(
+                    conn,
+                    &inv(&p.name, c.as_str()),
+                    &format!("t:{}", c.as_str()),
+                )?,
+                book_value_usd: balance(conn, &inv(&p.name, c.as_str()), "USD")?,
+                max_inventory_t: p.max_inventory.0,
+            });
+        }
+        let spend = spent(conn, &p.name)?;
+        let treasury = balance(conn, &format!("vault/{}/treasury", p.name), "USD")?;
+        money.push(VaultMoney {
+            vault: p.name.clone(),
+            budget_usd: p.budget.0,
+            spent_usd: spend,
+            budget_left_usd: p.budget.0 - spend,
+            proceeds_usd: treasury + spend,
+        });
+    }
+    Ok(Balances { holdings, money })
+}
+
+/// Balances by vault and commodity.
+#[utoipa::path(get, path = "/v1/ledger/balances", responses((status = 200, body = Balances)))]
+pub async fn balances(State(state): State<Arc<AppState>>) -> ApiResult<Json<Balances>> {
+    let b = blocking(&state, |st| {
+        Ok(compute_balances(&st.scenario, &st.db.reader())?)
+    })
+    .await?;
+    Ok(Json(b))
+}
+
+/// One audit-log row.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AuditRow {
+    /// Id.
+    pub id: i64,
+    /// When (UTC).
+    pub at: String,
+    /// Who (reporting entity, `system` or `admin`).
+    pub actor: String,
+    /// Their role.
+    pub role: String,
+    /// What (`report.create`, `ledger.purchase`, …).
+    pub action: String,
+    /// On what.
+    pub target: String,
+    /// The request.
+    pub detail: serde_json::Value,
+}
+
+/// The audit log of every write, oldest first (secretariat).
+#[utoipa::path(get, path = "/v1/audit", security(("bearer" = [])),
+    responses((status = 200, body = Vec<AuditRow>), (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn audit_log(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<AuditRow>>> {
+    caller.require(Role::Secretariat)?;
+    let v = blocking(&state, |st| {
+        let conn = st.db.reader();
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, at, actor, role, action, target, detail FROM audit ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(AuditRow {
+                id: r.get(0)?,
+                at: r.get(1)?,
+                actor: r.get(2)?,
+                role: r.get(3)?,
+                action: r.get(4)?,
+                target: r.get(5)?,
+                detail: serde_json::from_str(&r.get::<_, String>(6)?).unwrap_or_default(),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    })
+    .await?;
+    Ok(Json(v))
+}
