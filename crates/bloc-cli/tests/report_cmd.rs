@@ -20,7 +20,11 @@ fn run_example(dir: &Path, name: &str) -> PathBuf {
         out.as_os_str(),
         "--quiet".as_ref(),
     ]);
-    assert!(o.status.success(), "bloc run {name}: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "bloc run {name}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     out
 }
 
@@ -30,7 +34,11 @@ fn report(run: &Path, extra: &[&OsStr], out: &Path) -> String {
     args.push("-o".as_ref());
     args.push(out.as_os_str());
     let o = bloc(&args);
-    assert!(o.status.success(), "bloc report: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "bloc report: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     std::fs::read_to_string(out).expect("the report")
 }
 
@@ -38,8 +46,14 @@ fn report(run: &Path, extra: &[&OsStr], out: &Path) -> String {
 /// no `src`, no `href`, no `url(` and no `@import` at all.
 pub fn assert_offline(html: &str) {
     let lower = html.to_ascii_lowercase();
-    for bad in ["http://", "https://", "//cdn", " src=", " href=", "url(", "@import", "<script", "<link", "<iframe", "<img"] {
-        assert!(!lower.contains(bad), "the report holds `{bad}`, which could load something");
+    for bad in [
+        "http://", "https://", "//cdn", " src=", " href=", "url(", "@import", "<script", "<link",
+        "<iframe", "<img",
+    ] {
+        assert!(
+            !lower.contains(bad),
+            "the report holds `{bad}`, which could load something"
+        );
     }
 }
 
@@ -54,10 +68,21 @@ fn a_report_has_every_section_and_is_byte_for_byte_reproducible() {
     assert_eq!(a, b, "same run directory, same bytes");
     assert_offline(&a);
     for id in [
-        "summary", "prices", "floor-levy", "flows", "stockpile", "concentration", "unserved",
-        "capacity", "consumer-cost", "indicators",
+        "summary",
+        "prices",
+        "floor-levy",
+        "flows",
+        "stockpile",
+        "concentration",
+        "unserved",
+        "capacity",
+        "consumer-cost",
+        "indicators",
     ] {
-        assert!(a.contains(&format!(r#"<section id="{id}">"#)), "section {id} missing");
+        assert!(
+            a.contains(&format!(r#"<section id="{id}">"#)),
+            "section {id} missing"
+        );
     }
     // The summary table comes first.
     assert!(a.find(r#"id="summary""#) < a.find(r#"id="prices""#));
@@ -66,7 +91,12 @@ fn a_report_has_every_section_and_is_byte_for_byte_reproducible() {
     // Its floor (45, scenario.toml) is drawn, and the levy revenue of 22.5 a year for 6 years
     // (the scenario's comment: levy 4.5 USD/t on 5 t) totals 135 in the summary.
     assert!(a.contains(r#"data-chart="floor-levy-x""#));
-    assert!(a.contains("<td>levy_revenue_usd</td><td>world</td><td>total</td><td class=\"num\">135.0</td>"), "{a}");
+    assert!(
+        a.contains(
+            "<td>levy_revenue_usd</td><td>world</td><td>total</td><td class=\"num\">135.0</td>"
+        ),
+        "{a}"
+    );
     // With a baseline, the buyers' extra spend is drawn.
     assert!(a.contains(r#"data-chart="consumer-cost-derived""#));
 }
@@ -98,7 +128,8 @@ fn bands_from(runs: &[PathBuf], out: &Path) {
         }
     }
     let mut w = csv::Writer::from_path(out).unwrap();
-    w.write_record(["period", "indicator", "scope", "p5", "p50", "p95"]).unwrap();
+    w.write_record(["period", "indicator", "scope", "p5", "p50", "p95"])
+        .unwrap();
     for ((p, i, s), mut x) in v {
         x.sort_by(f64::total_cmp);
         let q = |f: f64| x[((x.len() - 1) as f64 * f).round() as usize].to_string();
@@ -110,16 +141,28 @@ fn bands_from(runs: &[PathBuf], out: &Path) {
 #[test]
 fn bands_are_drawn_from_a_bands_file_or_a_sweep_directory() {
     let tmp = tempfile::tempdir().unwrap();
-    let runs: Vec<PathBuf> = ["examples/base", "examples/floor-fixed", "examples/stockpile", "examples/floor-lagged"]
-        .iter()
-        .map(|n| run_example(tmp.path(), n))
-        .collect();
+    let runs: Vec<PathBuf> = [
+        "examples/base",
+        "examples/floor-fixed",
+        "examples/stockpile",
+        "examples/floor-lagged",
+    ]
+    .iter()
+    .map(|n| run_example(tmp.path(), n))
+    .collect();
     let bands = tmp.path().join("bands.csv");
     bands_from(&runs, &bands);
-    let html = report(&runs[1], &["--bands".as_ref(), bands.as_os_str()], &tmp.path().join("r.html"));
+    let html = report(
+        &runs[1],
+        &["--bands".as_ref(), bands.as_os_str()],
+        &tmp.path().join("r.html"),
+    );
     assert!(html.contains(r#"<section id="bands">"#));
     assert!(html.contains(r#"data-chart="band-price_usd_per_t""#));
-    assert!(html.matches(r#"class="mark band""#).count() >= 3, "one band per price scope at least");
+    assert!(
+        html.matches(r#"class="mark band""#).count() >= 3,
+        "one band per price scope at least"
+    );
     // A sweep directory holding only bands.csv is accepted too.
     let sweep = tmp.path().join("sweep");
     std::fs::create_dir(&sweep).unwrap();
@@ -133,17 +176,36 @@ fn bands_are_drawn_from_a_bands_file_or_a_sweep_directory() {
 #[test]
 fn a_directory_that_is_not_a_run_is_bad_input() {
     let tmp = tempfile::tempdir().unwrap();
-    let o = bloc(&["report".as_ref(), tmp.path().as_os_str(), "-o".as_ref(), tmp.path().join("r.html").as_os_str()]);
+    let o = bloc(&[
+        "report".as_ref(),
+        tmp.path().as_os_str(),
+        "-o".as_ref(),
+        tmp.path().join("r.html").as_os_str(),
+    ]);
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("not a run directory (no indicators.csv)"), "{err}");
+    assert!(
+        err.contains("not a run directory (no indicators.csv)"),
+        "{err}"
+    );
     assert!(!tmp.path().join("r.html").exists(), "no report on failure");
 
-    std::fs::write(tmp.path().join("indicators.csv"), "period,indicator,scope,value\n2026,hhi,commodity:x,lots\n").unwrap();
-    let o = bloc(&["compare".as_ref(), tmp.path().as_os_str(), tmp.path().as_os_str()]);
+    std::fs::write(
+        tmp.path().join("indicators.csv"),
+        "period,indicator,scope,value\n2026,hhi,commodity:x,lots\n",
+    )
+    .unwrap();
+    let o = bloc(&[
+        "compare".as_ref(),
+        tmp.path().as_os_str(),
+        tmp.path().as_os_str(),
+    ]);
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("indicators.csv, line 2, field `value`: not a number"), "{err}");
+    assert!(
+        err.contains("indicators.csv, line 2, field `value`: not a number"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -177,24 +239,45 @@ fn compare_prints_writes_csv_and_html_with_every_headline_difference() {
     let mut rdr = csv::Reader::from_path(&csv_path).unwrap();
     assert_eq!(
         rdr.headers().unwrap().iter().collect::<Vec<_>>(),
-        ["indicator", "scope", "aggregate", "a", "b", "diff", "pct_change"]
+        [
+            "indicator",
+            "scope",
+            "aggregate",
+            "a",
+            "b",
+            "diff",
+            "pct_change"
+        ]
     );
     let mut rows = BTreeMap::new();
     for rec in rdr.records() {
         let rec = rec.unwrap();
-        rows.insert((rec[0].to_string(), rec[1].to_string()), rec.iter().map(str::to_string).collect::<Vec<_>>());
+        rows.insert(
+            (rec[0].to_string(), rec[1].to_string()),
+            rec.iter().map(str::to_string).collect::<Vec<_>>(),
+        );
     }
     for k in &keys {
         assert!(rows.contains_key(k), "{k:?} missing from the comparison");
-        assert!(text.contains(&k.0) && text.contains(&k.1), "{k:?} missing from the terminal table");
+        assert!(
+            text.contains(&k.0) && text.contains(&k.1),
+            "{k:?} missing from the terminal table"
+        );
     }
     // By hand (floor-fixed's comment): B's price is held at 45 every year; the members' mean
     // price in run B is 45, and diff = b − a for every row with both.
     let m = &rows[&("price_usd_per_t".to_string(), "members:x".to_string())];
     assert_eq!(m[4].parse::<f64>().unwrap(), 45.0);
     for r in rows.values() {
-        if let (Ok(a), Ok(b), Ok(d)) = (r[3].parse::<f64>(), r[4].parse::<f64>(), r[5].parse::<f64>()) {
-            assert!((b - a - d).abs() <= 1e-9 * (1.0 + a.abs() + b.abs()), "{r:?}");
+        if let (Ok(a), Ok(b), Ok(d)) = (
+            r[3].parse::<f64>(),
+            r[4].parse::<f64>(),
+            r[5].parse::<f64>(),
+        ) {
+            assert!(
+                (b - a - d).abs() <= 1e-9 * (1.0 + a.abs() + b.abs()),
+                "{r:?}"
+            );
         }
     }
     // Levy revenue: none in the base, 135 (22.5 × 6 years) with the floor.

@@ -67,13 +67,17 @@ impl Comparison {
                 b: bmap.get(&key(h)).map(|x| x.value),
             })
             .collect();
-        rows.extend(hb.iter().filter(|h| !amap.contains_key(&key(h))).map(|h| CompareRow {
-            indicator: h.indicator.clone(),
-            scope: h.scope.clone(),
-            how: h.how,
-            a: None,
-            b: Some(h.value),
-        }));
+        rows.extend(
+            hb.iter()
+                .filter(|h| !amap.contains_key(&key(h)))
+                .map(|h| CompareRow {
+                    indicator: h.indicator.clone(),
+                    scope: h.scope.clone(),
+                    how: h.how,
+                    a: None,
+                    b: Some(h.value),
+                }),
+        );
         Comparison {
             a_name: a.name(),
             b_name: b.name(),
@@ -93,7 +97,9 @@ impl Comparison {
                     f(r.a),
                     f(r.b),
                     f(r.diff()),
-                    r.pct().map(|p| format!("{p:+.1}%")).unwrap_or_else(|| "–".into()),
+                    r.pct()
+                        .map(|p| format!("{p:+.1}%"))
+                        .unwrap_or_else(|| "–".into()),
                 ]
             })
             .collect()
@@ -150,7 +156,15 @@ impl Comparison {
     pub fn to_csv(&self) -> String {
         let mut w = csv::Writer::from_writer(Vec::new());
         let f = |v: Option<f64>| v.map(|x| format!("{x}")).unwrap_or_default();
-        let _ = w.write_record(["indicator", "scope", "aggregate", "a", "b", "diff", "pct_change"]);
+        let _ = w.write_record([
+            "indicator",
+            "scope",
+            "aggregate",
+            "a",
+            "b",
+            "diff",
+            "pct_change",
+        ]);
         for r in &self.rows {
             let _ = w.write_record([
                 r.indicator.clone(),
@@ -167,7 +181,8 @@ impl Comparison {
 
     /// A self-contained HTML page with the table (increases and decreases coloured).
     pub fn to_html(&self) -> String {
-        let mut s = String::from("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
+        let mut s =
+            String::from("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
         s.push_str("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">");
         let _ = write!(
             s,
@@ -206,10 +221,19 @@ mod tests {
     #[test]
     fn diff_and_pct() {
         // By hand: B − A = 150 − 100 = 50, 50 / 100 = +50 %.
-        let r = CompareRow { indicator: "x".into(), scope: "s".into(), how: Aggregate::Mean, a: Some(100.0), b: Some(150.0) };
+        let r = CompareRow {
+            indicator: "x".into(),
+            scope: "s".into(),
+            how: Aggregate::Mean,
+            a: Some(100.0),
+            b: Some(150.0),
+        };
         assert_eq!(r.diff(), Some(50.0));
         assert_eq!(r.pct(), Some(50.0));
-        let r0 = CompareRow { a: Some(0.0), ..r.clone() };
+        let r0 = CompareRow {
+            a: Some(0.0),
+            ..r.clone()
+        };
         assert_eq!(r0.pct(), None);
         let rn = CompareRow { b: None, ..r };
         assert_eq!(rn.diff(), None);

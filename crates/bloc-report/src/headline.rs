@@ -156,7 +156,10 @@ pub fn headlines(run: &Run) -> Vec<Headline> {
                 .collect();
             let spent: Vec<f64> = ordered.iter().map(|x| x.0).collect();
             let inv: Vec<f64> = ordered.iter().map(|x| x.1).collect();
-            for (name, vals) in [("stockpile_spent_usd", spent), ("stockpile_inventory_t", inv)] {
+            for (name, vals) in [
+                ("stockpile_spent_usd", spent),
+                ("stockpile_inventory_t", inv),
+            ] {
                 let how = Aggregate::for_indicator(name);
                 if let Some(value) = how.apply(&vals) {
                     out.push(Headline {
@@ -187,10 +190,16 @@ mod tests {
     #[test]
     fn aggregates_follow_the_name() {
         assert_eq!(Aggregate::for_indicator("unserved_t"), Aggregate::Total);
-        assert_eq!(Aggregate::for_indicator("levy_revenue_usd"), Aggregate::Total);
+        assert_eq!(
+            Aggregate::for_indicator("levy_revenue_usd"),
+            Aggregate::Total
+        );
         assert_eq!(Aggregate::for_indicator("price_usd_per_t"), Aggregate::Mean);
         assert_eq!(Aggregate::for_indicator("hhi"), Aggregate::Mean);
-        assert_eq!(Aggregate::for_indicator("stockpile_inventory_t"), Aggregate::End);
+        assert_eq!(
+            Aggregate::for_indicator("stockpile_inventory_t"),
+            Aggregate::End
+        );
         assert_eq!(Aggregate::for_indicator("capacity_built_t"), Aggregate::End);
     }
 

@@ -22,6 +22,9 @@ pub struct ReportOptions<'a> {
 
 type IndicatorMap = BTreeMap<(String, String), BTreeMap<String, f64>>;
 
+/// (P5, P50, P95) by period.
+type BandMap = BTreeMap<String, (f64, f64, f64)>;
+
 /// Indicator families drawn in the named sections; the rest go to "Other indicators".
 const NAMED: &[&str] = &[
     "price_usd_per_t",
@@ -77,7 +80,12 @@ pub fn render(run: &Run, opts: &ReportOptions<'_>) -> String {
 }
 
 impl Page<'_> {
-    fn series_of(&self, map: &IndicatorMap, indicator: &str, scope: &str) -> Option<Vec<Option<f64>>> {
+    fn series_of(
+        &self,
+        map: &IndicatorMap,
+        indicator: &str,
+        scope: &str,
+    ) -> Option<Vec<Option<f64>>> {
         let m = map.get(&(indicator.to_string(), scope.to_string()))?;
         Some(self.periods.iter().map(|p| m.get(p).copied()).collect())
     }
@@ -141,7 +149,8 @@ impl Page<'_> {
         item("solver", m.solver.clone());
         item(
             "largest equilibrium violation",
-            m.max_violation_usd_per_t.map(|v| format!("{} USD/t", fmt_num(v))),
+            m.max_violation_usd_per_t
+                .map(|v| format!("{} USD/t", fmt_num(v))),
         );
         item(
             "periods",
@@ -202,7 +211,9 @@ impl Page<'_> {
                             fmt_num(h.value - b.value)
                         );
                     }
-                    None => self.body.push_str(r#"<td class="num">–</td><td class="num">–</td>"#),
+                    None => self
+                        .body
+                        .push_str(r#"<td class="num">–</td><td class="num">–</td>"#),
                 }
             }
             let _ = write!(self.body, "<td>{}</td></tr>", h.source);
@@ -215,20 +226,46 @@ impl Page<'_> {
         self.run.commodities()
     }
 
-    /// One chart per commodity of the groups' values of `indicator`, with the baseline dashed.
-    fn group_chart(&mut self, key: &str, title: &str, indicator: &str, scopes: &[(&str, &str)], commodity: &str, unit: &str, empty: &str) {
+    /// The price of `commodity` in the member, non-member and world groups, baseline dashed.
+    fn price_chart(&mut self, commodity: &str) {
+        let indicator = "price_usd_per_t";
+        let scopes = [
+            ("members", "members"),
+            ("non_members", "non-members"),
+            ("world", "world"),
+        ];
         let mut series = Vec::new();
         for (k, (group, label)) in scopes.iter().enumerate() {
             let scope = format!("{group}:{commodity}");
             if let Some(v) = self.series_of(&self.ind, indicator, &scope) {
-                series.push(Series { label: label.to_string(), values: v, color: k, dashed: false });
+                series.push(Series {
+                    label: label.to_string(),
+                    values: v,
+                    color: k,
+                    dashed: false,
+                });
             }
             if let Some(v) = self.series_of(&self.base_ind, indicator, &scope) {
-                series.push(Series { label: format!("{label} (baseline)"), values: v, color: k, dashed: true });
+                series.push(Series {
+                    label: format!("{label} (baseline)"),
+                    values: v,
+                    color: k,
+                    dashed: true,
+                });
             }
         }
-        let chart = LineChart { y_label: unit.into(), periods: self.periods.clone(), series, bands: vec![] };
-        self.chart(key, title, &chart, empty);
+        let chart = LineChart {
+            y_label: "USD/t".into(),
+            periods: self.periods.clone(),
+            series,
+            bands: vec![],
+        };
+        self.chart(
+            &format!("prices-{commodity}"),
+            &format!("{commodity}: price (USD/t)"),
+            &chart,
+            "no prices in this run",
+        );
     }
 
     fn prices(&mut self) {
@@ -239,17 +276,13 @@ impl Page<'_> {
         );
         let mut any = false;
         for c in self.commodities() {
-            if self.ind.keys().any(|(i, s)| i == "price_usd_per_t" && s.ends_with(&format!(":{c}"))) {
+            if self
+                .ind
+                .keys()
+                .any(|(i, s)| i == "price_usd_per_t" && s.ends_with(&format!(":{c}")))
+            {
                 any = true;
-                self.group_chart(
-                    &format!("prices-{c}"),
-                    &format!("{c}: price (USD/t)"),
-                    "price_usd_per_t",
-                    &[("members", "members"), ("non_members", "non-members"), ("world", "world")],
-                    &c,
-                    "USD/t",
-                    "no prices in this run",
-                );
+                self.price_chart(&c);
             }
         }
         if !any {
@@ -269,7 +302,13 @@ impl Page<'_> {
             let per = |f: &dyn Fn(&crate::run::PolicyRow) -> f64| -> Vec<Option<f64>> {
                 self.periods
                     .iter()
-                    .map(|p| self.run.policy.iter().find(|r| &r.period == p && r.commodity == c).map(f))
+                    .map(|p| {
+                        self.run
+                            .policy
+                            .iter()
+                            .find(|r| &r.period == p && r.commodity == c)
+                            .map(f)
+                    })
                     .collect()
             };
             let floor = per(&|r| r.floor_usd_per_t);
@@ -293,15 +332,45 @@ impl Page<'_> {
             }
             any = true;
             let mut series = vec![
-                Series { label: "floor".into(), values: floor, color: 1, dashed: false },
-                Series { label: "reference price".into(), values: reference, color: 4, dashed: true },
+                Series {
+                    label: "floor".into(),
+                    values: floor,
+                    color: 1,
+                    dashed: false,
+                },
+                Series {
+                    label: "reference price".into(),
+                    values: reference,
+                    color: 4,
+                    dashed: true,
+                },
             ];
             if let Some(v) = self.series_of(&self.ind, "price_usd_per_t", &format!("members:{c}")) {
-                series.push(Series { label: "members' price".into(), values: v, color: 0, dashed: false });
+                series.push(Series {
+                    label: "members' price".into(),
+                    values: v,
+                    color: 0,
+                    dashed: false,
+                });
             }
-            series.push(Series { label: "highest levy on a route".into(), values: levy, color: 2, dashed: false });
-            let chart = LineChart { y_label: "USD/t".into(), periods: self.periods.clone(), series, bands: vec![] };
-            self.chart(&format!("floor-levy-{c}"), &format!("{c}: floor and levy (USD/t)"), &chart, "no floor or levy values");
+            series.push(Series {
+                label: "highest levy on a route".into(),
+                values: levy,
+                color: 2,
+                dashed: false,
+            });
+            let chart = LineChart {
+                y_label: "USD/t".into(),
+                periods: self.periods.clone(),
+                series,
+                bands: vec![],
+            };
+            self.chart(
+                &format!("floor-levy-{c}"),
+                &format!("{c}: floor and levy (USD/t)"),
+                &chart,
+                "no floor or levy values",
+            );
         }
         if !any {
             self.nodata("no floor and no levy in this run");
@@ -319,11 +388,16 @@ impl Page<'_> {
         for c in self.commodities() {
             let mut by: BTreeMap<(String, String), f64> = BTreeMap::new();
             for r in self.run.flows.iter().filter(|r| r.commodity == c) {
-                *by.entry((r.origin.clone(), r.destination.clone())).or_default() += r.quantity_t;
+                *by.entry((r.origin.clone(), r.destination.clone()))
+                    .or_default() += r.quantity_t;
             }
             let links: Vec<Link> = by
                 .into_iter()
-                .map(|((o, d), q)| Link { origin: o, destination: d, quantity: q })
+                .map(|((o, d), q)| Link {
+                    origin: o,
+                    destination: d,
+                    quantity: q,
+                })
                 .collect();
             self.charts += 1;
             let id = format!("chart-{}-flows-{}", self.charts, slug(&c));
@@ -378,7 +452,11 @@ impl Page<'_> {
             .enumerate()
             .map(|(i, k)| Series {
                 label: format!("{} {}", k.0, k.1),
-                values: self.periods.iter().map(|p| value(k, p, |r| r.inventory_t)).collect(),
+                values: self
+                    .periods
+                    .iter()
+                    .map(|p| value(k, p, |r| r.inventory_t))
+                    .collect(),
                 color: i,
                 dashed: false,
             })
@@ -388,7 +466,11 @@ impl Page<'_> {
             .enumerate()
             .map(|(i, k)| Series {
                 label: format!("{} {}", k.0, k.1),
-                values: self.periods.iter().map(|p| value(k, p, |r| r.spent_usd)).collect(),
+                values: self
+                    .periods
+                    .iter()
+                    .map(|p| value(k, p, |r| r.spent_usd))
+                    .collect(),
                 color: i,
                 dashed: false,
             })
@@ -397,20 +479,37 @@ impl Page<'_> {
         self.chart(
             "stockpile-inventory",
             "Inventory (t)",
-            &LineChart { y_label: "t".into(), periods: periods.clone(), series: inv, bands: vec![] },
+            &LineChart {
+                y_label: "t".into(),
+                periods: periods.clone(),
+                series: inv,
+                bands: vec![],
+            },
             "no inventory values",
         );
         self.chart(
             "stockpile-spend",
             "Spend per period (USD)",
-            &LineChart { y_label: "USD".into(), periods, series: spend, bands: vec![] },
+            &LineChart {
+                y_label: "USD".into(),
+                periods,
+                series: spend,
+                bands: vec![],
+            },
             "no spend values",
         );
         self.end_section();
     }
 
     /// One chart with a line per scope of `indicator` (baseline dashed).
-    fn family_chart(&mut self, key: &str, title: &str, indicator: &str, unit: &str, empty: &str) -> bool {
+    fn family_chart(
+        &mut self,
+        key: &str,
+        title: &str,
+        indicator: &str,
+        unit: &str,
+        empty: &str,
+    ) -> bool {
         let scopes: Vec<String> = self
             .ind
             .keys()
@@ -426,13 +525,28 @@ impl Page<'_> {
         let mut series = Vec::new();
         for (k, scope) in scopes.iter().enumerate() {
             if let Some(v) = self.series_of(&self.ind, indicator, scope) {
-                series.push(Series { label: scope.clone(), values: v, color: k, dashed: false });
+                series.push(Series {
+                    label: scope.clone(),
+                    values: v,
+                    color: k,
+                    dashed: false,
+                });
             }
             if let Some(v) = self.series_of(&self.base_ind, indicator, scope) {
-                series.push(Series { label: format!("{scope} (baseline)"), values: v, color: k, dashed: true });
+                series.push(Series {
+                    label: format!("{scope} (baseline)"),
+                    values: v,
+                    color: k,
+                    dashed: true,
+                });
             }
         }
-        let chart = LineChart { y_label: unit.into(), periods: self.periods.clone(), series, bands: vec![] };
+        let chart = LineChart {
+            y_label: unit.into(),
+            periods: self.periods.clone(),
+            series,
+            bands: vec![],
+        };
         self.chart(key, title, &chart, empty);
         true
     }
@@ -443,7 +557,13 @@ impl Page<'_> {
             "China's share and HHI by stage",
             "China's share of each stage's world output (0–1) and the Herfindahl–Hirschman index of output shares by region (0–10,000).",
         );
-        if !self.family_chart("china-share", "China's share of output", "china_share", "share", "no values") {
+        if !self.family_chart(
+            "china-share",
+            "China's share of output",
+            "china_share",
+            "share",
+            "no values",
+        ) {
             self.nodata("China's share: not in this run (no region CHN, or nothing produced)");
         }
         if !self.family_chart("hhi", "HHI of output by region", "hhi", "HHI", "no values") {
@@ -459,7 +579,13 @@ impl Page<'_> {
             "Demand left unmet at the choke price, tonnes per period, by group and stage (indicator unserved_t).",
         );
         let total: f64 = self.run.consumption.iter().map(|r| r.unserved_t).sum();
-        if !self.family_chart("unserved", "Unserved demand (t)", "unserved_t", "t", "no values") {
+        if !self.family_chart(
+            "unserved",
+            "Unserved demand (t)",
+            "unserved_t",
+            "t",
+            "no values",
+        ) {
             self.nodata("no unserved-demand indicator in this run");
         } else if total == 0.0 {
             self.nodata("no unserved demand in this run: every buyer was served in every period");
@@ -490,7 +616,10 @@ impl Page<'_> {
         }
         let mut by: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
         for r in &self.run.production {
-            *by.entry(r.commodity.clone()).or_default().entry(r.period.clone()).or_default() += r.capacity_t;
+            *by.entry(r.commodity.clone())
+                .or_default()
+                .entry(r.period.clone())
+                .or_default() += r.capacity_t;
         }
         if by.is_empty() {
             self.nodata("no production in this run");
@@ -505,8 +634,18 @@ impl Page<'_> {
                     dashed: false,
                 })
                 .collect();
-            let chart = LineChart { y_label: "t per period".into(), periods: self.periods.clone(), series, bands: vec![] };
-            self.chart("capacity-all", "Capacity by stage, all regions (t per period)", &chart, "no capacity values");
+            let chart = LineChart {
+                y_label: "t per period".into(),
+                periods: self.periods.clone(),
+                series,
+                bands: vec![],
+            };
+            self.chart(
+                "capacity-all",
+                "Capacity by stage, all regions (t per period)",
+                &chart,
+                "no capacity values",
+            );
         }
         self.end_section();
     }
@@ -603,7 +742,7 @@ impl Page<'_> {
             "Uncertainty: P5–P95 bands over the sweep",
             "Shaded: 5th to 95th percentile over the sweep's samples; line: the median (bands.csv). Where this directory is also a run, its own values are drawn dashed.",
         );
-        let mut fam: BTreeMap<String, BTreeMap<String, BTreeMap<String, (f64, f64, f64)>>> = BTreeMap::new();
+        let mut fam: BTreeMap<String, BTreeMap<String, BandMap>> = BTreeMap::new();
         for r in &self.run.bands {
             fam.entry(r.indicator.clone())
                 .or_default()
@@ -617,21 +756,42 @@ impl Page<'_> {
             for (k, (scope, per)) in scopes.iter().enumerate() {
                 bands.push(band_for(scope, per, &self.periods, k));
                 if let Some(v) = self.series_of(&self.ind, &f, scope) {
-                    series.push(Series { label: format!("{scope} (this run)"), values: v, color: k, dashed: true });
+                    series.push(Series {
+                        label: format!("{scope} (this run)"),
+                        values: v,
+                        color: k,
+                        dashed: true,
+                    });
                 }
             }
-            let chart = LineChart { y_label: unit_of(&f), periods: self.periods.clone(), series, bands };
-            self.chart(&format!("band-{f}"), &format!("{f}: P5–P95 over the sweep"), &chart, "no band values");
+            let chart = LineChart {
+                y_label: unit_of(&f),
+                periods: self.periods.clone(),
+                series,
+                bands,
+            };
+            self.chart(
+                &format!("band-{f}"),
+                &format!("{f}: P5–P95 over the sweep"),
+                &chart,
+                "no band values",
+            );
         }
         self.end_section();
     }
 
     fn finish(self) -> String {
-        let mut s = String::from("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
+        let mut s =
+            String::from("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
         // No network: the policy forbids every fetch, and nothing in the page asks for one.
         s.push_str("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">");
         s.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
-        let _ = write!(s, "<title>bloc report: {}</title><style>{}</style></head><body>", esc(&self.run.name()), CSS);
+        let _ = write!(
+            s,
+            "<title>bloc report: {}</title><style>{}</style></head><body>",
+            esc(&self.run.name()),
+            CSS
+        );
         s.push_str(&self.body);
         s.push_str("<footer>Written by <code>bloc report</code>; every chart is SVG in this file, and the page loads nothing else.</footer></body></html>\n");
         s
@@ -639,9 +799,15 @@ impl Page<'_> {
 }
 
 /// A band's three series over the chart's periods.
-pub fn band_for(label: &str, per: &BTreeMap<String, (f64, f64, f64)>, periods: &[String], color: usize) -> Band {
+pub fn band_for(label: &str, per: &BandMap, periods: &[String], color: usize) -> Band {
     let pick = |f: fn(&(f64, f64, f64)) -> f64| periods.iter().map(|p| per.get(p).map(f)).collect();
-    Band { label: label.into(), p5: pick(|t| t.0), p50: pick(|t| t.1), p95: pick(|t| t.2) , color }
+    Band {
+        label: label.into(),
+        p5: pick(|t| t.0),
+        p50: pick(|t| t.1),
+        p95: pick(|t| t.2),
+        color,
+    }
 }
 
 /// Buyers' spend per commodity and period: Σ over regions of price × quantity bought.
@@ -649,12 +815,20 @@ fn spend(run: &Run) -> BTreeMap<String, BTreeMap<String, f64>> {
     let price: BTreeMap<(&str, &str, &str), f64> = run
         .prices
         .iter()
-        .map(|r| ((r.period.as_str(), r.region.as_str(), r.commodity.as_str()), r.price_usd_per_t))
+        .map(|r| {
+            (
+                (r.period.as_str(), r.region.as_str(), r.commodity.as_str()),
+                r.price_usd_per_t,
+            )
+        })
         .collect();
     let mut out: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
     for r in &run.consumption {
         if let Some(p) = price.get(&(r.period.as_str(), r.region.as_str(), r.commodity.as_str())) {
-            *out.entry(r.commodity.clone()).or_default().entry(r.period.clone()).or_default() += p * r.quantity_t;
+            *out.entry(r.commodity.clone())
+                .or_default()
+                .entry(r.period.clone())
+                .or_default() += p * r.quantity_t;
         }
     }
     out
@@ -677,7 +851,13 @@ pub fn unit_of(indicator: &str) -> String {
 
 fn slug(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect()
 }
 

@@ -388,7 +388,8 @@ mod tests {
 
     #[test]
     fn a_bad_number_names_file_line_and_field() {
-        let text = b"period,indicator,scope,value\n2026,hhi,commodity:x,12\n2027,hhi,commodity:x,abc\n";
+        let text =
+            b"period,indicator,scope,value\n2026,hhi,commodity:x,12\n2027,hhi,commodity:x,abc\n";
         let e = parse_csv::<IndicatorRow>(Path::new("indicators.csv"), text).unwrap_err();
         assert_eq!(
             e.to_string(),

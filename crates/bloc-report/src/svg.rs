@@ -155,7 +155,11 @@ impl LineChart {
             .series
             .iter()
             .flat_map(|s| s.values.iter())
-            .chain(self.bands.iter().flat_map(|b| b.p5.iter().chain(b.p95.iter()).chain(b.p50.iter())))
+            .chain(
+                self.bands
+                    .iter()
+                    .flat_map(|b| b.p5.iter().chain(b.p95.iter()).chain(b.p50.iter())),
+            )
             .filter_map(|v| *v)
             .filter(|v| v.is_finite());
         let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
@@ -172,7 +176,11 @@ impl LineChart {
             hi = lo + 1.0;
         }
         let ticks = nice_ticks(lo, hi, 5);
-        let step = if ticks.len() > 1 { ticks[1] - ticks[0] } else { 1.0 };
+        let step = if ticks.len() > 1 {
+            ticks[1] - ticks[0]
+        } else {
+            1.0
+        };
         let lo = (lo / step).floor() * step;
         let hi = (hi / step).ceil() * step;
         Some((lo, if hi > lo { hi } else { lo + step }))
@@ -244,7 +252,13 @@ impl LineChart {
             }) {
                 let mut d = String::new();
                 for (k, (i, (_, h))) in seg.iter().enumerate() {
-                    let _ = write!(d, "{}{:.1},{:.1}", if k == 0 { "M" } else { "L" }, x(*i), y(*h));
+                    let _ = write!(
+                        d,
+                        "{}{:.1},{:.1}",
+                        if k == 0 { "M" } else { "L" },
+                        x(*i),
+                        y(*h)
+                    );
                 }
                 for (i, (l, _)) in seg.iter().rev() {
                     let _ = write!(d, "L{:.1},{:.1}", x(*i), y(*l));
@@ -257,10 +271,30 @@ impl LineChart {
                     esc(&b.label)
                 );
             }
-            line(&mut s, &b.p50, n, &x, &y, color(b.color), false, &format!("{} P50", b.label), &self.periods);
+            line(
+                &mut s,
+                &b.p50,
+                n,
+                &x,
+                &y,
+                color(b.color),
+                false,
+                &format!("{} P50", b.label),
+                &self.periods,
+            );
         }
         for ser in &self.series {
-            line(&mut s, &ser.values, n, &x, &y, color(ser.color), ser.dashed, &ser.label, &self.periods);
+            line(
+                &mut s,
+                &ser.values,
+                n,
+                &x,
+                &y,
+                color(ser.color),
+                ser.dashed,
+                &ser.label,
+                &self.periods,
+            );
         }
         s.push_str("</svg>");
         Some(s)
@@ -324,14 +358,24 @@ fn line(
     periods: &[String],
 ) {
     let at = |i: usize| values.get(i).copied().flatten().filter(|v| v.is_finite());
-    let dash = if dashed { r#" stroke-dasharray="6 4""# } else { "" };
+    let dash = if dashed {
+        r#" stroke-dasharray="6 4""#
+    } else {
+        ""
+    };
     for seg in segments(n, at) {
         if seg.len() == 1 {
             continue;
         }
         let mut d = String::new();
         for (k, (i, v)) in seg.iter().enumerate() {
-            let _ = write!(d, "{}{:.1},{:.1}", if k == 0 { "M" } else { "L" }, x(*i), y(*v));
+            let _ = write!(
+                d,
+                "{}{:.1},{:.1}",
+                if k == 0 { "M" } else { "L" },
+                x(*i),
+                y(*v)
+            );
         }
         let _ = write!(
             s,
@@ -371,7 +415,10 @@ pub struct Link {
 /// A two-column Sankey diagram (exporters left, importers right; widths ∝ tonnes), or
 /// `None` when nothing flows.
 pub fn sankey_svg(id: &str, links: &[Link]) -> Option<String> {
-    let links: Vec<&Link> = links.iter().filter(|l| l.quantity > 0.0 && l.quantity.is_finite()).collect();
+    let links: Vec<&Link> = links
+        .iter()
+        .filter(|l| l.quantity > 0.0 && l.quantity.is_finite())
+        .collect();
     if links.is_empty() {
         return None;
     }
@@ -409,7 +456,10 @@ pub fn sankey_svg(id: &str, links: &[Link]) -> Option<String> {
     let mut ro: Vec<f64> = rp.iter().map(|p| p.1).collect();
     for l in &links {
         let i = left.iter().position(|n| n.0 == l.origin).expect("added");
-        let j = right.iter().position(|n| n.0 == l.destination).expect("added");
+        let j = right
+            .iter()
+            .position(|n| n.0 == l.destination)
+            .expect("added");
         let t = l.quantity * scale;
         let y0 = lo[i] + t / 2.0;
         let y1 = ro[j] + t / 2.0;
@@ -481,8 +531,14 @@ mod tests {
 
     #[test]
     fn ticks_are_round() {
-        assert_eq!(nice_ticks(0.0, 100.0, 5), vec![0.0, 20.0, 40.0, 60.0, 80.0, 100.0]);
-        assert_eq!(nice_ticks(0.0, 1.0, 5), vec![0.0, 0.2, 0.4, 0.6000000000000001, 0.8, 1.0]);
+        assert_eq!(
+            nice_ticks(0.0, 100.0, 5),
+            vec![0.0, 20.0, 40.0, 60.0, 80.0, 100.0]
+        );
+        assert_eq!(
+            nice_ticks(0.0, 1.0, 5),
+            vec![0.0, 0.2, 0.4, 0.6000000000000001, 0.8, 1.0]
+        );
     }
 
     #[test]
@@ -490,7 +546,12 @@ mod tests {
         let c = LineChart {
             y_label: "t".into(),
             periods: vec!["2026".into()],
-            series: vec![Series { label: "a".into(), values: vec![None], color: 0, dashed: false }],
+            series: vec![Series {
+                label: "a".into(),
+                values: vec![None],
+                color: 0,
+                dashed: false,
+            }],
             bands: vec![],
         };
         assert!(c.to_svg("x").is_none());
@@ -518,9 +579,21 @@ mod tests {
     #[test]
     fn sankey_draws_a_link_per_flow() {
         let links = vec![
-            Link { origin: "CHN".into(), destination: "USA".into(), quantity: 10.0 },
-            Link { origin: "AUS".into(), destination: "USA".into(), quantity: 5.0 },
-            Link { origin: "AUS".into(), destination: "JPN".into(), quantity: 0.0 },
+            Link {
+                origin: "CHN".into(),
+                destination: "USA".into(),
+                quantity: 10.0,
+            },
+            Link {
+                origin: "AUS".into(),
+                destination: "USA".into(),
+                quantity: 5.0,
+            },
+            Link {
+                origin: "AUS".into(),
+                destination: "JPN".into(),
+                quantity: 0.0,
+            },
         ];
         let svg = sankey_svg("s", &links).unwrap();
         assert_eq!(svg.matches(r#"class="mark link""#).count(), 2);
