@@ -76,6 +76,33 @@ enum Command {
         /// Base-year scenario folder or .toml file; default: `world/calibration-2024.toml`.
         scenario: Option<PathBuf>,
     },
+    /// Write a self-contained offline HTML report (SVG charts) of a run or sweep directory.
+    Report {
+        /// Run directory (written by `bloc run --out`), or a sweep directory holding bands.csv.
+        run: PathBuf,
+        /// A run to compare against (e.g. the no-bloc world): drawn dashed; consumer cost against it.
+        #[arg(long, value_name = "RUN_DIR")]
+        baseline: Option<PathBuf>,
+        /// P5/P50/P95 bands to draw (columns period, indicator, scope, p5, p50, p95).
+        #[arg(long, value_name = "FILE")]
+        bands: Option<PathBuf>,
+        /// The HTML file to write.
+        #[arg(long, short, default_value = "report.html")]
+        out: PathBuf,
+    },
+    /// Compare the headline indicators of two runs (B − A), in the terminal, as CSV or HTML.
+    Compare {
+        /// Run A (e.g. the baseline).
+        run_a: PathBuf,
+        /// Run B.
+        run_b: PathBuf,
+        /// Also write the table as CSV to this file.
+        #[arg(long, value_name = "FILE")]
+        csv: Option<PathBuf>,
+        /// Also write the table as a self-contained HTML page to this file.
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
+    },
     /// Run the secretariat service (reports, reference prices, schedule, duty, ledger, dashboard).
     Serve {
         /// Scenario folder or .toml file configuring the bloc; `--demo` for the shipped demo.
@@ -276,7 +303,76 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             eprintln!("(shown once: only its hash is stored in {})", db.display());
             Ok(())
         }
+        Command::Report {
+            run,
+            baseline,
+            bands,
+            out,
+        } => report(&run, baseline.as_deref(), bands.as_deref(), &out),
+        Command::Compare {
+            run_a,
+            run_b,
+            csv,
+            html,
+        } => compare(&run_a, &run_b, csv.as_deref(), html.as_deref()),
     }
+}
+
+/// Reads a run directory; a missing or malformed one is bad input.
+fn load_run(dir: &Path) -> Result<bloc_report::Run, Failure> {
+    bloc_report::Run::load(dir).map_err(|e| Failure::BadInput(e.into()))
+}
+
+/// Writes `text` to `path` through a temporary file and a rename, so a reader never sees half a file.
+fn write_atomic(path: &Path, text: &str) -> Result<(), Failure> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    let tmp = dir.join(format!(".{name}.partial-{}", std::process::id()));
+    std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
+
+fn report(
+    run: &Path,
+    baseline: Option<&Path>,
+    bands: Option<&Path>,
+    out: &Path,
+) -> Result<(), Failure> {
+    let mut r = load_run(run)?;
+    if let Some(b) = bands {
+        r.set_bands_from(b)
+            .map_err(|e| Failure::BadInput(e.into()))?;
+    }
+    let base = baseline.map(load_run).transpose()?;
+    let html = bloc_report::render(
+        &r,
+        &bloc_report::ReportOptions {
+            baseline: base.as_ref(),
+        },
+    );
+    write_atomic(out, &html)?;
+    eprintln!("report written to {}", out.display());
+    Ok(())
+}
+
+fn compare(a: &Path, b: &Path, csv: Option<&Path>, html: Option<&Path>) -> Result<(), Failure> {
+    let c = bloc_report::Comparison::new(&load_run(a)?, &load_run(b)?);
+    print!("{}", c.to_text());
+    if let Some(p) = csv {
+        write_atomic(p, &c.to_csv())?;
+    }
+    if let Some(p) = html {
+        write_atomic(p, &c.to_html())?;
+    }
+    Ok(())
 }
 
 /// Loads a scenario from disk, or the shipped default when `path` is `None`.

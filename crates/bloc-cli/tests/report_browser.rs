@@ -1,0 +1,322 @@
+//! Issue 7: the report (and the compare page) in a real headless Chromium. The page must load
+//! with no console error, request nothing over any network, and every chart must have
+//! rendered: an SVG of non-zero size holding data marks. A screenshot of each page is written
+//! under the test's target directory and its path printed.
+//!
+//! Chromium is the Debian package `chromium` (`/usr/bin/chromium`, or `BLOC_CHROMIUM`). A
+//! missing browser fails the test, unless `BLOC_SKIP_BROWSER=1`, when it says why it skipped.
+
+mod common;
+
+use common::{bloc, repo};
+use headless_chrome::protocol::cdp::types::Event;
+use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;
+use headless_chrome::{Browser, LaunchOptions};
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+fn chromium() -> Option<PathBuf> {
+    let p = std::env::var_os("BLOC_CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    p.is_file().then_some(p)
+}
+
+fn run_example(dir: &Path, name: &str) -> PathBuf {
+    let out = dir.join(name);
+    let scenario = repo().join("scenarios").join(name);
+    let o = bloc(&[
+        "run".as_ref(),
+        scenario.as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        "--quiet".as_ref(),
+    ]);
+    assert!(
+        o.status.success(),
+        "bloc run {name}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    out
+}
+
+fn run_default(dir: &Path) -> PathBuf {
+    let out = dir.join("illustrative");
+    let o = bloc(&[
+        "run".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        "--quiet".as_ref(),
+    ]);
+    assert!(
+        o.status.success(),
+        "bloc run: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    out
+}
+
+fn run_bloc(args: &[&OsStr]) {
+    let o = bloc(args);
+    assert!(
+        o.status.success(),
+        "bloc {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+/// What the page said and asked for while loading.
+#[derive(Default, Debug)]
+struct Seen {
+    errors: Vec<String>,
+    requests: Vec<String>,
+}
+
+/// Loads `page` in a fresh headless Chromium, checks it and writes `shot`.
+fn check_in_browser(chrome: &Path, page: &Path, shot: &Path, min_charts: usize) {
+    let profile = tempfile::tempdir().unwrap();
+    let args: Vec<&OsStr> = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ]
+    .iter()
+    .map(OsStr::new)
+    .collect();
+    let opts = LaunchOptions::default_builder()
+        .path(Some(chrome.to_path_buf()))
+        .headless(true)
+        .sandbox(false)
+        .user_data_dir(Some(profile.path().to_path_buf()))
+        .window_size(Some((1400, 1000)))
+        .idle_browser_timeout(Duration::from_secs(120))
+        .args(args)
+        .build()
+        .expect("launch options");
+    let browser = Browser::new(opts).expect("start Chromium");
+    let tab = browser.new_tab().expect("a tab");
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let s2 = Arc::clone(&seen);
+    tab.add_event_listener(Arc::new(move |e: &Event| {
+        let mut s = s2.lock().unwrap_or_else(|e| e.into_inner());
+        match e {
+            Event::RuntimeConsoleAPICalled(c) => {
+                let level = format!("{:?}", c.params.Type).to_lowercase();
+                if level.contains("error") || level.contains("warn") || level.contains("assert") {
+                    s.errors
+                        .push(format!("console.{level}: {:?}", c.params.args));
+                }
+            }
+            Event::RuntimeExceptionThrown(x) => s
+                .errors
+                .push(format!("exception: {:?}", x.params.exception_details)),
+            Event::LogEntryAdded(l) => {
+                let level = format!("{:?}", l.params.entry.level).to_lowercase();
+                if level.contains("error") || level.contains("warn") {
+                    s.errors.push(format!(
+                        "log {level}: {} {:?}",
+                        l.params.entry.text, l.params.entry.url
+                    ));
+                }
+            }
+            Event::NetworkRequestWillBeSent(r) => s.requests.push(r.params.request.url.clone()),
+            _ => {}
+        }
+    }))
+    .expect("listen");
+    tab.enable_runtime().expect("Runtime.enable");
+    tab.enable_log().expect("Log.enable");
+    tab.call_method(headless_chrome::protocol::cdp::Network::Enable {
+        max_total_buffer_size: None,
+        max_resource_buffer_size: None,
+        max_post_data_size: None,
+        report_direct_socket_traffic: None,
+        enable_durable_messages: None,
+    })
+    .expect("Network.enable");
+    let url = format!("file://{}", page.canonicalize().unwrap().display());
+    tab.navigate_to(&url)
+        .expect("navigate")
+        .wait_until_navigated()
+        .expect("loaded");
+    // Every chart: an <svg> with a non-zero box and at least one data mark; returned as JSON.
+    let check = tab
+        .evaluate(
+            r#"JSON.stringify({
+                ready: document.readyState,
+                charts: Array.from(document.querySelectorAll('figure.chart')).map(f => {
+                    const svg = f.querySelector('svg');
+                    const r = svg ? svg.getBoundingClientRect() : {width: 0, height: 0};
+                    return {key: f.dataset.chart, w: r.width, h: r.height,
+                            marks: svg ? svg.querySelectorAll('.mark').length : 0};
+                }),
+                inText: document.documentElement.outerHTML.split('<figure class="chart"').length - 1,
+                height: document.documentElement.scrollHeight
+            })"#,
+            false,
+        )
+        .expect("evaluate");
+    let json: serde_json::Value = serde_json::from_str(
+        check
+            .value
+            .as_ref()
+            .and_then(|v| v.as_str())
+            .expect("a string"),
+    )
+    .unwrap();
+    let charts = json["charts"].as_array().unwrap();
+    assert!(
+        charts.len() >= min_charts,
+        "{} charts, expected at least {min_charts}: {json}",
+        charts.len()
+    );
+    assert_eq!(
+        charts.len() as u64,
+        json["inText"].as_u64().unwrap(),
+        "every chart in the file is in the page"
+    );
+    for c in charts {
+        assert!(
+            c["w"].as_f64().unwrap() > 0.0
+                && c["h"].as_f64().unwrap() > 0.0
+                && c["marks"].as_u64().unwrap() > 0,
+            "chart not rendered: {c}"
+        );
+    }
+    // Screenshot of the whole page.
+    let height = json["height"].as_f64().unwrap_or(1000.0).min(16000.0);
+    // `capture_beyond_viewport` draws the parts below the window too.
+    let data = tab
+        .call_method(headless_chrome::protocol::cdp::Page::CaptureScreenshot {
+            format: Some(CaptureScreenshotFormatOption::Png),
+            quality: None,
+            clip: Some(headless_chrome::protocol::cdp::Page::Viewport {
+                x: 0.0,
+                y: 0.0,
+                width: 1400.0,
+                height,
+                scale: 1.0,
+            }),
+            from_surface: Some(true),
+            capture_beyond_viewport: Some(true),
+            optimize_for_speed: None,
+        })
+        .expect("screenshot")
+        .data;
+    let png = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, data)
+        .expect("base64 PNG");
+    std::fs::write(shot, &png).unwrap();
+    println!(
+        "screenshot: {} ({} charts, {} bytes)",
+        shot.display(),
+        charts.len(),
+        png.len()
+    );
+    let seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+    assert!(
+        seen.errors.is_empty(),
+        "console errors on {url}: {:?}",
+        seen.errors
+    );
+    let outside: Vec<&String> = seen.requests.iter().filter(|u| **u != url).collect();
+    assert!(outside.is_empty(), "the page requested {outside:?}");
+    assert!(
+        seen.requests.contains(&url),
+        "the network log saw the page itself: {:?}",
+        seen.requests
+    );
+}
+
+/// The checker itself must fail on a page that asks for the network or has a chart with no
+/// marks; otherwise the test above could not fail.
+#[test]
+fn the_browser_check_catches_a_request_and_an_empty_chart() {
+    let Some(chrome) = chromium() else {
+        if std::env::var("BLOC_SKIP_BROWSER").as_deref() == Ok("1") {
+            println!("SKIPPED: no Chromium at /usr/bin/chromium (or BLOC_CHROMIUM) and BLOC_SKIP_BROWSER=1");
+            return;
+        }
+        panic!("no Chromium at /usr/bin/chromium (install the Debian package `chromium`, or set BLOC_CHROMIUM); set BLOC_SKIP_BROWSER=1 to skip");
+    };
+    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("report-browser-negative");
+    let _ = std::fs::remove_dir_all(&out);
+    std::fs::create_dir_all(&out).unwrap();
+    let run = run_example(&out, "examples/floor-fixed");
+    let html = out.join("good.html");
+    run_bloc(&[
+        "report".as_ref(),
+        run.as_os_str(),
+        "-o".as_ref(),
+        html.as_os_str(),
+    ]);
+    let good = std::fs::read_to_string(&html).unwrap();
+    let bad_pages = [
+        // Asks the network for an image (the page's own policy blocks it, and says so).
+        ("request", good.replace("<footer>", r#"<footer><img src="http://127.0.0.1:9/x.png" alt="">"#)),
+        // A chart whose SVG has no data marks.
+        ("empty-chart", good.replace("</body>", r#"<figure class="chart" data-chart="empty"><svg width="100" height="100"></svg></figure></body>"#)),
+    ];
+    for (name, text) in bad_pages {
+        let page = out.join(format!("{name}.html"));
+        std::fs::write(&page, text).unwrap();
+        let shot = out.join(format!("{name}.png"));
+        let caught = std::panic::catch_unwind(|| check_in_browser(&chrome, &page, &shot, 1));
+        assert!(caught.is_err(), "the check passed a bad page: {name}");
+    }
+}
+
+#[test]
+fn reports_load_in_chromium_with_every_chart_drawn_and_no_request() {
+    let Some(chrome) = chromium() else {
+        if std::env::var("BLOC_SKIP_BROWSER").as_deref() == Ok("1") {
+            println!("SKIPPED: no Chromium at /usr/bin/chromium (or BLOC_CHROMIUM) and BLOC_SKIP_BROWSER=1");
+            return;
+        }
+        panic!("no Chromium at /usr/bin/chromium (install the Debian package `chromium`, or set BLOC_CHROMIUM); set BLOC_SKIP_BROWSER=1 to skip");
+    };
+    let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("report-browser");
+    let _ = std::fs::remove_dir_all(&out);
+    std::fs::create_dir_all(&out).unwrap();
+    let base = run_example(&out, "examples/base");
+    let floor = run_example(&out, "examples/floor-fixed");
+    let stock = run_example(&out, "examples/stockpile");
+    let ban = run_example(&out, "examples/export-ban");
+    let world = run_default(&out);
+
+    let pages = [
+        ("floor-fixed", floor.clone(), Some(base.clone()), 8),
+        ("stockpile", stock.clone(), Some(base.clone()), 8),
+        ("export-ban", ban, None, 6),
+        ("illustrative", world, None, 8),
+    ];
+    for (name, run, baseline, min) in pages {
+        let html = out.join(format!("{name}.html"));
+        let mut args: Vec<&OsStr> = vec![
+            "report".as_ref(),
+            run.as_os_str(),
+            "-o".as_ref(),
+            html.as_os_str(),
+        ];
+        if let Some(b) = &baseline {
+            args.push("--baseline".as_ref());
+            args.push(b.as_os_str());
+        }
+        run_bloc(&args);
+        check_in_browser(&chrome, &html, &out.join(format!("{name}.png")), min);
+    }
+    let cmp = out.join("compare.html");
+    run_bloc(&[
+        "compare".as_ref(),
+        base.as_os_str(),
+        floor.as_os_str(),
+        "--html".as_ref(),
+        cmp.as_os_str(),
+    ]);
+    check_in_browser(&chrome, &cmp, &out.join("compare.png"), 0);
+}
