@@ -25,6 +25,8 @@ pub(crate) struct ScenarioRaw {
     pub export_control: Option<Vec<Located<super::counter::ExportControlRaw>>>,
     /// `[shock]` with `[[shock.outage]]`, `[[shock.demand]]`, `[[shock.cost]]`.
     pub shock: Option<super::counter::ShockRaw>,
+    /// `[[uncertain]]`: inputs a sweep draws (see `uncertain.rs`).
+    pub uncertain: Option<Vec<Located<super::uncertain::UncertainRaw>>>,
     /// Taken out of each file before the merge; named here so that messages list it among
     /// the keys allowed.
     #[serde(rename = "extends")]
