@@ -6,6 +6,7 @@
 
 mod bench;
 mod shipped;
+mod sweep;
 
 use anyhow::{Context, Result};
 use bloc_model::{RunOptions, SolverChoice};
@@ -69,6 +70,8 @@ enum Command {
     },
     /// Time the solver on seeded synthetic worlds and print a table.
     Bench(bench::BenchArgs),
+    /// Monte Carlo sweep over the scenario's `[[uncertain]]` inputs (and `sweep merge`, `sweep bench`).
+    Sweep(sweep::SweepArgs),
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -168,6 +171,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         }
         Command::Example { name, dir } => shipped::example(name.as_deref(), dir.as_deref()),
         Command::Bench(args) => bench::run(&args).map_err(Failure::Internal),
+        Command::Sweep(args) => sweep::run(args),
     }
 }
 

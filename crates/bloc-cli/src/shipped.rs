@@ -27,7 +27,8 @@ pub fn names() -> BTreeSet<String> {
         .collect()
 }
 
-fn embedded() -> Embedded {
+/// The shipped scenarios' files.
+pub(crate) fn embedded() -> Embedded {
     Embedded::from_static(files::FILES)
 }
 

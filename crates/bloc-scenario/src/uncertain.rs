@@ -318,12 +318,21 @@ fn rewrite_toml(
     let text = std::str::from_utf8(body).map_err(|_| "the file is not UTF-8".to_string())?;
     let mut doc: toml_edit::DocumentMut = text.parse().map_err(|e| format!("{e}"))?;
     let mut item: &mut toml_edit::Item = doc.as_item_mut();
-    for s in segments {
-        let next = match s {
+    for (n, s) in segments.iter().enumerate() {
+        let last = n + 1 == segments.len();
+        item = match s {
+            // A key left out of its table is added (only `set` gets here; see the checks).
+            KeySegment::Key(k) if last && item.get(k.as_str()).is_none() => {
+                let table = item
+                    .as_table_like_mut()
+                    .ok_or_else(|| "the key's table is not written in this file".to_string())?;
+                table.insert(k, toml_edit::Item::Value(toml_edit::Value::from(false)));
+                table.get_mut(k)
+            }
             KeySegment::Key(k) => item.get_mut(k.as_str()),
             KeySegment::Index(i) => item.get_mut(*i),
-        };
-        item = next.ok_or_else(|| "the key is not written in this file".to_string())?;
+        }
+        .ok_or_else(|| "the key is not written in this file".to_string())?;
     }
     let old = match item.as_value() {
         Some(toml_edit::Value::Integer(i)) => Some(*i.value() as f64),

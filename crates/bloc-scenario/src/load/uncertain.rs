@@ -314,7 +314,7 @@ fn check_key_target(
         }
     }
     let mut node = tree;
-    for s in &segments {
+    for (n, s) in segments.iter().enumerate() {
         let next = match (s, &node.kind) {
             (KeySegment::Key(k), Kind::Table(entries)) => {
                 entries.iter().find(|(ek, _)| ek == k).map(|(_, v)| v)
@@ -322,9 +322,23 @@ fn check_key_target(
             (KeySegment::Index(i), Kind::Array(items)) => items.get(*i),
             _ => None,
         };
+        // An optional key left out (an export control's `from`) may be set: its table
+        // exists, and the loader checks the key and the value drawn in every sample.
+        if next.is_none()
+            && n + 1 == segments.len()
+            && apply == Apply::Set
+            && matches!((s, &node.kind), (KeySegment::Key(_), Kind::Table(_)))
+        {
+            return Ok(Target::Key {
+                path: path.to_string(),
+                segments,
+                file: node.at.file.to_path_buf(),
+                integer: false,
+            });
+        }
         node = next.ok_or_else(|| {
             key.error(format!(
-                "the scenario has no value at `{path}`; name a key that is written in it (arrays count from 0)"
+                "the scenario has no value at `{path}`; name a key that is written in it, or a key of a table that is written with `apply = \"set\"` (arrays count from 0)"
             ))
         })?;
     }
