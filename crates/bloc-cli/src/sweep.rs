@@ -78,7 +78,9 @@ fn pool(jobs: Option<usize>) -> Result<rayon::ThreadPool, Failure> {
     let mut b = rayon::ThreadPoolBuilder::new();
     if let Some(j) = jobs {
         if j == 0 {
-            return Err(Failure::BadInput(anyhow!("--jobs 0: give 1 or more threads")));
+            return Err(Failure::BadInput(anyhow!(
+                "--jobs 0: give 1 or more threads"
+            )));
         }
         b = b.num_threads(j);
     }
@@ -112,6 +114,12 @@ pub fn run(args: SweepArgs) -> Result<(), Failure> {
             };
             let started = Instant::now();
             let prepared = prepare(args.scenario.as_deref())?;
+            if prepared.uncertain.is_empty() && !args.quiet {
+                eprintln!(
+                    "warning: `{}` declares no [[uncertain]] inputs, so every sample is the same run",
+                    prepared.scenario.name
+                );
+            }
             let opts = SweepOptions {
                 samples,
                 seed: args.seed,
@@ -119,9 +127,16 @@ pub fn run(args: SweepArgs) -> Result<(), Failure> {
             };
             let result = timed(&prepared, &opts, args.jobs, args.quiet)?;
             bloc_sweep::write_dir(&out, &result).map_err(bad)?;
-            let failed: Vec<_> = result.samples.iter().filter(|s| s.error.is_some()).collect();
+            let failed: Vec<_> = result
+                .samples
+                .iter()
+                .filter(|s| s.error.is_some())
+                .collect();
             if !args.quiet {
-                let shard = args.shard.map(|s| format!(" (shard {s})")).unwrap_or_default();
+                let shard = args
+                    .shard
+                    .map(|s| format!(" (shard {s})"))
+                    .unwrap_or_default();
                 eprintln!(
                     "{}: {} samples{shard} in {:.2} s ({} failed); results in {}",
                     prepared.scenario.name,
@@ -146,7 +161,10 @@ pub fn run(args: SweepArgs) -> Result<(), Failure> {
 /// The scenario to sweep: a folder or file on disk, or the shipped default.
 fn prepare(path: Option<&Path>) -> Result<Prepared, Failure> {
     match path {
-        Some(p) if p.components().all(|c| matches!(c, std::path::Component::CurDir)) => {
+        Some(p)
+            if p.components()
+                .all(|c| matches!(c, std::path::Component::CurDir)) =>
+        {
             let here = std::env::current_dir().map_err(|e| Failure::Internal(e.into()))?;
             bloc_sweep::prepare(&Disk, &here).map_err(bad)
         }
@@ -163,7 +181,7 @@ fn timed(
     quiet: bool,
 ) -> Result<bloc_sweep::SweepOutput, Failure> {
     let count = (0..opts.samples)
-        .filter(|i| opts.shard.map_or(true, |s| s.has(*i)))
+        .filter(|i| !matches!(opts.shard, Some(s) if !s.has(*i)))
         .count();
     let target = if quiet {
         ProgressDrawTarget::hidden()
@@ -218,13 +236,20 @@ fn with_inputs(files: &Embedded, top: &Path) -> anyhow::Result<Embedded> {
     for (p, b) in files.iter() {
         out.insert(p, b.to_vec());
     }
-    let mut text = files.read(top).with_context(|| format!("reading {}", top.display()))?;
+    let mut text = files
+        .read(top)
+        .with_context(|| format!("reading {}", top.display()))?;
     text.extend_from_slice(BENCH_INPUTS.as_bytes());
     out.insert(top, text);
     Ok(out)
 }
 
-fn bench(samples: u64, synth_samples: u64, medium: bool, jobs: Option<usize>) -> Result<(), Failure> {
+fn bench(
+    samples: u64,
+    synth_samples: u64,
+    medium: bool,
+    jobs: Option<usize>,
+) -> Result<(), Failure> {
     let pool = pool(jobs)?;
     let mut worlds: Vec<(String, Embedded, PathBuf, u64)> = Vec::new();
     let top = Path::new(shipped::DEFAULT).join("scenario.toml");
@@ -251,7 +276,12 @@ fn bench(samples: u64, synth_samples: u64, medium: bool, jobs: Option<usize>) ->
         }
         let top = Path::new(&spec.name).join("scenario.toml");
         worlds.push((
-            format!("{label} ({} regions × {} commodities, {} periods)", spec.regions, spec.commodities(), spec.periods),
+            format!(
+                "{label} ({} regions × {} commodities, {} periods)",
+                spec.regions,
+                spec.commodities(),
+                spec.periods
+            ),
             with_inputs(&files, &top)?,
             top,
             synth_samples,

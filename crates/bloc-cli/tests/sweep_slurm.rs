@@ -201,11 +201,21 @@ PartitionName=test Nodes=ALL Default=YES MaxTime=INFINITE State=UP
     cluster.daemons.push(("munged", munged));
     wait_for(Duration::from_secs(20), || socket.exists())
         .map_err(|_| format!("munged did not open its socket{}", cluster.logs()))?;
-    let ctld = spawn(cluster.slurm("slurmctld").args(["-D", "-i", "-f"]).arg(&conf))
-        .map_err(|e| format!("cannot start slurmctld: {e}"))?;
+    let ctld = spawn(
+        cluster
+            .slurm("slurmctld")
+            .args(["-D", "-i", "-f"])
+            .arg(&conf),
+    )
+    .map_err(|e| format!("cannot start slurmctld: {e}"))?;
     cluster.daemons.push(("slurmctld", ctld));
-    let slurmd = spawn(cluster.slurm("slurmd").args(["-D", "-N", &host, "-f"]).arg(&conf))
-        .map_err(|e| format!("cannot start slurmd: {e}"))?;
+    let slurmd = spawn(
+        cluster
+            .slurm("slurmd")
+            .args(["-D", "-N", &host, "-f"])
+            .arg(&conf),
+    )
+    .map_err(|e| format!("cannot start slurmd: {e}"))?;
     cluster.daemons.push(("slurmd", slurmd));
     let ready = wait_for(Duration::from_secs(60), || {
         let (ok, state) = output(cluster.slurm("sinfo").args(["-h", "-o", "%t"]));
@@ -297,10 +307,17 @@ fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
 
 #[test]
 fn issue7_four_shard_sweep_through_sbatch_merges_to_the_unsharded_bytes() {
-    let missing: Vec<&str> = ["munged", "slurmctld", "slurmd", "sbatch", "sinfo", "scontrol"]
-        .into_iter()
-        .filter(|p| !found(p))
-        .collect();
+    let missing: Vec<&str> = [
+        "munged",
+        "slurmctld",
+        "slurmd",
+        "sbatch",
+        "sinfo",
+        "scontrol",
+    ]
+    .into_iter()
+    .filter(|p| !found(p))
+    .collect();
     if !missing.is_empty() {
         return skip(&format!(
             "not installed: {} (Debian packages slurm-wlm and munge)",
@@ -344,7 +361,10 @@ fn issue7_four_shard_sweep_through_sbatch_merges_to_the_unsharded_bytes() {
         if Instant::now() > deadline {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("sbatch --wait did not return within 300 s{}", cluster.logs());
+            panic!(
+                "sbatch --wait did not return within 300 s{}",
+                cluster.logs()
+            );
         }
         std::thread::sleep(Duration::from_millis(200));
     };
@@ -353,7 +373,8 @@ fn issue7_four_shard_sweep_through_sbatch_merges_to_the_unsharded_bytes() {
         .map(|i| {
             format!(
                 "\n--- job-{i}.out ---\n{}",
-                std::fs::read_to_string(tmp.path().join(format!("job-{i}.out"))).unwrap_or_default()
+                std::fs::read_to_string(tmp.path().join(format!("job-{i}.out")))
+                    .unwrap_or_default()
             )
         })
         .collect();
@@ -368,7 +389,11 @@ fn issue7_four_shard_sweep_through_sbatch_merges_to_the_unsharded_bytes() {
 
     let shard_dirs: Vec<PathBuf> = (0..4).map(|i| shards.join(format!("shard-{i}"))).collect();
     for d in &shard_dirs {
-        assert!(d.join("sweep.json").exists(), "{} missing{job_logs}", d.display());
+        assert!(
+            d.join("sweep.json").exists(),
+            "{} missing{job_logs}",
+            d.display()
+        );
     }
     let merged = tmp.path().join("merged");
     let o = Command::new(bloc)
@@ -380,7 +405,15 @@ fn issue7_four_shard_sweep_through_sbatch_merges_to_the_unsharded_bytes() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let whole = tmp.path().join("whole");
     let o = Command::new(bloc)
-        .args(["sweep", "--samples", "20", "--seed", "9", "--quiet", "--out"])
+        .args([
+            "sweep",
+            "--samples",
+            "20",
+            "--seed",
+            "9",
+            "--quiet",
+            "--out",
+        ])
         .arg(&whole)
         .arg(&scenario)
         .output()
@@ -389,11 +422,19 @@ fn issue7_four_shard_sweep_through_sbatch_merges_to_the_unsharded_bytes() {
     let (w, m) = (files(&whole), files(&merged));
     assert_eq!(
         w.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
-        ["bands.csv", "indicators.parquet", "samples.csv", "sweep.json"]
+        [
+            "bands.csv",
+            "indicators.parquet",
+            "samples.csv",
+            "sweep.json"
+        ]
     );
     for ((wn, wb), (mn, mb)) in w.iter().zip(&m) {
         assert_eq!(wn, mn);
-        assert!(wb == mb, "{wn} differs between the merged shards and the unsharded sweep");
+        assert!(
+            wb == mb,
+            "{wn} differs between the merged shards and the unsharded sweep"
+        );
     }
     assert_eq!(w.len(), m.len());
     drop(cluster);

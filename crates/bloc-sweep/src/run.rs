@@ -59,7 +59,7 @@ pub struct SweepOptions {
 /// current rayon pool; `progress` is called once after each sample.
 pub fn sweep(p: &Prepared, opts: &SweepOptions, progress: &(dyn Fn() + Sync)) -> SweepOutput {
     let indices: Vec<u64> = (0..opts.samples)
-        .filter(|i| opts.shard.map_or(true, |s| s.has(*i)))
+        .filter(|i| !matches!(opts.shard, Some(s) if !s.has(*i)))
         .collect();
     let results: Vec<(SampleRecord, Vec<IndicatorRow>)> = indices
         .into_par_iter()

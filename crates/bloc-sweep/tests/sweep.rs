@@ -354,3 +354,110 @@ fn bands_file_agrees_with_the_samples() {
     assert!(close(first[4], v[10]), "{first:?} {v:?}");
     assert!(close(first[5], v[19]), "{first:?} {v:?}");
 }
+
+/// The shipped `examples/export-ban` (and the `examples/base` it extends) in a temporary
+/// folder, with `extra` appended to its TOML; returns the folder and the scenario path.
+fn export_ban(extra: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["base", "export-ban"] {
+        let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../scenarios/examples")
+            .join(name);
+        let to = dir.path().join(name);
+        std::fs::create_dir_all(&to).unwrap();
+        for e in std::fs::read_dir(from).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+    let toml = dir.path().join("export-ban/scenario.toml");
+    let mut text = std::fs::read_to_string(&toml).unwrap();
+    text.push('\n');
+    text.push_str(extra);
+    std::fs::write(&toml, text).unwrap();
+    let s = dir.path().join("export-ban");
+    (dir, s)
+}
+
+#[test]
+fn the_readme_uncertain_example_runs() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"))
+            .unwrap();
+    let start = readme
+        .find("<!-- uncertain-example -->\n```toml\n")
+        .expect("marker")
+        + 35;
+    let end = start + readme[start..].find("```").unwrap();
+    let (_keep, s) = export_ban(&readme[start..end]);
+    let r = run(&s, 16, 3, None);
+    assert!(
+        r.samples.iter().all(|x| x.error.is_none()),
+        "{:?}",
+        r.samples
+    );
+    for x in &r.samples {
+        assert!(
+            ["2027", "2028", "2029"].contains(&x.draws[1].as_str()),
+            "{x:?}"
+        );
+        assert!(x.draws[0].parse::<f64>().unwrap() > 0.0);
+    }
+}
+
+#[test]
+fn bands_of_the_ban_year_known_answer() {
+    // examples/base by hand: with trade B collects 24 USD of tariff a year (8 t × 3 USD/t);
+    // under the ban there is no flow, so 0 (examples/export-ban). Ban from 2027 or 2029:
+    // in 2028 a sample collects 0 if its ban started in 2027, else 24. With k samples of
+    // 2027 among n, the sorted values are k zeros then n − k times 24, so the type-7
+    // quantile at p is 0 where h = (n − 1)p <= k − 1, 24 where h >= k, and 24·(h − (k − 1))
+    // in between. In 2026 (before either start) every sample collects 24.
+    let (_keep, s) = export_ban(
+        "[[uncertain]]\nname = \"ban_start\"\nkey = \"export_control[0].from\"\napply = \"set\"\ndistribution = \"discrete\"\nvalues = [\"2027\", \"2029\"]\n",
+    );
+    let n = 30u64;
+    let r = run(&s, n, 17, None);
+    assert!(
+        r.samples.iter().all(|x| x.error.is_none()),
+        "{:?}",
+        r.samples
+    );
+    let k = r.samples.iter().filter(|x| x.draws[0] == "2027").count() as f64;
+    assert!(
+        k > 0.0 && k < n as f64,
+        "both years must be drawn (k = {k})"
+    );
+    let expected = |p: f64| {
+        let h = (n as f64 - 1.0) * p;
+        if h <= k - 1.0 {
+            0.0
+        } else if h >= k {
+            24.0
+        } else {
+            24.0 * (h - (k - 1.0))
+        }
+    };
+    let bands = bloc_sweep::bands::bands(&r.rows);
+    let band = |period: &str| {
+        bands
+            .iter()
+            .find(|b| {
+                b.period == period && b.indicator == "tariff_revenue_usd" && b.scope == "world"
+            })
+            .unwrap_or_else(|| panic!("no band for {period}"))
+    };
+    let b = band("2028");
+    for (got, p) in [(b.p5, 0.05), (b.p50, 0.5), (b.p95, 0.95)] {
+        assert!(
+            (got - expected(p)).abs() < 1e-6,
+            "p{p}: {got} vs {} (k = {k})",
+            expected(p)
+        );
+    }
+    let b = band("2026");
+    assert!(
+        (b.p5 - 24.0).abs() < 1e-6 && (b.p95 - 24.0).abs() < 1e-6,
+        "{b:?}"
+    );
+}
