@@ -3,7 +3,7 @@
 use crate::{sample, IndicatorRow, SampleRecord, Shard, SweepError, SweepOutput};
 use bloc_model::RunOptions;
 use bloc_scenario::uncertain::{Draw, Overlay, Uncertain};
-use bloc_scenario::{Embedded, FileSource, Scenario};
+use bloc_scenario::{Embedded, FileSource, Scenario, ScenarioError};
 use rayon::prelude::*;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -130,9 +130,32 @@ pub(crate) fn run_sample(p: &Prepared, seed: u64, i: u64) -> (SampleRecord, Vec<
 
 type Row = (String, String, String, f64);
 
+/// A sample's error as text, with its file named relative to the scenario's folder, so that
+/// the same sweep started with another path to the scenario (a shard on another machine)
+/// records the same bytes.
+fn message(p: &Prepared, e: ScenarioError) -> String {
+    let dir = p.top.parent().unwrap_or(Path::new(""));
+    let strip = |f: &mut PathBuf| {
+        if let Ok(rel) = f.strip_prefix(dir) {
+            *f = rel.to_path_buf();
+        }
+    };
+    match e {
+        ScenarioError::Invalid { mut at, message } => {
+            strip(&mut at.file);
+            ScenarioError::Invalid { at, message }.to_string()
+        }
+        ScenarioError::Io { mut path, reason } => {
+            strip(&mut path);
+            ScenarioError::Io { path, reason }.to_string()
+        }
+        other => other.to_string(),
+    }
+}
+
 fn run_draws(p: &Prepared, draws: &[Draw]) -> Result<Vec<Row>, String> {
-    let overlay = Overlay::new(&p.files, &p.uncertain, draws).map_err(|e| e.to_string())?;
-    let scenario = bloc_scenario::load_from(&overlay, &p.top).map_err(|e| e.to_string())?;
+    let overlay = Overlay::new(&p.files, &p.uncertain, draws).map_err(|e| message(p, e))?;
+    let scenario = bloc_scenario::load_from(&overlay, &p.top).map_err(|e| message(p, e))?;
     let run = bloc_model::run(&scenario, &RunOptions::default(), &mut |_| {})
         .map_err(|e| format!("the run failed: {e}"))?;
     run.tables
