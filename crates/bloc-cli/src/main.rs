@@ -157,14 +157,19 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Check { scenario, quiet } => {
             let s = load(Some(&scenario))?;
             if !quiet {
+                let projects = s.processes.iter().filter(|p| p.project.is_some()).count();
+                let n = |k: usize, one: &str, many: &str| {
+                    format!("{k} {}", if k == 1 { one } else { many })
+                };
                 println!(
-                    "{}: ok ({} regions, {} commodities, {} processes, {} demand rows, {} periods)",
+                    "{}: ok ({}, {}, {}, {}, {}, {})",
                     s.name,
-                    s.regions.len(),
-                    s.commodities.len(),
-                    s.processes.len(),
-                    s.demand.len(),
-                    s.time.periods
+                    n(s.regions.len(), "region", "regions"),
+                    n(s.commodities.len(), "commodity", "commodities"),
+                    n(s.processes.len() - projects, "process", "processes"),
+                    n(projects, "project", "projects"),
+                    n(s.demand.len(), "demand row", "demand rows"),
+                    n(s.time.periods, "period", "periods"),
                 );
             }
             Ok(())
@@ -221,7 +226,21 @@ fn run(
             shown = true;
         }
     };
-    let result = bloc_model::run(&scenario, &opts, &mut progress).context("the run failed")?;
+    let mut result = bloc_model::run(&scenario, &opts, &mut progress).context("the run failed")?;
+    if let Some(base_path) = &scenario.baseline {
+        // The baseline is read from where the scenario was read (the disk, or the
+        // embedded default) and run with the same options.
+        let baseline = match path {
+            Some(_) => bloc_scenario::load(base_path),
+            None => shipped::load_embedded(base_path),
+        }
+        .map_err(|e| Failure::BadInput(anyhow::Error::new(e).context("loading the baseline")))?;
+        bar.set_message(format!("{} (baseline)", baseline.name));
+        bar.set_length(baseline.time.periods as u64);
+        let base_run =
+            bloc_model::run(&baseline, &opts, &mut progress).context("the baseline run failed")?;
+        result.compare_with(&scenario, &baseline, &base_run);
+    }
     bar.finish_and_clear();
     for w in &result.warnings {
         eprintln!("warning: {w}");

@@ -33,6 +33,11 @@ pub(crate) fn embedded() -> Embedded {
 }
 
 /// Loads the default scenario from the embedded files.
+/// Loads a scenario that a shipped scenario names (its `baseline`), from the embedded files.
+pub fn load_embedded(path: &Path) -> Result<Scenario, ScenarioError> {
+    bloc_scenario::load_from(&embedded(), path)
+}
+
 pub fn load_default() -> Result<Scenario, ScenarioError> {
     bloc_scenario::load_from(&embedded(), Path::new(DEFAULT))
 }

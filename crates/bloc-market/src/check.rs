@@ -76,14 +76,27 @@ fn complementarity(gap: f64, pos: i8) -> f64 {
 pub fn self_check(p: &MarketProblem, o: &MarketOutcome) -> SelfCheck {
     let mut c = SelfCheck::default();
     let n = p.nodes.len();
-    let mut scale_p = vec![1.0f64; n];
-    for (k, blk) in p.supply.iter().enumerate() {
-        scale_p[blk.node] = scale_p[blk.node].max(blk.unit_cost.0);
-        let _ = k;
+    // The price scale of each commodity: the largest of its unit costs, a tenth of its
+    // buyers' top willingness to pay, and its prices anywhere (at least 1 USD/t). One scale
+    // per commodity, so that a transit market (routes only, no plant or buyer) is measured
+    // against the commodity's prices, not against 1 USD/t.
+    let nc = p.nodes.iter().map(|x| x.commodity + 1).max().unwrap_or(0);
+    let mut scale_c = vec![1.0f64; nc];
+    for blk in &p.supply {
+        let c = p.nodes[blk.node].commodity;
+        scale_c[c] = scale_c[c].max(blk.unit_cost.0);
     }
     for d in &p.demand {
-        scale_p[d.node] = scale_p[d.node].max(d.curve.top().unwrap_or(0.0) / 10.0);
+        let c = p.nodes[d.node].commodity;
+        scale_c[c] = scale_c[c].max(d.curve.top().unwrap_or(0.0) / 10.0);
     }
+    for (node, price) in p.nodes.iter().zip(&o.prices) {
+        if let Some(v) = price {
+            scale_c[node.commodity] = scale_c[node.commodity].max(v.abs());
+        }
+    }
+    let scale_p: Vec<f64> = p.nodes.iter().map(|x| scale_c[x.commodity]).collect();
+    debug_assert_eq!(scale_p.len(), n);
     for (r, route) in p.routes.iter().enumerate() {
         let (Some(po), Some(pd)) = (o.prices[route.from], o.prices[route.to]) else {
             continue;

@@ -370,10 +370,20 @@ fn polish_with(
         return Ok(None);
     }
     let trace = std::env::var_os("BLOC_TRACE").is_some();
-    // First straight from the interior-point answer to the active set's exact solution.
-    if let Some((xe, ye)) = crate::kkt::solve_active_set(qp, &fixed, x, y, SNAP_DELTA) {
-        if optimal(qp, &xe, &ye, &fixed, trace) {
+    // First straight from the interior-point answer to the active set's exact solution,
+    // correcting the active set a few times: a free column the exact solution leaves a hair
+    // from a bound that its reduced cost pushes onto goes on the bound; a fixed column whose
+    // reduced cost pulls it off is freed.
+    let mut set = fixed.clone();
+    for _ in 0..ACTIVE_SET_ROUNDS {
+        let Some((xe, ye)) = crate::kkt::solve_active_set(qp, &set, x, y, SNAP_DELTA) else {
+            break;
+        };
+        if optimal(qp, &xe, &ye, &set, trace) {
             return Ok(Some((xe, ye, Duration::ZERO)));
+        }
+        if !correct_active_set(qp, &xe, &ye, &mut set) {
+            break;
         }
     }
     // Else re-solve the problem with those columns fixed, and from that answer try again.
@@ -409,6 +419,39 @@ fn polish_with(
         return Ok(None);
     }
     Ok(Some((full, dual, sol.time)))
+}
+
+/// Rounds of active-set correction after the first exact solve.
+const ACTIVE_SET_ROUNDS: usize = 6;
+
+/// Moves columns in or out of the fixed set where (x, y) shows the set is wrong; whether
+/// anything changed.
+fn correct_active_set(qp: &QpProblem, x: &[f64], y: &[f64], set: &mut [Option<f64>]) -> bool {
+    let rc = qp.reduced_costs(x, y);
+    let tol = 1e-7;
+    let mut changed = false;
+    for (j, c) in qp.cols.iter().enumerate() {
+        match set[j] {
+            None => {
+                if x[j] - c.lower <= SNAP_DELTA && rc[j] > tol {
+                    set[j] = Some(c.lower);
+                    changed = true;
+                } else if c.upper.is_finite() && c.upper - x[j] <= SNAP_DELTA && rc[j] < -tol {
+                    set[j] = Some(c.upper);
+                    changed = true;
+                }
+            }
+            Some(v) => {
+                let at_lo = v == c.lower;
+                let at_up = v == c.upper;
+                if (at_lo && !at_up && rc[j] < -tol) || (at_up && !at_lo && rc[j] > tol) {
+                    set[j] = None;
+                    changed = true;
+                }
+            }
+        }
+    }
+    changed
 }
 
 /// Whether (x, y) is optimal for the whole problem: every column on a bound is pushed onto it

@@ -13,6 +13,10 @@
 
 use std::time::Duration;
 
+/// Relative distance to a bound within which a column touches it (see
+/// [`QpProblem::snap_to_bounds`]).
+pub const TOUCH: f64 = 1e-9;
+
 /// Kind of a constraint row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RowKind {
@@ -114,16 +118,24 @@ impl QpProblem {
 
     /// The bound of every column that lies within `delta` of it while its reduced cost (beyond
     /// `eps`) pushes it there (`None` for the others): an interior-point answer leaves such
-    /// columns a hair off their bounds, and that hair would read as a tiny flow.
+    /// columns a hair off their bounds, and that hair would read as a tiny flow. A column that
+    /// touches a bound (within [`TOUCH`] relative) is put on it too unless its reduced cost
+    /// pulls it off by more than `eps`: a degenerate column may have almost no reduced cost.
     pub fn snap_to_bounds(&self, x: &[f64], y: &[f64], delta: f64, eps: f64) -> Vec<Option<f64>> {
         let rc = self.reduced_costs(x, y);
         self.cols
             .iter()
             .enumerate()
             .map(|(j, c)| {
-                if x[j] - c.lower <= delta && rc[j] > eps {
+                // On a bound to rounding (and not pulled off it): on it, whatever the size of
+                // its reduced cost (a degenerate column may have almost none).
+                let touching = |b: f64| (x[j] - b).abs() <= TOUCH * (1.0 + b.abs());
+                if x[j] - c.lower <= delta && (rc[j] > eps || touching(c.lower) && rc[j] >= -eps) {
                     Some(c.lower)
-                } else if c.upper.is_finite() && c.upper - x[j] <= delta && rc[j] < -eps {
+                } else if c.upper.is_finite()
+                    && c.upper - x[j] <= delta
+                    && (rc[j] < -eps || touching(c.upper) && rc[j] <= eps)
+                {
                     Some(c.upper)
                 } else {
                     None

@@ -5,6 +5,8 @@
 //! carried goods). [`run`] drives the loop.
 #![deny(missing_docs)]
 
+pub mod accounts;
+pub mod fleet;
 mod indicators;
 mod world;
 

@@ -1,5 +1,7 @@
 //! The period loop.
 
+use crate::accounts::{self, PeriodAccounts, PeriodView};
+use crate::fleet::{Fleet, PeriodPrices};
 use crate::indicators;
 use bloc_market::{
     natural_qp, solve_market, ClarabelSolver, DemandBlock, DemandCurve, Levy, MarketOutcome,
@@ -110,6 +112,42 @@ pub struct Run {
     pub periods: Vec<PeriodReport>,
     /// Warnings for stderr (self-check above tolerance, no convergence).
     pub warnings: Vec<String>,
+    /// Per period, what a comparison with a baseline needs.
+    pub accounts: Vec<PeriodAccounts>,
+    /// The plants at the end of the run (decisions, closures and their dates).
+    pub fleet: Fleet,
+}
+
+impl Run {
+    /// The period (from the start; negative: before the run) in which process `i` (a
+    /// project) took its final investment decision, if it has.
+    pub fn fid_of(&self, i: usize) -> Option<i64> {
+        self.fleet.fid(i)
+    }
+
+    /// Adds the rows that compare this run of `scenario` with a run of its baseline
+    /// (`welfare_change_usd`, `consumer_cost_usd`), and names the baseline in `run.json`.
+    pub fn compare_with(&mut self, scenario: &Scenario, baseline: &Scenario, base_run: &Run) {
+        accounts::baseline_rows(
+            &self.accounts,
+            &base_run.accounts,
+            &mut self.tables.indicators,
+        );
+        let time = scenario.time;
+        self.tables
+            .sort(&move |label: &str| period_order(time, label));
+        self.run_json["baseline"] = serde_json::json!({
+            "scenario": baseline.name,
+            "scenario_hash": baseline.hash,
+        });
+    }
+}
+
+fn period_order(time: bloc_scenario::TimeAxis, label: &str) -> usize {
+    bloc_units::Period::parse(label)
+        .ok()
+        .and_then(|p| time.index_of(p))
+        .unwrap_or(usize::MAX)
 }
 
 /// Self-check tolerance: warn above this relative violation.
@@ -135,6 +173,8 @@ pub struct World<'s> {
     is_market: Vec<bool>,
     last_prices: Option<Vec<Option<f64>>>,
     last_set: Vec<usize>,
+    /// Which capacity is in service (projects, closures).
+    pub fleet: Fleet,
 }
 
 impl<'s> World<'s> {
@@ -182,6 +222,7 @@ impl<'s> World<'s> {
             is_market,
             last_prices: None,
             last_set: Vec::new(),
+            fleet: Fleet::new(scenario),
         }
     }
 
@@ -217,7 +258,8 @@ impl<'s> World<'s> {
             }
         }
         for (pi, p) in s.processes.iter().enumerate() {
-            if !p.in_service(t) {
+            let share = self.fleet.share(s, pi, t);
+            if share <= 0.0 {
                 continue;
             }
             layout.block_process.push(Some(pi));
@@ -225,7 +267,7 @@ impl<'s> World<'s> {
             let mut block = SupplyBlock::new(
                 p.id.to_string(),
                 self.node(r, ci(p.output.as_str())),
-                p.capacity.over(yp),
+                Tonnes(p.capacity.over(yp).0 * share),
                 p.unit_cost,
                 p.cost_rise_or_default(),
             );
@@ -271,11 +313,11 @@ impl<'s> World<'s> {
         (m, layout)
     }
 
-    /// Reference quantity of a demand row in period `t` (t per period): Q0 grown at
-    /// `growth_per_yr` from the first period.
+    /// Reference quantity of a demand row in period `t` (t per period): Q0 grown from the
+    /// first period at `growth_per_yr` plus the `[[demand_growth]]` paths in force each
+    /// period before `t` that cover the row.
     fn reference_quantity(&self, d: &bloc_scenario::Demand, t: usize) -> f64 {
-        let yp = self.scenario.time.years_per_period();
-        d.quantity.over(yp).0 * (1.0 + d.growth_per_yr).powf(t as f64 * yp)
+        reference_quantity(self.scenario, d, t)
     }
 
     /// Solves period `t`'s market.
@@ -385,6 +427,34 @@ impl<'s> World<'s> {
     }
 }
 
+/// Reference quantity of a demand row in period `t` (t per period); see
+/// [`World::market`]. Periods at the same rate are grouped, so that without growth paths
+/// this is `Q0 (1 + g)^(t × years per period)` exactly.
+pub(crate) fn reference_quantity(s: &Scenario, d: &bloc_scenario::Demand, t: usize) -> f64 {
+    let yp = s.time.years_per_period();
+    // (rate, periods at that rate), in order of first use.
+    let mut runs: Vec<(f64, usize)> = Vec::new();
+    for tau in 0..t {
+        let g = d.growth_per_yr
+            + s.demand_growth
+                .iter()
+                .filter(|x| {
+                    x.span.covers(tau)
+                        && x.regions.contains(&d.region, tau, &s.bloc)
+                        && x.commodities.contains(&d.commodity)
+                })
+                .map(|x| x.per_yr)
+                .sum::<f64>();
+        match runs.iter_mut().find(|r| r.0 == g) {
+            Some(r) => r.1 += 1,
+            None => runs.push((g, 1)),
+        }
+    }
+    runs.iter().fold(d.quantity.over(yp).0, |q, &(g, n)| {
+        q * (1.0 + g).max(0.0).powf(n as f64 * yp)
+    })
+}
+
 /// The product of the demand shocks in force on a demand row in period `t` (1 without any).
 fn demand_multiplier(s: &Scenario, d: &bloc_scenario::Demand, t: usize) -> f64 {
     s.counter
@@ -413,6 +483,7 @@ pub fn run(
     let mut tables = RunTables::default();
     let mut periods = Vec::with_capacity(scenario.time.periods);
     let mut warnings = Vec::new();
+    let mut period_accounts = Vec::with_capacity(scenario.time.periods);
     if let Some(dir) = &opts.dump_lp {
         std::fs::create_dir_all(dir).map_err(|e| RunError::Dump {
             path: dir.clone(),
@@ -485,22 +556,41 @@ pub fn run(
         });
         world.record(t, &market, &layout, &outcome, &mut tables);
         policies.settle(t, &layout, &market, &outcome, &applied, &mut tables);
+        let floors: Vec<(usize, f64)> = applied.floors.iter().map(|f| (f.1, f.3)).collect();
+        world.fleet.update(
+            scenario,
+            t,
+            &PeriodPrices {
+                history: &policies.state.prices,
+                floors: &floors,
+            },
+        );
+        period_accounts.push(accounts::period_accounts(
+            &PeriodView {
+                s: scenario,
+                t,
+                label: &scenario.time.label(t),
+                m: &market,
+                layout: &layout,
+                o: &outcome,
+                applied: &applied,
+                state: &policies.state,
+                fleet: &world.fleet,
+            },
+            &mut tables.indicators,
+        ));
         progress(t);
     }
     let time = scenario.time;
-    let order = move |label: &str| {
-        bloc_units::Period::parse(label)
-            .ok()
-            .and_then(|p| time.index_of(p))
-            .unwrap_or(usize::MAX)
-    };
-    tables.sort(&order);
+    tables.sort(&move |label: &str| period_order(time, label));
     let run_json = run_json(scenario, seed, solver.name(), &periods, started.elapsed());
     Ok(Run {
         tables,
         run_json,
         periods,
         warnings,
+        accounts: period_accounts,
+        fleet: world.fleet,
     })
 }
 

@@ -275,6 +275,7 @@ fn members_and_framework_parties_pay_no_tariff_to_each_other() {
 
 fn with_new_plant(s: &mut Scenario, rng: &mut ChaCha8Rng) {
     s.processes.push(Process {
+        project: None,
         id: bloc_units::ProcessId::from("b_new"),
         region: RegionId::from("B"),
         output: CommodityId::from("x"),

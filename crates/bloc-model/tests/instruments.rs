@@ -367,6 +367,7 @@ fn stockpile_release_lowers_the_price_until_empty() {
 fn idle_plant(s: &mut Scenario) {
     // mc 50 + q over 10 t: above B's price of 42, so the market alone idles it.
     s.processes.push(Process {
+        project: None,
         id: ProcessId::from("b_new"),
         region: RegionId::from("B"),
         output: CommodityId::from("x"),
@@ -655,4 +656,84 @@ fn demand_shock_shows_in_the_reference_quantity() {
         40.0,
         "during",
     );
+}
+
+fn standard(certified: &[&str], uncertified: Uncertified) -> MarketStandard {
+    MarketStandard {
+        name: "traceability".into(),
+        commodities: CommoditySet::All,
+        certified: certified.iter().map(|r| RegionId::from(*r)).collect(),
+        uncertified,
+        span: all(1),
+    }
+}
+
+/// A and B both members: tariff-free, the wedge is transport 5 only: 2 p_A − 60 = 50 − p_B
+/// with p_B = p_A + 5 → p_A = 35, p_B = 40. From 2027 a standard certifies only B, and an
+/// uncertified origin is treated as a non-member: A's goods pay B's tariff of 3 again, as in
+/// the base: p_A = 34, p_B = 42.
+#[test]
+fn a_market_standard_treats_uncertified_members_as_non_members() {
+    let mut s = base();
+    member(&mut s, "A", 0);
+    member(&mut s, "B", 0);
+    s.bloc
+        .standards
+        .push(standard(&["B"], Uncertified::NonMember));
+    let r = go(&s);
+    assert_close(price(&r, "2026", "A"), 35.0, "p_A before");
+    assert_close(price(&r, "2026", "B"), 40.0, "p_B before");
+    assert_close(price(&r, "2027", "A"), 34.0, "p_A under the standard");
+    assert_close(price(&r, "2027", "B"), 42.0, "p_B under the standard");
+    // Certify A as well: back to tariff-free trade.
+    s.bloc.standards[0].certified.push(RegionId::from("A"));
+    let r = go(&s);
+    assert_close(price(&r, "2027", "B"), 40.0, "p_B with A certified");
+}
+
+/// The same members; an uncertified origin pays a compliance cost of 2 per tonne instead:
+/// wedge 5 + 2 = 7, 2 p_A − 60 = 50 − (p_A + 7) → p_A = 103/3, p_B = 124/3; the flow
+/// 2 p_A − 60 = 26/3 t.
+#[test]
+fn a_market_standard_charges_uncertified_origins_a_compliance_cost() {
+    let mut s = base();
+    member(&mut s, "A", 0);
+    member(&mut s, "B", 0);
+    s.bloc.standards.push(standard(
+        &["B"],
+        Uncertified::ComplianceCost(UsdPerTonne(2.0)),
+    ));
+    let r = go(&s);
+    assert_close(price(&r, "2027", "A"), 103.0 / 3.0, "p_A");
+    assert_close(price(&r, "2027", "B"), 124.0 / 3.0, "p_B");
+    assert_close(flow(&r, "2027"), 26.0 / 3.0, "flow");
+    assert_close(
+        cell(
+            &r,
+            "flows.csv",
+            &["2027", "x", "A", "B"],
+            "transport_usd_per_t",
+        ),
+        7.0,
+        "transport with compliance",
+    );
+}
+
+/// A non-member standard also brings the levy: A and B members with a floor of 45 in B
+/// (lag 0); while A is certified its goods pay no levy (tariff-free: p_B = 40 < 45 and no
+/// levy); uncertified from 2027, A's goods are levied up to the floor: p_B = 45.
+#[test]
+fn an_uncertified_member_pays_the_levy() {
+    let mut s = base();
+    member(&mut s, "A", 0);
+    member(&mut s, "B", 0);
+    s.bloc
+        .floors
+        .push(floor_rule(Reference::Fixed(UsdPerTonne(45.0)), 1.0, 0, 1));
+    s.bloc
+        .standards
+        .push(standard(&["B"], Uncertified::NonMember));
+    let r = go(&s);
+    assert_close(price(&r, "2026", "B"), 40.0, "p_B, A certified");
+    assert_close(price(&r, "2027", "B"), 45.0, "p_B, A levied");
 }

@@ -166,13 +166,14 @@ pub fn apply(
     }
 }
 
-/// Whether the route o → d of c pays the bloc's levy in period t: from a non-member into a
-/// member, not covered by a framework.
+/// Whether the route o → d of c pays the bloc's levy in period t: from a non-member (or a
+/// member a `non_member` market standard shuts out) into a member, not covered by a
+/// framework.
 pub fn levied(s: &Scenario, t: usize, o: usize, d: usize, c: usize) -> bool {
-    let (ro, rd) = (&s.regions[o].id, &s.regions[d].id);
+    let (ro, rd, cc) = (&s.regions[o].id, &s.regions[d].id, &s.commodities[c].id);
     s.bloc.is_member(rd, t)
-        && !s.bloc.is_member(ro, t)
-        && !s.bloc.tariff_free(rd, ro, &s.commodities[c].id, t)
+        && !s.bloc.member_origin(rd, ro, cc, t)
+        && !s.bloc.tariff_free(rd, ro, cc, t)
 }
 
 /// Remembers each floor's levies and reports levy and tariff revenue.

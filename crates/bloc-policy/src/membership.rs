@@ -7,15 +7,21 @@ use bloc_market::MarketProblem;
 use bloc_scenario::Scenario;
 use bloc_units::UsdPerTonne;
 
-/// Removes the tariff on every route that membership or a framework makes tariff-free.
+/// Removes the tariff on every route that membership or a framework makes tariff-free, and
+/// adds the compliance cost of market standards to routes from uncertified origins into
+/// members (a `non_member` standard instead takes the route out of tariff-free trade: see
+/// [`bloc_scenario::BlocConfig::tariff_free`]).
 pub fn apply(s: &Scenario, t: usize, layout: &Layout, m: &mut MarketProblem) {
     for (k, route) in m.routes.iter_mut().enumerate() {
         let (o, d, c) = layout.routes[k];
-        if s.bloc
-            .tariff_free(&s.regions[d].id, &s.regions[o].id, &s.commodities[c].id, t)
-        {
+        let (ro, rd, cc) = (&s.regions[o].id, &s.regions[d].id, &s.commodities[c].id);
+        if s.bloc.tariff_free(rd, ro, cc, t) {
             route.specific_tariff = UsdPerTonne(0.0);
             route.ad_valorem = 0.0;
+        }
+        let compliance = s.bloc.compliance_cost(rd, ro, cc, t);
+        if compliance > 0.0 {
+            route.transport = UsdPerTonne(route.transport.0 + compliance);
         }
     }
 }

@@ -12,6 +12,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod dynamics;
 mod error;
 mod load;
 pub mod model;

@@ -5,6 +5,7 @@ use bloc_units::{CommodityId, Period, ProcessId, RegionId, Step, TonnesPerYear, 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+pub use crate::dynamics::*;
 pub use crate::policy::*;
 
 /// A validated scenario.
@@ -36,6 +37,15 @@ pub struct Scenario {
     pub bloc: BlocConfig,
     /// Export controls and shocks.
     pub counter: Counterpolicies,
+    /// `[investment]`: how planned projects decide (defaults when absent).
+    pub investment: Investment,
+    /// `[closures]`: when loss-making plants mothball and restart (none when absent).
+    pub closures: Option<Closures>,
+    /// `[[demand_growth]]`: growth paths by end use on top of `growth_per_yr`.
+    pub demand_growth: Vec<DemandGrowth>,
+    /// `baseline`: the scenario this one is compared against (consumer cost, welfare
+    /// change), resolved against the file that names it.
+    pub baseline: Option<PathBuf>,
     /// The scenario file that was loaded and every file it read, in read order.
     pub files: Vec<PathBuf>,
     /// SHA-256 (hex) over the contents of `files`, in order.
@@ -166,6 +176,9 @@ pub struct Process {
     pub offline: Option<usize>,
     /// Inputs: tonnes of each commodity per tonne of output (empty for a mine).
     pub inputs: Vec<(CommodityId, f64)>,
+    /// `Some` for a planned project (a row of `projects.csv`): it has no capacity until it
+    /// has decided and its lead time has passed.
+    pub project: Option<Project>,
 }
 
 impl Process {

@@ -20,6 +20,10 @@ pub struct BlocConfig {
     pub guarantees: Vec<Guarantee>,
     /// `[[bloc.subsidy]]`.
     pub subsidies: Vec<ProductionSubsidy>,
+    /// `[[bloc.capital_grant]]`.
+    pub capital_grants: Vec<crate::dynamics::CapitalGrant>,
+    /// `[[bloc.standard]]`.
+    pub standards: Vec<MarketStandard>,
 }
 
 /// Instruments outside the bloc: export controls and shocks (top-level keys).
@@ -92,6 +96,35 @@ pub struct Framework {
     pub commodities: CommoditySet,
     /// When.
     pub span: Span,
+}
+
+/// `[[bloc.standard]]`: a market standard (traceability, ESG). Into a member, goods of the
+/// covered commodities from an origin region that is not certified are either treated as
+/// coming from a non-member (no tariff-free trade, and the levy where a floor applies) or pay
+/// a compliance cost per tonne, while the standard is in force. Certification is by region:
+/// a route carries its origin region's pooled output, so producers cannot be told apart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MarketStandard {
+    /// Name (e.g. `traceability`).
+    pub name: String,
+    /// Commodities it covers.
+    pub commodities: CommoditySet,
+    /// Certified origin regions.
+    pub certified: Vec<RegionId>,
+    /// What an uncertified origin faces.
+    pub uncertified: Uncertified,
+    /// When.
+    pub span: Span,
+}
+
+/// What an origin without the certificate faces under a [`MarketStandard`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Uncertified {
+    /// `uncertified = "non_member"`: treated as a non-member's goods.
+    NonMember,
+    /// `uncertified = "compliance_cost"`: pays this per tonne (a real cost, not a revenue;
+    /// added to the route's transport cost).
+    ComplianceCost(UsdPerTonne),
 }
 
 /// `[[bloc.stockpile]]`: a public buyer and seller of last resort (Project Vault).
@@ -347,6 +380,9 @@ impl BlocConfig {
         c: &CommodityId,
         t: usize,
     ) -> bool {
+        if self.decertified(importer, exporter, c, t) {
+            return false;
+        }
         (self.is_member(importer, t) && self.is_member(exporter, t))
             || self.frameworks.iter().any(|f| {
                 f.span.covers(t)
@@ -354,6 +390,60 @@ impl BlocConfig {
                     && f.regions.contains(importer)
                     && f.regions.contains(exporter)
             })
+    }
+
+    /// Whether goods of `c` from `exporter` into `importer` count as a member's in period
+    /// `t`: the exporter is a member and no market standard treats it as a non-member there.
+    pub fn member_origin(
+        &self,
+        importer: &RegionId,
+        exporter: &RegionId,
+        c: &CommodityId,
+        t: usize,
+    ) -> bool {
+        self.is_member(exporter, t) && !self.decertified(importer, exporter, c, t)
+    }
+
+    /// Whether a `non_member` market standard in force shuts `exporter`'s goods of `c` out of
+    /// the bloc's trade into member `importer`.
+    fn decertified(
+        &self,
+        importer: &RegionId,
+        exporter: &RegionId,
+        c: &CommodityId,
+        t: usize,
+    ) -> bool {
+        self.is_member(importer, t)
+            && self.standards.iter().any(|s| {
+                s.uncertified == Uncertified::NonMember
+                    && s.span.covers(t)
+                    && s.commodities.contains(c)
+                    && !s.certified.contains(exporter)
+            })
+    }
+
+    /// Compliance cost per tonne (USD) that goods of `c` from `exporter` into `importer` pay
+    /// under the `compliance_cost` standards in force (0 without any).
+    pub fn compliance_cost(
+        &self,
+        importer: &RegionId,
+        exporter: &RegionId,
+        c: &CommodityId,
+        t: usize,
+    ) -> f64 {
+        if !self.is_member(importer, t) {
+            return 0.0;
+        }
+        self.standards
+            .iter()
+            .filter(|s| {
+                s.span.covers(t) && s.commodities.contains(c) && !s.certified.contains(exporter)
+            })
+            .map(|s| match s.uncertified {
+                Uncertified::ComplianceCost(v) => v.0,
+                Uncertified::NonMember => 0.0,
+            })
+            .sum()
     }
 
     /// Whether the bloc declares any instrument at all.
@@ -364,5 +454,7 @@ impl BlocConfig {
             && self.stockpiles.is_empty()
             && self.guarantees.is_empty()
             && self.subsidies.is_empty()
+            && self.capital_grants.is_empty()
+            && self.standards.is_empty()
     }
 }

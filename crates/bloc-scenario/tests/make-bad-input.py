@@ -117,6 +117,18 @@ def drop(file):
 
 # (name, edits, file the error names, line (int) or a marker whose line it is, field or "-",
 #  phrase the message must contain)
+PROJECTS = """id,region,output,capacity_t_per_yr,unit_cost_usd_per_t,cost_rise_usd_per_t,capital_usd_per_t_per_yr,lead_time_yr,ramp_up_yr,earliest_fid,fid,life_yr,source
+usa_new_mine,USA,re_concentrate,20000,3500,,8000,3,1,2026Q1,,,assumption: illustrative
+aus_refinery,AUS,ndpr_oxide,3000,30000,,150000,2.5,1,2026Q3,2025Q1,25,assumption: illustrative
+"""
+
+
+def with_projects(text=PROJECTS):
+    """Edits that add a projects table (and its key) to the base."""
+    return [sub("scenario.toml", 'tariffs = "tariffs.csv"\n', 'tariffs = "tariffs.csv"\nprojects = "projects.csv"\n'),
+            put("projects.csv", text)]
+
+
 CASES = [
     # --- ids and references
     ("unknown-region-in-processes", [sub("processes.csv", "usa_mine,USA,", "usa_mine,USB,")],
@@ -167,6 +179,39 @@ CASES = [
      "tariffs.csv", "-0.25", "ad_valorem", "must be zero or more"),
     ("zero-input-coefficient", [sub("inputs.csv", "usa_separation,re_concentrate,4.0", "usa_separation,re_concentrate,0")],
      "inputs.csv", "usa_separation", "t_per_t_output", "must be greater than 0"),
+    # --- over time: projects, [investment], [closures], [[demand_growth]], capital grants, baseline
+    ("project-id-is-a-process", with_projects(PROJECTS.replace("usa_new_mine,", "usa_mine,")),
+     "projects.csv", "usa_mine,", "id", "is already a process in processes.csv"),
+    ("duplicate-project-id", with_projects(PROJECTS.replace("aus_refinery,", "usa_new_mine,")),
+     "projects.csv", "usa_new_mine,AUS", "id", "already defined"),
+    ("project-unknown-region", with_projects(PROJECTS.replace("aus_refinery,AUS", "aus_refinery,AUZ")),
+     "projects.csv", "AUZ", "region", "region `AUZ` does not exist"),
+    ("project-negative-capital", with_projects(PROJECTS.replace(",8000,", ",-8000,")),
+     "projects.csv", "-8000", "capital_usd_per_t_per_yr", "must be zero or more"),
+    ("project-fid-without-quarter", with_projects(PROJECTS.replace(",2026Q3,", ",2026,")),
+     "projects.csv", "aus_refinery", "earliest_fid", "has no quarter"),
+    ("project-empty-earliest-fid", with_projects(PROJECTS.replace(",2026Q1,,", ",,,")),
+     "projects.csv", "usa_new_mine", "earliest_fid", "the cell is empty"),
+    ("project-zero-life", with_projects(PROJECTS.replace(",2025Q1,25,", ",2025Q1,0,")),
+     "projects.csv", "aus_refinery", "life_yr", "must be greater than 0"),
+    ("discount-rate-out-of-range", [append("scenario.toml", "\n[investment]\ndiscount_rate = 1.5\n")],
+     "scenario.toml", "discount_rate", "investment.discount_rate", "discount_rate = 1.5 is out of range"),
+    ("unknown-expected-price-rule", [append("scenario.toml", '\n[investment]\nexpected_price = "perfect"\n')],
+     "scenario.toml", "expected_price", "investment.expected_price", "is not an expected-price rule"),
+    ("closures-after-zero", [append("scenario.toml", "\n[closures]\nafter_periods = 0\n")],
+     "scenario.toml", "after_periods", "closures.after_periods", "after_periods = 0 is out of range"),
+    ("demand-growth-unknown-commodity", [append("scenario.toml", '\n[[demand_growth]]\nregions = ["USA"]\ncommodities = ["ndpr_oxyde"]\nper_yr = 0.1\n')],
+     "scenario.toml", "ndpr_oxyde", "demand_growth[0].commodities[0]", "did you mean `ndpr_oxide`?"),
+    ("capital-grant-on-existing-process", with_projects() + [append("scenario.toml", '\n[[bloc.capital_grant]]\nprojects = ["usa_mine"]\nshare = 0.3\n')],
+     "scenario.toml", '"usa_mine"', "bloc.capital_grant[0].projects[0]", "is an existing process, not a project"),
+    ("baseline-missing", [sub("scenario.toml", "seed = 7\n", 'seed = 7\nbaseline = "no-such-baseline.toml"\n')],
+     "scenario.toml", "baseline", "baseline", "cannot find the baseline scenario"),
+    ("standard-unknown-treatment", [append("scenario.toml", '\n[[bloc.standard]]\ncommodities = ["*"]\ncertified = ["USA"]\nuncertified = "banned"\n')],
+     "scenario.toml", "banned", "bloc.standard[0].uncertified", "`banned` is not a treatment"),
+    ("standard-compliance-without-cost", [append("scenario.toml", '\n[[bloc.standard]]\ncommodities = ["*"]\ncertified = ["USA"]\nuncertified = "compliance_cost"\n')],
+     "scenario.toml", "[[bloc.standard]]", "bloc.standard[0]", "needs `compliance_usd_per_t`"),
+    ("standard-unknown-certified-region", [append("scenario.toml", '\n[[bloc.standard]]\ncommodities = ["*"]\ncertified = ["USB"]\nuncertified = "non_member"\n')],
+     "scenario.toml", "USB", "bloc.standard[0].certified[0]", "region `USB` does not exist"),
     # --- the process graph
     ("inputs-on-mine", [sub("commodities.csv", "rare_earths,concentrate", "rare_earths,mine"),
                         append("inputs.csv", "usa_mine,ndpr_oxide,0.1,x\n")],

@@ -216,6 +216,7 @@ pub fn generate(spec: &SynthSpec) -> Scenario {
                         }
                     }
                     processes.push(Process {
+                        project: None,
                         id: ProcessId::from(format!("p_{}_{}_{b}", regions[r].id, cid(k, s))),
                         region: regions[r].id.clone(),
                         output: cid(k, s),
@@ -307,6 +308,10 @@ pub fn generate(spec: &SynthSpec) -> Scenario {
         tariffs,
         bloc: BlocConfig::default(),
         counter: Counterpolicies::default(),
+        investment: Default::default(),
+        closures: None,
+        demand_growth: Vec::new(),
+        baseline: None,
         files: Vec::new(),
         hash: "synthetic".to_string(),
     }

@@ -34,6 +34,10 @@ pub(crate) struct BlocRaw {
     pub guarantee: Option<Vec<Located<GuaranteeRaw>>>,
     /// `[[bloc.subsidy]]`.
     pub subsidy: Option<Vec<Located<SubsidyRaw>>>,
+    /// `[[bloc.capital_grant]]`.
+    pub capital_grant: Option<Vec<Located<super::dynamics::CapitalGrantRaw>>>,
+    /// `[[bloc.standard]]`.
+    pub standard: Option<Vec<Located<StandardRaw>>>,
 }
 
 /// One `[[bloc.framework]]`.
@@ -84,6 +88,19 @@ pub(crate) struct GuaranteeRaw {
     pub volume_t_per_yr: Located<f64>,
     pub mode: Option<Located<String>>,
     pub stockpile: Option<Located<String>>,
+    pub from: Option<Located<String>>,
+    pub to: Option<Located<String>>,
+}
+
+/// One `[[bloc.standard]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StandardRaw {
+    pub name: Option<Located<String>>,
+    pub commodities: Located<Vec<Located<String>>>,
+    pub certified: Located<Vec<Located<String>>>,
+    pub uncertified: Located<String>,
+    pub compliance_usd_per_t: Option<Located<f64>>,
     pub from: Option<Located<String>>,
     pub to: Option<Located<String>>,
 }
@@ -194,6 +211,10 @@ pub(crate) fn check_bloc(
     check_unique_names(stockpiles_raw, &stockpiles)?;
     let guarantees = each(&raw.guarantee, |g| check_guarantee(g, ctx, &stockpiles))?;
     let subsidies = each(&raw.subsidy, |x| check_subsidy(x, ctx))?;
+    let capital_grants = each(&raw.capital_grant, |x| {
+        super::dynamics::check_capital_grant(x, ctx)
+    })?;
+    let standards = each(&raw.standard, |x| check_standard(x, ctx))?;
     Ok(BlocConfig {
         name,
         members,
@@ -202,6 +223,8 @@ pub(crate) fn check_bloc(
         stockpiles,
         guarantees,
         subsidies,
+        capital_grants,
+        standards,
     })
 }
 
@@ -535,6 +558,58 @@ pub(crate) fn check_guarantee(
             "volume_t_per_yr = 1000",
         )?),
         mode,
+        span: check_span(raw.from.as_ref(), raw.to.as_ref(), ctx.time)?,
+    })
+}
+
+/// One market standard.
+pub(crate) fn check_standard(
+    x: &Located<StandardRaw>,
+    ctx: &BlocCtx,
+) -> Result<MarketStandard, ScenarioError> {
+    let raw = &x.value;
+    let certified = raw
+        .certified
+        .value
+        .iter()
+        .map(|r| check_region(r, ctx))
+        .collect::<Result<Vec<_>, _>>()?;
+    let uncertified = match raw.uncertified.value.trim() {
+        "non_member" => {
+            if let Some(c) = &raw.compliance_usd_per_t {
+                return Err(c.error(
+                    "`compliance_usd_per_t` goes with `uncertified = \"compliance_cost\"`; remove it, or change `uncertified`",
+                ));
+            }
+            Uncertified::NonMember
+        }
+        "compliance_cost" => match &raw.compliance_usd_per_t {
+            Some(c) => Uncertified::ComplianceCost(UsdPerTonne(non_negative(
+                c,
+                "compliance_usd_per_t",
+                "compliance_usd_per_t = 500",
+            )?)),
+            None => {
+                return Err(x.error(
+                    "`uncertified = \"compliance_cost\"` needs `compliance_usd_per_t`, the cost per tonne an uncertified origin pays, as `compliance_usd_per_t = 500`",
+                ))
+            }
+        },
+        other => {
+            return Err(raw.uncertified.error(format!(
+                "`{other}` is not a treatment; write `uncertified = \"non_member\"` (treated as a non-member's goods) or `uncertified = \"compliance_cost\"` (with `compliance_usd_per_t`)"
+            )))
+        }
+    };
+    Ok(MarketStandard {
+        name: raw
+            .name
+            .as_ref()
+            .map(|n| n.value.trim().to_string())
+            .unwrap_or_default(),
+        commodities: check_commodity_set(&raw.commodities, ctx)?,
+        certified,
+        uncertified,
         span: check_span(raw.from.as_ref(), raw.to.as_ref(), ctx.time)?,
     })
 }

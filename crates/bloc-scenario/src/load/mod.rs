@@ -11,6 +11,7 @@ mod check;
 mod counter;
 pub(crate) mod csv_table;
 mod de;
+mod dynamics;
 mod scenario;
 mod tables;
 mod tree;
@@ -94,6 +95,17 @@ pub fn load_with_uncertain(
 
     let processes_t = reader.table(&t.processes, tables::PROCESSES)?;
     let mut processes = tables::check_processes(&processes_t, &refs, &time)?;
+    if let Some(projects) = &t.projects {
+        let projects_t = reader.table(projects, dynamics::PROJECTS)?;
+        let planned = dynamics::check_projects(
+            &projects_t,
+            &refs,
+            &time,
+            &processes,
+            &file_name(&processes_t.file),
+        )?;
+        processes.extend(planned);
+    }
     if let Some(inputs) = &t.inputs {
         let inputs_t = reader.table(inputs, tables::INPUTS)?;
         tables::check_inputs(
@@ -135,6 +147,28 @@ pub fn load_with_uncertain(
     )?;
 
     let uncertain = uncertain::check_uncertain(raw.uncertain.as_ref(), &tree, t, files)?;
+    let ctx = bloc::BlocCtx {
+        time: &time,
+        regions: &refs.regions,
+        commodities: &refs.commodities,
+        processes: &processes,
+    };
+    let investment = dynamics::check_investment(raw.investment.as_ref())?;
+    let closures = dynamics::check_closures(raw.closures.as_ref())?;
+    let demand_growth = dynamics::check_demand_growths(&raw.demand_growth, &ctx)?;
+    let baseline = match &raw.baseline {
+        None => None,
+        Some(b) => {
+            let p = PathBuf::from(b.value.trim());
+            if b.value.trim().is_empty() || !(files.is_dir(&p) || files.read(&p).is_ok()) {
+                return Err(b.error(format!(
+                    "cannot find the baseline scenario `{}`; name a scenario folder or .toml file, relative to the file that names it, as `baseline = \"no-bloc.toml\"`",
+                    b.value
+                )));
+            }
+            Some(p)
+        }
+    };
 
     let mut hasher = Sha256::new();
     for (_, bytes) in &reader.read {
@@ -158,6 +192,10 @@ pub fn load_with_uncertain(
             tariffs,
             bloc,
             counter,
+            investment,
+            closures,
+            demand_growth,
+            baseline,
             files,
             hash,
         },
@@ -217,6 +255,16 @@ impl Reader<'_> {
         let mut node = tree::parse(&file, text)?;
         let dir = path.parent().unwrap_or(Path::new(""));
         resolve_tables(&mut node, dir);
+        if let Some(Node {
+            kind: Kind::Str(s), ..
+        }) = node.get_mut("baseline")
+        {
+            if !s.trim().is_empty() {
+                *s = normalize(&dir.join(s.trim()))
+                    .to_string_lossy()
+                    .into_owned();
+            }
+        }
         let Some(ext) = node.remove("extends") else {
             return Ok(node);
         };

@@ -27,6 +27,14 @@ pub(crate) struct ScenarioRaw {
     pub shock: Option<super::counter::ShockRaw>,
     /// `[[uncertain]]`: inputs a sweep draws (see `uncertain.rs`).
     pub uncertain: Option<Vec<Located<super::uncertain::UncertainRaw>>>,
+    /// `[investment]`.
+    pub investment: Option<super::dynamics::InvestmentRaw>,
+    /// `[closures]`.
+    pub closures: Option<super::dynamics::ClosuresRaw>,
+    /// `[[demand_growth]]`.
+    pub demand_growth: Option<Vec<Located<super::dynamics::DemandGrowthRaw>>>,
+    /// `baseline = "no-bloc.toml"`: resolved against the file that names it.
+    pub baseline: Option<Located<String>>,
     /// Taken out of each file before the merge; named here so that messages list it among
     /// the keys allowed.
     #[serde(rename = "extends")]
@@ -53,6 +61,7 @@ pub(crate) struct TablesRaw {
     pub demand: Located<String>,
     pub transport: Option<Located<String>>,
     pub tariffs: Option<Located<String>>,
+    pub projects: Option<Located<String>>,
 }
 
 /// Default first period.

@@ -236,6 +236,7 @@ pub(crate) fn check_processes(
             online,
             offline,
             inputs: Vec::new(),
+            project: None,
         });
     }
     check_duplicate_ids(

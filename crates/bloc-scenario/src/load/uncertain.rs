@@ -77,12 +77,13 @@ fn schema_of<'a>(t: &'a TablesRaw, table: &str) -> Option<(Option<&'a Located<St
         "demand" => (Some(&t.demand), tables::DEMAND),
         "transport" => (t.transport.as_ref(), tables::TRANSPORT),
         "tariffs" => (t.tariffs.as_ref(), tables::TARIFFS),
+        "projects" => (t.projects.as_ref(), super::dynamics::PROJECTS),
         _ => return None,
     })
 }
 
 const TABLES: &str =
-    "`regions`, `commodities`, `processes`, `inputs`, `demand`, `transport`, `tariffs`";
+    "`regions`, `commodities`, `processes`, `inputs`, `demand`, `transport`, `tariffs`, `projects`";
 
 fn location(at: &At) -> Location {
     Location {

@@ -1,0 +1,425 @@
+//! Who gains and who pays, per period (design §4): welfare by region, producers' revenue
+//! and margin by region and stage, capacity and investment, import dependence, and — against
+//! a baseline run — consumer cost and the change in welfare.
+//!
+//! ## Welfare of a region in a period (USD), as cash flows of the period
+//! * `welfare_consumer_surplus_usd`: Σ over its buyers of (area under the demand curve up to
+//!   the quantity bought − price × quantity). The level depends on the choke price; changes
+//!   between runs do not, as long as buyers stay below it.
+//! * `welfare_producer_surplus_usd`: Σ over its plants of (what they earn, market price plus
+//!   subsidies and guarantee top-ups, or the strike when the state buys the output) × output
+//!   − operating cost (unit cost × q + cost rise × q² / (2 × capacity)) − inputs at their
+//!   regional prices.
+//! * `welfare_tariff_revenue_usd`, `welfare_levy_revenue_usd`: duties on its imports.
+//! * `welfare_support_cost_usd`: what its government pays its own producers: subsidies and
+//!   guarantee top-ups ((earned − market price) × output), or the strike × output for a
+//!   guarantee that buys the output outright (that output is counted when it is released).
+//! * `welfare_stockpile_cost_usd`: its stockpiles' purchases − release revenue + storage.
+//! * `welfare_total_usd` = consumer + producer surplus + tariff + levy revenue − support −
+//!   stockpile cost. Scopes `region:<id>`, `members`, `non_members`, `world`.
+//!
+//! With a baseline, `welfare_change_usd` is this run's `welfare_total_usd` minus the
+//! baseline's in the same period, per region, and for `members`, `non_members` and `world`
+//! summed over the regions in that group in this run, and `consumer_cost_usd` (scope `region:<id>`, the
+//! groups, and `region:<id>:<commodity>`) is Σ (price − baseline price) × quantity bought in
+//! this run: the extra spend of buyers on what they buy.
+
+use crate::fleet::{Event, Fleet};
+use bloc_market::{MarketOutcome, MarketProblem};
+use bloc_policy::{Applied, Layout, PolicyState};
+use bloc_results::{num, Table};
+use bloc_scenario::Scenario;
+use std::collections::BTreeMap;
+
+/// One region's welfare components in a period (USD).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Welfare {
+    /// Consumer surplus.
+    pub consumer_surplus: f64,
+    /// Producer surplus.
+    pub producer_surplus: f64,
+    /// Tariff revenue.
+    pub tariff_revenue: f64,
+    /// Levy revenue.
+    pub levy_revenue: f64,
+    /// Subsidies and guarantees paid.
+    pub support_cost: f64,
+    /// Stockpile purchases − releases + storage.
+    pub stockpile_cost: f64,
+}
+
+impl Welfare {
+    /// The sum.
+    pub fn total(&self) -> f64 {
+        self.consumer_surplus + self.producer_surplus + self.tariff_revenue + self.levy_revenue
+            - self.support_cost
+            - self.stockpile_cost
+    }
+    fn add(&mut self, o: &Welfare) {
+        self.consumer_surplus += o.consumer_surplus;
+        self.producer_surplus += o.producer_surplus;
+        self.tariff_revenue += o.tariff_revenue;
+        self.levy_revenue += o.levy_revenue;
+        self.support_cost += o.support_cost;
+        self.stockpile_cost += o.stockpile_cost;
+    }
+    fn rows(&self) -> [(&'static str, f64); 7] {
+        [
+            ("welfare_consumer_surplus_usd", self.consumer_surplus),
+            ("welfare_producer_surplus_usd", self.producer_surplus),
+            ("welfare_tariff_revenue_usd", self.tariff_revenue),
+            ("welfare_levy_revenue_usd", self.levy_revenue),
+            ("welfare_support_cost_usd", self.support_cost),
+            ("welfare_stockpile_cost_usd", self.stockpile_cost),
+            ("welfare_total_usd", self.total()),
+        ]
+    }
+}
+
+/// What a period leaves for the comparison with a baseline.
+#[derive(Debug, Clone, Default)]
+pub struct PeriodAccounts {
+    /// Period label.
+    pub label: String,
+    /// Welfare per scope (`region:<id>`, `members`, `non_members`, `world`).
+    pub welfare: BTreeMap<String, f64>,
+    /// (region id, commodity id) → (price, quantity bought by final buyers).
+    pub purchases: BTreeMap<(String, String), (f64, f64)>,
+    /// Region id → member this period.
+    pub member: BTreeMap<String, bool>,
+}
+
+/// Area under a demand curve from 0 to `q`.
+fn gross_value(curve: &bloc_market::DemandCurve, q: f64) -> f64 {
+    let mut left = q;
+    let mut area = 0.0;
+    for seg in &curve.segments {
+        if left <= 0.0 {
+            break;
+        }
+        let x = left.min(seg.width.0);
+        area += x * (seg.wtp_start.0 + seg.wtp_at(x)) / 2.0;
+        left -= x;
+    }
+    area
+}
+
+/// Everything a period's accounts need.
+#[derive(Debug)]
+pub(crate) struct PeriodView<'a> {
+    pub s: &'a Scenario,
+    pub t: usize,
+    pub label: &'a str,
+    pub m: &'a MarketProblem,
+    pub layout: &'a Layout,
+    pub o: &'a MarketOutcome,
+    pub applied: &'a Applied,
+    pub state: &'a PolicyState,
+    pub fleet: &'a Fleet,
+}
+
+/// Writes the period's welfare, producer, capacity, investment and import-dependence
+/// indicators, and returns what a baseline comparison needs.
+pub(crate) fn period_accounts(v: &PeriodView, out: &mut Table) -> PeriodAccounts {
+    let (s, t, m, o, layout) = (v.s, v.t, v.m, v.o, v.layout);
+    let nr = s.regions.len();
+    let nc = s.commodities.len();
+    let yp = s.time.years_per_period();
+    let price = |n: usize| o.prices[n].unwrap_or(0.0);
+    let member: Vec<bool> = s
+        .regions
+        .iter()
+        .map(|r| s.bloc.is_member(&r.id, t))
+        .collect();
+    let mut row = |name: &str, scope: String, x: f64| {
+        out.push(vec![v.label.to_string(), name.to_string(), scope, num(x)]);
+    };
+    let mut w = vec![Welfare::default(); nr];
+    let mut purchases = BTreeMap::new();
+    // Buyers.
+    let mut use_ = vec![0.0f64; nr * nc];
+    for (k, d) in m.demand.iter().enumerate() {
+        if layout.demand_row.get(k).copied().flatten().is_none() {
+            continue;
+        }
+        let (r, c) = layout.region_commodity(d.node);
+        let q = o.demand[k];
+        let p = price(d.node);
+        w[r].consumer_surplus += gross_value(&d.curve, q) - p * q;
+        use_[d.node] += q;
+        let e = purchases
+            .entry((s.regions[r].id.to_string(), s.commodities[c].id.to_string()))
+            .or_insert((p, 0.0));
+        e.1 += q;
+    }
+    // Producers, by region and stage.
+    let mut by_stage: BTreeMap<(usize, &str), (f64, f64)> = BTreeMap::new();
+    for (k, b) in m.supply.iter().enumerate() {
+        let Some(pi) = layout.block_process.get(k).copied().flatten() else {
+            continue;
+        };
+        let r = s
+            .region_index(s.processes[pi].region.as_str())
+            .expect("validated region");
+        let q = o.supply[k];
+        let p = price(b.node);
+        let earned = b.revenue_at(p);
+        let inputs: f64 = b.inputs.iter().map(|&(n, kk)| kk * price(n) * q).sum();
+        for &(n, kk) in &b.inputs {
+            use_[n] += kk * q;
+        }
+        let cap = b.capacity.0;
+        let opcost = b.unit_cost.0 * q
+            + if cap > 0.0 {
+                b.cost_rise.0 * q * q / (2.0 * cap)
+            } else {
+                0.0
+            };
+        let revenue = earned * q;
+        let margin = revenue - opcost - inputs;
+        w[r].producer_surplus += margin;
+        w[r].support_cost += if b.sold_to_state {
+            revenue
+        } else {
+            (earned - p) * q
+        };
+        let (_, c) = layout.region_commodity(b.node);
+        let e = by_stage
+            .entry((r, s.commodities[c].stage.as_str()))
+            .or_default();
+        e.0 += revenue;
+        e.1 += margin;
+    }
+    // Duties.
+    for (k, &(_, d, _)) in layout.routes.iter().enumerate() {
+        let f = o.flow.get(k).copied().unwrap_or(0.0);
+        if f > 0.0 {
+            w[d].tariff_revenue += o.tariff[k] * f;
+            w[d].levy_revenue += o.levy[k] * f;
+        }
+    }
+    // Stockpiles: purchases and releases at the owner's price, storage on what it holds.
+    for sb in &v.applied.stock_blocks {
+        let st = &s.bloc.stockpiles[sb.stockpile];
+        let r = s
+            .region_index(st.region.as_str())
+            .expect("validated region");
+        if let Some(k) = sb.buy {
+            w[r].stockpile_cost += o.demand[k] * price(m.demand[k].node);
+        }
+        if let Some(k) = sb.release {
+            w[r].stockpile_cost -= o.supply[k] * price(m.supply[k].node);
+        }
+    }
+    for (i, st) in s.bloc.stockpiles.iter().enumerate() {
+        if let Some(books) = v.state.stocks.get(i) {
+            let r = s
+                .region_index(st.region.as_str())
+                .expect("validated region");
+            let held: f64 = books.inventory.iter().sum();
+            w[r].stockpile_cost += held * st.storage_cost_per_t_yr.0 * yp;
+        }
+    }
+    // Welfare rows.
+    let mut acc = PeriodAccounts {
+        label: v.label.to_string(),
+        purchases,
+        member: s
+            .regions
+            .iter()
+            .zip(&member)
+            .map(|(r, &b)| (r.id.to_string(), b))
+            .collect(),
+        ..PeriodAccounts::default()
+    };
+    let mut groups = [
+        ("members", Welfare::default()),
+        ("non_members", Welfare::default()),
+        ("world", Welfare::default()),
+    ];
+    for (r, reg) in s.regions.iter().enumerate() {
+        let scope = format!("region:{}", reg.id);
+        for (name, x) in w[r].rows() {
+            row(name, scope.clone(), x);
+        }
+        acc.welfare.insert(scope, w[r].total());
+        groups[if member[r] { 0 } else { 1 }].1.add(&w[r]);
+        groups[2].1.add(&w[r]);
+    }
+    for (g, wg) in &groups {
+        if *g == "members" && !member.iter().any(|&b| b) {
+            continue;
+        }
+        for (name, x) in wg.rows() {
+            row(name, g.to_string(), x);
+        }
+        acc.welfare.insert(g.to_string(), wg.total());
+    }
+    for (&(r, stage), &(revenue, margin)) in &by_stage {
+        let scope = format!("region:{}:{stage}", s.regions[r].id);
+        row("producer_revenue_usd", scope.clone(), revenue);
+        row("producer_margin_usd", scope, margin);
+    }
+    // Import dependence of the members on non-members.
+    if member.iter().any(|&b| b) {
+        for (c, com) in s.commodities.iter().enumerate() {
+            let used: f64 = (0..nr)
+                .filter(|&r| member[r])
+                .map(|r| use_[r * nc + c])
+                .sum();
+            if used <= 0.0 {
+                continue;
+            }
+            let imports: f64 = layout
+                .routes
+                .iter()
+                .enumerate()
+                .filter(|(_, &(a, b, cc))| cc == c && !member[a] && member[b])
+                .map(|(k, _)| o.flow.get(k).copied().unwrap_or(0.0))
+                .sum();
+            row(
+                "import_dependence",
+                format!("members:{}", com.id),
+                imports / used,
+            );
+        }
+    }
+    fleet_rows(v, &member, &mut row);
+    acc
+}
+
+/// Capacity, investment and closures.
+fn fleet_rows(v: &PeriodView, member: &[bool], row: &mut dyn FnMut(&str, String, f64)) {
+    let (s, t) = (v.s, v.t);
+    if !s.processes.iter().any(|p| p.project.is_some()) && s.closures.is_none() {
+        return;
+    }
+    let group = |r: usize| if member[r] { "members" } else { "non_members" };
+    let mut built: BTreeMap<String, f64> = BTreeMap::new();
+    let mut in_service: BTreeMap<String, f64> = BTreeMap::new();
+    let mut mothballed: BTreeMap<String, f64> = BTreeMap::new();
+    let mut invest: BTreeMap<String, f64> = BTreeMap::new();
+    let mut grants: BTreeMap<String, f64> = BTreeMap::new();
+    let mut decided: BTreeMap<String, f64> = BTreeMap::new();
+    for (i, p) in s.processes.iter().enumerate() {
+        let r = s.region_index(p.region.as_str()).expect("validated region");
+        let key = format!("{}:{}", group(r), p.output);
+        let share = v.fleet.share(s, i, t);
+        if p.project.is_some() {
+            *in_service.entry(key.clone()).or_default() += share * p.capacity.0;
+        }
+        if share == 0.0 && p.in_service(t) && p.project.is_none() {
+            *mothballed.entry(key.clone()).or_default() += p.capacity.0;
+        }
+    }
+    for (i, e) in v.fleet.events_in(t) {
+        let p = &s.processes[i];
+        let r = s.region_index(p.region.as_str()).expect("validated region");
+        let key = format!("{}:{}", group(r), p.output);
+        match e {
+            Event::Online => *built.entry(key).or_default() += p.capacity.0,
+            Event::Decided => {
+                let capex = p
+                    .project
+                    .as_ref()
+                    .map_or(0.0, |pr| pr.capital_usd_per_t_per_yr)
+                    * p.capacity.0;
+                for scope in [group(r).to_string(), format!("region:{}", p.region)] {
+                    *invest.entry(scope.clone()).or_default() += capex;
+                    *grants.entry(scope.clone()).or_default() += capex * v.fleet.grant_share(i);
+                    *decided.entry(scope).or_default() += 1.0;
+                }
+            }
+            Event::Mothballed | Event::Restarted => {}
+        }
+    }
+    for (name, map) in [
+        ("capacity_built_t_per_yr", &built),
+        ("project_capacity_t_per_yr", &in_service),
+        ("mothballed_capacity_t_per_yr", &mothballed),
+        ("investment_usd", &invest),
+        ("capital_grant_usd", &grants),
+        ("projects_decided", &decided),
+    ] {
+        for (scope, &x) in map {
+            row(name, scope.clone(), x);
+        }
+    }
+}
+
+/// Rows comparing a run's periods with a baseline's, matched by period label:
+/// `welfare_change_usd` and `consumer_cost_usd`.
+pub fn baseline_rows(run: &[PeriodAccounts], baseline: &[PeriodAccounts], out: &mut Table) {
+    let base: BTreeMap<&str, &PeriodAccounts> =
+        baseline.iter().map(|a| (a.label.as_str(), a)).collect();
+    for a in run {
+        let Some(b) = base.get(a.label.as_str()) else {
+            continue;
+        };
+        let mut row = |name: &str, scope: String, x: f64| {
+            out.push(vec![a.label.clone(), name.to_string(), scope, num(x)]);
+        };
+        // Regions one by one; a group as the sum over the regions in it in this run (the
+        // baseline may group them otherwise, e.g. no members at all).
+        let mut group_change: BTreeMap<&str, f64> = BTreeMap::new();
+        for (region, &is_member) in &a.member {
+            let scope = format!("region:{region}");
+            let (Some(&x), Some(&y)) = (a.welfare.get(&scope), b.welfare.get(&scope)) else {
+                continue;
+            };
+            row("welfare_change_usd", scope, x - y);
+            let g = if is_member { "members" } else { "non_members" };
+            *group_change.entry(g).or_default() += x - y;
+            *group_change.entry("world").or_default() += x - y;
+        }
+        for (g, x) in group_change {
+            if a.welfare.contains_key(g) {
+                row("welfare_change_usd", g.to_string(), x);
+            }
+        }
+        let mut by_region: BTreeMap<&str, f64> = BTreeMap::new();
+        let mut groups: BTreeMap<&str, f64> = BTreeMap::new();
+        for ((r, c), &(p, q)) in &a.purchases {
+            let Some(&(pb, _)) = b.purchases.get(&(r.clone(), c.clone())) else {
+                continue;
+            };
+            let extra = (p - pb) * q;
+            row("consumer_cost_usd", format!("region:{r}:{c}"), extra);
+            *by_region.entry(r).or_default() += extra;
+            let g = if a.member.get(r).copied().unwrap_or(false) {
+                "members"
+            } else {
+                "non_members"
+            };
+            *groups.entry(g).or_default() += extra;
+            *groups.entry("world").or_default() += extra;
+        }
+        for (r, x) in by_region {
+            row("consumer_cost_usd", format!("region:{r}"), x);
+        }
+        for (g, x) in groups {
+            row("consumer_cost_usd", g.to_string(), x);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bloc_units::{Tonnes, UsdPerTonne};
+
+    /// A linear curve P = 100 − q on [0, 100]: the area up to 40 is 100·40 − 40²/2 = 3,200.
+    #[test]
+    fn gross_value_is_the_area_under_the_curve() {
+        let c = bloc_market::DemandCurve {
+            segments: vec![bloc_market::Segment {
+                width: Tonnes(100.0),
+                wtp_start: UsdPerTonne(100.0),
+                wtp_end: UsdPerTonne(0.0),
+            }],
+            choke_width: Tonnes(0.0),
+        };
+        assert!((gross_value(&c, 40.0) - 3200.0).abs() < 1e-9);
+        assert!((gross_value(&c, 150.0) - 5000.0).abs() < 1e-9);
+    }
+}

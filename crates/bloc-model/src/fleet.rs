@@ -1,0 +1,294 @@
+//! The plants over time (design §3): which capacity is in service each period.
+//!
+//! * An existing process runs from its `online` period to before its `offline` period.
+//! * A **project** (a row of `projects.csv`) has no capacity until its final investment
+//!   decision (FID). It decides in the first period `t ≥ earliest_fid` in which its expected
+//!   margin covers its capital recovery:
+//!
+//!   ```text
+//!   expected price  P  = mean of its region's output price over the last n periods (t−n+1 … t)
+//!                        raised to the floor in force when its region is a member with a floor
+//!                        on its output; the part under a guarantee earns max(P, strike)
+//!   expected margin    = P + subsidy − unit cost − cost rise / 2 − Σ input coefficient × expected input price
+//!   capital recovery   = capital × (1 − capital grant share) × r / (1 − (1 + r)^−life)     (USD per t)
+//!   decides when margin ≥ capital recovery
+//!   ```
+//!
+//!   Decisions use prices up to and including period t (the period is solved first), so a
+//!   project that decides in t comes online in `t + lead` (at the earliest `t + 1`), and has
+//!   `min(1, (k + 1) / ramp)` of its capacity in its k-th period online. A project with a
+//!   `fid` in the table has decided then, whatever the economics.
+//! * With `[closures]`, a process in service whose price (its region's output price, with
+//!   per-tonne subsidies and guarantee strikes in force) stays below its operating cost (unit
+//!   cost plus inputs at their regional prices) for `after_periods` consecutive periods
+//!   mothballs from the next period; once the price covers its operating cost again it runs
+//!   again `restart_after_periods` periods later (at least one).
+
+use bloc_scenario::{ExpectedPrice, Process, Scenario};
+
+/// What happened to a plant in a period (for indicators).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// A project took its final investment decision.
+    Decided,
+    /// A project came online (its first period with capacity).
+    Online,
+    /// A process mothballed (its first period out).
+    Mothballed,
+    /// A mothballed process restarted (its first period back).
+    Restarted,
+}
+
+#[derive(Debug, Clone, Default)]
+struct PlantState {
+    /// Period of the FID (projects); may be before the run.
+    fid: Option<i64>,
+    /// Consecutive periods below operating cost.
+    below: usize,
+    /// Mothballed from this period.
+    mothballed_from: Option<usize>,
+    /// Runs again from this period.
+    restart_at: Option<usize>,
+    /// Capital grant share at the decision.
+    grant_share: f64,
+}
+
+/// The fleet's state between periods.
+#[derive(Debug, Clone)]
+pub struct Fleet {
+    plants: Vec<PlantState>,
+    /// (period, process, event), in the order they happened.
+    pub events: Vec<(usize, usize, Event)>,
+}
+
+/// What the fleet needs to know about one solved period.
+#[derive(Debug)]
+pub struct PeriodPrices<'a> {
+    /// Price per node (region × commodity), every period so far (this one last).
+    pub history: &'a [Vec<Option<f64>>],
+    /// Floors in force this period: (commodity, floor USD/t).
+    pub floors: &'a [(usize, f64)],
+}
+
+impl Fleet {
+    /// The fleet before the first period: projects with a `fid` have decided.
+    pub fn new(s: &Scenario) -> Self {
+        let plants = s
+            .processes
+            .iter()
+            .map(|p| PlantState {
+                fid: p.project.as_ref().and_then(|pr| pr.fid),
+                ..PlantState::default()
+            })
+            .collect();
+        let mut f = Fleet {
+            plants,
+            events: Vec::new(),
+        };
+        let n = s.time.periods as i64;
+        for (i, p) in s.processes.iter().enumerate() {
+            let Some(fid) = f.plants[i].fid else { continue };
+            if (0..n).contains(&fid) {
+                f.events.push((fid as usize, i, Event::Decided));
+            }
+            if let Some(on) = f.online_period(p, fid).filter(|&on| (on as i64) < n) {
+                f.events.push((on, i, Event::Online));
+            }
+        }
+        f
+    }
+
+    /// First period with capacity of a project that decided in `fid` (may be before the run:
+    /// `None` when it is before period 0).
+    fn online_period(&self, p: &Process, fid: i64) -> Option<usize> {
+        let lead = p.project.as_ref().map_or(0, |pr| pr.lead_periods) as i64;
+        let on = fid + lead.max(1);
+        usize::try_from(on).ok()
+    }
+
+    /// Share of process `i`'s capacity in service in period `t` (0–1).
+    pub fn share(&self, s: &Scenario, i: usize, t: usize) -> f64 {
+        let p = &s.processes[i];
+        if !p.in_service(t) {
+            return 0.0;
+        }
+        let st = &self.plants[i];
+        if let Some(m) = st.mothballed_from {
+            if t >= m && st.restart_at.is_none_or(|r| t < r) {
+                return 0.0;
+            }
+        }
+        match &p.project {
+            None => 1.0,
+            Some(pr) => match st.fid {
+                None => 0.0,
+                Some(fid) => {
+                    let on = fid + (pr.lead_periods as i64).max(1);
+                    pr.ramp_share(t as i64 - on)
+                }
+            },
+        }
+    }
+
+    /// The period a project decided, if it has (periods from the start; may be negative).
+    pub fn fid(&self, i: usize) -> Option<i64> {
+        self.plants[i].fid
+    }
+
+    /// The capital grant share a project got at its decision.
+    pub fn grant_share(&self, i: usize) -> f64 {
+        self.plants[i].grant_share
+    }
+
+    /// After period `t` is solved: closures, restarts and investment decisions.
+    pub fn update(&mut self, s: &Scenario, t: usize, prices: &PeriodPrices) {
+        let nc = s.commodities.len();
+        let Some(now) = prices.history.last() else {
+            return;
+        };
+        for (i, p) in s.processes.iter().enumerate() {
+            let r = s.region_index(p.region.as_str()).expect("validated region");
+            let out = s.commodity_index(p.output.as_str()).expect("validated");
+            let price_now = |c: usize| now[r * nc + c];
+            let support = support_per_t(s, p, t);
+            let strike = strike(s, p, t);
+            // Operating cost now, and the price the plant earns now.
+            let opcost = p.inputs.iter().try_fold(p.unit_cost.0, |acc, (c, k)| {
+                let ci = s.commodity_index(c.as_str()).expect("validated");
+                price_now(ci).map(|pi| acc + k * pi)
+            });
+            let earns = price_now(out).map(|po| po.max(strike.unwrap_or(0.0)) + support);
+            if let (Some(closures), Some(opcost), Some(earns)) = (s.closures, opcost, earns) {
+                let running = self.share(s, i, t) > 0.0;
+                let st = &mut self.plants[i];
+                let out_now = st
+                    .mothballed_from
+                    .is_some_and(|m| t >= m && st.restart_at.is_none_or(|rs| t < rs));
+                if running {
+                    if earns < opcost {
+                        st.below += 1;
+                        if st.below >= closures.after_periods {
+                            st.mothballed_from = Some(t + 1);
+                            st.restart_at = None;
+                            st.below = 0;
+                            self.events.push((t + 1, i, Event::Mothballed));
+                        }
+                    } else {
+                        st.below = 0;
+                    }
+                } else if out_now && st.restart_at.is_none() && earns >= opcost {
+                    let back = t + closures.restart_after_periods.max(1);
+                    st.restart_at = Some(back);
+                    self.events.push((back, i, Event::Restarted));
+                }
+            }
+            // Investment decisions.
+            let Some(pr) = &p.project else { continue };
+            if self.plants[i].fid.is_some() || (t as i64) < pr.earliest_fid {
+                continue;
+            }
+            let ExpectedPrice::Trailing { periods } = s.investment.expected_price;
+            let from = (t + 1).saturating_sub(periods);
+            let mean = |c: usize| -> Option<f64> {
+                let v: Vec<f64> = prices.history[from..=t]
+                    .iter()
+                    .filter_map(|ps| ps[r * nc + c])
+                    .collect();
+                (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+            };
+            let Some(mut expected) = mean(out) else {
+                continue;
+            };
+            if s.bloc.is_member(&p.region, t) {
+                if let Some(&(_, fl)) = prices.floors.iter().find(|(c, _)| *c == out) {
+                    expected = expected.max(fl);
+                }
+            }
+            // The guaranteed part earns at least the strike.
+            let cap = p.capacity.0;
+            if let (Some(k), true) = (strike, cap > 0.0) {
+                let covered = guaranteed_volume(s, p, t).min(cap) / cap;
+                expected = covered * expected.max(k) + (1.0 - covered) * expected;
+            }
+            let Some(inputs) = p.inputs.iter().try_fold(0.0, |acc, (c, k)| {
+                let ci = s.commodity_index(c.as_str()).expect("validated");
+                mean(ci).map(|v| acc + k * v)
+            }) else {
+                continue;
+            };
+            let margin =
+                expected + support - p.unit_cost.0 - p.cost_rise_or_default().0 / 2.0 - inputs;
+            let grant = grant_share(s, p, t);
+            let life = pr.life_yr.unwrap_or(s.investment.life_yr);
+            let recovery = pr.capital_usd_per_t_per_yr
+                * (1.0 - grant)
+                * s.investment.capital_recovery_factor(life);
+            if margin >= recovery {
+                let st = &mut self.plants[i];
+                st.fid = Some(t as i64);
+                st.grant_share = grant;
+                self.events.push((t, i, Event::Decided));
+                if let Some(on) = self.online_period(p, t as i64) {
+                    self.events.push((on, i, Event::Online));
+                }
+            }
+        }
+    }
+
+    /// Events of period `t`.
+    pub fn events_in(&self, t: usize) -> impl Iterator<Item = (usize, Event)> + '_ {
+        self.events
+            .iter()
+            .filter(move |(at, _, _)| *at == t)
+            .map(|&(_, i, e)| (i, e))
+    }
+}
+
+/// Per-tonne production subsidies in force on `p` in period `t`.
+fn support_per_t(s: &Scenario, p: &Process, t: usize) -> f64 {
+    s.bloc
+        .subsidies
+        .iter()
+        .filter(|x| x.span.covers(t) && x.processes.contains(&p.id))
+        .map(|x| x.per_t.0)
+        .sum()
+}
+
+/// The highest strike of a guarantee in force on `p` in period `t`.
+fn strike(s: &Scenario, p: &Process, t: usize) -> Option<f64> {
+    s.bloc
+        .guarantees
+        .iter()
+        .filter(|g| g.span.covers(t) && g.process == p.id)
+        .map(|g| g.strike.0)
+        .reduce(f64::max)
+}
+
+/// Contracted volume (t/yr) of the guarantees in force on `p` in period `t`.
+fn guaranteed_volume(s: &Scenario, p: &Process, t: usize) -> f64 {
+    s.bloc
+        .guarantees
+        .iter()
+        .filter(|g| g.span.covers(t) && g.process == p.id)
+        .map(|g| g.volume.0)
+        .sum()
+}
+
+/// The capital grant share for a project deciding in `t` (the largest that covers it):
+/// a grant naming projects covers those; one naming none covers every project in a member
+/// region.
+fn grant_share(s: &Scenario, p: &Process, t: usize) -> f64 {
+    s.bloc
+        .capital_grants
+        .iter()
+        .filter(|g| {
+            g.span.covers(t)
+                && if g.projects.is_empty() {
+                    s.bloc.is_member(&p.region, t)
+                } else {
+                    g.projects.contains(&p.id)
+                }
+        })
+        .map(|g| g.share)
+        .fold(0.0, f64::max)
+}

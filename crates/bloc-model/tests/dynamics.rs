@@ -1,0 +1,428 @@
+//! Over time (design §3), worked by hand on the shared `two-region-linear` example.
+//!
+//! The base (README there): mc_A = 10 + q, mc_B = 20 + 2q, inverse demand 50 − q in A and
+//! 80 − 2q in B, A→B costs 5 + 3 (tariff): p_A = 34, p_B = 42, flow 8 t/yr. Yearly periods
+//! 2026…2031. With B a member holding a floor of 45 solved with the market (lag 0), p_B = 45.
+
+use bloc_model::{run, Run, RunOptions};
+use bloc_scenario::*;
+use bloc_units::{CommodityId, ProcessId, RegionId, TonnesPerYear, UsdPerTonne};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+fn base() -> Scenario {
+    let p = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/examples/two-region-linear/scenario.toml"
+    );
+    bloc_scenario::load(std::path::Path::new(p)).expect("the shared example loads")
+}
+
+fn go(s: &Scenario) -> Run {
+    run(s, &RunOptions::default(), &mut |_| {}).expect("runs")
+}
+
+fn with_floor(s: &mut Scenario, level: f64) {
+    s.bloc.members.push(Membership {
+        region: RegionId::from("B"),
+        span: Span { from: 0, to: None },
+    });
+    s.bloc.floors.push(FloorRule {
+        commodity: CommodityId::from("x"),
+        reference: Reference::Fixed(UsdPerTonne(level)),
+        ratio: 1.0,
+        levy: LevyRule {
+            lag: 0,
+            every: 1,
+            cap: UsdPerTonne(1000.0),
+        },
+        span: Span { from: 0, to: None },
+    });
+}
+
+#[allow(clippy::too_many_arguments)]
+fn project(
+    id: &str,
+    region: &str,
+    capacity: f64,
+    unit_cost: f64,
+    rise: f64,
+    capital: f64,
+    lead: usize,
+    ramp: usize,
+    earliest: i64,
+) -> Process {
+    Process {
+        id: ProcessId::from(id),
+        region: RegionId::from(region),
+        output: CommodityId::from("x"),
+        capacity: TonnesPerYear(capacity),
+        unit_cost: UsdPerTonne(unit_cost),
+        cost_rise: Some(UsdPerTonne(rise)),
+        online: None,
+        offline: None,
+        inputs: Vec::new(),
+        project: Some(Project {
+            capital_usd_per_t_per_yr: capital,
+            lead_periods: lead,
+            ramp_periods: ramp,
+            earliest_fid: earliest,
+            fid: None,
+            life_yr: None,
+        }),
+    }
+}
+
+/// (period label, value) of `column` for a process in production.csv.
+fn production(r: &Run, process: &str, column: &str) -> Vec<(String, f64)> {
+    let t = &r.tables.production;
+    let col = t.header.iter().position(|h| *h == column).unwrap();
+    t.rows
+        .iter()
+        .filter(|row| row[2] == process)
+        .map(|row| (row[0].clone(), row[col].parse().unwrap()))
+        .collect()
+}
+
+fn indicator(r: &Run, period: &str, name: &str, scope: &str) -> Option<f64> {
+    r.tables
+        .indicators
+        .rows
+        .iter()
+        .find(|row| row[0] == period && row[1] == name && row[2] == scope)
+        .map(|row| row[3].parse().unwrap())
+}
+
+/// A project in B: 10 t/yr at unit cost 20, cost rise 2 (mean operating cost 21), capital
+/// 225 per t/yr, no discounting over 10 years (capital recovery 225 / 10 = 22.5 per t),
+/// lead time 2 years. Expected price (one trailing period) in 2026: 42 without the bloc →
+/// margin 42 − 21 = 21 < 22.5, never invests; 45 with the floor → 24 ≥ 22.5, decides in 2026
+/// and comes online in 2028, exactly two periods later.
+#[test]
+fn a_project_that_clears_full_cost_only_with_the_floor_invests_only_with_it() {
+    let mut s = base();
+    s.investment = Investment {
+        discount_rate: 0.0,
+        life_yr: 10.0,
+        expected_price: ExpectedPrice::Trailing { periods: 1 },
+    };
+    s.processes
+        .push(project("b_new", "B", 10.0, 20.0, 2.0, 225.0, 2, 0, 0));
+    let without = go(&s);
+    for (period, cap) in production(&without, "b_new", "capacity_t") {
+        assert_eq!(cap, 0.0, "{period}: built without the floor");
+    }
+    assert_eq!(
+        indicator(&without, "2026", "projects_decided", "non_members"),
+        None
+    );
+
+    with_floor(&mut s, 45.0);
+    let with = go(&s);
+    let caps: Vec<f64> = production(&with, "b_new", "capacity_t")
+        .into_iter()
+        .map(|x| x.1)
+        .collect();
+    assert_eq!(caps, vec![0.0, 0.0, 10.0, 10.0, 10.0, 10.0]);
+    assert_eq!(
+        indicator(&with, "2026", "projects_decided", "members"),
+        Some(1.0)
+    );
+    // Capital spent at the decision: 225 × 10.
+    assert_eq!(
+        indicator(&with, "2026", "investment_usd", "members"),
+        Some(2250.0)
+    );
+    assert_eq!(
+        indicator(&with, "2028", "capacity_built_t_per_yr", "members:x"),
+        Some(10.0)
+    );
+    assert_eq!(
+        indicator(&with, "2027", "capacity_built_t_per_yr", "members:x"),
+        None
+    );
+}
+
+/// A capital grant of 10% lowers the capital recovery to 20.25 < 21: the project invests
+/// without the floor; the grant paid is 10% of 2,250.
+#[test]
+fn a_capital_grant_lowers_the_hurdle() {
+    let mut s = base();
+    s.investment = Investment {
+        discount_rate: 0.0,
+        life_yr: 10.0,
+        expected_price: ExpectedPrice::Trailing { periods: 1 },
+    };
+    s.processes
+        .push(project("b_new", "B", 10.0, 20.0, 2.0, 225.0, 2, 0, 0));
+    s.bloc.capital_grants.push(CapitalGrant {
+        projects: vec![ProcessId::from("b_new")],
+        share: 0.1,
+        span: Span { from: 0, to: None },
+    });
+    let r = go(&s);
+    assert_eq!(
+        indicator(&r, "2026", "capital_grant_usd", "non_members"),
+        Some(225.0)
+    );
+    let caps: Vec<f64> = production(&r, "b_new", "capacity_t")
+        .into_iter()
+        .map(|x| x.1)
+        .collect();
+    assert_eq!(caps, vec![0.0, 0.0, 10.0, 10.0, 10.0, 10.0]);
+}
+
+/// A ramp of 4 periods: 1/4, 2/4, 3/4, then full capacity; a committed FID two periods
+/// before the run with a lead of 3 years comes online in the run's second period (2027).
+#[test]
+fn committed_projects_come_online_after_their_lead_and_ramp_up() {
+    let mut s = base();
+    let mut p = project("b_new", "B", 8.0, 70.0, 2.0, 1e6, 3, 4, -5);
+    p.project.as_mut().unwrap().fid = Some(-2);
+    s.processes.push(p);
+    let r = go(&s);
+    let caps: Vec<f64> = production(&r, "b_new", "capacity_t")
+        .into_iter()
+        .map(|x| x.1)
+        .collect();
+    assert_eq!(caps, vec![0.0, 2.0, 4.0, 6.0, 8.0, 8.0]);
+}
+
+/// A plant in B at unit cost 60 (above p_B = 42) with closures after 2 periods and a restart
+/// 1 period after recovery: below cost in 2026 and 2027 → mothballed from 2028. B's demand
+/// ×8 from 2029: with b_old out, B's demand 8 (40 − p/2) = 320 − 4p equals b_plant's
+/// (p − 20)/2 plus A's exports; at p_A = p − 8 > 50 A's own buyers buy nothing, so A exports
+/// its whole output p − 18: 320 − 4p = 1.5p − 28, p_B = 348 / 5.5 ≈ 63.3 ≥ 60 in 2029 → it
+/// runs again from 2030.
+#[test]
+fn a_loss_making_plant_mothballs_and_restarts_at_the_right_periods() {
+    let mut s = base();
+    s.processes.push(Process {
+        id: ProcessId::from("b_old"),
+        region: RegionId::from("B"),
+        output: CommodityId::from("x"),
+        capacity: TonnesPerYear(10.0),
+        unit_cost: UsdPerTonne(60.0),
+        cost_rise: Some(UsdPerTonne(5.0)),
+        online: None,
+        offline: None,
+        inputs: Vec::new(),
+        project: None,
+    });
+    s.closures = Some(Closures {
+        after_periods: 2,
+        restart_after_periods: 1,
+    });
+    s.counter.demand_shocks.push(DemandShock {
+        regions: RegionSet::Named(vec![RegionId::from("B")]),
+        commodities: CommoditySet::All,
+        multiplier: 8.0,
+        span: Span { from: 3, to: None },
+    });
+    let r = go(&s);
+    let caps: Vec<f64> = production(&r, "b_old", "capacity_t")
+        .into_iter()
+        .map(|x| x.1)
+        .collect();
+    assert_eq!(caps, vec![10.0, 10.0, 0.0, 0.0, 10.0, 10.0]);
+    let p2029: f64 = r
+        .tables
+        .prices
+        .rows
+        .iter()
+        .find(|row| row[0] == "2029" && row[1] == "B")
+        .map(|row| row[3].parse().unwrap())
+        .unwrap();
+    assert!((p2029 - 348.0 / 5.5).abs() < 1e-6, "p_B 2029 = {p2029}");
+    assert_eq!(
+        indicator(&r, "2028", "mothballed_capacity_t_per_yr", "non_members:x"),
+        Some(10.0)
+    );
+}
+
+/// A run compared with itself: every consumer cost and welfare change is zero.
+#[test]
+fn consumer_cost_of_a_run_against_itself_is_zero() {
+    let mut s = base();
+    with_floor(&mut s, 45.0);
+    let mut r = go(&s);
+    let b = go(&s);
+    r.compare_with(&s, &s, &b);
+    let rows: Vec<_> = r
+        .tables
+        .indicators
+        .rows
+        .iter()
+        .filter(|row| row[1] == "consumer_cost_usd" || row[1] == "welfare_change_usd")
+        .collect();
+    assert!(
+        rows.len() >= 6 * 4,
+        "too few comparison rows: {}",
+        rows.len()
+    );
+    for row in rows {
+        assert_eq!(row[3], "0", "{row:?}");
+    }
+}
+
+/// Against the no-bloc baseline, B's buyers pay (45 − 42) × q_B more, q_B = 40 − 45/2 =
+/// 17.5 → 52.5 a year; A's buyers pay less (p_A falls as A's exports shrink).
+/// Welfare with the floor (p_A = 32.5, p_B = 45, flow 5, levy 4.5): B: CS (80 − 45) × 17.5 / 2
+/// = 306.25, PS (45 − 20) × 12.5 / 2 = 156.25, tariff 15, levy 22.5 → 500 (base 506: −6);
+/// A: CS (50 − 32.5) × 17.5 / 2 = 153.125, PS 22.5 × 22.5 / 2 = 253.125 → 406.25 (base 416:
+/// −9.75); the world loses 15.75, the deadweight loss of the wedge.
+#[test]
+fn consumer_cost_of_a_floor_against_no_bloc() {
+    let base_s = base();
+    let mut s = base();
+    with_floor(&mut s, 45.0);
+    let b = go(&base_s);
+    let mut r = go(&s);
+    r.compare_with(&s, &base_s, &b);
+    let cc = indicator(&r, "2026", "consumer_cost_usd", "region:B").unwrap();
+    assert!((cc - 52.5).abs() < 1e-6, "consumer cost in B {cc}");
+    assert!(indicator(&r, "2026", "consumer_cost_usd", "region:A").unwrap() < 0.0);
+    let dw = |scope: &str| indicator(&r, "2026", "welfare_change_usd", scope).unwrap();
+    for (scope, want) in [
+        ("region:B", -6.0),
+        ("members", -6.0),
+        ("region:A", -9.75),
+        ("non_members", -9.75),
+        ("world", -15.75),
+    ] {
+        assert!(
+            (dw(scope) - want).abs() < 1e-6,
+            "{scope}: {} vs {want}",
+            dw(scope)
+        );
+    }
+}
+
+/// Welfare of the base by hand (2026): A: consumer surplus (50 − 34) × 16 / 2 = 128, producer
+/// surplus (34 − 10) × 24 / 2 = 288; B: CS (80 − 42) × 19 / 2 = 361, PS (42 − 20) × 11 / 2 =
+/// 121, tariff revenue 3 × 8 = 24. Totals 416 and 506.
+#[test]
+fn welfare_by_region_by_hand() {
+    let r = go(&base());
+    let w = |name: &str, scope: &str| indicator(&r, "2026", name, scope).unwrap();
+    let close = |got: f64, want: f64| assert!((got - want).abs() < 1e-6, "{got} vs {want}");
+    close(w("welfare_consumer_surplus_usd", "region:A"), 128.0);
+    close(w("welfare_producer_surplus_usd", "region:A"), 288.0);
+    close(w("welfare_consumer_surplus_usd", "region:B"), 361.0);
+    close(w("welfare_producer_surplus_usd", "region:B"), 121.0);
+    close(w("welfare_tariff_revenue_usd", "region:B"), 24.0);
+    close(w("welfare_total_usd", "region:A"), 416.0);
+    close(w("welfare_total_usd", "region:B"), 506.0);
+    close(w("welfare_total_usd", "world"), 922.0);
+}
+
+/// Demand growth 10% a year on B only while the path is in force (2027–2028): B's reference
+/// quantity at p0 is 20, 20, 22, 24.2, 24.2, 24.2; with growth off it is flat.
+#[test]
+fn demand_growth_paths_and_flat_demand_without_growth() {
+    let mut s = base();
+    s.demand_growth.push(DemandGrowth {
+        name: "test".into(),
+        regions: RegionSet::Named(vec![RegionId::from("B")]),
+        commodities: CommoditySet::All,
+        per_yr: 0.1,
+        span: Span {
+            from: 1,
+            to: Some(3),
+        },
+    });
+    let refq = |r: &Run, region: &str| -> Vec<f64> {
+        r.tables
+            .consumption
+            .rows
+            .iter()
+            .filter(|row| row[1] == region)
+            .map(|row| row[4].parse().unwrap())
+            .collect()
+    };
+    let r = go(&s);
+    let want = [20.0, 20.0, 22.0, 24.2, 24.2, 24.2];
+    for (got, want) in refq(&r, "B").iter().zip(want) {
+        assert!((got - want).abs() < 1e-6, "{got} vs {want}");
+    }
+    assert!(refq(&r, "A").iter().all(|&q| q == 20.0));
+}
+
+/// Properties over random projects, closures and growth rates on the example: capacity is
+/// never negative; no project has capacity before its decision + lead time; with every growth
+/// rate zero the reference demand is flat.
+#[test]
+fn properties_of_random_pipelines() {
+    for seed in 0..12u64 {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut s = base();
+        s.time.periods = 8;
+        s.investment.expected_price = ExpectedPrice::Trailing {
+            periods: rng.gen_range(1..4),
+        };
+        if rng.gen_bool(0.5) {
+            with_floor(&mut s, rng.gen_range(40.0..55.0));
+        }
+        if rng.gen_bool(0.5) {
+            s.closures = Some(Closures {
+                after_periods: rng.gen_range(1..3),
+                restart_after_periods: rng.gen_range(0..3),
+            });
+        }
+        for k in 0..3 {
+            let region = if rng.gen_bool(0.5) { "A" } else { "B" };
+            s.processes.push(project(
+                &format!("p{k}"),
+                region,
+                rng.gen_range(1.0..30.0),
+                rng.gen_range(5.0..40.0),
+                rng.gen_range(0.5..10.0),
+                rng.gen_range(0.0..300.0),
+                rng.gen_range(0..4),
+                rng.gen_range(0..3),
+                rng.gen_range(-2..5),
+            ));
+        }
+        let r = go(&s);
+        let lead_of = |id: &str| {
+            s.processes
+                .iter()
+                .find(|p| p.id.as_str() == id)
+                .and_then(|p| p.project.as_ref())
+                .map(|p| p.lead_periods.max(1))
+        };
+        let mut decided: std::collections::BTreeMap<String, usize> = Default::default();
+        for row in &r.tables.production.rows {
+            let cap: f64 = row[5].parse().unwrap();
+            assert!(cap >= 0.0, "seed {seed}: negative capacity {row:?}");
+        }
+        for (t, label) in (0..s.time.periods).map(|t| (t, s.time.label(t))) {
+            for row in r.tables.production.rows.iter().filter(|x| x[0] == label) {
+                let cap: f64 = row[5].parse().unwrap();
+                if let Some(lead) = lead_of(&row[2]) {
+                    if cap > 0.0 {
+                        let fid = decided.get(&row[2]).copied();
+                        assert!(
+                            fid.is_some_and(|f| t >= f + lead),
+                            "seed {seed}: {} has capacity in period {t}, decided {fid:?}, lead {lead}",
+                            row[2]
+                        );
+                    }
+                }
+            }
+            // Decisions are taken at the end of a period: record them after the check.
+            for (i, p) in s.processes.iter().enumerate() {
+                if p.project.is_some() && !decided.contains_key(p.id.as_str()) {
+                    if let Some(f) = r.fid_of(i) {
+                        if f <= t as i64 {
+                            decided.insert(p.id.to_string(), f.max(0) as usize);
+                        }
+                    }
+                }
+            }
+        }
+        for row in &r.tables.consumption.rows {
+            assert_eq!(row[4], "20", "seed {seed}: demand not flat {row:?}");
+        }
+    }
+}

@@ -1,0 +1,298 @@
+//! Over time (design §3): `projects.csv`, `[investment]`, `[closures]`,
+//! `[[demand_growth]]` and `[[bloc.capital_grant]]`. Same pattern as `bloc.rs`: `…Raw`
+//! mirrors the TOML, `check_*` validates.
+//!
+//! | table | columns (`[x]` optional) |
+//! | --- | --- |
+//! | `projects` | id, region, output, capacity_t_per_yr, unit_cost_usd_per_t, [cost_rise_usd_per_t], capital_usd_per_t_per_yr, lead_time_yr, [ramp_up_yr], earliest_fid, [fid], [life_yr], source |
+
+use super::bloc::{
+    check_commodity_set, check_process, check_region_set, check_span, each, positive, share,
+    BlocCtx,
+};
+use super::check::parse_period_label;
+use super::csv_table::{opt, req, Bound, Cell, CsvTable, Schema};
+use super::de::Located;
+use super::tables::Refs;
+use crate::model::*;
+use crate::ScenarioError;
+use bloc_units::{CommodityId, ProcessId, RegionId, TonnesPerYear, UsdPerTonne};
+use serde::Deserialize;
+
+/// `projects.csv`.
+pub(crate) const PROJECTS: Schema = Schema {
+    table: "projects",
+    columns: &[
+        req("id"),
+        req("region"),
+        req("output"),
+        req("capacity_t_per_yr"),
+        req("unit_cost_usd_per_t"),
+        opt("cost_rise_usd_per_t"),
+        req("capital_usd_per_t_per_yr"),
+        req("lead_time_yr"),
+        opt("ramp_up_yr"),
+        req("earliest_fid"),
+        opt("fid"),
+        opt("life_yr"),
+        req("source"),
+    ],
+};
+
+/// Years → whole periods (nearest; a quarterly run rounds to the nearest quarter).
+fn years_to_periods(years: f64, time: &TimeAxis) -> usize {
+    (years / time.years_per_period()).round() as usize
+}
+
+/// A period cell that may lie before or after the horizon → periods from the start.
+fn check_any_period(cell: Cell, time: &TimeAxis) -> Result<i64, ScenarioError> {
+    let p = parse_period_label(cell.text, time.step).map_err(|m| cell.error(m))?;
+    Ok(time.start.steps_to(p, time.step))
+}
+
+/// `projects.csv` → processes with their [`Project`] terms, after the existing processes
+/// (whose ids they must not repeat).
+pub(crate) fn check_projects(
+    t: &CsvTable,
+    refs: &Refs,
+    time: &TimeAxis,
+    existing: &[Process],
+    processes_file: &str,
+) -> Result<Vec<Process>, ScenarioError> {
+    let mut out: Vec<Process> = Vec::new();
+    for row in &t.rows {
+        let idc = t.cell(row, "id");
+        super::check::check_id_syntax(idc.text).map_err(|m| idc.error(m))?;
+        if existing.iter().any(|p| p.id.as_str() == idc.text) {
+            return Err(idc.error(format!(
+                "project id `{}` is already a process in {processes_file}; give the project its own id",
+                idc.text
+            )));
+        }
+        if let Some(first) = out.iter().position(|p| p.id.as_str() == idc.text) {
+            return Err(idc.error(format!(
+                "project id `{}` is already defined on data row {}; give each project its own id",
+                idc.text,
+                first + 1
+            )));
+        }
+        let rc = t.cell(row, "region");
+        refs.regions.check(rc.text).map_err(|m| rc.error(m))?;
+        let oc = t.cell(row, "output");
+        refs.commodities.check(oc.text).map_err(|m| oc.error(m))?;
+        let capacity = t
+            .cell(row, "capacity_t_per_yr")
+            .number(Bound::AtLeast(0.0), "20000")?;
+        let unit_cost = t
+            .cell(row, "unit_cost_usd_per_t")
+            .number(Bound::AtLeast(0.0), "30000")?;
+        let cost_rise = t
+            .cell(row, "cost_rise_usd_per_t")
+            .opt_number(Bound::AtLeast(0.0), "300")?;
+        let capital = t
+            .cell(row, "capital_usd_per_t_per_yr")
+            .number(Bound::AtLeast(0.0), "50000")?;
+        let lead = t
+            .cell(row, "lead_time_yr")
+            .number(Bound::AtLeast(0.0), "2.5")?;
+        let ramp = t
+            .cell(row, "ramp_up_yr")
+            .opt_number(Bound::AtLeast(0.0), "1")?
+            .unwrap_or(0.0);
+        let life = t.cell(row, "life_yr").opt_number(Bound::Above(0.0), "20")?;
+        let efc = t.cell(row, "earliest_fid");
+        if efc.is_empty() {
+            return Err(efc.error(format!(
+                "the cell is empty; write the first period the project may decide, as `{}`",
+                time.label(0)
+            )));
+        }
+        let earliest_fid = check_any_period(efc, time)?;
+        let fc = t.cell(row, "fid");
+        let fid = if fc.is_empty() {
+            None
+        } else {
+            Some(check_any_period(fc, time)?)
+        };
+        out.push(Process {
+            id: ProcessId::from(idc.text),
+            region: RegionId::from(rc.text),
+            output: CommodityId::from(oc.text),
+            capacity: TonnesPerYear(capacity),
+            unit_cost: UsdPerTonne(unit_cost),
+            cost_rise: cost_rise.map(UsdPerTonne),
+            online: None,
+            offline: None,
+            inputs: Vec::new(),
+            project: Some(Project {
+                capital_usd_per_t_per_yr: capital,
+                lead_periods: years_to_periods(lead, time),
+                ramp_periods: years_to_periods(ramp, time),
+                earliest_fid,
+                fid,
+                life_yr: life,
+            }),
+        });
+    }
+    Ok(out)
+}
+
+/// `[investment]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct InvestmentRaw {
+    pub discount_rate: Option<Located<f64>>,
+    pub life_yr: Option<Located<f64>>,
+    pub expected_price: Option<Located<String>>,
+    pub trailing_periods: Option<Located<i64>>,
+}
+
+/// `[closures]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ClosuresRaw {
+    pub after_periods: Located<i64>,
+    pub restart_after_periods: Option<Located<i64>>,
+}
+
+/// One `[[demand_growth]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct DemandGrowthRaw {
+    pub name: Option<Located<String>>,
+    pub regions: Located<Vec<Located<String>>>,
+    pub commodities: Located<Vec<Located<String>>>,
+    pub per_yr: Located<f64>,
+    pub from: Option<Located<String>>,
+    pub to: Option<Located<String>>,
+}
+
+/// One `[[bloc.capital_grant]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CapitalGrantRaw {
+    pub projects: Option<Located<Vec<Located<String>>>>,
+    pub share: Located<f64>,
+    pub from: Option<Located<String>>,
+    pub to: Option<Located<String>>,
+}
+
+/// A whole number of periods in `lo..=hi`.
+fn periods_in(
+    v: &Located<i64>,
+    lo: i64,
+    what: &str,
+    example: &str,
+) -> Result<usize, ScenarioError> {
+    if v.value < lo || v.value > 10_000 {
+        return Err(v.error(format!(
+            "{what} = {} is out of range; write a whole number of periods of at least {lo}, as `{example}`",
+            v.value
+        )));
+    }
+    Ok(v.value as usize)
+}
+
+/// `[investment]` → [`Investment`] (defaults for what is absent).
+pub(crate) fn check_investment(raw: Option<&InvestmentRaw>) -> Result<Investment, ScenarioError> {
+    let mut inv = Investment::default();
+    let Some(raw) = raw else { return Ok(inv) };
+    if let Some(r) = &raw.discount_rate {
+        if !(r.value.is_finite() && (0.0..1.0).contains(&r.value)) {
+            return Err(r.error(format!(
+                "discount_rate = {} is out of range; write a fraction per year from 0 to below 1, as `discount_rate = 0.08`",
+                r.value
+            )));
+        }
+        inv.discount_rate = r.value;
+    }
+    if let Some(l) = &raw.life_yr {
+        inv.life_yr = positive(l, "life_yr", "life_yr = 20")?;
+    }
+    let periods = match &raw.trailing_periods {
+        Some(n) => periods_in(n, 1, "trailing_periods", "trailing_periods = 4")?,
+        None => 4,
+    };
+    if let Some(e) = &raw.expected_price {
+        if e.value.trim() != "trailing" {
+            return Err(e.error(format!(
+                "`{}` is not an expected-price rule; write `expected_price = \"trailing\"` (the mean of the project's regional price over `trailing_periods`)",
+                e.value
+            )));
+        }
+    }
+    inv.expected_price = ExpectedPrice::Trailing { periods };
+    Ok(inv)
+}
+
+/// `[closures]` → [`Closures`].
+pub(crate) fn check_closures(raw: Option<&ClosuresRaw>) -> Result<Option<Closures>, ScenarioError> {
+    let Some(raw) = raw else { return Ok(None) };
+    Ok(Some(Closures {
+        after_periods: periods_in(&raw.after_periods, 1, "after_periods", "after_periods = 4")?,
+        restart_after_periods: match &raw.restart_after_periods {
+            Some(r) => periods_in(r, 0, "restart_after_periods", "restart_after_periods = 2")?,
+            None => 0,
+        },
+    }))
+}
+
+/// One `[[demand_growth]]`.
+pub(crate) fn check_demand_growth(
+    x: &Located<DemandGrowthRaw>,
+    ctx: &BlocCtx,
+) -> Result<DemandGrowth, ScenarioError> {
+    let raw = &x.value;
+    let g = &raw.per_yr;
+    if !(g.value.is_finite() && g.value > -1.0 && g.value <= 10.0) {
+        return Err(g.error(format!(
+            "per_yr = {} is out of range; write a growth rate per year above -1, as `per_yr = 0.12` for 12%",
+            g.value
+        )));
+    }
+    Ok(DemandGrowth {
+        name: raw
+            .name
+            .as_ref()
+            .map(|n| n.value.trim().to_string())
+            .unwrap_or_default(),
+        regions: check_region_set(&raw.regions, ctx)?,
+        commodities: check_commodity_set(&raw.commodities, ctx)?,
+        per_yr: g.value,
+        span: check_span(raw.from.as_ref(), raw.to.as_ref(), ctx.time)?,
+    })
+}
+
+/// Every `[[demand_growth]]`.
+pub(crate) fn check_demand_growths(
+    raw: &Option<Vec<Located<DemandGrowthRaw>>>,
+    ctx: &BlocCtx,
+) -> Result<Vec<DemandGrowth>, ScenarioError> {
+    each(raw, |x| check_demand_growth(x, ctx))
+}
+
+/// One `[[bloc.capital_grant]]`: its projects must be projects (rows of `projects.csv`).
+pub(crate) fn check_capital_grant(
+    x: &Located<CapitalGrantRaw>,
+    ctx: &BlocCtx,
+) -> Result<CapitalGrant, ScenarioError> {
+    let raw = &x.value;
+    let mut projects = Vec::new();
+    if let Some(list) = &raw.projects {
+        for p in &list.value {
+            let i = check_process(p, ctx)?;
+            if ctx.processes[i].project.is_none() {
+                return Err(p.error(format!(
+                    "`{}` is an existing process, not a project; a capital grant pays towards projects in projects.csv",
+                    p.value
+                )));
+            }
+            projects.push(ctx.processes[i].id.clone());
+        }
+    }
+    Ok(CapitalGrant {
+        projects,
+        share: share(&raw.share, "share", "share = 0.3")?,
+        span: check_span(raw.from.as_ref(), raw.to.as_ref(), ctx.time)?,
+    })
+}
