@@ -311,7 +311,7 @@ fn bench(
         let failed = r.samples.iter().filter(|s| s.error.is_some()).count();
         let rate = n as f64 / secs;
         println!(
-            "{label:<62} {n:>8} {failed:>7} {secs:>9.2} {rate:>10.1} {:>14.1}",
+            "{label:<62} {n:>8} {failed:>7} {secs:>9.2} {rate:>10.3} {:>14.1}",
             1000.0 / rate
         );
     }
