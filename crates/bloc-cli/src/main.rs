@@ -7,6 +7,7 @@
 mod bench;
 mod calibrate;
 mod shipped;
+mod sweep;
 
 use anyhow::{Context, Result};
 use bloc_model::{RunOptions, SolverChoice};
@@ -103,6 +104,8 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         html: Option<PathBuf>,
     },
+    /// Monte Carlo sweep over the scenario's `[[uncertain]]` inputs (and `sweep merge`, `sweep bench`).
+    Sweep(sweep::SweepArgs),
     /// Run the secretariat service (reports, reference prices, schedule, duty, ledger, dashboard).
     Serve {
         /// Scenario folder or .toml file configuring the bloc; `--demo` for the shipped demo.
@@ -315,6 +318,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             csv,
             html,
         } => compare(&run_a, &run_b, csv.as_deref(), html.as_deref()),
+        Command::Sweep(args) => sweep::run(args),
     }
 }
 

@@ -612,7 +612,20 @@ fn node_prices(
             _ => idle.push(node),
         }
     }
-    fill_idle_prices(p, &idle, &mut price);
+    // A route under a binding quota delivers its first tonne at origin price + wedge + the
+    // quota's rent; a route under a zero quota (a ban) delivers nothing.
+    let rent = cap_rents(p, b, s, dual);
+    let mut blocked = vec![false; p.routes.len()];
+    for cap in &p.caps {
+        if cap.cap.0 <= 0.0 {
+            for &r in &cap.routes {
+                if let Some(v) = blocked.get_mut(r) {
+                    *v = true;
+                }
+            }
+        }
+    }
+    fill_idle_prices(p, &idle, &rent, &blocked, &mut price);
     price
 }
 
@@ -620,7 +633,13 @@ fn node_prices(
 /// zero plus inputs, and over routes into it of origin price plus wedge. Bellman–Ford order
 /// (idle nodes may feed one another); where nothing can arrive, the highest willingness to pay
 /// of its buyers, else no price.
-fn fill_idle_prices(p: &MarketProblem, idle: &[usize], price: &mut [Option<f64>]) {
+fn fill_idle_prices(
+    p: &MarketProblem,
+    idle: &[usize],
+    rent: &[f64],
+    blocked: &[bool],
+    price: &mut [Option<f64>],
+) {
     if idle.is_empty() {
         return;
     }
@@ -646,14 +665,14 @@ fn fill_idle_prices(p: &MarketProblem, idle: &[usize], price: &mut [Option<f64>]
                 changed = true;
             }
         }
-        for route in &p.routes {
-            if !is_idle[route.to] {
+        for (r, route) in p.routes.iter().enumerate() {
+            if !is_idle[route.to] || blocked[r] {
                 continue;
             }
             let Some(po) = price[route.from] else {
                 continue;
             };
-            let c = po + route.wedge_at(po);
+            let c = po + route.wedge_at(po) + rent[r];
             if c < best[route.to] - 1e-12 * c.abs() {
                 best[route.to] = c;
                 changed = true;

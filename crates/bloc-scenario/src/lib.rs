@@ -18,8 +18,9 @@ mod load;
 pub mod model;
 pub mod policy;
 mod source;
+pub mod uncertain;
 
 pub use error::{Location, ScenarioError};
-pub use load::{load, load_from, SCENARIO_FILE};
+pub use load::{load, load_from, load_with_uncertain, SCENARIO_FILE};
 pub use model::*;
 pub use source::{Disk, Embedded, FileSource};

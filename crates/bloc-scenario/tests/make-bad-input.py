@@ -343,6 +343,12 @@ CASES = [
      "scenario.toml", "delay_periods = 2", "export_control[0].delay_periods", "does not apply"),
     ("outage-share-above-one", [append("scenario.toml", '\n[[shock.outage]]\nprocesses = ["chn_separation"]\nshare = 1.5\n')],
      "scenario.toml", "share = 1.5", "shock.outage[0].share", "(0, 1]"),
+    ("uncertain-unknown-column", [append("scenario.toml", '\n[[uncertain]]\nname = "d"\ntable = "demand"\ncolumn = "quantity"\ndistribution = "uniform"\nmin = 0.8\nmax = 1.2\n')],
+     "scenario.toml", 'column = "quantity"', "uncertain[0].column", "has no column `quantity`"),
+    ("uncertain-selector-matches-nothing", [append("scenario.toml", '\n[[uncertain]]\nname = "d"\ntable = "demand"\ncolumn = "elasticity"\nwhere = { region = "FRA" }\ndistribution = "uniform"\nmin = 0.8\nmax = 1.2\n')],
+     "scenario.toml", 'where = { region = "FRA" }', "uncertain[0].where", "no row of"),
+    ("uncertain-bad-triangle", [append("scenario.toml", '\n[[uncertain]]\nname = "r"\nkey = "bloc.floor[0].ratio"\ndistribution = "triangular"\nmin = 0.8\nmode = 1.5\nmax = 1.2\n')],
+     "scenario.toml", "mode = 1.5", "uncertain[0].mode", "min <= mode <= max"),
     ("shock-unknown-commodity", [append("scenario.toml", '\n[[shock.demand]]\nregions = ["*"]\ncommodities = ["ndpr_metal"]\nmultiplier = 1.2\n')],
      "scenario.toml", 'commodities = ["ndpr_metal"]', "shock.demand[0].commodities[0]", "ndpr_metal"),
 ]

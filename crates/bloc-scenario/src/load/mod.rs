@@ -9,15 +9,17 @@
 mod bloc;
 mod check;
 mod counter;
-mod csv_table;
+pub(crate) mod csv_table;
 mod de;
 mod dynamics;
 mod scenario;
 mod tables;
 mod tree;
+mod uncertain;
 
 use crate::model::Scenario;
 use crate::source::{normalize, Disk, FileSource};
+use crate::uncertain::Uncertain;
 use crate::ScenarioError;
 use check::Known;
 use csv_table::{CsvTable, Schema};
@@ -41,6 +43,15 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
 
 /// Loads the scenario at `path` from `files` (the file system, or an embedded set).
 pub fn load_from(files: &dyn FileSource, path: &Path) -> Result<Scenario, ScenarioError> {
+    load_with_uncertain(files, path).map(|(s, _)| s)
+}
+
+/// Loads the scenario at `path` from `files`, with its `[[uncertain]]` inputs, each checked
+/// against the scenario as written (its table, column and selector, or its key).
+pub fn load_with_uncertain(
+    files: &dyn FileSource,
+    path: &Path,
+) -> Result<(Scenario, Vec<Uncertain>), ScenarioError> {
     let path = normalize(path);
     let top = if files.is_dir(&path) {
         path.join(SCENARIO_FILE)
@@ -135,6 +146,7 @@ pub fn load_from(files: &dyn FileSource, path: &Path) -> Result<Scenario, Scenar
         },
     )?;
 
+    let uncertain = uncertain::check_uncertain(raw.uncertain.as_ref(), &tree, t, files)?;
     let ctx = bloc::BlocCtx {
         time: &time,
         regions: &refs.regions,
@@ -165,27 +177,30 @@ pub fn load_from(files: &dyn FileSource, path: &Path) -> Result<Scenario, Scenar
     let hash = hex(&hasher.finalize());
     let files = reader.read.into_iter().map(|(p, _)| p).collect();
 
-    Ok(Scenario {
-        name,
-        description,
-        base_year,
-        seed,
-        time,
-        regions,
-        commodities,
-        processes,
-        demand,
-        transport,
-        tariffs,
-        bloc,
-        counter,
-        investment,
-        closures,
-        demand_growth,
-        baseline,
-        files,
-        hash,
-    })
+    Ok((
+        Scenario {
+            name,
+            description,
+            base_year,
+            seed,
+            time,
+            regions,
+            commodities,
+            processes,
+            demand,
+            transport,
+            tariffs,
+            bloc,
+            counter,
+            investment,
+            closures,
+            demand_growth,
+            baseline,
+            files,
+            hash,
+        },
+        uncertain,
+    ))
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -25,6 +25,8 @@ pub(crate) struct ScenarioRaw {
     pub export_control: Option<Vec<Located<super::counter::ExportControlRaw>>>,
     /// `[shock]` with `[[shock.outage]]`, `[[shock.demand]]`, `[[shock.cost]]`.
     pub shock: Option<super::counter::ShockRaw>,
+    /// `[[uncertain]]`: inputs a sweep draws (see `uncertain.rs`).
+    pub uncertain: Option<Vec<Located<super::uncertain::UncertainRaw>>>,
     /// `[investment]`.
     pub investment: Option<super::dynamics::InvestmentRaw>,
     /// `[closures]`.

@@ -1,0 +1,175 @@
+//! Running a sweep: prepare the scenario once, then draw, overlay, load and run each sample.
+
+use crate::{sample, IndicatorRow, SampleRecord, Shard, SweepError, SweepOutput};
+use bloc_model::RunOptions;
+use bloc_scenario::uncertain::{Draw, Overlay, Uncertain};
+use bloc_scenario::{Embedded, FileSource, Scenario, ScenarioError};
+use rayon::prelude::*;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+
+/// A scenario ready to sweep: its files held in memory, its uncertain inputs checked.
+#[derive(Debug)]
+pub struct Prepared {
+    files: Embedded,
+    top: PathBuf,
+    /// The scenario as written (no draws applied).
+    pub scenario: Scenario,
+    /// Its `[[uncertain]]` inputs.
+    pub uncertain: Vec<Uncertain>,
+}
+
+/// Loads the scenario at `path` from `files`, checks its uncertain inputs, and keeps a copy
+/// of every file it read, so that samples read memory, not the disk.
+pub fn prepare(files: &dyn FileSource, path: &Path) -> Result<Prepared, SweepError> {
+    let (scenario, uncertain) = bloc_scenario::load_with_uncertain(files, path)?;
+    let mut held = Embedded::new();
+    for f in &scenario.files {
+        let bytes = files.read(f).map_err(|e| SweepError::Io {
+            path: f.clone(),
+            reason: e.to_string(),
+        })?;
+        held.insert(f, bytes);
+    }
+    let top = scenario
+        .files
+        .first()
+        .cloned()
+        .ok_or_else(|| SweepError::Options("the scenario read no file".into()))?;
+    Ok(Prepared {
+        files: held,
+        top,
+        scenario,
+        uncertain,
+    })
+}
+
+/// How to sweep.
+#[derive(Debug, Clone, Copy)]
+pub struct SweepOptions {
+    /// Samples in the whole sweep (all shards together).
+    pub samples: u64,
+    /// Seed of the draws.
+    pub seed: u64,
+    /// Run only this shard.
+    pub shard: Option<Shard>,
+}
+
+/// Runs the samples of `opts` (those of the shard, if one is given) in parallel on the
+/// current rayon pool; `progress` is called once after each sample.
+pub fn sweep(p: &Prepared, opts: &SweepOptions, progress: &(dyn Fn() + Sync)) -> SweepOutput {
+    let indices: Vec<u64> = (0..opts.samples)
+        .filter(|i| !matches!(opts.shard, Some(s) if !s.has(*i)))
+        .collect();
+    let results: Vec<(SampleRecord, Vec<IndicatorRow>)> = indices
+        .into_par_iter()
+        .map(|i| {
+            let r = run_sample(p, opts.seed, i);
+            progress();
+            r
+        })
+        .collect();
+    let mut samples = Vec::with_capacity(results.len());
+    let mut rows = Vec::new();
+    for (s, r) in results {
+        samples.push(s);
+        rows.extend(r);
+    }
+    SweepOutput {
+        manifest: crate::Manifest::new(p, opts),
+        samples,
+        rows,
+    }
+}
+
+/// Sample `i`: its draws, and its indicator rows or its error.
+pub(crate) fn run_sample(p: &Prepared, seed: u64, i: u64) -> (SampleRecord, Vec<IndicatorRow>) {
+    let draws = sample::draws(&p.uncertain, seed, i);
+    let written: Vec<String> = draws
+        .iter()
+        .map(|d| match d {
+            Draw::Number(v) if *v == 0.0 => "0".to_string(),
+            d => d.to_string(),
+        })
+        .collect();
+    let outcome = catch_unwind(AssertUnwindSafe(|| run_draws(p, &draws))).unwrap_or_else(|e| {
+        let what = e
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        Err(format!("internal error (panic): {what}"))
+    });
+    match outcome {
+        Ok(rows) => (
+            SampleRecord {
+                sample: i,
+                error: None,
+                draws: written,
+            },
+            rows.into_iter()
+                .map(|(period, indicator, scope, value)| IndicatorRow {
+                    sample: i,
+                    period,
+                    indicator,
+                    scope,
+                    value,
+                })
+                .collect(),
+        ),
+        Err(e) => (
+            SampleRecord {
+                sample: i,
+                error: Some(e),
+                draws: written,
+            },
+            Vec::new(),
+        ),
+    }
+}
+
+type Row = (String, String, String, f64);
+
+/// A sample's error as text, with its file named relative to the scenario's folder, so that
+/// the same sweep started with another path to the scenario (a shard on another machine)
+/// records the same bytes.
+fn message(p: &Prepared, e: ScenarioError) -> String {
+    let dir = p.top.parent().unwrap_or(Path::new(""));
+    let strip = |f: &mut PathBuf| {
+        if let Ok(rel) = f.strip_prefix(dir) {
+            *f = rel.to_path_buf();
+        }
+    };
+    match e {
+        ScenarioError::Invalid { mut at, message } => {
+            strip(&mut at.file);
+            ScenarioError::Invalid { at, message }.to_string()
+        }
+        ScenarioError::Io { mut path, reason } => {
+            strip(&mut path);
+            ScenarioError::Io { path, reason }.to_string()
+        }
+        other => other.to_string(),
+    }
+}
+
+fn run_draws(p: &Prepared, draws: &[Draw]) -> Result<Vec<Row>, String> {
+    let overlay = Overlay::new(&p.files, &p.uncertain, draws).map_err(|e| message(p, e))?;
+    let scenario = bloc_scenario::load_from(&overlay, &p.top).map_err(|e| message(p, e))?;
+    let run = bloc_model::run(&scenario, &RunOptions::default(), &mut |_| {})
+        .map_err(|e| format!("the run failed: {e}"))?;
+    run.tables
+        .indicators
+        .rows
+        .into_iter()
+        .map(|r| match <[String; 4]>::try_from(r) {
+            Ok([period, indicator, scope, value]) => {
+                let v = value
+                    .parse::<f64>()
+                    .map_err(|_| format!("indicator value `{value}` is not a number"))?;
+                Ok((period, indicator, scope, v))
+            }
+            Err(r) => Err(format!("an indicators row has {} cells, not 4", r.len())),
+        })
+        .collect()
+}
