@@ -97,10 +97,25 @@ pub fn self_check(p: &MarketProblem, o: &MarketOutcome) -> SelfCheck {
     }
     let scale_p: Vec<f64> = p.nodes.iter().map(|x| scale_c[x.commodity]).collect();
     debug_assert_eq!(scale_p.len(), n);
+    // A route under a zero quota (a ban) can carry nothing, so no price gap along it breaks
+    // the equilibrium (its rent is whatever the gap is).
+    let mut banned = vec![false; p.routes.len()];
+    for cap in &p.caps {
+        if cap.cap.0 <= 0.0 {
+            for &r in &cap.routes {
+                if let Some(b) = banned.get_mut(r) {
+                    *b = true;
+                }
+            }
+        }
+    }
     for (r, route) in p.routes.iter().enumerate() {
         let (Some(po), Some(pd)) = (o.prices[route.from], o.prices[route.to]) else {
             continue;
         };
+        if banned[r] {
+            continue;
+        }
         let gap = pd - po - route.wedge_at(po) - o.cap_rent[r];
         let pos = if o.flow[r] > BOUND_TOLERANCE * 1e-3 * scale_q(p, route.from) {
             0

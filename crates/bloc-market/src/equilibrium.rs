@@ -220,7 +220,16 @@ pub fn solve_market(
                 SolveStatus::Optimal | SolveStatus::AlmostOptimal
             )
         {
-            if let Some((x, y, t)) = polish(&built.qp, &sol.x, &sol.row_dual, solver)? {
+            // Goods spread over tied routes are first gathered onto a forest of them (same
+            // balances, same cost), so that the emptied routes go on their bound and the
+            // active set's system is not singular.
+            // When that does not polish, the answer as it came is tried.
+            let x0 = basic_x(p, &built, &sol.x);
+            let mut polished_answer = polish(&built.qp, &x0, &sol.row_dual, solver)?;
+            if polished_answer.is_none() && x0 != sol.x {
+                polished_answer = polish(&built.qp, &sol.x, &sol.row_dual, solver)?;
+            }
+            if let Some((x, y, t)) = polished_answer {
                 solver_time += t;
                 solves += 1;
                 sol.x = x;
@@ -355,6 +364,25 @@ pub fn solve_market(
             secant,
         );
     }
+}
+
+/// The QP's answer with its route columns rewritten as a basic flow ([`crate::basic`]).
+fn basic_x(p: &MarketProblem, b: &Built, x: &[f64]) -> Vec<f64> {
+    let mut flow: Vec<f64> = b
+        .route_col
+        .iter()
+        .map(|j| j.map_or(0.0, |j| x[j].max(0.0)))
+        .collect();
+    crate::basic::to_forest(p, &mut flow);
+    let mut out = x.to_vec();
+    for (r, j) in b.route_col.iter().enumerate() {
+        if let Some(j) = *j {
+            if x[j] > 0.0 {
+                out[j] = flow[r];
+            }
+        }
+    }
+    out
 }
 
 /// Polishing: an interior-point answer leaves every column that belongs on a bound a hair off

@@ -6,6 +6,7 @@
 //! and a fixed point over price-dependent wedges; [`self_check`] verifies the answer.
 #![deny(missing_docs)]
 
+pub mod basic;
 mod build;
 mod check;
 mod clarabel_backend;
