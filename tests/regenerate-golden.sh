@@ -17,8 +17,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 echo "building bloc..." >&2
-cargo build --quiet -p bloc-cli --bin bloc
-bin="$root/target/debug/bloc"
+cargo build --quiet --release -p bloc-cli --bin bloc
+bin="$root/target/release/bloc"
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT

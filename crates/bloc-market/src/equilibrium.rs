@@ -474,6 +474,11 @@ fn polish_with(
     Ok(Some((full, dual, sol.time)))
 }
 
+/// Reduced cost (in the scaled QP's units) a column on its bound may have against it, and a
+/// free column at all, for a polished answer to count as optimal. Small, because one unit of
+/// the scaled QP can be many USD/t for a commodity of high value and small tonnage.
+const RC_TOL: f64 = 1e-9;
+
 /// Rounds of active-set correction after the first exact solve.
 const ACTIVE_SET_ROUNDS: usize = 6;
 
@@ -481,7 +486,7 @@ const ACTIVE_SET_ROUNDS: usize = 6;
 /// anything changed.
 fn correct_active_set(qp: &QpProblem, x: &[f64], y: &[f64], set: &mut [Option<f64>]) -> bool {
     let rc = qp.reduced_costs(x, y);
-    let tol = 1e-7;
+    let tol = RC_TOL;
     let mut changed = false;
     for (j, c) in qp.cols.iter().enumerate() {
         match set[j] {
@@ -512,7 +517,7 @@ fn correct_active_set(qp: &QpProblem, x: &[f64], y: &[f64], set: &mut [Option<f6
 /// with a dual of the right sign.
 fn optimal(qp: &QpProblem, full: &[f64], dual: &[f64], fixed: &[Option<f64>], trace: bool) -> bool {
     let rc = qp.reduced_costs(full, dual);
-    let tol = 1e-7;
+    let tol = RC_TOL;
     for (j, c) in qp.cols.iter().enumerate() {
         let v = full[j];
         let at_lo = v <= c.lower + 1e-12 * (1.0 + c.lower.abs());
