@@ -63,7 +63,18 @@ pub fn example(name: Option<&str>, dir: Option<&Path>) -> Result<(), Failure> {
     let files = embedded();
     let scenario = bloc_scenario::load_from(&files, Path::new(name))
         .with_context(|| format!("loading the shipped scenario `{name}`"))?;
-    for rel in &scenario.files {
+    // Every file it reads, and every file its baseline reads (the baseline runs with it).
+    let mut to_write = scenario.files.clone();
+    if let Some(base) = &scenario.baseline {
+        let baseline = bloc_scenario::load_from(&files, base)
+            .with_context(|| format!("loading the baseline of the shipped scenario `{name}`"))?;
+        for f in baseline.files {
+            if !to_write.contains(&f) {
+                to_write.push(f);
+            }
+        }
+    }
+    for rel in &to_write {
         let target = dir.join(safe_relative(rel)?);
         let bytes = files
             .read(rel)
@@ -76,7 +87,7 @@ pub fn example(name: Option<&str>, dir: Option<&Path>) -> Result<(), Failure> {
     }
     println!(
         "wrote {} files of `{name}` to {}; run it with:\n  bloc run {}",
-        scenario.files.len(),
+        to_write.len(),
         dir.display(),
         dir.join(name).display()
     );
