@@ -44,9 +44,23 @@ fn years_to_periods(years: f64, time: &TimeAxis) -> usize {
     (years / time.years_per_period()).round() as usize
 }
 
-/// A period cell that may lie before or after the horizon → periods from the start.
+/// A period cell that may lie before or after the horizon → periods from the start. A
+/// project's dates are calendar facts, not tied to the run's step: a yearly run reads
+/// `2025Q3` as its year, 2025.
 fn check_any_period(cell: Cell, time: &TimeAxis) -> Result<i64, ScenarioError> {
-    let p = parse_period_label(cell.text, time.step).map_err(|m| cell.error(m))?;
+    let p = match time.step {
+        bloc_units::Step::Year => {
+            let p = bloc_units::Period::parse(cell.text.trim())
+                .map_err(|e| cell.error(format!("{e}; write a period as `2027` or `2027Q3`")))?;
+            bloc_units::Period {
+                year: p.year,
+                quarter: 1,
+            }
+        }
+        bloc_units::Step::Quarter => {
+            parse_period_label(cell.text, time.step).map_err(|m| cell.error(m))?
+        }
+    };
     Ok(time.start.steps_to(p, time.step))
 }
 
