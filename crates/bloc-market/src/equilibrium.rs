@@ -264,11 +264,17 @@ pub fn solve_market(
         // in the set, so a route outside it that would pay shows as a positive gap.
         let prices = raw_prices(p, &built, &scaling, &sol.row_dual);
         let rent = cap_rents(p, &built, &scaling, &sol.row_dual);
+        let first_tonne = node_prices(p, &built, &scaling, &sol.x, &sol.row_dual);
         // Wedge residuals on the routes in the set; violations outside it.
         let mut residual = 0.0f64;
         let mut added = false;
         let mut target = wedges.value.clone();
         let flow_of = |r: usize| built.route_col[r].map_or(0.0, |j| sol.x[j]);
+        // Partial pricing: of the routes that would pay, only the most profitable into each
+        // node and out of each node join. With many tied routes (equal transport costs from
+        // many origins) adding every one would fill the set with routes that carry nothing.
+        let mut best_into: Vec<Option<(usize, f64)>> = vec![None; p.nodes.len()];
+        let mut best_from: Vec<Option<(usize, f64)>> = vec![None; p.nodes.len()];
         for (r, route) in p.routes.iter().enumerate() {
             let (Some(po), Some(pd)) = (prices[route.from], prices[route.to]) else {
                 continue;
@@ -278,9 +284,18 @@ pub fn solve_market(
             target[r] = w_new;
             let gap = pd - po - w_new - rent[r];
             if !in_set[r] {
+                // The dual of a market that carries nothing may be anywhere in an interval
+                // (an interior-point solver returns a point inside it); a route out of it pays
+                // only from the interval's top, the cost of its first tonne.
+                let po = po.max(first_tonne[route.from].unwrap_or(f64::INFINITY));
+                let gap = pd - po - route.wedge_at(po) - rent[r];
                 if gap > opts.tolerance * scale {
-                    in_set[r] = true;
-                    added = true;
+                    let v = gap / scale;
+                    for (best, node) in [(&mut best_into, route.to), (&mut best_from, route.from)] {
+                        if best[node].is_none_or(|(_, b)| v > b) {
+                            best[node] = Some((r, v));
+                        }
+                    }
                 }
             } else if route.price_dependent() {
                 if flow_of(r) > NOISE {
@@ -292,6 +307,10 @@ pub fn solve_market(
                     residual = residual.max(gap.max(0.0) / scale);
                 }
             }
+        }
+        for (r, _) in best_into.iter().chain(&best_from).flatten() {
+            in_set[*r] = true;
+            added = true;
         }
         let support_target: Vec<f64> = p
             .supply
