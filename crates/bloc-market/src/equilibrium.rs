@@ -25,6 +25,7 @@ use crate::build::{build_qp, Built, Scaling};
 use crate::check::{self_check, SelfCheck};
 use crate::problem::{Levy, MarketProblem, Subsidy, SupplyBlock};
 use crate::qp::{QpProblem, QpSolver, RowKind, SolveStatus, SolverError};
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 /// Quantities below this share of their commodity's scale are read as zero.
@@ -63,6 +64,9 @@ pub struct SolveOptions {
     pub tolerance: f64,
     /// Most QP solves in one period.
     pub max_rounds: usize,
+    /// Last period's answer ([`MarketOutcome::warm`]): each round first tries the exact
+    /// answer on the active set it suggests, and calls the QP solver only when that fails.
+    pub warm: Option<WarmStart>,
 }
 
 impl Default for SolveOptions {
@@ -72,6 +76,7 @@ impl Default for SolveOptions {
             price_guess: None,
             tolerance: 1e-9,
             max_rounds: 200,
+            warm: None,
         }
     }
 }
@@ -111,6 +116,139 @@ pub struct MarketOutcome {
     pub total_time: Duration,
     /// The self-check of design §1.
     pub check: SelfCheck,
+    /// Solves that were answered on a known active set without the QP solver.
+    pub active_set_solves: usize,
+    /// The final answer by column and row name, to start the next period from.
+    pub warm: WarmStart,
+}
+
+/// An answer keyed by the QP's column and row names, in natural units (t and USD/t), so that
+/// it carries over to the next period's QP, whose columns, bounds, scales and working set
+/// differ. A column remembers whether it sat on its lower or upper bound, so that it starts on
+/// the same bound of the new problem (whose capacity or demand may have moved).
+#[derive(Debug, Clone, Default)]
+pub struct WarmStart {
+    cols: HashMap<String, (f64, Bound)>,
+    rows: HashMap<String, f64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Bound {
+    Lower,
+    Upper,
+    Free,
+}
+
+impl WarmStart {
+    /// The answer (x, y) of `b`'s QP.
+    fn of(b: &Built, s: &Scaling, p: &MarketProblem, x: &[f64], y: &[f64]) -> Self {
+        let (cs, rs) = natural_scales(p, b, s);
+        let on = |v: f64, bound: f64| (v - bound).abs() <= 1e-12 * (1.0 + bound.abs());
+        let cols =
+            b.qp.cols
+                .iter()
+                .enumerate()
+                .map(|(j, c)| {
+                    let at = if on(x[j], c.lower) {
+                        Bound::Lower
+                    } else if c.upper.is_finite() && on(x[j], c.upper) {
+                        Bound::Upper
+                    } else {
+                        Bound::Free
+                    };
+                    (c.name.clone(), (x[j] * cs[j], at))
+                })
+                .collect();
+        let rows =
+            b.qp.rows
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (r.name.clone(), y[i] * rs[i]))
+                .collect();
+        WarmStart { cols, rows }
+    }
+
+    /// The answer as a starting point for `b`'s QP: values x and duals y, and the columns it
+    /// puts on a bound: those that sat on one, and those within reach of one that their
+    /// reduced cost pushes onto it (a column or row it does not know starts at zero).
+    #[allow(clippy::type_complexity)]
+    fn onto(
+        &self,
+        b: &Built,
+        s: &Scaling,
+        p: &MarketProblem,
+    ) -> (Vec<f64>, Vec<f64>, Vec<Option<f64>>) {
+        let (cs, rs) = natural_scales(p, b, s);
+        let mut x: Vec<f64> = Vec::with_capacity(b.qp.cols.len());
+        let mut known = Vec::with_capacity(b.qp.cols.len());
+        for (j, c) in b.qp.cols.iter().enumerate() {
+            match self.cols.get(&c.name) {
+                Some(&(v, at)) => {
+                    let v = match at {
+                        Bound::Lower => c.lower,
+                        Bound::Upper if c.upper.is_finite() => c.upper,
+                        _ => (v / cs[j]).clamp(c.lower, c.upper),
+                    };
+                    x.push(v);
+                    known.push(Some(at));
+                }
+                None => {
+                    x.push(c.lower.max(0.0).min(c.upper));
+                    known.push(None);
+                }
+            }
+        }
+        let y: Vec<f64> =
+            b.qp.rows
+                .iter()
+                .enumerate()
+                .map(|(i, r)| self.rows.get(&r.name).map_or(0.0, |v| v / rs[i]))
+                .collect();
+        let snapped = b.qp.snap_to_bounds(&x, &y, SNAP_DELTA, SNAP_EPS);
+        let set =
+            b.qp.cols
+                .iter()
+                .zip(known)
+                .zip(snapped)
+                .map(|((c, k), snap)| match k {
+                    Some(Bound::Lower) => Some(c.lower),
+                    Some(Bound::Upper) if c.upper.is_finite() => Some(c.upper),
+                    _ => snap,
+                })
+                .collect();
+        (x, y, set)
+    }
+}
+
+/// Per column, tonnes per QP unit; per row, USD/t per unit of its dual.
+fn natural_scales(p: &MarketProblem, b: &Built, s: &Scaling) -> (Vec<f64>, Vec<f64>) {
+    let qs = |node: usize| s.qs.get(p.nodes[node].commodity).copied().unwrap_or(1.0);
+    let mut cs = vec![1.0; b.qp.cols.len()];
+    let mut rs = vec![s.w; b.qp.rows.len()];
+    for (k, blk) in p.supply.iter().enumerate() {
+        cs[b.supply_col[k]] = qs(blk.node);
+    }
+    for (k, d) in p.demand.iter().enumerate() {
+        for &j in &b.demand_cols[k] {
+            cs[j] = qs(d.node);
+        }
+    }
+    for (r, route) in p.routes.iter().enumerate() {
+        if let Some(j) = b.route_col[r] {
+            cs[j] = qs(route.from);
+        }
+    }
+    for (n, row) in b.balance_row.iter().enumerate() {
+        if let Some(i) = *row {
+            rs[i] = s.w / qs(n);
+        }
+    }
+    for (g, cap) in p.caps.iter().enumerate() {
+        if let (Some(i), Some(&r0)) = (b.cap_row[g], cap.routes.first()) {
+            rs[i] = s.w / qs(p.routes[r0].from);
+        }
+    }
+    (cs, rs)
 }
 
 /// Values found as a fixed point (route wedges, block supports), each updated by a
@@ -205,16 +343,40 @@ pub fn solve_market(
     let mut polish_each = false;
     let mut best_polished = f64::INFINITY;
     let mut stalled = 0usize;
+    let mut carry = opts.warm.clone();
+    let mut exact_allowed = true;
+    let mut active_set_solves = 0;
     loop {
         let built = build_qp(p, &in_set, &wedges.value, &support.value, &scaling);
-        let mut sol = solver.solve(&built.qp)?;
+        // From a known answer (last period's, or the previous round's), the exact answer on
+        // the active set it suggests, checked optimal; else the QP solver.
+        let exact = carry.as_ref().and_then(|w| {
+            let (x0, y0, set) = w.onto(&built, &scaling, p);
+            active_set_from(&built.qp, set, &x0, &y0)
+        });
+        let mut polished = exact.is_some();
+        let mut sol = match exact {
+            Some((x, row_dual)) => {
+                active_set_solves += 1;
+                crate::qp::QpSolution {
+                    status: SolveStatus::Optimal,
+                    objective: built.qp.objective(&x),
+                    x,
+                    row_dual,
+                    iterations: 0,
+                    time: Duration::ZERO,
+                }
+            }
+            None => solver.solve(&built.qp)?,
+        };
         solves += 1;
         solver_time += sol.time;
         // Once the loops have converged on interior-point answers, every answer is polished
         // onto its active set, and the loops go on until they also hold on polished prices
         // (an ad valorem wedge moves with the origin price it is charged on).
-        let mut polished = false;
-        if polish_each
+        if polished {
+            polish_each = true;
+        } else if polish_each
             && matches!(
                 sol.status,
                 SolveStatus::Optimal | SolveStatus::AlmostOptimal
@@ -238,8 +400,8 @@ pub fn solve_market(
             }
         }
         macro_rules! done {
-            ($converged:expr) => {
-                finish(
+            ($converged:expr) => {{
+                let mut out = finish(
                     p,
                     &built,
                     &scaling,
@@ -251,8 +413,17 @@ pub fn solve_market(
                     solves,
                     solver_time,
                     started,
-                )
-            };
+                );
+                out.active_set_solves = active_set_solves;
+                out.warm = WarmStart::of(
+                    &built,
+                    &scaling,
+                    p,
+                    &basic_x(p, &built, &sol.x),
+                    &sol.row_dual,
+                );
+                out
+            }};
         }
         if !matches!(
             sol.status,
@@ -337,17 +508,32 @@ pub fn solve_market(
             if stalled >= STALL_ROUNDS && residual <= STALL_ACCEPT {
                 converged = true;
             }
+            // Exact answers can stall at a kink of the wedge (a route that sets its origin's
+            // price, with the fixed point between two active sets): from there the rounds go
+            // through the QP solver, whose answers are polished as before.
+            if stalled >= STALL_ROUNDS && polished && exact_allowed {
+                exact_allowed = false;
+                stalled = 0;
+            }
         }
         if std::env::var_os("BLOC_TRACE").is_some() {
             eprintln!(
-                "solve {solves}: residual {residual:.3e}, added {added}, routes {}",
-                in_set.iter().filter(|&&v| v).count()
+                "solve {solves}: residual {residual:.3e}, added {added}, routes {}, exact {polished}, time {:?}",
+                in_set.iter().filter(|&&v| v).count(), started.elapsed()
             );
         }
         if (converged && (polished || polish_each)) || solves >= opts.max_rounds {
             return Ok(done!(converged));
         }
-        if converged || (!polish_each && !added && residual <= POLISH_FROM) {
+        // Goods spread over tied routes are gathered onto a forest first: a cycle of free
+        // routes would make the next exact solve singular.
+        let basic = if polished {
+            sol.x.clone()
+        } else {
+            basic_x(p, &built, &sol.x)
+        };
+        carry = exact_allowed.then(|| WarmStart::of(&built, &scaling, p, &basic, &sol.row_dual));
+        if !polished && (converged || (!polish_each && !added && residual <= POLISH_FROM)) {
             // Converged (or close) on interior-point answers: from here on, polish every
             // answer.
             polish_each = true;
@@ -446,17 +632,8 @@ fn polish_with(
     // correcting the active set a few times: a free column the exact solution leaves a hair
     // from a bound that its reduced cost pushes onto goes on the bound; a fixed column whose
     // reduced cost pulls it off is freed.
-    let mut set = fixed.clone();
-    for _ in 0..ACTIVE_SET_ROUNDS {
-        let Some((xe, ye)) = crate::kkt::solve_active_set(qp, &set, x, y, SNAP_DELTA) else {
-            break;
-        };
-        if optimal(qp, &xe, &ye, &set, trace) {
-            return Ok(Some((xe, ye, Duration::ZERO)));
-        }
-        if !correct_active_set(qp, &xe, &ye, &mut set) {
-            break;
-        }
+    if let Some((xe, ye)) = exact_on_active_set(qp, fixed.clone(), x, y, ACTIVE_SET_ROUNDS, trace) {
+        return Ok(Some((xe, ye, Duration::ZERO)));
     }
     // Else re-solve the problem with those columns fixed, and from that answer try again.
     let (reduced, keep) = qp.fix_columns(&fixed);
@@ -501,31 +678,137 @@ const RC_TOL: f64 = 1e-9;
 /// Rounds of active-set correction after the first exact solve.
 const ACTIVE_SET_ROUNDS: usize = 6;
 
-/// Moves columns in or out of the fixed set where (x, y) shows the set is wrong; whether
-/// anything changed.
-fn correct_active_set(qp: &QpProblem, x: &[f64], y: &[f64], set: &mut [Option<f64>]) -> bool {
+/// Rounds of a warm start's active-set search before the QP solver is called instead.
+const WARM_ROUNDS: usize = 8;
+
+/// The exact answer of `qp` from an approximate one (last period's, or the previous round's):
+/// the columns `set` puts on their bounds are fixed there, the rest solved exactly
+/// ([`crate::kkt`]), and the active set corrected from the answer's reduced costs until the
+/// answer is optimal for the whole problem ([`optimal`]), or `None` after [`WARM_ROUNDS`].
+fn active_set_from(
+    qp: &QpProblem,
+    set: Vec<Option<f64>>,
+    x: &[f64],
+    y: &[f64],
+) -> Option<(Vec<f64>, Vec<f64>)> {
+    if qp.cols.is_empty() {
+        return None;
+    }
+    exact_on_active_set(qp, set, x, y, WARM_ROUNDS, false)
+}
+
+/// A primal–dual active-set search: solve on `set`, stop when optimal, else correct the set
+/// and the hints from the answer ([`correct_active_set`]), at most `rounds` times.
+fn exact_on_active_set(
+    qp: &QpProblem,
+    mut set: Vec<Option<f64>>,
+    x: &[f64],
+    y: &[f64],
+    rounds: usize,
+    trace: bool,
+) -> Option<(Vec<f64>, Vec<f64>)> {
+    let mut xh = x.to_vec();
+    let mut yh = y.to_vec();
+    for _ in 0..rounds {
+        let (xe, ye) = crate::kkt::solve_active_set(qp, &set, &xh, &yh, SNAP_DELTA)?;
+        if optimal(qp, &xe, &ye, &set, trace) {
+            return Some((xe, ye));
+        }
+        if !correct_active_set(qp, &xe, &ye, &mut set, &mut xh, &mut yh) {
+            return None;
+        }
+    }
+    None
+}
+
+/// Moves columns in or out of the fixed set where (x, y) shows the set is wrong, and updates
+/// the hints the next exact solve reads: a column freed from a bound (or one without
+/// curvature that the solve left on a bound while its reduced cost pulls it off) is hinted a
+/// little inside, so the solve does not put it back; a quota row that (x, y) overfills is
+/// hinted binding, one whose dual has the wrong sign slack. Whether anything changed.
+fn correct_active_set(
+    qp: &QpProblem,
+    x: &[f64],
+    y: &[f64],
+    set: &mut [Option<f64>],
+    xh: &mut [f64],
+    yh: &mut [f64],
+) -> bool {
     let rc = qp.reduced_costs(x, y);
     let tol = RC_TOL;
+    let inside = 10.0 * SNAP_DELTA;
     let mut changed = false;
     for (j, c) in qp.cols.iter().enumerate() {
+        let at_lo = x[j] - c.lower <= SNAP_DELTA;
+        let at_up = c.upper.is_finite() && c.upper - x[j] <= SNAP_DELTA;
         match set[j] {
             None => {
-                if x[j] - c.lower <= SNAP_DELTA && rc[j] > tol {
+                if at_lo && rc[j] > tol {
                     set[j] = Some(c.lower);
                     changed = true;
-                } else if c.upper.is_finite() && c.upper - x[j] <= SNAP_DELTA && rc[j] < -tol {
+                } else if at_up && rc[j] < -tol {
                     set[j] = Some(c.upper);
                     changed = true;
+                } else if at_lo && rc[j] < -tol && xh[j] - c.lower <= SNAP_DELTA {
+                    xh[j] = c.lower + inside;
+                    changed = true;
+                } else if at_up && rc[j] > tol && c.upper - xh[j] <= SNAP_DELTA {
+                    xh[j] = c.upper - inside;
+                    changed = true;
+                } else {
+                    xh[j] = x[j];
                 }
             }
             Some(v) => {
-                let at_lo = v == c.lower;
-                let at_up = v == c.upper;
-                if (at_lo && !at_up && rc[j] < -tol) || (at_up && !at_lo && rc[j] > tol) {
+                let on_lo = v == c.lower;
+                let on_up = v == c.upper;
+                if on_lo && !on_up && rc[j] < -tol {
+                    set[j] = None;
+                    xh[j] = c.lower + inside;
+                    changed = true;
+                } else if on_up && !on_lo && rc[j] > tol {
+                    set[j] = None;
+                    xh[j] = c.upper - inside;
+                    changed = true;
+                }
+            }
+        }
+    }
+    let act = qp.activities(x);
+    let mut entries_of: Vec<Vec<usize>> = Vec::new();
+    for (i, r) in qp.rows.iter().enumerate() {
+        if r.kind != RowKind::Le {
+            yh[i] = y[i];
+            // A balance that the fixed columns break (the solve dropped it: no free column
+            // touches it) gets back its fixed column with the smallest reduced cost.
+            if (act[i] - r.rhs).abs() > BALANCE_TOL * (1.0 + r.rhs.abs()) {
+                if entries_of.is_empty() {
+                    entries_of = vec![Vec::new(); qp.rows.len()];
+                    for &(ei, ej, _) in &qp.entries {
+                        entries_of[ei].push(ej);
+                    }
+                }
+                let pick = entries_of[i]
+                    .iter()
+                    .copied()
+                    .filter(|&j| set[j].is_some())
+                    .min_by(|&a, &b| rc[a].abs().total_cmp(&rc[b].abs()));
+                if let Some(j) = pick {
                     set[j] = None;
                     changed = true;
                 }
             }
+            continue;
+        }
+        let binding = yh[i] < -1e-12;
+        if !binding && act[i] > r.rhs + 1e-9 * (1.0 + r.rhs.abs()) {
+            yh[i] = -1e-9;
+            changed = true;
+        } else if binding && y[i] > tol {
+            yh[i] = 0.0;
+            changed = true;
+        } else {
+            yh[i] = y[i];
         }
     }
     changed
@@ -561,12 +844,26 @@ fn optimal(qp: &QpProblem, full: &[f64], dual: &[f64], fixed: &[Option<f64>], tr
     }
     let act = qp.activities(full);
     for (i, r) in qp.rows.iter().enumerate() {
-        if r.kind == RowKind::Le && (act[i] > r.rhs + 1e-9 * (1.0 + r.rhs.abs()) || dual[i] > tol) {
+        let off = (act[i] - r.rhs).abs() > BALANCE_TOL * (1.0 + r.rhs.abs());
+        let bad = match r.kind {
+            RowKind::Le => act[i] > r.rhs + BALANCE_TOL * (1.0 + r.rhs.abs()) || dual[i] > tol,
+            RowKind::Eq => off,
+        };
+        if bad {
+            if trace {
+                eprintln!(
+                    "polish: row {} activity {:e} rhs {:e}",
+                    r.name, act[i], r.rhs
+                );
+            }
             return false;
         }
     }
     true
 }
+
+/// Largest row violation (scaled QP units, relative to 1 + |rhs|) of a polished answer.
+const BALANCE_TOL: f64 = 1e-9;
 
 /// The support a block is solved with when its node's price is `p` (`None`: unknown yet).
 fn block_support(b: &SupplyBlock, p: Option<f64>) -> f64 {
@@ -915,6 +1212,8 @@ fn finish(
         solver_time,
         total_time: Duration::ZERO,
         check: SelfCheck::default(),
+        active_set_solves: 0,
+        warm: WarmStart::default(),
     };
     out.check = self_check(p, &out);
     out.total_time = started.elapsed();

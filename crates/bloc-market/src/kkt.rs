@@ -79,6 +79,7 @@ fn solve_once(
             other => other,
         })
         .collect();
+    let fixed = anchor_route_groups(qp, fixed, x_hint, y_hint);
     let fixed = &fixed[..];
     let n = qp.cols.len();
     let m = qp.rows.len();
@@ -213,6 +214,84 @@ fn solve_once(
         y[i] = -z[nf + r];
     }
     Some((x, y))
+}
+
+/// Markets joined only by free routes (columns without curvature) and touched by no other
+/// free column form a group whose balances sum to a row with no free column: the system is
+/// singular (and, unless the fixed columns happen to balance, inconsistent). In a degenerate
+/// answer that happens when the plant or buyer that sets the group's price sits exactly on a
+/// bound. Each such group gets back its fixed column with the smallest reduced cost at the
+/// hint, the one the answer is least sure belongs on its bound.
+fn anchor_route_groups(
+    qp: &QpProblem,
+    mut fixed: Vec<Option<f64>>,
+    x_hint: &[f64],
+    y_hint: &[f64],
+) -> Vec<Option<f64>> {
+    let m = qp.rows.len();
+    let mut cols_of: Vec<Vec<(usize, usize)>> = vec![Vec::new(); qp.cols.len()];
+    for (k, &(i, j, _)) in qp.entries.iter().enumerate() {
+        cols_of[j].push((i, k));
+    }
+    // Union–find over rows joined by free columns without curvature.
+    let mut parent: Vec<usize> = (0..m).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    for (j, c) in qp.cols.iter().enumerate() {
+        if fixed[j].is_none() && c.quad == 0.0 && cols_of[j].len() > 1 {
+            let a = root(&mut parent, cols_of[j][0].0);
+            for &(i, _) in &cols_of[j][1..] {
+                let b = root(&mut parent, i);
+                parent[b] = a;
+            }
+        }
+    }
+    let mut has_route = vec![false; m];
+    let mut anchored = vec![false; m];
+    for (j, c) in qp.cols.iter().enumerate() {
+        if fixed[j].is_some() {
+            continue;
+        }
+        for &(i, _) in &cols_of[j] {
+            let g = root(&mut parent, i);
+            if c.quad == 0.0 && cols_of[j].len() > 1 {
+                has_route[g] = true;
+            } else {
+                anchored[g] = true;
+            }
+        }
+    }
+    for i in 0..m {
+        let g = root(&mut parent, i);
+        if qp.rows[i].kind != RowKind::Eq {
+            anchored[g] = true;
+        }
+    }
+    if (0..m).all(|g| !has_route[g] || anchored[g]) {
+        return fixed;
+    }
+    let rc = qp.reduced_costs(x_hint, y_hint);
+    let mut best: Vec<Option<(usize, f64)>> = vec![None; m];
+    for j in 0..qp.cols.len() {
+        if fixed[j].is_none() {
+            continue;
+        }
+        for &(i, _) in &cols_of[j] {
+            let g = root(&mut parent, i);
+            if has_route[g] && !anchored[g] && best[g].is_none_or(|(_, v)| rc[j].abs() < v) {
+                best[g] = Some((j, rc[j].abs()));
+            }
+        }
+    }
+    for (j, _) in best.into_iter().flatten() {
+        fixed[j] = None;
+    }
+    fixed
 }
 
 #[cfg(test)]

@@ -22,7 +22,9 @@ pub mod qp;
 pub use check::{self_check, SelfCheck, BOUND_TOLERANCE};
 pub use clarabel_backend::ClarabelSolver;
 pub use curves::{DemandCurve, Segment};
-pub use equilibrium::{natural_qp, solve_market, MarketOutcome, RouteStart, SolveOptions};
+pub use equilibrium::{
+    natural_qp, solve_market, MarketOutcome, RouteStart, SolveOptions, WarmStart,
+};
 #[cfg(feature = "highs")]
 pub use highs_backend::HighsSolver;
 #[cfg(feature = "highs")]

@@ -173,6 +173,7 @@ pub struct World<'s> {
     is_market: Vec<bool>,
     last_prices: Option<Vec<Option<f64>>>,
     last_set: Vec<usize>,
+    last_warm: Option<bloc_market::WarmStart>,
     /// Which capacity is in service (projects, closures).
     pub fleet: Fleet,
 }
@@ -222,6 +223,7 @@ impl<'s> World<'s> {
             is_market,
             last_prices: None,
             last_set: Vec::new(),
+            last_warm: None,
             fleet: Fleet::new(scenario),
         }
     }
@@ -334,6 +336,7 @@ impl<'s> World<'s> {
                 RouteStart::Set(self.last_set.clone())
             },
             price_guess: self.last_prices.clone(),
+            warm: if cold { None } else { self.last_warm.clone() },
             ..SolveOptions::default()
         };
         solve_market(m, solver, &opts)
@@ -424,6 +427,7 @@ impl<'s> World<'s> {
         );
         self.last_prices = Some(o.prices.clone());
         self.last_set = (0..m.routes.len()).filter(|&r| o.flow[r] > 0.0).collect();
+        self.last_warm = Some(o.warm.clone());
     }
 }
 
