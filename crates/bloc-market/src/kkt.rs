@@ -79,6 +79,7 @@ fn solve_once(
             other => other,
         })
         .collect();
+    let fixed = break_route_cycles(qp, fixed, x_hint);
     let fixed = anchor_route_groups(qp, fixed, x_hint, y_hint);
     let fixed = &fixed[..];
     let n = qp.cols.len();
@@ -216,12 +217,135 @@ fn solve_once(
     Some((x, y))
 }
 
-/// Markets joined only by free routes (columns without curvature) and touched by no other
-/// free column form a group whose balances sum to a row with no free column: the system is
-/// singular (and, unless the fixed columns happen to balance, inconsistent). In a degenerate
-/// answer that happens when the plant or buyer that sets the group's price sits exactly on a
-/// bound. Each such group gets back its fixed column with the smallest reduced cost at the
-/// hint, the one the answer is least sure belongs on its bound.
+/// Free columns without curvature that close a cycle make the system singular: goods can go
+/// round the cycle at no change in cost. Such a column is an edge: a route joins its origin
+/// to its destination; a flat column in one balance (a flat demand segment, a flat supply)
+/// joins that market to a common "outside" node, so that two flat columns joined by routes
+/// close a cycle too. Each cycle is broken as a network-simplex pivot would: edges are taken
+/// in order of their hinted value, and when one closes a cycle, flow is pushed round the
+/// cycle in its direction and the edge that reaches a bound first at the hint (the ratio
+/// test) goes on that bound.
+fn break_route_cycles(
+    qp: &QpProblem,
+    mut fixed: Vec<Option<f64>>,
+    x_hint: &[f64],
+) -> Vec<Option<f64>> {
+    let m = qp.rows.len();
+    let outside = m;
+    let mut entries: Vec<Vec<(usize, f64)>> = vec![Vec::new(); qp.cols.len()];
+    for &(i, j, v) in &qp.entries {
+        if v != 0.0 && entries[j].len() < 3 {
+            entries[j].push((i, v));
+        }
+    }
+    let mut ends: Vec<Option<(usize, usize)>> = vec![None; qp.cols.len()];
+    let mut edges: Vec<usize> = Vec::new();
+    for (j, c) in qp.cols.iter().enumerate() {
+        if fixed[j].is_some() || c.quad != 0.0 {
+            continue;
+        }
+        let e = match entries[j][..] {
+            [(a, va), (b, vb)] if va < 0.0 && vb > 0.0 && a != b => (a, b),
+            [(a, va), (b, vb)] if va > 0.0 && vb < 0.0 && a != b => (b, a),
+            [(a, va)] if va > 0.0 => (outside, a),
+            [(a, va)] if va < 0.0 => (a, outside),
+            _ => continue,
+        };
+        ends[j] = Some(e);
+        edges.push(j);
+    }
+    if edges.len() < 2 {
+        return fixed;
+    }
+    edges.sort_by(|&a, &b| x_hint[b].total_cmp(&x_hint[a]).then(a.cmp(&b)));
+    let n = m + 1;
+    // Room to move column j up or down from its hint.
+    let room_up = |j: usize| qp.cols[j].upper - x_hint[j];
+    let room_down = |j: usize| x_hint[j] - qp.cols[j].lower;
+    // Each pivot fixes one column, so this ends.
+    loop {
+        let mut parent: Vec<usize> = (0..n).collect();
+        fn root(parent: &mut [usize], mut i: usize) -> usize {
+            while parent[i] != i {
+                parent[i] = parent[parent[i]];
+                i = parent[i];
+            }
+            i
+        }
+        let mut adjacent: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
+        let mut closing = None;
+        for &j in &edges {
+            if fixed[j].is_some() {
+                continue;
+            }
+            let Some((a, b)) = ends[j] else { continue };
+            let (ra, rb) = (root(&mut parent, a), root(&mut parent, b));
+            if ra == rb {
+                closing = Some(j);
+                break;
+            }
+            parent[ra] = rb;
+            adjacent[a].push((j, b));
+            adjacent[b].push((j, a));
+        }
+        let Some(close) = closing else {
+            return fixed;
+        };
+        let Some((a, b)) = ends[close] else {
+            return fixed;
+        };
+        // The forest's path from b back to a.
+        let mut came: Vec<Option<(usize, usize)>> = vec![None; n];
+        let mut queue = std::collections::VecDeque::from([b]);
+        let mut reached = vec![false; n];
+        reached[b] = true;
+        while let Some(u) = queue.pop_front() {
+            if u == a {
+                break;
+            }
+            for &(j, w) in &adjacent[u] {
+                if !reached[w] {
+                    reached[w] = true;
+                    came[w] = Some((j, u));
+                    queue.push_back(w);
+                }
+            }
+        }
+        // The push runs a → b on the closing column, then b → … → a along the path: a column
+        // oriented with the walk rises, one against it falls; the first to reach a bound
+        // leaves.
+        let mut leave = (close, qp.cols[close].upper, room_up(close));
+        let mut w = a;
+        while let Some((j, u)) = came[w] {
+            // The push goes u → w on this column.
+            let (bound, room) = if ends[j] == Some((u, w)) {
+                (qp.cols[j].upper, room_up(j))
+            } else {
+                (qp.cols[j].lower, room_down(j))
+            };
+            if room < leave.2 {
+                leave = (j, bound, room);
+            }
+            w = u;
+        }
+        let (j, bound, _) = leave;
+        fixed[j] = Some(if bound.is_finite() {
+            bound
+        } else {
+            qp.cols[j].lower
+        });
+    }
+}
+
+/// Markets joined only by free routes (columns without curvature) share one price up to the
+/// routes' wedges, so the system can only pin that price if some other free column ties the
+/// group down. A group is tied down by a free column that touches it and no other group
+/// that is not yet tied down (a buyer's segment, a plant's output, or a plant whose input
+/// comes from a group already tied down); what is left untied makes the system singular
+/// (and, unless the fixed columns happen to balance, inconsistent). In a degenerate answer
+/// that happens when the plant or buyer that sets the group's price sits exactly on a bound:
+/// each such group gets back its fixed column with the smallest reduced cost at the hint,
+/// the one the answer is least sure belongs on its bound.
 fn anchor_route_groups(
     qp: &QpProblem,
     mut fixed: Vec<Option<f64>>,
@@ -229,10 +353,11 @@ fn anchor_route_groups(
     y_hint: &[f64],
 ) -> Vec<Option<f64>> {
     let m = qp.rows.len();
-    let mut cols_of: Vec<Vec<(usize, usize)>> = vec![Vec::new(); qp.cols.len()];
-    for (k, &(i, j, _)) in qp.entries.iter().enumerate() {
-        cols_of[j].push((i, k));
+    let mut rows_of: Vec<Vec<usize>> = vec![Vec::new(); qp.cols.len()];
+    for &(i, j, _) in &qp.entries {
+        rows_of[j].push(i);
     }
+    let is_link = |j: usize| qp.cols[j].quad == 0.0 && rows_of[j].len() > 1;
     // Union–find over rows joined by free columns without curvature.
     let mut parent: Vec<usize> = (0..m).collect();
     fn root(parent: &mut [usize], mut i: usize) -> usize {
@@ -242,37 +367,56 @@ fn anchor_route_groups(
         }
         i
     }
-    for (j, c) in qp.cols.iter().enumerate() {
-        if fixed[j].is_none() && c.quad == 0.0 && cols_of[j].len() > 1 {
-            let a = root(&mut parent, cols_of[j][0].0);
-            for &(i, _) in &cols_of[j][1..] {
+    for j in 0..qp.cols.len() {
+        if fixed[j].is_none() && is_link(j) {
+            let a = root(&mut parent, rows_of[j][0]);
+            for &i in &rows_of[j][1..] {
                 let b = root(&mut parent, i);
                 parent[b] = a;
             }
         }
     }
-    let mut has_route = vec![false; m];
-    let mut anchored = vec![false; m];
-    for (j, c) in qp.cols.iter().enumerate() {
-        if fixed[j].is_some() {
-            continue;
-        }
-        for &(i, _) in &cols_of[j] {
-            let g = root(&mut parent, i);
-            if c.quad == 0.0 && cols_of[j].len() > 1 {
-                has_route[g] = true;
-            } else {
-                anchored[g] = true;
+    let group: Vec<usize> = (0..m).map(|i| root(&mut parent, i)).collect();
+    // Groups in the system (a row with a free column), and those a quota row ties down.
+    let mut in_system = vec![false; m];
+    let mut tied = vec![false; m];
+    for j in 0..qp.cols.len() {
+        if fixed[j].is_none() {
+            for &i in &rows_of[j] {
+                in_system[group[i]] = true;
             }
         }
     }
+    // A binding quota row (one the system holds as an equality) pins its routes' rent.
     for i in 0..m {
-        let g = root(&mut parent, i);
-        if qp.rows[i].kind != RowKind::Eq {
-            anchored[g] = true;
+        if qp.rows[i].kind == RowKind::Le && y_hint[i] < -1e-12 {
+            tied[group[i]] = true;
         }
     }
-    if (0..m).all(|g| !has_route[g] || anchored[g]) {
+    // The free columns that are not links, by the groups they touch.
+    let touching: Vec<Vec<usize>> = (0..qp.cols.len())
+        .filter(|&j| fixed[j].is_none() && !is_link(j))
+        .map(|j| {
+            let mut g: Vec<usize> = rows_of[j].iter().map(|&i| group[i]).collect();
+            g.sort_unstable();
+            g.dedup();
+            g
+        })
+        .collect();
+    loop {
+        let mut changed = false;
+        for g in &touching {
+            let mut open = g.iter().filter(|&&k| !tied[k]);
+            if let (Some(&k), None) = (open.next(), open.next()) {
+                tied[k] = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    if (0..m).all(|g| !in_system[g] || tied[g]) {
         return fixed;
     }
     let rc = qp.reduced_costs(x_hint, y_hint);
@@ -281,9 +425,9 @@ fn anchor_route_groups(
         if fixed[j].is_none() {
             continue;
         }
-        for &(i, _) in &cols_of[j] {
-            let g = root(&mut parent, i);
-            if has_route[g] && !anchored[g] && best[g].is_none_or(|(_, v)| rc[j].abs() < v) {
+        for &i in &rows_of[j] {
+            let g = group[i];
+            if in_system[g] && !tied[g] && best[g].is_none_or(|(_, v)| rc[j].abs() < v) {
                 best[g] = Some((j, rc[j].abs()));
             }
         }
