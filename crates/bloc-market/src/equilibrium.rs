@@ -912,6 +912,38 @@ fn raw_prices(p: &MarketProblem, b: &Built, s: &Scaling, dual: &[f64]) -> Vec<Op
         .collect()
 }
 
+/// Columns a hair above zero whose reduced cost says they belong at zero: within
+/// [`SNAP_DELTA`] of zero, with a reduced cost above [`SNAP_EPS`] of their commodity's price
+/// scale in USD/t (the scaled QP's units are not comparable across commodities: one unit of
+/// a commodity of small tonnage and high value is many USD/t). They carry nothing.
+fn idle_columns(p: &MarketProblem, b: &Built, s: &Scaling, x: &[f64], dual: &[f64]) -> Vec<bool> {
+    let rc = b.qp.reduced_costs(x, dual);
+    let price_scale = commodity_price_scale(p, s);
+    let mut commodity = vec![None; b.qp.cols.len()];
+    for (k, blk) in p.supply.iter().enumerate() {
+        commodity[b.supply_col[k]] = Some(p.nodes[blk.node].commodity);
+    }
+    for (k, d) in p.demand.iter().enumerate() {
+        for &j in &b.demand_cols[k] {
+            commodity[j] = Some(p.nodes[d.node].commodity);
+        }
+    }
+    for (r, route) in p.routes.iter().enumerate() {
+        if let Some(j) = b.route_col[r] {
+            commodity[j] = Some(p.nodes[route.from].commodity);
+        }
+    }
+    (0..b.qp.cols.len())
+        .map(|j| {
+            let usd = match commodity[j] {
+                Some(c) => rc[j] * s.w / s.qs[c] / price_scale[c],
+                None => rc[j],
+            };
+            x[j] < SNAP_DELTA && (rc[j] > SNAP_EPS || usd > SNAP_EPS)
+        })
+        .collect()
+}
+
 /// Prices: the balance duals where a node carries goods, else the cost of the first tonne.
 fn node_prices(
     p: &MarketProblem,
@@ -926,17 +958,11 @@ fn node_prices(
     // A column a hair above zero whose reduced cost says it belongs at zero carries nothing:
     // it must not make its market look active (whose price would then be any point of a
     // degenerate interval instead of the cost of its first tonne).
-    let rc = b.qp.reduced_costs(x, dual);
+    let idle = idle_columns(p, b, s, x, dual);
     let x: Vec<f64> = x
         .iter()
-        .zip(&rc)
-        .map(|(&v, &r)| {
-            if r > SNAP_EPS && v < SNAP_DELTA {
-                0.0
-            } else {
-                v
-            }
-        })
+        .zip(&idle)
+        .map(|(&v, &i)| if i { 0.0 } else { v })
         .collect();
     for (k, blk) in p.supply.iter().enumerate() {
         if !blk.sold_to_state {
@@ -1160,8 +1186,8 @@ fn finish(
         unserved.push(clean((d.curve.choke_width.0 - first).max(0.0), q));
         let _ = width;
     }
-    let rc = b.qp.reduced_costs(x, dual);
-    let idle_col = |j: usize| rc[j] > SNAP_EPS && x[j] < SNAP_DELTA;
+    let idle = idle_columns(p, b, s, x, dual);
+    let idle_col = |j: usize| idle[j];
     let flow: Vec<f64> = p
         .routes
         .iter()

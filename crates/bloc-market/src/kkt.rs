@@ -177,16 +177,38 @@ fn solve_once(
     f.solve(&mut z);
     let norm = |v: &[f64]| v.iter().fold(0.0f64, |a, &b| a.max(b.abs()));
     let scale = norm(&rhs).max(1.0);
+    // |K| |z|: the size of each equation's terms, for a componentwise residual (commodities
+    // of small tonnage and high value have equations far smaller than the largest: a residual
+    // measured against the largest would leave their prices off by cents).
+    let mul_abs = |z: &[f64]| -> Vec<f64> {
+        let mut out = vec![0.0; dim];
+        for ((&a, &b), &v) in ti.iter().zip(&tj).zip(&tv) {
+            out[a] += (v * z[b]).abs();
+            if a != b {
+                out[b] += (v * z[a]).abs();
+            }
+        }
+        out
+    };
     let mut ok = false;
-    for _ in 0..30 {
+    for round in 0..30 {
         let kz = mul(&z);
         let mut r: Vec<f64> = rhs.iter().zip(&kz).map(|(a, b)| a - b).collect();
         if !r.iter().all(|v| v.is_finite()) {
             return None;
         }
         if norm(&r) <= 1e-11 * scale {
-            ok = true;
-            break;
+            let size = mul_abs(&z);
+            let componentwise = r
+                .iter()
+                .zip(&size)
+                .zip(&rhs)
+                .all(|((ri, si), bi)| ri.abs() <= 1e-13 * (si + bi.abs()) + 1e-300);
+            // Componentwise to rounding, or as far as refinement gets after a few rounds.
+            if componentwise || round >= 25 {
+                ok = true;
+                break;
+            }
         }
         f.solve(&mut r);
         for (zi, ri) in z.iter_mut().zip(&r) {

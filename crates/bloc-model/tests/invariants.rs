@@ -323,10 +323,25 @@ fn report(failures: &[String], worlds: usize) {
     );
 }
 
-/// Warm and cold paths with Clarabel: every invariant, and the same prices.
+/// Period by period on 200 random worlds, the engine's own (warm) path with Clarabel: every
+/// invariant (balances, equilibrium conditions, self-check, no negative quantity) holds, and
+/// the prices agree to 1e-6 with a second, independent solve of the same market from every
+/// route at once (the cold path), so prices do not depend on the path.
 #[test]
-#[ignore = "known failures: 7 of seeds 0..200 (132 143 152 157 166 173 178) (tiny residual flows of 1e-6..1e-4 t through markets whose price is set by an idle plant, where polishing cannot land on an exact active set: gaps up to 10 USD/t; warm and cold prices then differ): see the issue 3 note; run with --ignored"]
 fn random_worlds_keep_every_invariant_and_unique_prices() {
+    warm_and_cold(false);
+}
+
+/// As above, and the cold path's own answer must also keep every invariant.
+#[test]
+#[ignore = "known failures: 2 of seeds 0..200 (157 173): the cold path (every route in one interior-point solve) cannot always polish onto an exact active set (the active-set system is nearly singular), and flows of 1e-5 t it leaves on routes that do not pay are dropped, which leaves balance errors of up to 1e-5 relative; its prices still agree with the warm path's (the test above): see the issue 3 note; run with --ignored"]
+fn random_worlds_cold_path_keeps_every_invariant_too() {
+    warm_and_cold(true);
+}
+
+/// Runs the 200 worlds warm, comparing each period with a cold solve; `check_cold`: check the
+/// cold answer's invariants as well as its prices.
+fn warm_and_cold(check_cold: bool) {
     let clarabel = ClarabelSolver::default();
     let mut failures = Vec::new();
     let mut worlds = 0;
@@ -336,7 +351,9 @@ fn random_worlds_keep_every_invariant_and_unique_prices() {
             let tag = format!("seed {seed} period {t} cold/clarabel");
             match solve_market(m, &clarabel, &cold_options()) {
                 Ok(cold) => {
-                    check_outcome(m, &cold, &tag, errs);
+                    if check_cold {
+                        check_outcome(m, &cold, &tag, errs);
+                    }
                     same_prices(
                         m,
                         warm,
@@ -461,6 +478,22 @@ fn debug_seed() {
             cold.unserved[k],
             d.curve.segments.iter().take(3).collect::<Vec<_>>()
         );
+    }
+    for (r, route) in m.routes.iter().enumerate() {
+        if warm.flow[r] > 0.0 || cold.flow[r] > 0.0 {
+            println!(
+                "{} flow {} / {} transport {} tariff {} levy {} rent {} levy rule {:?} ad valorem {:?}",
+                route.name,
+                warm.flow[r],
+                cold.flow[r],
+                route.transport.0,
+                warm.tariff[r],
+                warm.levy[r],
+                warm.cap_rent[r],
+                route.levy,
+                route.ad_valorem
+            );
+        }
     }
     println!(
         "warm {:?} solves {} check {:?}",
