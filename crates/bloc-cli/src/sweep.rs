@@ -36,6 +36,20 @@ pub struct SweepArgs {
     /// No progress bar or summary.
     #[arg(long, short)]
     quiet: bool,
+    /// `random` (each sample's inputs drawn independently) or `lhs` (a Latin hypercube over
+    /// the whole sweep: each input's range cut into N strata of equal probability, one
+    /// sample in each).
+    #[arg(long, value_enum, default_value_t = SamplingArg::Random)]
+    sampling: SamplingArg,
+}
+
+/// `--sampling`.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum SamplingArg {
+    /// Independent draws.
+    Random,
+    /// Latin hypercube.
+    Lhs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -124,6 +138,10 @@ pub fn run(args: SweepArgs) -> Result<(), Failure> {
                 samples,
                 seed: args.seed,
                 shard: args.shard,
+                sampling: match args.sampling {
+                    SamplingArg::Random => bloc_sweep::Sampling::Random,
+                    SamplingArg::Lhs => bloc_sweep::Sampling::LatinHypercube,
+                },
             };
             let result = timed(&prepared, &opts, args.jobs, args.quiet)?;
             bloc_sweep::write_dir(&out, &result).map_err(bad)?;
@@ -303,6 +321,7 @@ fn bench(
                     samples: n,
                     seed: 1,
                     shard: None,
+                    sampling: bloc_sweep::Sampling::Random,
                 },
                 &|| {},
             )

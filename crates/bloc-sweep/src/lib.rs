@@ -28,6 +28,7 @@ pub mod sample;
 
 pub use output::{merge, read_dir, write_dir, Manifest, SweepOutput};
 pub use run::{prepare, sweep, Prepared, SweepOptions};
+pub use sample::Sampling;
 
 use std::path::PathBuf;
 

@@ -32,6 +32,13 @@ pub struct Manifest {
     /// `I/N` when this directory holds one shard.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<String>,
+    /// How the samples were drawn (written only for a Latin hypercube).
+    #[serde(default, skip_serializing_if = "is_random")]
+    pub sampling: crate::sample::Sampling,
+}
+
+fn is_random(s: &crate::sample::Sampling) -> bool {
+    *s == crate::sample::Sampling::Random
 }
 
 impl Manifest {
@@ -45,6 +52,7 @@ impl Manifest {
             uncertain: p.uncertain.iter().map(|u| u.name.clone()).collect(),
             failed: 0,
             shard: opts.shard.map(|s| s.to_string()),
+            sampling: opts.sampling,
         }
     }
 }
@@ -237,7 +245,7 @@ pub fn merge(shards: &[PathBuf]) -> Result<SweepOutput, SweepError> {
         };
         if same(&p.manifest) != same(&first.manifest) {
             return Err(SweepError::Merge(format!(
-                "`{}` and `{}` are not shards of one sweep (scenario, hash, seed, samples, inputs or engine differ)",
+                "`{}` and `{}` are not shards of one sweep (scenario, hash, seed, samples, sampling, inputs or engine differ)",
                 first_dir.display(),
                 dir.display()
             )));

@@ -53,6 +53,8 @@ pub struct SweepOptions {
     pub seed: u64,
     /// Run only this shard.
     pub shard: Option<Shard>,
+    /// Independent draws, or a Latin hypercube over the whole sweep.
+    pub sampling: sample::Sampling,
 }
 
 /// Runs the samples of `opts` (those of the shard, if one is given) in parallel on the
@@ -61,10 +63,21 @@ pub fn sweep(p: &Prepared, opts: &SweepOptions, progress: &(dyn Fn() + Sync)) ->
     let indices: Vec<u64> = (0..opts.samples)
         .filter(|i| !matches!(opts.shard, Some(s) if !s.has(*i)))
         .collect();
+    // A Latin hypercube's strata belong to the whole sweep: every shard draws the same.
+    let strata = match opts.sampling {
+        sample::Sampling::Random => None,
+        sample::Sampling::LatinHypercube => {
+            Some(sample::strata(p.uncertain.len(), opts.seed, opts.samples))
+        }
+    };
     let results: Vec<(SampleRecord, Vec<IndicatorRow>)> = indices
         .into_par_iter()
         .map(|i| {
-            let r = run_sample(p, opts.seed, i);
+            let draws = match &strata {
+                None => sample::draws(&p.uncertain, opts.seed, i),
+                Some(st) => sample::lhs_draws(&p.uncertain, st, opts.seed, i),
+            };
+            let r = run_sample(p, i, draws);
             progress();
             r
         })
@@ -83,8 +96,11 @@ pub fn sweep(p: &Prepared, opts: &SweepOptions, progress: &(dyn Fn() + Sync)) ->
 }
 
 /// Sample `i`: its draws, and its indicator rows or its error.
-pub(crate) fn run_sample(p: &Prepared, seed: u64, i: u64) -> (SampleRecord, Vec<IndicatorRow>) {
-    let draws = sample::draws(&p.uncertain, seed, i);
+pub(crate) fn run_sample(
+    p: &Prepared,
+    i: u64,
+    draws: Vec<Draw>,
+) -> (SampleRecord, Vec<IndicatorRow>) {
     let written: Vec<String> = draws
         .iter()
         .map(|d| match d {

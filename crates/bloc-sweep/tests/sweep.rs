@@ -3,7 +3,9 @@
 //! same bytes, shards merged equal to the unsharded sweep, failed samples recorded.
 
 use bloc_scenario::Disk;
-use bloc_sweep::{merge, prepare, read_dir, sweep, write_dir, Shard, SweepOptions, SweepOutput};
+use bloc_sweep::{
+    merge, prepare, read_dir, sweep, write_dir, Sampling, Shard, SweepOptions, SweepOutput,
+};
 use std::path::{Path, PathBuf};
 
 fn shipped() -> PathBuf {
@@ -79,6 +81,16 @@ fn error_of(extra: &str) -> String {
 }
 
 fn run(dir: &Path, samples: u64, seed: u64, shard: Option<Shard>) -> SweepOutput {
+    run_with(dir, samples, seed, shard, Sampling::Random)
+}
+
+fn run_with(
+    dir: &Path,
+    samples: u64,
+    seed: u64,
+    shard: Option<Shard>,
+    sampling: Sampling,
+) -> SweepOutput {
     let p = prepare(&Disk, dir).unwrap();
     sweep(
         &p,
@@ -86,6 +98,7 @@ fn run(dir: &Path, samples: u64, seed: u64, shard: Option<Shard>) -> SweepOutput
             samples,
             seed,
             shard,
+            sampling,
         },
         &|| {},
     )
@@ -288,6 +301,61 @@ fn merged_shards_equal_the_unsharded_sweep_byte_for_byte() {
         other,
     ];
     assert!(merge(&mixed)
+        .unwrap_err()
+        .to_string()
+        .contains("are not shards of one sweep"));
+}
+
+/// A Latin hypercube sweep: the `transport` input (uniform on [0.5, 2.0]) has exactly one of
+/// the 8 samples in each eighth of its range; the sweep says how it was drawn; its shards,
+/// which each draw the same strata, merge to the bytes of the unsharded sweep; and a random
+/// sweep's shards do not merge with it.
+#[test]
+fn latin_hypercube_fills_every_stratum_and_shards_merge() {
+    let dir = scenario(INPUTS);
+    let out = tempfile::tempdir().unwrap();
+    let n = 8u64;
+    let whole = run_with(dir.path(), n, 5, None, Sampling::LatinHypercube);
+    assert_eq!(whole.manifest.sampling, Sampling::LatinHypercube);
+    let k = whole
+        .manifest
+        .uncertain
+        .iter()
+        .position(|u| u == "transport")
+        .unwrap();
+    let mut seen = vec![0; n as usize];
+    for s in &whole.samples {
+        let v: f64 = s.draws[k].parse().unwrap();
+        let stratum = ((v - 0.5) / 1.5 * n as f64).floor() as usize;
+        seen[stratum.min(n as usize - 1)] += 1;
+    }
+    assert!(seen.iter().all(|&c| c == 1), "{seen:?}");
+    let whole_dir = out.path().join("whole");
+    write_dir(&whole_dir, &whole).unwrap();
+    assert!(std::fs::read_to_string(whole_dir.join("sweep.json"))
+        .unwrap()
+        .contains("\"sampling\": \"latin-hypercube\""));
+    let mut shards = Vec::new();
+    for i in 0..2 {
+        let d = out.path().join(format!("lhs-{i}"));
+        let shard = Some(Shard { index: i, count: 2 });
+        write_dir(
+            &d,
+            &run_with(dir.path(), n, 5, shard, Sampling::LatinHypercube),
+        )
+        .unwrap();
+        shards.push(d);
+    }
+    let merged = out.path().join("merged");
+    write_dir(&merged, &merge(&shards).unwrap()).unwrap();
+    assert_eq!(files(&whole_dir), files(&merged));
+    let random = out.path().join("random-1");
+    write_dir(
+        &random,
+        &run(dir.path(), n, 5, Some(Shard { index: 1, count: 2 })),
+    )
+    .unwrap();
+    assert!(merge(&[shards[0].clone(), random])
         .unwrap_err()
         .to_string()
         .contains("are not shards of one sweep"));
