@@ -99,16 +99,7 @@ pub fn self_check(p: &MarketProblem, o: &MarketOutcome) -> SelfCheck {
     debug_assert_eq!(scale_p.len(), n);
     // A route under a zero quota (a ban) can carry nothing, so no price gap along it breaks
     // the equilibrium (its rent is whatever the gap is).
-    let mut banned = vec![false; p.routes.len()];
-    for cap in &p.caps {
-        if cap.cap.0 <= 0.0 {
-            for &r in &cap.routes {
-                if let Some(b) = banned.get_mut(r) {
-                    *b = true;
-                }
-            }
-        }
-    }
+    let banned = p.banned_routes();
     for (r, route) in p.routes.iter().enumerate() {
         let (Some(po), Some(pd)) = (o.prices[route.from], o.prices[route.to]) else {
             continue;

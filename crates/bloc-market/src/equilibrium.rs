@@ -990,17 +990,7 @@ fn node_prices(
     // A route under a binding quota delivers its first tonne at origin price + wedge + the
     // quota's rent; a route under a zero quota (a ban) delivers nothing.
     let rent = cap_rents(p, b, s, dual);
-    let mut blocked = vec![false; p.routes.len()];
-    for cap in &p.caps {
-        if cap.cap.0 <= 0.0 {
-            for &r in &cap.routes {
-                if let Some(v) = blocked.get_mut(r) {
-                    *v = true;
-                }
-            }
-        }
-    }
-    fill_idle_prices(p, &idle, &rent, &blocked, &mut price);
+    fill_idle_prices(p, &idle, &rent, &p.banned_routes(), &mut price);
     price
 }
 

@@ -218,3 +218,19 @@ pub struct MarketProblem {
     /// Caps on groups of routes.
     pub caps: Vec<RouteCap>,
 }
+
+impl MarketProblem {
+    /// Per route, whether a zero quota (a ban) covers it: it can carry nothing, and no price
+    /// gap along it breaks the equilibrium (its rent is whatever the gap is).
+    pub fn banned_routes(&self) -> Vec<bool> {
+        let mut banned = vec![false; self.routes.len()];
+        for cap in self.caps.iter().filter(|c| c.cap.0 <= 0.0) {
+            for &r in &cap.routes {
+                if let Some(b) = banned.get_mut(r) {
+                    *b = true;
+                }
+            }
+        }
+        banned
+    }
+}
