@@ -126,11 +126,7 @@ pub(crate) fn period_accounts(v: &PeriodView, out: &mut Table) -> PeriodAccounts
     let nc = s.commodities.len();
     let yp = s.time.years_per_period();
     let price = |n: usize| o.prices[n].unwrap_or(0.0);
-    let member: Vec<bool> = s
-        .regions
-        .iter()
-        .map(|r| s.bloc.is_member(&r.id, t))
-        .collect();
+    let member = s.bloc.members_in(s.regions.iter().map(|r| &r.id), t);
     let mut row = |name: &str, scope: String, x: f64| {
         out.push(vec![v.label.to_string(), name.to_string(), scope, num(x)]);
     };

@@ -46,11 +46,7 @@ pub(crate) fn market_indicators(
         }
         output[b.node] += o.supply[k];
     }
-    let member: Vec<bool> = s
-        .regions
-        .iter()
-        .map(|r| s.bloc.is_member(&r.id, t))
-        .collect();
+    let member = s.bloc.members_in(s.regions.iter().map(|r| &r.id), t);
     let mut row = |indicator: &str, scope: String, v: f64| {
         out.push(vec![
             label.to_string(),

@@ -364,6 +364,15 @@ pub struct FloorRule {
 }
 
 impl BlocConfig {
+    /// Per region (in the order given), whether it is a member in period `t`.
+    pub fn members_in<'a>(
+        &self,
+        regions: impl IntoIterator<Item = &'a RegionId>,
+        t: usize,
+    ) -> Vec<bool> {
+        regions.into_iter().map(|r| self.is_member(r, t)).collect()
+    }
+
     /// Whether `r` is a member in period `t`.
     pub fn is_member(&self, r: &RegionId, t: usize) -> bool {
         self.members
@@ -404,6 +413,24 @@ impl BlocConfig {
         self.is_member(exporter, t) && !self.decertified(importer, exporter, c, t)
     }
 
+    /// The market standards in force in period `t` that do not certify `exporter`'s goods of
+    /// `c` into member `importer` (none when the importer is not a member).
+    fn failed_standards<'a>(
+        &'a self,
+        importer: &RegionId,
+        exporter: &'a RegionId,
+        c: &'a CommodityId,
+        t: usize,
+    ) -> impl Iterator<Item = &'a MarketStandard> + 'a {
+        let member = self.is_member(importer, t);
+        self.standards.iter().filter(move |s| {
+            member
+                && s.span.covers(t)
+                && s.commodities.contains(c)
+                && !s.certified.contains(exporter)
+        })
+    }
+
     /// Whether a `non_member` market standard in force shuts `exporter`'s goods of `c` out of
     /// the bloc's trade into member `importer`.
     fn decertified(
@@ -413,13 +440,8 @@ impl BlocConfig {
         c: &CommodityId,
         t: usize,
     ) -> bool {
-        self.is_member(importer, t)
-            && self.standards.iter().any(|s| {
-                s.uncertified == Uncertified::NonMember
-                    && s.span.covers(t)
-                    && s.commodities.contains(c)
-                    && !s.certified.contains(exporter)
-            })
+        self.failed_standards(importer, exporter, c, t)
+            .any(|s| s.uncertified == Uncertified::NonMember)
     }
 
     /// Compliance cost per tonne (USD) that goods of `c` from `exporter` into `importer` pay
@@ -431,14 +453,7 @@ impl BlocConfig {
         c: &CommodityId,
         t: usize,
     ) -> f64 {
-        if !self.is_member(importer, t) {
-            return 0.0;
-        }
-        self.standards
-            .iter()
-            .filter(|s| {
-                s.span.covers(t) && s.commodities.contains(c) && !s.certified.contains(exporter)
-            })
+        self.failed_standards(importer, exporter, c, t)
             .map(|s| match s.uncertified {
                 Uncertified::ComplianceCost(v) => v.0,
                 Uncertified::NonMember => 0.0,
