@@ -56,17 +56,7 @@ pub fn reference(
                 {
                     return p;
                 }
-                let p0: Vec<f64> = s
-                    .demand
-                    .iter()
-                    .filter(|d| s.commodity_index(d.commodity.as_str()) == Some(ci))
-                    .map(|d| d.price.0)
-                    .collect();
-                if p0.is_empty() {
-                    0.0
-                } else {
-                    p0.iter().sum::<f64>() / p0.len() as f64
-                }
+                mean_reference_price(s, ci)
             };
             let mut blocks: Vec<(f64, f64)> = m
                 .supply
@@ -90,6 +80,22 @@ pub fn reference(
                 .collect();
             cost_percentile(&mut blocks, *percentile).map(|cost| cost * (1.0 + margin))
         }
+    }
+}
+
+/// An input's value when no price of it is known yet (the first period of a cost-based
+/// reference): the mean reference price P0 of its demand rows, or 0 without any.
+pub fn mean_reference_price(s: &Scenario, c: usize) -> f64 {
+    let p0: Vec<f64> = s
+        .demand
+        .iter()
+        .filter(|d| s.commodity_index(d.commodity.as_str()) == Some(c))
+        .map(|d| d.price.0)
+        .collect();
+    if p0.is_empty() {
+        0.0
+    } else {
+        p0.iter().sum::<f64>() / p0.len() as f64
     }
 }
 

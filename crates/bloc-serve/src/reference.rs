@@ -258,19 +258,8 @@ fn fallback(
                             Some(k) => prev(k, ci)?,
                             None => None,
                         };
-                        let v = v.unwrap_or_else(|| {
-                            let p0: Vec<f64> = s
-                                .demand
-                                .iter()
-                                .filter(|d| d.commodity == *ic)
-                                .map(|d| d.price.0)
-                                .collect();
-                            if p0.is_empty() {
-                                0.0
-                            } else {
-                                p0.iter().sum::<f64>() / p0.len() as f64
-                            }
-                        });
+                        let v =
+                            v.unwrap_or_else(|| bloc_policy::floor::mean_reference_price(s, ci));
                         inputs += coef * v;
                     }
                     blocks.push((
