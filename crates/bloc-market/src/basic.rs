@@ -155,6 +155,16 @@ mod tests {
         b
     }
 
+    /// `n` markets of one commodity, named by their index.
+    fn nodes(n: usize) -> Vec<Node> {
+        (0..n)
+            .map(|i| Node {
+                name: i.to_string(),
+                commodity: 0,
+            })
+            .collect()
+    }
+
     /// Two exporters (0, 1) and two importers (2, 3), every pair a route, 5 t on each: the
     /// balances are −10, −10, +10, +10. By hand, in index order (all flows equal): 0>2, 0>3
     /// and 1>2 make a tree; 1>3 closes the cycle 1 →(1>3) 3 →(0>3 backwards) 0 →(0>2) 2
@@ -163,12 +173,7 @@ mod tests {
     #[test]
     fn tied_routes_become_a_forest_with_the_same_balances() {
         let p = MarketProblem {
-            nodes: (0..4)
-                .map(|i| Node {
-                    name: i.to_string(),
-                    commodity: 0,
-                })
-                .collect(),
+            nodes: nodes(4),
             routes: vec![route(0, 2), route(0, 3), route(1, 2), route(1, 3)],
             ..MarketProblem::default()
         };
@@ -183,12 +188,7 @@ mod tests {
     #[test]
     fn a_forest_is_left_as_it_is() {
         let p = MarketProblem {
-            nodes: (0..3)
-                .map(|i| Node {
-                    name: i.to_string(),
-                    commodity: 0,
-                })
-                .collect(),
+            nodes: nodes(3),
             routes: vec![route(0, 1), route(1, 2)],
             ..MarketProblem::default()
         };

@@ -220,24 +220,33 @@ impl WarmStart {
     }
 }
 
-/// Per column, tonnes per QP unit; per row, USD/t per unit of its dual.
-fn natural_scales(p: &MarketProblem, b: &Built, s: &Scaling) -> (Vec<f64>, Vec<f64>) {
-    let qs = |node: usize| s.qs.get(p.nodes[node].commodity).copied().unwrap_or(1.0);
-    let mut cs = vec![1.0; b.qp.cols.len()];
-    let mut rs = vec![s.w; b.qp.rows.len()];
+/// The commodity of each QP column (a supply block's output, a buyer's, a route's).
+fn column_commodities(p: &MarketProblem, b: &Built) -> Vec<Option<usize>> {
+    let mut commodity = vec![None; b.qp.cols.len()];
     for (k, blk) in p.supply.iter().enumerate() {
-        cs[b.supply_col[k]] = qs(blk.node);
+        commodity[b.supply_col[k]] = Some(p.nodes[blk.node].commodity);
     }
     for (k, d) in p.demand.iter().enumerate() {
         for &j in &b.demand_cols[k] {
-            cs[j] = qs(d.node);
+            commodity[j] = Some(p.nodes[d.node].commodity);
         }
     }
     for (r, route) in p.routes.iter().enumerate() {
         if let Some(j) = b.route_col[r] {
-            cs[j] = qs(route.from);
+            commodity[j] = Some(p.nodes[route.from].commodity);
         }
     }
+    commodity
+}
+
+/// Per column, tonnes per QP unit; per row, USD/t per unit of its dual.
+fn natural_scales(p: &MarketProblem, b: &Built, s: &Scaling) -> (Vec<f64>, Vec<f64>) {
+    let qs = |node: usize| s.qs.get(p.nodes[node].commodity).copied().unwrap_or(1.0);
+    let cs: Vec<f64> = column_commodities(p, b)
+        .iter()
+        .map(|c| c.and_then(|c| s.qs.get(c).copied()).unwrap_or(1.0))
+        .collect();
+    let mut rs = vec![s.w; b.qp.rows.len()];
     for (n, row) in b.balance_row.iter().enumerate() {
         if let Some(i) = *row {
             rs[i] = s.w / qs(n);
@@ -919,20 +928,7 @@ fn raw_prices(p: &MarketProblem, b: &Built, s: &Scaling, dual: &[f64]) -> Vec<Op
 fn idle_columns(p: &MarketProblem, b: &Built, s: &Scaling, x: &[f64], dual: &[f64]) -> Vec<bool> {
     let rc = b.qp.reduced_costs(x, dual);
     let price_scale = commodity_price_scale(p, s);
-    let mut commodity = vec![None; b.qp.cols.len()];
-    for (k, blk) in p.supply.iter().enumerate() {
-        commodity[b.supply_col[k]] = Some(p.nodes[blk.node].commodity);
-    }
-    for (k, d) in p.demand.iter().enumerate() {
-        for &j in &b.demand_cols[k] {
-            commodity[j] = Some(p.nodes[d.node].commodity);
-        }
-    }
-    for (r, route) in p.routes.iter().enumerate() {
-        if let Some(j) = b.route_col[r] {
-            commodity[j] = Some(p.nodes[route.from].commodity);
-        }
-    }
+    let commodity = column_commodities(p, b);
     (0..b.qp.cols.len())
         .map(|j| {
             let usd = match commodity[j] {

@@ -239,6 +239,15 @@ fn solve_once(
     Some((x, y))
 }
 
+/// Union–find: the representative of `i`'s set (with path halving).
+fn root(parent: &mut [usize], mut i: usize) -> usize {
+    while parent[i] != i {
+        parent[i] = parent[parent[i]];
+        i = parent[i];
+    }
+    i
+}
+
 /// Free columns without curvature that close a cycle make the system singular: goods can go
 /// round the cycle at no change in cost. Such a column is an edge: a route joins its origin
 /// to its destination; a flat column in one balance (a flat demand segment, a flat supply)
@@ -287,13 +296,6 @@ fn break_route_cycles(
     // Each pivot fixes one column, so this ends.
     loop {
         let mut parent: Vec<usize> = (0..n).collect();
-        fn root(parent: &mut [usize], mut i: usize) -> usize {
-            while parent[i] != i {
-                parent[i] = parent[parent[i]];
-                i = parent[i];
-            }
-            i
-        }
         let mut adjacent: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
         let mut closing = None;
         for &j in &edges {
@@ -382,13 +384,6 @@ fn anchor_route_groups(
     let is_link = |j: usize| qp.cols[j].quad == 0.0 && rows_of[j].len() > 1;
     // Union–find over rows joined by free columns without curvature.
     let mut parent: Vec<usize> = (0..m).collect();
-    fn root(parent: &mut [usize], mut i: usize) -> usize {
-        while parent[i] != i {
-            parent[i] = parent[parent[i]];
-            i = parent[i];
-        }
-        i
-    }
     for j in 0..qp.cols.len() {
         if fixed[j].is_none() && is_link(j) {
             let a = root(&mut parent, rows_of[j][0]);
