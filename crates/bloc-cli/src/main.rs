@@ -235,6 +235,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                     solver,
                     dump_lp,
                     cold,
+                    guide: None,
                 },
                 quiet,
             )

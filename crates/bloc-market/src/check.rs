@@ -76,6 +76,7 @@ fn complementarity(gap: f64, pos: i8) -> f64 {
 pub fn self_check(p: &MarketProblem, o: &MarketOutcome) -> SelfCheck {
     let mut c = SelfCheck::default();
     let n = p.nodes.len();
+    let scale_q = scale_q(p);
     // The price scale of each commodity: the largest of its unit costs, a tenth of its
     // buyers' top willingness to pay, and its prices anywhere (at least 1 USD/t). One scale
     // per commodity, so that a transit market (routes only, no plant or buyer) is measured
@@ -108,7 +109,7 @@ pub fn self_check(p: &MarketProblem, o: &MarketOutcome) -> SelfCheck {
             continue;
         }
         let gap = pd - po - route.wedge_at(po) - o.cap_rent[r];
-        let pos = if o.flow[r] > BOUND_TOLERANCE * 1e-3 * scale_q(p, route.from) {
+        let pos = if o.flow[r] > BOUND_TOLERANCE * 1e-3 * scale_q[route.from] {
             0
         } else {
             -1
@@ -139,7 +140,7 @@ pub fn self_check(p: &MarketProblem, o: &MarketOutcome) -> SelfCheck {
             continue;
         }
         // A block smaller than the solver's noise at its node is on both bounds at once.
-        let cap = if blk.capacity.0 <= crate::equilibrium::NOISE * scale_q(p, blk.node) {
+        let cap = if blk.capacity.0 <= crate::equilibrium::NOISE * scale_q[blk.node] {
             0.0
         } else {
             blk.capacity.0
@@ -159,7 +160,7 @@ pub fn self_check(p: &MarketProblem, o: &MarketOutcome) -> SelfCheck {
         for (s, seg) in d.curve.segments.iter().enumerate() {
             let y = left.min(seg.width.0).max(0.0);
             left -= y;
-            let width = if seg.width.0 <= crate::equilibrium::NOISE * scale_q(p, d.node) {
+            let width = if seg.width.0 <= crate::equilibrium::NOISE * scale_q[d.node] {
                 0.0
             } else {
                 seg.width.0
@@ -208,17 +209,13 @@ pub fn self_check(p: &MarketProblem, o: &MarketOutcome) -> SelfCheck {
     c
 }
 
-fn scale_q(p: &MarketProblem, node: usize) -> f64 {
-    let mut s = 0.0f64;
+fn scale_q(p: &MarketProblem) -> Vec<f64> {
+    let mut s = vec![0.0f64; p.nodes.len()];
     for b in &p.supply {
-        if b.node == node {
-            s = s.max(b.capacity.0);
-        }
+        s[b.node] = s[b.node].max(b.capacity.0);
     }
     for d in &p.demand {
-        if d.node == node {
-            s = s.max(d.curve.segments.iter().map(|g| g.width.0).sum());
-        }
+        s[d.node] = s[d.node].max(d.curve.segments.iter().map(|g| g.width.0).sum());
     }
-    s.max(1.0)
+    s.into_iter().map(|v| v.max(1.0)).collect()
 }

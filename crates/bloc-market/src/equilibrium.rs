@@ -16,6 +16,14 @@
 //!   [`SolveOptions::max_rounds`] solves the outcome says it did not converge (a status,
 //!   reported in `run.json` and on stderr, not a crash).
 //!
+//! Each round starts from the best answer known: last period's (or the previous round's)
+//! exact answer gives an active set, solved exactly and checked optimal ([`crate::kkt`]);
+//! failing that, the same from [`SolveOptions::guide`] (in a sweep, the same period of the
+//! scenario as written); failing that, the QP solver on only the columns the known answer
+//! is unsure about, polished and checked optimal for the whole problem; and only then the
+//! QP solver on the whole problem. Every path ends in the same check, so the start changes
+//! the time, not the answer.
+//!
 //! Prices of nodes that carry nothing are not pinned by the QP (any value in an interval is a
 //! dual). They are reported as the cost of the first tonne delivered there (the cheapest of
 //! producing it and bringing it in), which is the upper end of that interval, satisfies every
@@ -67,6 +75,11 @@ pub struct SolveOptions {
     /// Last period's answer ([`MarketOutcome::warm`]): each round first tries the exact
     /// answer on the active set it suggests, and calls the QP solver only when that fails.
     pub warm: Option<WarmStart>,
+    /// The answer of a similar market (in a sweep, the same period of the scenario as
+    /// written): its routes that carried goods join the first working set, and the first
+    /// round tries its active set when `warm`'s does not give the exact answer. Like `warm`,
+    /// it only chooses where the search starts: the answer is checked optimal either way.
+    pub guide: Option<WarmStart>,
 }
 
 impl Default for SolveOptions {
@@ -77,6 +90,7 @@ impl Default for SolveOptions {
             tolerance: 1e-9,
             max_rounds: 200,
             warm: None,
+            guide: None,
         }
     }
 }
@@ -172,6 +186,13 @@ impl WarmStart {
     /// puts on a bound: those that sat on one, and those within reach of one that their
     /// reduced cost pushes onto it (a column or row it does not know starts at zero).
     #[allow(clippy::type_complexity)]
+    /// Whether the answer carried goods on the route named `route`.
+    fn carries(&self, route: &str) -> bool {
+        self.cols
+            .get(&format!("f:{route}"))
+            .is_some_and(|&(v, _)| v > 0.0)
+    }
+
     fn onto(
         &self,
         b: &Built,
@@ -324,6 +345,13 @@ pub fn solve_market(
                 .for_each(|&r| in_set[r] = true)
         }
     }
+    if let Some(g) = &opts.guide {
+        for (r, route) in p.routes.iter().enumerate() {
+            if !in_set[r] && g.carries(&route.name) {
+                in_set[r] = true;
+            }
+        }
+    }
     let guess = |n: usize| {
         opts.price_guess
             .as_ref()
@@ -353,16 +381,23 @@ pub fn solve_market(
     let mut best_polished = f64::INFINITY;
     let mut stalled = 0usize;
     let mut carry = opts.warm.clone();
+    // Whether `carry` is an exact answer (last period's final one, or a polished round's):
+    // only near one is a QP of the columns it is unsure about worth trying.
+    let mut carry_exact = carry.is_some();
     let mut exact_allowed = true;
     let mut active_set_solves = 0;
     loop {
         let built = build_qp(p, &in_set, &wedges.value, &support.value, &scaling);
         // From a known answer (last period's, or the previous round's), the exact answer on
         // the active set it suggests, checked optimal; else the QP solver.
-        let exact = carry.as_ref().and_then(|w| {
+        let exact_from = |w: &WarmStart| {
             let (x0, y0, set) = w.onto(&built, &scaling, p);
             active_set_from(&built.qp, set, &x0, &y0)
-        });
+        };
+        let mut exact = carry.as_ref().and_then(exact_from);
+        if exact.is_none() && solves == 0 {
+            exact = opts.guide.as_ref().and_then(exact_from);
+        }
         let mut polished = exact.is_some();
         let mut sol = match exact {
             Some((x, row_dual)) => {
@@ -376,7 +411,25 @@ pub fn solve_market(
                     time: Duration::ZERO,
                 }
             }
-            None => solver.solve(&built.qp)?,
+            None => {
+                // Where a known answer exists but its active set did not hold, the QP solver
+                // first gets only the columns that answer is unsure about.
+                let known = match &carry {
+                    Some(w) if carry_exact => Some(w),
+                    _ => opts.guide.as_ref().filter(|_| solves == 0),
+                };
+                let near = match known {
+                    Some(w) => near_solve(&built, &scaling, p, w, &price_scale, solver)?,
+                    None => None,
+                };
+                match near {
+                    Some(s) => {
+                        polished = true;
+                        s
+                    }
+                    None => solver.solve(&built.qp)?,
+                }
+            }
         };
         solves += 1;
         solver_time += sol.time;
@@ -542,6 +595,7 @@ pub fn solve_market(
             basic_x(p, &built, &sol.x)
         };
         carry = exact_allowed.then(|| WarmStart::of(&built, &scaling, p, &basic, &sol.row_dual));
+        carry_exact = polished;
         if !polished && (converged || (!polish_each && !added && residual <= POLISH_FROM)) {
             // Converged (or close) on interior-point answers: from here on, polish every
             // answer.
@@ -578,6 +632,92 @@ pub fn solve_market(
             secant,
         );
     }
+}
+
+/// Reduced cost (USD/t, as a share of the commodity's price scale) beyond which a column that
+/// a known answer puts on a bound is held there in [`near_solve`].
+const FAR: f64 = 0.1;
+
+/// The QP solved near a known answer `w` whose active set did not hold: the columns `w` puts
+/// on a bound with a reduced cost that pushes them there by more than [`FAR`] of their
+/// commodity's price scale (demand segments far above or below the price, plants far below
+/// or above it, routes far from paying) are held there, the QP solver solves the rest, and
+/// the answer is polished onto its active set. It is kept only when that exact answer is
+/// optimal for the whole problem (held columns included: [`optimal`]), else `None`, and the
+/// caller solves the whole QP.
+fn near_solve(
+    b: &Built,
+    s: &Scaling,
+    p: &MarketProblem,
+    w: &WarmStart,
+    price_scale: &[f64],
+    solver: &dyn QpSolver,
+) -> Result<Option<crate::qp::QpSolution>, SolverError> {
+    let qp = &b.qp;
+    let (x0, y0, set) = w.onto(b, s, p);
+    let rc = qp.reduced_costs(&x0, &y0);
+    let (cs, _) = natural_scales(p, b, s);
+    let commodity = column_commodities(p, b);
+    let mut held: Vec<Option<f64>> = (0..qp.cols.len())
+        .map(|j| {
+            let far = commodity[j].map(|c| FAR * price_scale[c] * cs[j] / s.w)?;
+            let c = &qp.cols[j];
+            match set[j] {
+                Some(v) if v == c.lower && rc[j] > far => Some(v),
+                Some(v) if v == c.upper && rc[j] < -far => Some(v),
+                _ => None,
+            }
+        })
+        .collect();
+    if held.iter().all(Option::is_none) {
+        return Ok(None);
+    }
+    // A row whose columns would all be held keeps them free (held, it could not balance).
+    let mut row_free = vec![false; qp.rows.len()];
+    for &(i, j, _) in &qp.entries {
+        if held[j].is_none() {
+            row_free[i] = true;
+        }
+    }
+    for &(i, j, _) in &qp.entries {
+        if !row_free[i] {
+            held[j] = None;
+        }
+    }
+    let (reduced, keep) = qp.fix_columns(&held);
+    let sol = solver.solve(&reduced)?;
+    if sol.status != SolveStatus::Optimal {
+        if std::env::var_os("BLOC_TRACE").is_some() {
+            eprintln!("near: status {:?}", sol.status);
+        }
+        return Ok(None);
+    }
+    let mut x: Vec<f64> = held.iter().map(|h| h.unwrap_or(0.0)).collect();
+    for (k, &j) in keep.iter().enumerate() {
+        x[j] = sol.x[k];
+    }
+    let polished = polish(qp, &basic_x(p, b, &x), &sol.row_dual, solver)?;
+    if std::env::var_os("BLOC_TRACE").is_some() {
+        eprintln!(
+            "near: {} of {} columns, {} iterations, {:?}, polished {}",
+            reduced.cols.len(),
+            qp.cols.len(),
+            sol.iterations,
+            sol.time,
+            polished.is_some()
+        );
+    }
+    let Some((x, y, t)) = polished else {
+        return Ok(None);
+    };
+    Ok(Some(crate::qp::QpSolution {
+        status: SolveStatus::Optimal,
+        objective: qp.objective(&x),
+        x,
+        row_dual: y,
+        iterations: sol.iterations,
+        time: sol.time + t,
+    }))
 }
 
 /// The QP's answer with its route columns rewritten as a basic flow ([`crate::basic`]).

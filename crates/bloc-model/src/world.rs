@@ -46,6 +46,10 @@ pub struct RunOptions {
     pub dump_lp: Option<PathBuf>,
     /// Start every period from all routes instead of last period's working set.
     pub cold: bool,
+    /// Per period, the answer of a similar run to start from where last period's answer
+    /// does not give the exact one ([`Run::answers`] of the scenario as written, in a sweep).
+    /// Results are the same equilibrium either way; only the time to find it changes.
+    pub guide: Option<std::sync::Arc<[bloc_market::WarmStart]>>,
 }
 
 /// What went wrong in a run (bad input never gets this far: it fails in loading).
@@ -116,6 +120,8 @@ pub struct Run {
     pub accounts: Vec<PeriodAccounts>,
     /// The plants at the end of the run (decisions, closures and their dates).
     pub fleet: Fleet,
+    /// Each period's answer, to guide runs of similar scenarios ([`RunOptions::guide`]).
+    pub answers: Vec<bloc_market::WarmStart>,
 }
 
 impl Run {
@@ -328,6 +334,7 @@ impl<'s> World<'s> {
         m: &MarketProblem,
         solver: &dyn QpSolver,
         cold: bool,
+        guide: Option<&bloc_market::WarmStart>,
     ) -> Result<MarketOutcome, bloc_market::SolverError> {
         let opts = SolveOptions {
             start: if cold {
@@ -337,6 +344,7 @@ impl<'s> World<'s> {
             },
             price_guess: self.last_prices.clone(),
             warm: if cold { None } else { self.last_warm.clone() },
+            guide: if cold { None } else { guide.cloned() },
             ..SolveOptions::default()
         };
         solve_market(m, solver, &opts)
@@ -488,6 +496,7 @@ pub fn run(
     let mut periods = Vec::with_capacity(scenario.time.periods);
     let mut warnings = Vec::new();
     let mut period_accounts = Vec::with_capacity(scenario.time.periods);
+    let mut answers = Vec::with_capacity(scenario.time.periods);
     if let Some(dir) = &opts.dump_lp {
         std::fs::create_dir_all(dir).map_err(|e| RunError::Dump {
             path: dir.clone(),
@@ -498,13 +507,12 @@ pub fn run(
     if policies.needs_uncontrolled_start() {
         let (mut market, mut layout) = world.market(0);
         policies.apply(0, &mut layout, &mut market, false);
-        let outcome =
-            world
-                .solve(&market, solver.as_ref(), true)
-                .map_err(|e| RunError::Solver {
-                    period: scenario.time.label(0),
-                    source: e,
-                })?;
+        let outcome = world
+            .solve(&market, solver.as_ref(), true, None)
+            .map_err(|e| RunError::Solver {
+                period: scenario.time.label(0),
+                source: e,
+            })?;
         policies.state.uncontrolled_flows = Some(outcome.flow);
     }
     for t in 0..scenario.time.periods {
@@ -512,7 +520,12 @@ pub fn run(
         let (mut market, mut layout) = world.market(t);
         let applied: Applied = policies.apply(t, &mut layout, &mut market, true);
         let outcome = world
-            .solve(&market, solver.as_ref(), opts.cold)
+            .solve(
+                &market,
+                solver.as_ref(),
+                opts.cold,
+                opts.guide.as_ref().and_then(|g| g.get(t)),
+            )
             .map_err(|e| RunError::Solver {
                 period: label.clone(),
                 source: e,
@@ -559,6 +572,7 @@ pub fn run(
             objective: outcome.objective,
         });
         world.record(t, &market, &layout, &outcome, &mut tables);
+        answers.push(outcome.warm.clone());
         policies.settle(t, &layout, &market, &outcome, &applied, &mut tables);
         let floors: Vec<(usize, f64)> = applied.floors.iter().map(|f| (f.1, f.3)).collect();
         world.fleet.update(
@@ -595,6 +609,7 @@ pub fn run(
         warnings,
         accounts: period_accounts,
         fleet: world.fleet,
+        answers,
     })
 }
 

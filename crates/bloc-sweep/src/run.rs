@@ -1,12 +1,14 @@
 //! Running a sweep: prepare the scenario once, then draw, overlay, load and run each sample.
 
 use crate::{sample, IndicatorRow, SampleRecord, Shard, SweepError, SweepOutput};
+use bloc_market::WarmStart;
 use bloc_model::RunOptions;
 use bloc_scenario::uncertain::{Draw, Overlay, Uncertain};
 use bloc_scenario::{Embedded, FileSource, Scenario, ScenarioError};
 use rayon::prelude::*;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// A scenario ready to sweep: its files held in memory, its uncertain inputs checked.
 #[derive(Debug)]
@@ -70,6 +72,11 @@ pub fn sweep(p: &Prepared, opts: &SweepOptions, progress: &(dyn Fn() + Sync)) ->
             Some(sample::strata(p.uncertain.len(), opts.seed, opts.samples))
         }
     };
+    let guide = if indices.is_empty() {
+        None
+    } else {
+        nominal_answers(p)
+    };
     let results: Vec<(SampleRecord, Vec<IndicatorRow>)> = indices
         .into_par_iter()
         .map(|i| {
@@ -77,7 +84,7 @@ pub fn sweep(p: &Prepared, opts: &SweepOptions, progress: &(dyn Fn() + Sync)) ->
                 None => sample::draws(&p.uncertain, opts.seed, i),
                 Some(st) => sample::lhs_draws(&p.uncertain, st, opts.seed, i),
             };
-            let r = run_sample(p, i, draws);
+            let r = run_sample(p, i, draws, guide.clone());
             progress();
             r
         })
@@ -95,11 +102,28 @@ pub fn sweep(p: &Prepared, opts: &SweepOptions, progress: &(dyn Fn() + Sync)) ->
     }
 }
 
+/// Each period's answer of the scenario as written, which every sample starts from where its
+/// own last period's answer does not give the exact one: samples differ from it by their
+/// draws, so its active sets are close, and a period where the market changes shape (a
+/// shock, a plant coming online) needs no cold solve. It only chooses where each solve
+/// starts: every sample's answer is checked optimal on its own market. `None` (each sample
+/// then starts on its own) when that run fails; every shard computes the same answers, so
+/// merged shards still equal the unsharded sweep.
+fn nominal_answers(p: &Prepared) -> Option<Arc<[WarmStart]>> {
+    catch_unwind(AssertUnwindSafe(|| {
+        bloc_model::run(&p.scenario, &RunOptions::default(), &mut |_| {})
+    }))
+    .ok()?
+    .ok()
+    .map(|run| Arc::from(run.answers))
+}
+
 /// Sample `i`: its draws, and its indicator rows or its error.
 pub(crate) fn run_sample(
     p: &Prepared,
     i: u64,
     draws: Vec<Draw>,
+    guide: Option<Arc<[WarmStart]>>,
 ) -> (SampleRecord, Vec<IndicatorRow>) {
     let written: Vec<String> = draws
         .iter()
@@ -108,14 +132,15 @@ pub(crate) fn run_sample(
             d => d.to_string(),
         })
         .collect();
-    let outcome = catch_unwind(AssertUnwindSafe(|| run_draws(p, &draws))).unwrap_or_else(|e| {
-        let what = e
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_default();
-        Err(format!("internal error (panic): {what}"))
-    });
+    let outcome =
+        catch_unwind(AssertUnwindSafe(|| run_draws(p, &draws, guide))).unwrap_or_else(|e| {
+            let what = e
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            Err(format!("internal error (panic): {what}"))
+        });
     match outcome {
         Ok(rows) => (
             SampleRecord {
@@ -169,10 +194,18 @@ fn message(p: &Prepared, e: ScenarioError) -> String {
     }
 }
 
-fn run_draws(p: &Prepared, draws: &[Draw]) -> Result<Vec<Row>, String> {
+fn run_draws(
+    p: &Prepared,
+    draws: &[Draw],
+    guide: Option<Arc<[WarmStart]>>,
+) -> Result<Vec<Row>, String> {
     let overlay = Overlay::new(&p.files, &p.uncertain, draws).map_err(|e| message(p, e))?;
     let scenario = bloc_scenario::load_from(&overlay, &p.top).map_err(|e| message(p, e))?;
-    let run = bloc_model::run(&scenario, &RunOptions::default(), &mut |_| {})
+    let opts = RunOptions {
+        guide,
+        ..RunOptions::default()
+    };
+    let run = bloc_model::run(&scenario, &opts, &mut |_| {})
         .map_err(|e| format!("the run failed: {e}"))?;
     run.tables
         .indicators
