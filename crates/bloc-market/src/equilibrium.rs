@@ -186,11 +186,12 @@ impl WarmStart {
     /// puts on a bound: those that sat on one, and those within reach of one that their
     /// reduced cost pushes onto it (a column or row it does not know starts at zero).
     #[allow(clippy::type_complexity)]
-    /// Whether the answer carried goods on the route named `route`.
-    fn carries(&self, route: &str) -> bool {
+    /// The names of the routes on which the answer carried goods.
+    fn carrying(&self) -> impl Iterator<Item = &str> {
         self.cols
-            .get(&format!("f:{route}"))
-            .is_some_and(|&(v, _)| v > 0.0)
+            .iter()
+            .filter(|(_, &(v, _))| v > 0.0)
+            .filter_map(|(name, _)| name.strip_prefix("f:"))
     }
 
     fn onto(
@@ -346,8 +347,14 @@ pub fn solve_market(
         }
     }
     if let Some(g) = &opts.guide {
-        for (r, route) in p.routes.iter().enumerate() {
-            if !in_set[r] && g.carries(&route.name) {
+        let index: HashMap<&str, usize> = p
+            .routes
+            .iter()
+            .enumerate()
+            .map(|(r, route)| (route.name.as_str(), r))
+            .collect();
+        for name in g.carrying() {
+            if let Some(&r) = index.get(name) {
                 in_set[r] = true;
             }
         }
@@ -658,54 +665,68 @@ fn near_solve(
     let rc = qp.reduced_costs(&x0, &y0);
     let (cs, _) = natural_scales(p, b, s);
     let commodity = column_commodities(p, b);
-    let mut held: Vec<Option<f64>> = (0..qp.cols.len())
-        .map(|j| {
-            let far = commodity[j].map(|c| FAR * price_scale[c] * cs[j] / s.w)?;
-            let c = &qp.cols[j];
-            match set[j] {
-                Some(v) if v == c.lower && rc[j] > far => Some(v),
-                Some(v) if v == c.upper && rc[j] < -far => Some(v),
-                _ => None,
+    // Holding columns on their upper bounds (plants at capacity, buyers served in full) can
+    // leave the rest unable to balance when the market has moved since `w` (less capacity,
+    // a route closed): then only the columns on their lower bounds are held.
+    let mut attempt = None;
+    for upper_too in [true, false] {
+        let mut held: Vec<Option<f64>> = (0..qp.cols.len())
+            .map(|j| {
+                let far = commodity[j].map(|c| FAR * price_scale[c] * cs[j] / s.w)?;
+                let c = &qp.cols[j];
+                match set[j] {
+                    Some(v) if v == c.lower && rc[j] > far => Some(v),
+                    Some(v) if upper_too && v == c.upper && rc[j] < -far => Some(v),
+                    _ => None,
+                }
+            })
+            .collect();
+        if held.iter().all(Option::is_none) {
+            return Ok(None);
+        }
+        // A row whose columns would all be held keeps them free (held, it could not
+        // balance).
+        let mut row_free = vec![false; qp.rows.len()];
+        for &(i, j, _) in &qp.entries {
+            if held[j].is_none() {
+                row_free[i] = true;
             }
-        })
-        .collect();
-    if held.iter().all(Option::is_none) {
-        return Ok(None);
-    }
-    // A row whose columns would all be held keeps them free (held, it could not balance).
-    let mut row_free = vec![false; qp.rows.len()];
-    for &(i, j, _) in &qp.entries {
-        if held[j].is_none() {
-            row_free[i] = true;
         }
-    }
-    for &(i, j, _) in &qp.entries {
-        if !row_free[i] {
-            held[j] = None;
+        for &(i, j, _) in &qp.entries {
+            if !row_free[i] {
+                held[j] = None;
+            }
         }
-    }
-    let (reduced, keep) = qp.fix_columns(&held);
-    let sol = solver.solve(&reduced)?;
-    if sol.status != SolveStatus::Optimal {
+        let (reduced, keep) = qp.fix_columns(&held);
+        let sol = solver.solve(&reduced)?;
         if std::env::var_os("BLOC_TRACE").is_some() {
-            eprintln!("near: status {:?}", sol.status);
+            eprintln!(
+                "near: {} of {} columns, {:?} in {} iterations, {:?}",
+                reduced.cols.len(),
+                qp.cols.len(),
+                sol.status,
+                sol.iterations,
+                sol.time,
+            );
         }
-        return Ok(None);
+        if sol.status == SolveStatus::Optimal {
+            attempt = Some((held, keep, sol));
+            break;
+        }
+        if sol.status != SolveStatus::Infeasible {
+            return Ok(None);
+        }
     }
+    let Some((held, keep, sol)) = attempt else {
+        return Ok(None);
+    };
     let mut x: Vec<f64> = held.iter().map(|h| h.unwrap_or(0.0)).collect();
     for (k, &j) in keep.iter().enumerate() {
         x[j] = sol.x[k];
     }
     let polished = polish(qp, &basic_x(p, b, &x), &sol.row_dual, solver)?;
     if std::env::var_os("BLOC_TRACE").is_some() {
-        eprintln!(
-            "near: {} of {} columns, {} iterations, {:?}, polished {}",
-            reduced.cols.len(),
-            qp.cols.len(),
-            sol.iterations,
-            sol.time,
-            polished.is_some()
-        );
+        eprintln!("near: polished {}", polished.is_some());
     }
     let Some((x, y, t)) = polished else {
         return Ok(None);

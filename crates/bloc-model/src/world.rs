@@ -166,6 +166,8 @@ struct RouteSlot {
     destination: usize,
     commodity: usize,
     transport: f64,
+    /// `origin>destination.commodity`, the route's name in every period's market.
+    name: String,
 }
 
 /// The scenario, indexed for the period loop, and what it remembers between periods.
@@ -204,6 +206,7 @@ impl<'s> World<'s> {
                             destination: d,
                             commodity: c,
                             transport: cost.0,
+                            name: format!("{ro}>{rd}.{cc}"),
                         });
                     }
                 }
@@ -309,7 +312,7 @@ impl<'s> World<'s> {
             );
             let tariff = s.tariff(d, o, c);
             m.routes.push(Route {
-                name: format!("{o}>{d}.{c}"),
+                name: slot.name.clone(),
                 from: self.node(slot.origin, slot.commodity),
                 to: self.node(slot.destination, slot.commodity),
                 transport: UsdPerTonne(slot.transport),
