@@ -79,8 +79,9 @@ fn solve_once(
             other => other,
         })
         .collect();
-    let fixed = break_route_cycles(qp, fixed, x_hint);
-    let fixed = anchor_route_groups(qp, fixed, x_hint, y_hint);
+    let columns = ColumnEntries::new(qp);
+    let fixed = break_route_cycles(qp, &columns, fixed, x_hint);
+    let fixed = anchor_route_groups(qp, &columns, fixed, x_hint, y_hint);
     let fixed = &fixed[..];
     let n = qp.cols.len();
     let m = qp.rows.len();
@@ -247,6 +248,50 @@ fn solve_once(
     Some((x, y))
 }
 
+/// The entries of each column (row, value), in the order of `qp.entries`, in three flat
+/// arrays: the structure checks below read them for every column on every solve.
+struct ColumnEntries {
+    start: Vec<usize>,
+    row: Vec<usize>,
+    value: Vec<f64>,
+}
+
+impl ColumnEntries {
+    fn new(qp: &QpProblem) -> Self {
+        let n = qp.cols.len();
+        let mut start = vec![0usize; n + 1];
+        for &(_, j, _) in &qp.entries {
+            start[j + 1] += 1;
+        }
+        for j in 0..n {
+            start[j + 1] += start[j];
+        }
+        let mut next = start.clone();
+        let mut row = vec![0usize; qp.entries.len()];
+        let mut value = vec![0.0f64; qp.entries.len()];
+        for &(i, j, v) in &qp.entries {
+            row[next[j]] = i;
+            value[next[j]] = v;
+            next[j] += 1;
+        }
+        ColumnEntries { start, row, value }
+    }
+
+    /// The rows of column `j`.
+    fn rows(&self, j: usize) -> &[usize] {
+        &self.row[self.start[j]..self.start[j + 1]]
+    }
+
+    /// The (row, value) entries of column `j`.
+    fn entries(&self, j: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
+        let r = self.start[j]..self.start[j + 1];
+        self.row[r.clone()]
+            .iter()
+            .copied()
+            .zip(self.value[r].iter().copied())
+    }
+}
+
 /// Union–find: the representative of `i`'s set (with path halving).
 fn root(parent: &mut [usize], mut i: usize) -> usize {
     while parent[i] != i {
@@ -266,24 +311,26 @@ fn root(parent: &mut [usize], mut i: usize) -> usize {
 /// test) goes on that bound.
 fn break_route_cycles(
     qp: &QpProblem,
+    columns: &ColumnEntries,
     mut fixed: Vec<Option<f64>>,
     x_hint: &[f64],
 ) -> Vec<Option<f64>> {
     let m = qp.rows.len();
     let outside = m;
-    let mut entries: Vec<Vec<(usize, f64)>> = vec![Vec::new(); qp.cols.len()];
-    for &(i, j, v) in &qp.entries {
-        if v != 0.0 && entries[j].len() < 3 {
-            entries[j].push((i, v));
-        }
-    }
     let mut ends: Vec<Option<(usize, usize)>> = vec![None; qp.cols.len()];
     let mut edges: Vec<usize> = Vec::new();
     for (j, c) in qp.cols.iter().enumerate() {
         if fixed[j].is_some() || c.quad != 0.0 {
             continue;
         }
-        let e = match entries[j][..] {
+        // The column's first (up to) three nonzero entries.
+        let mut first = [(0usize, 0.0f64); 3];
+        let mut count = 0;
+        for (i, v) in columns.entries(j).filter(|&(_, v)| v != 0.0).take(3) {
+            first[count] = (i, v);
+            count += 1;
+        }
+        let e = match first[..count] {
             [(a, va), (b, vb)] if va < 0.0 && vb > 0.0 && a != b => (a, b),
             [(a, va), (b, vb)] if va > 0.0 && vb < 0.0 && a != b => (b, a),
             [(a, va)] if va > 0.0 => (outside, a),
@@ -389,22 +436,20 @@ fn break_route_cycles(
 /// the one the answer is least sure belongs on its bound.
 fn anchor_route_groups(
     qp: &QpProblem,
+    columns: &ColumnEntries,
     mut fixed: Vec<Option<f64>>,
     x_hint: &[f64],
     y_hint: &[f64],
 ) -> Vec<Option<f64>> {
     let m = qp.rows.len();
-    let mut rows_of: Vec<Vec<usize>> = vec![Vec::new(); qp.cols.len()];
-    for &(i, j, _) in &qp.entries {
-        rows_of[j].push(i);
-    }
-    let is_link = |j: usize| qp.cols[j].quad == 0.0 && rows_of[j].len() > 1;
+    let rows_of = |j: usize| columns.rows(j);
+    let is_link = |j: usize| qp.cols[j].quad == 0.0 && rows_of(j).len() > 1;
     // Union–find over rows joined by free columns without curvature.
     let mut parent: Vec<usize> = (0..m).collect();
     for j in 0..qp.cols.len() {
         if fixed[j].is_none() && is_link(j) {
-            let a = root(&mut parent, rows_of[j][0]);
-            for &i in &rows_of[j][1..] {
+            let a = root(&mut parent, rows_of(j)[0]);
+            for &i in &rows_of(j)[1..] {
                 let b = root(&mut parent, i);
                 parent[b] = a;
             }
@@ -416,7 +461,7 @@ fn anchor_route_groups(
     let mut tied = vec![false; m];
     for j in 0..qp.cols.len() {
         if fixed[j].is_none() {
-            for &i in &rows_of[j] {
+            for &i in rows_of(j) {
                 in_system[group[i]] = true;
             }
         }
@@ -427,20 +472,28 @@ fn anchor_route_groups(
             tied[group[i]] = true;
         }
     }
-    // The free columns that are not links, by the groups they touch.
-    let touching: Vec<Vec<usize>> = (0..qp.cols.len())
-        .filter(|&j| fixed[j].is_none() && !is_link(j))
-        .map(|j| {
-            let mut g: Vec<usize> = rows_of[j].iter().map(|&i| group[i]).collect();
-            g.sort_unstable();
-            g.dedup();
-            g
-        })
-        .collect();
+    // The free columns that are not links, by the groups they touch (each column's groups,
+    // sorted and without repeats, one after another in `groups`).
+    let mut groups: Vec<usize> = Vec::new();
+    let mut touching: Vec<(usize, usize)> = Vec::new();
+    for j in (0..qp.cols.len()).filter(|&j| fixed[j].is_none() && !is_link(j)) {
+        let from = groups.len();
+        groups.extend(rows_of(j).iter().map(|&i| group[i]));
+        groups[from..].sort_unstable();
+        let mut kept = from;
+        for k in from..groups.len() {
+            if k == from || groups[k] != groups[kept - 1] {
+                groups[kept] = groups[k];
+                kept += 1;
+            }
+        }
+        groups.truncate(kept);
+        touching.push((from, kept));
+    }
     loop {
         let mut changed = false;
-        for g in &touching {
-            let mut open = g.iter().filter(|&&k| !tied[k]);
+        for &(from, to) in &touching {
+            let mut open = groups[from..to].iter().filter(|&&k| !tied[k]);
             if let (Some(&k), None) = (open.next(), open.next()) {
                 tied[k] = true;
                 changed = true;
@@ -459,7 +512,7 @@ fn anchor_route_groups(
         if fixed[j].is_none() {
             continue;
         }
-        for &i in &rows_of[j] {
+        for &i in rows_of(j) {
             let g = group[i];
             if in_system[g] && !tied[g] && best[g].is_none_or(|(_, v)| rc[j].abs() < v) {
                 best[g] = Some((j, rc[j].abs()));
