@@ -446,8 +446,8 @@ fn anchor_route_groups(
     let is_link = |j: usize| qp.cols[j].quad == 0.0 && rows_of(j).len() > 1;
     // Union–find over rows joined by free columns without curvature.
     let mut parent: Vec<usize> = (0..m).collect();
-    for j in 0..qp.cols.len() {
-        if fixed[j].is_none() && is_link(j) {
+    for (j, f) in fixed.iter().enumerate() {
+        if f.is_none() && is_link(j) {
             let a = root(&mut parent, rows_of(j)[0]);
             for &i in &rows_of(j)[1..] {
                 let b = root(&mut parent, i);
@@ -459,8 +459,8 @@ fn anchor_route_groups(
     // Groups in the system (a row with a free column), and those a quota row ties down.
     let mut in_system = vec![false; m];
     let mut tied = vec![false; m];
-    for j in 0..qp.cols.len() {
-        if fixed[j].is_none() {
+    for (j, f) in fixed.iter().enumerate() {
+        if f.is_none() {
             for &i in rows_of(j) {
                 in_system[group[i]] = true;
             }
