@@ -433,7 +433,9 @@ fn break_route_cycles(
 /// (and, unless the fixed columns happen to balance, inconsistent). In a degenerate answer
 /// that happens when the plant or buyer that sets the group's price sits exactly on a bound:
 /// each such group gets back its fixed column with the smallest reduced cost at the hint,
-/// the one the answer is least sure belongs on its bound.
+/// the one the answer is least sure belongs on its bound. Groups are formed over the rows the
+/// system holds only: a route under a slack quota is joined to the quota's other routes by
+/// nothing, so their anchors do not pin it.
 fn anchor_route_groups(
     qp: &QpProblem,
     columns: &ColumnEntries,
@@ -442,7 +444,22 @@ fn anchor_route_groups(
     y_hint: &[f64],
 ) -> Vec<Option<f64>> {
     let m = qp.rows.len();
-    let rows_of = |j: usize| columns.rows(j);
+    // Only the rows the system holds join columns: balances, and the quota rows the hint
+    // says bind (a slack quota is not in the system, and joins nothing).
+    let held: Vec<bool> = qp
+        .rows
+        .iter()
+        .zip(y_hint)
+        .map(|(r, &y)| r.kind == RowKind::Eq || y < -1e-12)
+        .collect();
+    let mut held_start = Vec::with_capacity(qp.cols.len() + 1);
+    let mut held_rows = Vec::with_capacity(columns.row.len());
+    held_start.push(0);
+    for j in 0..qp.cols.len() {
+        held_rows.extend(columns.rows(j).iter().copied().filter(|&i| held[i]));
+        held_start.push(held_rows.len());
+    }
+    let rows_of = |j: usize| &held_rows[held_start[j]..held_start[j + 1]];
     let is_link = |j: usize| qp.cols[j].quad == 0.0 && rows_of(j).len() > 1;
     // Union–find over rows joined by free columns without curvature.
     let mut parent: Vec<usize> = (0..m).collect();
@@ -580,5 +597,73 @@ mod tests {
         let (v, d) = solve_active_set(&qp, &[None, None], &[2.9, 0.1], &[-1.0], 1e-9).unwrap();
         assert!((v[0] - 3.0).abs() < 1e-12 && v[1] == 0.0, "{v:?}");
         assert!((d[0] + 1.0).abs() < 1e-12, "{d:?}");
+    }
+
+    /// Markets A → B joined only by a free route, both of whose own plant and buyer sit on
+    /// bounds, have no price of their own: the system must get one of those back. The route
+    /// is under a quota that also covers C → D, where a free plant pins the price; the quota
+    /// is slack (its hint dual is zero), so it is not in the system and must not lend C's
+    /// anchor to A and B.
+    #[test]
+    fn a_slack_quota_does_not_anchor_the_routes_it_covers() {
+        let mut qp = QpProblem::default();
+        let eq = |qp: &mut QpProblem, name: &str| {
+            qp.add_row(Row {
+                name: name.into(),
+                kind: RowKind::Eq,
+                rhs: 0.0,
+            })
+        };
+        let (a, b, c, d) = (
+            eq(&mut qp, "A"),
+            eq(&mut qp, "B"),
+            eq(&mut qp, "C"),
+            eq(&mut qp, "D"),
+        );
+        let q = qp.add_row(Row {
+            name: "Q".into(),
+            kind: RowKind::Le,
+            rhs: 10.0,
+        });
+        let r1 = qp.add_col(col("r1", 1.0, 0.0));
+        let r2 = qp.add_col(col("r2", 1.0, 0.0));
+        let sa = qp.add_col(col("sa", 5.0, 1.0));
+        let db = qp.add_col(col("db", -9.0, 1.0));
+        let sc = qp.add_col(col("sc", 2.0, 1.0));
+        let dd = qp.add_col(col("dd", -8.0, 1.0));
+        for (row, column, v) in [
+            (a, r1, -1.0),
+            (b, r1, 1.0),
+            (q, r1, 1.0),
+            (c, r2, -1.0),
+            (d, r2, 1.0),
+            (q, r2, 1.0),
+            (a, sa, 1.0),
+            (b, db, -1.0),
+            (c, sc, 1.0),
+            (d, dd, -1.0),
+        ] {
+            qp.set_coef(row, column, v);
+        }
+        let mut fixed = vec![None; qp.cols.len()];
+        fixed[sa] = Some(0.0);
+        fixed[db] = Some(0.0);
+        let x = vec![1.0, 1.0, 0.0, 0.0, 1.0, 1.0];
+        let y = vec![5.0, 6.0, 3.0, 4.0, 0.0];
+        let columns = ColumnEntries::new(&qp);
+        let out = anchor_route_groups(&qp, &columns, fixed, &x, &y);
+        assert!(
+            out[sa].is_none() || out[db].is_none(),
+            "A and B keep no free plant or buyer: {out:?}"
+        );
+        // With the quota binding, it is in the system and its rent is one more price:
+        // the routes' groups are one, pinned by C's plant and D's buyer, and nothing is freed.
+        let mut y_binding = y.clone();
+        y_binding[q] = -1.0;
+        let mut fixed = vec![None; qp.cols.len()];
+        fixed[sa] = Some(0.0);
+        fixed[db] = Some(0.0);
+        let out = anchor_route_groups(&qp, &columns, fixed, &x, &y_binding);
+        assert!(out[sa].is_some() && out[db].is_some(), "{out:?}");
     }
 }
