@@ -236,6 +236,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                     dump_lp,
                     cold,
                     guide: None,
+                    indicators_only: false,
                 },
                 quiet,
             )

@@ -50,6 +50,9 @@ pub struct RunOptions {
     /// does not give the exact one ([`Run::answers`] of the scenario as written, in a sweep).
     /// Results are the same equilibrium either way; only the time to find it changes.
     pub guide: Option<std::sync::Arc<[bloc_market::WarmStart]>>,
+    /// Build only the indicators table (and run.json): the prices, flows, production and
+    /// consumption tables stay empty. For sweeps, which keep nothing else.
+    pub indicators_only: bool,
 }
 
 /// What went wrong in a run (bad input never gets this far: it fails in loading).
@@ -182,6 +185,13 @@ pub struct World<'s> {
     last_prices: Option<Vec<Option<f64>>>,
     last_set: Vec<usize>,
     last_warm: Option<bloc_market::WarmStart>,
+    /// `region.commodity` of each node (node = region × commodities + commodity).
+    node_names: Vec<String>,
+    /// `region.commodity` of each demand row.
+    demand_names: Vec<String>,
+    /// Whether [`World::record`] writes the prices, flows, production and consumption tables
+    /// (a sweep reads only the indicators).
+    pub market_tables: bool,
     /// Which capacity is in service (projects, closures).
     pub fleet: Fleet,
 }
@@ -233,6 +243,22 @@ impl<'s> World<'s> {
             last_prices: None,
             last_set: Vec::new(),
             last_warm: None,
+            market_tables: true,
+            node_names: scenario
+                .regions
+                .iter()
+                .flat_map(|r| {
+                    scenario
+                        .commodities
+                        .iter()
+                        .map(move |c| format!("{}.{}", r.id, c.id))
+                })
+                .collect(),
+            demand_names: scenario
+                .demand
+                .iter()
+                .map(|d| format!("{}.{}", d.region, d.commodity))
+                .collect(),
             fleet: Fleet::new(scenario),
         }
     }
@@ -260,13 +286,11 @@ impl<'s> World<'s> {
             block_process: Vec::new(),
             demand_row: Vec::new(),
         };
-        for r in &s.regions {
-            for (c, com) in s.commodities.iter().enumerate() {
-                m.nodes.push(Node {
-                    name: format!("{}.{}", r.id, com.id),
-                    commodity: c,
-                });
-            }
+        for (n, name) in self.node_names.iter().enumerate() {
+            m.nodes.push(Node {
+                name: name.clone(),
+                commodity: n % nc,
+            });
         }
         for (pi, p) in s.processes.iter().enumerate() {
             let share = self.fleet.share(s, pi, t);
@@ -299,7 +323,7 @@ impl<'s> World<'s> {
                 DemandForm::Linear => DemandCurve::linear(q0, d.price, d.elasticity),
             };
             m.demand.push(DemandBlock {
-                name: format!("{}.{}", d.region, d.commodity),
+                name: self.demand_names[row].clone(),
                 node: self.node(ri(d.region.as_str()), ci(d.commodity.as_str())),
                 curve,
             });
@@ -364,6 +388,36 @@ impl<'s> World<'s> {
     ) {
         let s = self.scenario;
         let label = s.time.label(t);
+        if self.market_tables {
+            self.record_tables(t, &label, m, layout, o, tables);
+        }
+        indicators::market_indicators(
+            s,
+            t,
+            &label,
+            m,
+            layout,
+            o,
+            &self.is_market,
+            &mut tables.indicators,
+        );
+        self.last_prices = Some(o.prices.clone());
+        self.last_set = (0..m.routes.len()).filter(|&r| o.flow[r] > 0.0).collect();
+        self.last_warm = Some(o.warm.clone());
+    }
+
+    /// The period's rows of the prices, flows, production and consumption tables.
+    fn record_tables(
+        &self,
+        t: usize,
+        label: &str,
+        m: &MarketProblem,
+        layout: &Layout,
+        o: &MarketOutcome,
+        tables: &mut RunTables,
+    ) {
+        let s = self.scenario;
+        let label = label.to_string();
         let nc = s.commodities.len();
         for (r, reg) in s.regions.iter().enumerate() {
             for (c, com) in s.commodities.iter().enumerate() {
@@ -426,19 +480,6 @@ impl<'s> World<'s> {
                 num(o.unserved[k]),
             ]);
         }
-        indicators::market_indicators(
-            s,
-            t,
-            &label,
-            m,
-            layout,
-            o,
-            &self.is_market,
-            &mut tables.indicators,
-        );
-        self.last_prices = Some(o.prices.clone());
-        self.last_set = (0..m.routes.len()).filter(|&r| o.flow[r] > 0.0).collect();
-        self.last_warm = Some(o.warm.clone());
     }
 }
 
@@ -494,6 +535,7 @@ pub fn run(
     let started = Instant::now();
     let seed = opts.seed.unwrap_or(scenario.seed);
     let mut world = World::new(scenario, seed);
+    world.market_tables = !opts.indicators_only;
     let solver = opts.solver.solver();
     let mut tables = RunTables::default();
     let mut periods = Vec::with_capacity(scenario.time.periods);

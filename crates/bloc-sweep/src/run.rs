@@ -111,7 +111,11 @@ pub fn sweep(p: &Prepared, opts: &SweepOptions, progress: &(dyn Fn() + Sync)) ->
 /// merged shards still equal the unsharded sweep.
 fn nominal_answers(p: &Prepared) -> Option<Arc<[WarmStart]>> {
     catch_unwind(AssertUnwindSafe(|| {
-        bloc_model::run(&p.scenario, &RunOptions::default(), &mut |_| {})
+        let opts = RunOptions {
+            indicators_only: true,
+            ..RunOptions::default()
+        };
+        bloc_model::run(&p.scenario, &opts, &mut |_| {})
     }))
     .ok()?
     .ok()
@@ -203,6 +207,7 @@ fn run_draws(
     let scenario = bloc_scenario::load_from(&overlay, &p.top).map_err(|e| message(p, e))?;
     let opts = RunOptions {
         guide,
+        indicators_only: true,
         ..RunOptions::default()
     };
     let run = bloc_model::run(&scenario, &opts, &mut |_| {})
