@@ -182,10 +182,6 @@ impl WarmStart {
         WarmStart { cols, rows }
     }
 
-    /// The answer as a starting point for `b`'s QP: values x and duals y, and the columns it
-    /// puts on a bound: those that sat on one, and those within reach of one that their
-    /// reduced cost pushes onto it (a column or row it does not know starts at zero).
-    #[allow(clippy::type_complexity)]
     /// The names of the routes on which the answer carried goods.
     fn carrying(&self) -> impl Iterator<Item = &str> {
         self.cols
@@ -194,6 +190,10 @@ impl WarmStart {
             .filter_map(|(name, _)| name.strip_prefix("f:"))
     }
 
+    /// The answer as a starting point for `b`'s QP: values x and duals y, and the columns it
+    /// puts on a bound: those that sat on one, and those within reach of one that their
+    /// reduced cost pushes onto it (a column or row it does not know starts at zero).
+    #[allow(clippy::type_complexity)]
     fn onto(
         &self,
         b: &Built,

@@ -79,9 +79,10 @@ fn solve_once(
             other => other,
         })
         .collect();
+    let held = held_rows(qp, y_hint);
     let columns = ColumnEntries::new(qp);
     let fixed = break_route_cycles(qp, &columns, fixed, x_hint);
-    let fixed = anchor_route_groups(qp, &columns, fixed, x_hint, y_hint);
+    let fixed = anchor_route_groups(qp, &columns, &held, fixed, x_hint, y_hint);
     let fixed = &fixed[..];
     let n = qp.cols.len();
     let m = qp.rows.len();
@@ -102,11 +103,7 @@ fn solve_once(
     let mut row_index = vec![usize::MAX; m];
     let mut rows = Vec::new();
     for i in 0..m {
-        let binding = match qp.rows[i].kind {
-            RowKind::Eq => true,
-            RowKind::Le => y_hint[i] < -1e-12,
-        };
-        if row_has_free[i] && binding {
+        if row_has_free[i] && held[i] {
             row_index[i] = free.len() + rows.len();
             rows.push(i);
         }
@@ -292,6 +289,16 @@ impl ColumnEntries {
     }
 }
 
+/// The rows the system holds (where a free column touches them): balances, and the quota
+/// rows the hint's duals say bind.
+fn held_rows(qp: &QpProblem, y_hint: &[f64]) -> Vec<bool> {
+    qp.rows
+        .iter()
+        .zip(y_hint)
+        .map(|(r, &y)| r.kind == RowKind::Eq || y < -1e-12)
+        .collect()
+}
+
 /// Union–find: the representative of `i`'s set (with path halving).
 fn root(parent: &mut [usize], mut i: usize) -> usize {
     while parent[i] != i {
@@ -439,19 +446,13 @@ fn break_route_cycles(
 fn anchor_route_groups(
     qp: &QpProblem,
     columns: &ColumnEntries,
+    held: &[bool],
     mut fixed: Vec<Option<f64>>,
     x_hint: &[f64],
     y_hint: &[f64],
 ) -> Vec<Option<f64>> {
     let m = qp.rows.len();
-    // Only the rows the system holds join columns: balances, and the quota rows the hint
-    // says bind (a slack quota is not in the system, and joins nothing).
-    let held: Vec<bool> = qp
-        .rows
-        .iter()
-        .zip(y_hint)
-        .map(|(r, &y)| r.kind == RowKind::Eq || y < -1e-12)
-        .collect();
+    // Only the rows the system holds (`held`) join columns: a slack quota joins nothing.
     let mut held_start = Vec::with_capacity(qp.cols.len() + 1);
     let mut held_rows = Vec::with_capacity(columns.row.len());
     held_start.push(0);
@@ -485,7 +486,7 @@ fn anchor_route_groups(
     }
     // A binding quota row (one the system holds as an equality) pins its routes' rent.
     for i in 0..m {
-        if qp.rows[i].kind == RowKind::Le && y_hint[i] < -1e-12 {
+        if qp.rows[i].kind == RowKind::Le && held[i] {
             tied[group[i]] = true;
         }
     }
@@ -493,19 +494,14 @@ fn anchor_route_groups(
     // sorted and without repeats, one after another in `groups`).
     let mut groups: Vec<usize> = Vec::new();
     let mut touching: Vec<(usize, usize)> = Vec::new();
+    let mut of_column: Vec<usize> = Vec::new();
     for j in (0..qp.cols.len()).filter(|&j| fixed[j].is_none() && !is_link(j)) {
-        let from = groups.len();
-        groups.extend(rows_of(j).iter().map(|&i| group[i]));
-        groups[from..].sort_unstable();
-        let mut kept = from;
-        for k in from..groups.len() {
-            if k == from || groups[k] != groups[kept - 1] {
-                groups[kept] = groups[k];
-                kept += 1;
-            }
-        }
-        groups.truncate(kept);
-        touching.push((from, kept));
+        of_column.clear();
+        of_column.extend(rows_of(j).iter().map(|&i| group[i]));
+        of_column.sort_unstable();
+        of_column.dedup();
+        touching.push((groups.len(), groups.len() + of_column.len()));
+        groups.extend_from_slice(&of_column);
     }
     loop {
         let mut changed = false;
@@ -651,7 +647,7 @@ mod tests {
         let x = vec![1.0, 1.0, 0.0, 0.0, 1.0, 1.0];
         let y = vec![5.0, 6.0, 3.0, 4.0, 0.0];
         let columns = ColumnEntries::new(&qp);
-        let out = anchor_route_groups(&qp, &columns, fixed, &x, &y);
+        let out = anchor_route_groups(&qp, &columns, &held_rows(&qp, &y), fixed, &x, &y);
         assert!(
             out[sa].is_none() || out[db].is_none(),
             "A and B keep no free plant or buyer: {out:?}"
@@ -663,7 +659,14 @@ mod tests {
         let mut fixed = vec![None; qp.cols.len()];
         fixed[sa] = Some(0.0);
         fixed[db] = Some(0.0);
-        let out = anchor_route_groups(&qp, &columns, fixed, &x, &y_binding);
+        let out = anchor_route_groups(
+            &qp,
+            &columns,
+            &held_rows(&qp, &y_binding),
+            fixed,
+            &x,
+            &y_binding,
+        );
         assert!(out[sa].is_some() && out[db].is_some(), "{out:?}");
     }
 }

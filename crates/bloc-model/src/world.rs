@@ -191,7 +191,7 @@ pub struct World<'s> {
     demand_names: Vec<String>,
     /// Whether [`World::record`] writes the prices, flows, production and consumption tables
     /// (a sweep reads only the indicators).
-    pub market_tables: bool,
+    market_tables: bool,
     /// Which capacity is in service (projects, closures).
     pub fleet: Fleet,
 }
