@@ -34,6 +34,7 @@ use crate::check::{self_check, SelfCheck};
 use crate::problem::{Levy, MarketProblem, Subsidy, SupplyBlock};
 use crate::qp::{QpProblem, QpSolver, RowKind, SolveStatus, SolverError};
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Quantities below this share of their commodity's scale are read as zero.
@@ -142,8 +143,10 @@ pub struct MarketOutcome {
 /// the same bound of the new problem (whose capacity or demand may have moved).
 #[derive(Debug, Clone, Default)]
 pub struct WarmStart {
-    cols: HashMap<String, (f64, Bound)>,
-    rows: HashMap<String, f64>,
+    // Shared, not copied: a world keeps each period's answer for the next period, for the run's
+    // `answers` and (in a sweep) as every sample's guide, and it never changes once made.
+    cols: Arc<HashMap<String, (f64, Bound)>>,
+    rows: Arc<HashMap<String, f64>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -158,7 +161,7 @@ impl WarmStart {
     fn of(b: &Built, s: &Scaling, p: &MarketProblem, x: &[f64], y: &[f64]) -> Self {
         let (cs, rs) = natural_scales(p, b, s);
         let on = |v: f64, bound: f64| (v - bound).abs() <= 1e-12 * (1.0 + bound.abs());
-        let cols =
+        let cols: HashMap<_, _> =
             b.qp.cols
                 .iter()
                 .enumerate()
@@ -173,13 +176,16 @@ impl WarmStart {
                     (c.name.clone(), (x[j] * cs[j], at))
                 })
                 .collect();
-        let rows =
+        let rows: HashMap<_, _> =
             b.qp.rows
                 .iter()
                 .enumerate()
                 .map(|(i, r)| (r.name.clone(), y[i] * rs[i]))
                 .collect();
-        WarmStart { cols, rows }
+        WarmStart {
+            cols: Arc::new(cols),
+            rows: Arc::new(rows),
+        }
     }
 
     /// The names of the routes on which the answer carried goods.
