@@ -256,7 +256,13 @@ pub(crate) fn period_accounts(v: &PeriodView, out: &mut Table) -> PeriodAccounts
         row("producer_revenue_usd", scope.clone(), revenue);
         row("producer_margin_usd", scope, margin);
     }
-    // Import dependence of the members on non-members.
+    // Net import reliance of the members on non-members (as the USGS measures it for a
+    // country): what crosses from non-members into members minus what crosses back, over
+    // members' use. Flows inside the group cancel out of that sum, so it equals members'
+    // use and stock purchases minus their output and releases, which the equilibrium fixes
+    // uniquely. Gross imports would not be: where routes tie (equal transport costs), a
+    // member can import from a non-member while another member exports to one, and any split
+    // is an equilibrium. Negative: the members export more than they import.
     if member.iter().any(|&b| b) {
         for (c, com) in s.commodities.iter().enumerate() {
             let used: f64 = (0..nr)
@@ -266,17 +272,24 @@ pub(crate) fn period_accounts(v: &PeriodView, out: &mut Table) -> PeriodAccounts
             if used <= 0.0 {
                 continue;
             }
-            let imports: f64 = layout
+            let net_imports: f64 = layout
                 .routes
                 .iter()
                 .enumerate()
-                .filter(|(_, &(a, b, cc))| cc == c && !member[a] && member[b])
-                .map(|(k, _)| o.flow.get(k).copied().unwrap_or(0.0))
+                .filter(|(_, &(_, _, cc))| cc == c)
+                .map(|(k, &(a, b, _))| {
+                    let f = o.flow.get(k).copied().unwrap_or(0.0);
+                    match (member[a], member[b]) {
+                        (false, true) => f,
+                        (true, false) => -f,
+                        _ => 0.0,
+                    }
+                })
                 .sum();
             row(
                 "import_dependence",
                 format!("members:{}", com.id),
-                imports / used,
+                net_imports / used,
             );
         }
     }

@@ -116,6 +116,32 @@ fn members_and_frameworks_trade_tariff_free() {
     assert_close(price(&r, "2030", "A"), 34.0, "after it ends");
 }
 
+/// `import_dependence` is the members' net imports from non-members over their use (net
+/// import reliance). The base answer: p_A = 34, p_B = 42, flow A→B 8 t.
+/// - B alone a member (A→B keeps its tariff): B imports 8 and uses (80 − 42)/2 = 19 → 8/19.
+/// - A alone a member: A exports 8 and uses 50 − 34 = 16 → −8/16 = −0.5 (its gross imports
+///   from non-members would read 0, hiding that the group is a net exporter).
+#[test]
+fn import_dependence_is_net_imports_over_use() {
+    let mut s = base();
+    member(&mut s, "B", 0);
+    let r = go(&s);
+    assert_close(flow(&r, "2026"), 8.0, "flow");
+    assert_close(
+        indicator(&r, "2026", "import_dependence", "members:x"),
+        8.0 / 19.0,
+        "B a member",
+    );
+    let mut s = base();
+    member(&mut s, "A", 0);
+    let r = go(&s);
+    assert_close(
+        indicator(&r, "2026", "import_dependence", "members:x"),
+        -0.5,
+        "A a member",
+    );
+}
+
 // ---------------------------------------------------------------- floors and levies
 
 /// README `floor.toml`: p_A = 32.5, p_B = 45, levy 4.5, revenue 22.5 per year.
