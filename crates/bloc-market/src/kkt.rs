@@ -454,13 +454,13 @@ fn anchor_route_groups(
     let m = qp.rows.len();
     // Only the rows the system holds (`held`) join columns: a slack quota joins nothing.
     let mut held_start = Vec::with_capacity(qp.cols.len() + 1);
-    let mut held_rows = Vec::with_capacity(columns.row.len());
+    let mut held_row = Vec::with_capacity(columns.row.len());
     held_start.push(0);
     for j in 0..qp.cols.len() {
-        held_rows.extend(columns.rows(j).iter().copied().filter(|&i| held[i]));
-        held_start.push(held_rows.len());
+        held_row.extend(columns.rows(j).iter().copied().filter(|&i| held[i]));
+        held_start.push(held_row.len());
     }
-    let rows_of = |j: usize| &held_rows[held_start[j]..held_start[j + 1]];
+    let rows_of = |j: usize| &held_row[held_start[j]..held_start[j + 1]];
     let is_link = |j: usize| qp.cols[j].quad == 0.0 && rows_of(j).len() > 1;
     // Union–find over rows joined by free columns without curvature.
     let mut parent: Vec<usize> = (0..m).collect();

@@ -187,8 +187,6 @@ pub struct World<'s> {
     last_warm: Option<bloc_market::WarmStart>,
     /// `region.commodity` of each node (node = region × commodities + commodity).
     node_names: Vec<String>,
-    /// `region.commodity` of each demand row.
-    demand_names: Vec<String>,
     /// Whether [`World::record`] writes the prices, flows, production and consumption tables
     /// (a sweep reads only the indicators).
     market_tables: bool,
@@ -254,11 +252,6 @@ impl<'s> World<'s> {
                         .map(move |c| format!("{}.{}", r.id, c.id))
                 })
                 .collect(),
-            demand_names: scenario
-                .demand
-                .iter()
-                .map(|d| format!("{}.{}", d.region, d.commodity))
-                .collect(),
             fleet: Fleet::new(scenario),
         }
     }
@@ -322,9 +315,10 @@ impl<'s> World<'s> {
                 }
                 DemandForm::Linear => DemandCurve::linear(q0, d.price, d.elasticity),
             };
+            let node = self.node(ri(d.region.as_str()), ci(d.commodity.as_str()));
             m.demand.push(DemandBlock {
-                name: self.demand_names[row].clone(),
-                node: self.node(ri(d.region.as_str()), ci(d.commodity.as_str())),
+                name: self.node_names[node].clone(),
+                node,
                 curve,
             });
         }
