@@ -248,6 +248,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         }
         Command::Check { scenario, quiet } => {
             let s = load(Some(&scenario))?;
+            load_baseline(Some(&scenario), &s)?;
             if !quiet {
                 let projects = s.processes.iter().filter(|p| p.project.is_some()).count();
                 let n = |k: usize, one: &str, many: &str| {
@@ -334,8 +335,27 @@ fn load_run(dir: &Path) -> Result<bloc_report::Run, Failure> {
     bloc_report::Run::load(dir).map_err(|e| Failure::BadInput(e.into()))
 }
 
-/// Writes `text` to `path` through a temporary file and a rename, so a reader never sees half a file.
-fn write_atomic(path: &Path, text: &str) -> Result<(), Failure> {
+/// Writes `text` to `path` through a temporary file and a rename, so a reader never sees half
+/// a file. An existing `path` is replaced only if it begins as `text` does (its first line:
+/// the file bloc writes there), so a file bloc did not write is never overwritten.
+fn write_atomic(path: &Path, what: &str, text: &str) -> Result<(), Failure> {
+    // An HTML page of bloc's says so in its head; a CSV file starts with bloc's header line.
+    let sign = if text.starts_with("<!DOCTYPE") {
+        r#"<meta name="generator" content="bloc">"#.to_string()
+    } else {
+        format!("{}\n", text.lines().next().unwrap_or_default())
+    };
+    let html = text.starts_with("<!DOCTYPE");
+    let ours = move |head: &[u8]| {
+        let head = String::from_utf8_lossy(head);
+        if html {
+            head.starts_with("<!DOCTYPE") && head.contains(&sign)
+        } else {
+            head.starts_with(&sign)
+        }
+    };
+    bloc_results::out::check_out_file(path, what, &ours)
+        .map_err(|e| Failure::BadInput(anyhow::Error::new(e)))?;
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -369,7 +389,7 @@ fn report(
             baseline: base.as_ref(),
         },
     );
-    write_atomic(out, &html)?;
+    write_atomic(out, "report", &html)?;
     eprintln!("report written to {}", out.display());
     Ok(())
 }
@@ -378,10 +398,10 @@ fn compare(a: &Path, b: &Path, csv: Option<&Path>, html: Option<&Path>) -> Resul
     let c = bloc_report::Comparison::new(&load_run(a)?, &load_run(b)?);
     print!("{}", c.to_text());
     if let Some(p) = csv {
-        write_atomic(p, &c.to_csv())?;
+        write_atomic(p, "comparison", &c.to_csv())?;
     }
     if let Some(p) = html {
-        write_atomic(p, &c.to_html())?;
+        write_atomic(p, "comparison", &c.to_html())?;
     }
     Ok(())
 }
@@ -403,6 +423,42 @@ fn load(path: Option<&Path>) -> Result<bloc_scenario::Scenario, Failure> {
     loaded.map_err(|e| Failure::BadInput(anyhow::Error::new(e)))
 }
 
+/// A run that failed is an internal failure (exit 2). One without an exact equilibrium
+/// leaves `out` holding only its `run.json`, whose `status` is `failed` with the period and
+/// the reason, so the record of what was solved is kept and nothing looks like a result.
+fn failed_run(e: bloc_model::RunError, out: &Path, what: &str) -> Failure {
+    if let bloc_model::RunError::Unsolved { run_json, .. } = &e {
+        if let Err(w) = CsvDirSink::new(out).write_failed(run_json) {
+            return Failure::Internal(anyhow::Error::new(e).context(format!(
+                "{what} failed (and its run.json could not be written: {w})"
+            )));
+        }
+        return Failure::Internal(anyhow::Error::new(e).context(format!(
+            "{what} failed; {} holds its run.json (status `failed`)",
+            out.display()
+        )));
+    }
+    Failure::Internal(anyhow::Error::new(e).context(format!("{what} failed")))
+}
+
+/// The scenario's `baseline`, read from where the scenario was read (the disk, or the
+/// embedded default); `None` when it names none. `bloc check` and `bloc run` both call this,
+/// so a broken baseline is the same error in both.
+fn load_baseline(
+    path: Option<&Path>,
+    scenario: &bloc_scenario::Scenario,
+) -> Result<Option<bloc_scenario::Scenario>, Failure> {
+    let Some(base_path) = &scenario.baseline else {
+        return Ok(None);
+    };
+    match path {
+        Some(_) => bloc_scenario::load(base_path),
+        None => shipped::load_embedded(base_path),
+    }
+    .map(Some)
+    .map_err(|e| Failure::BadInput(anyhow::Error::new(e).context("loading the baseline")))
+}
+
 fn run(
     path: Option<&Path>,
     out: Option<PathBuf>,
@@ -412,6 +468,11 @@ fn run(
     let started = Instant::now();
     let scenario = load(path)?;
     let out = out.unwrap_or_else(|| Path::new("out").join(&scenario.name));
+    // Refused before the run, so a long run does not end in a directory it may not replace.
+    let inputs: Vec<&Path> = scenario.files.iter().map(PathBuf::as_path).collect();
+    bloc_results::out::check_out_dir(&out, bloc_results::out::OutKind::Run, &inputs)
+        .map_err(|e| Failure::BadInput(anyhow::Error::new(e).context("--out")))?;
+    let baseline = load_baseline(path, &scenario)?;
     let bar = ProgressBar::with_draw_target(
         Some(scenario.time.periods as u64),
         ProgressDrawTarget::hidden(),
@@ -432,20 +493,14 @@ fn run(
             shown = true;
         }
     };
-    let mut result = bloc_model::run(&scenario, &opts, &mut progress).context("the run failed")?;
-    if let Some(base_path) = &scenario.baseline {
-        // The baseline is read from where the scenario was read (the disk, or the
-        // embedded default) and run with the same options.
-        let baseline = match path {
-            Some(_) => bloc_scenario::load(base_path),
-            None => shipped::load_embedded(base_path),
-        }
-        .map_err(|e| Failure::BadInput(anyhow::Error::new(e).context("loading the baseline")))?;
+    let mut result = bloc_model::run(&scenario, &opts, &mut progress)
+        .map_err(|e| failed_run(e, &out, "the run"))?;
+    if let Some(baseline) = &baseline {
         bar.set_message(format!("{} (baseline)", baseline.name));
         bar.set_length(baseline.time.periods as u64);
-        let base_run =
-            bloc_model::run(&baseline, &opts, &mut progress).context("the baseline run failed")?;
-        result.compare_with(&scenario, &baseline, &base_run);
+        let base_run = bloc_model::run(baseline, &opts, &mut progress)
+            .map_err(|e| failed_run(e, &out, "the baseline run"))?;
+        result.compare_with(&scenario, baseline, &base_run);
     }
     bar.finish_and_clear();
     for w in &result.warnings {

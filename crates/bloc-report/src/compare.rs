@@ -182,7 +182,7 @@ impl Comparison {
     /// A self-contained HTML page with the table (increases and decreases coloured).
     pub fn to_html(&self) -> String {
         let mut s =
-            String::from("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
+            String::from("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"generator\" content=\"bloc\">");
         s.push_str("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">");
         let _ = write!(
             s,

@@ -782,7 +782,7 @@ impl Page<'_> {
 
     fn finish(self) -> String {
         let mut s =
-            String::from("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">");
+            String::from("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"generator\" content=\"bloc\">");
         // No network: the policy forbids every fetch, and nothing in the page asks for one.
         s.push_str("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">");
         s.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");

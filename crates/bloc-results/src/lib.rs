@@ -8,7 +8,9 @@
 
 use std::fs;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+
+pub mod out;
 
 /// One result table.
 #[derive(Debug, Clone, PartialEq)]
@@ -249,50 +251,79 @@ pub struct CsvDirSink {
 }
 
 impl CsvDirSink {
-    /// A sink that will create (or replace) `out`.
+    /// A sink that will create `out`, or replace it if it is empty or holds an earlier bloc
+    /// run (its [`out::MARKER`]); anything else is refused (see [`out::check_out_dir`]).
     pub fn new(out: impl Into<PathBuf>) -> Self {
         CsvDirSink { out: out.into() }
     }
-
-    fn temp_dir(&self) -> PathBuf {
-        let name = self
-            .out
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "run".into());
-        let parent = self
-            .out
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        parent.join(format!(".{name}.partial-{}", std::process::id()))
-    }
 }
 
-impl ResultsSink for CsvDirSink {
-    fn write(&mut self, tables: &RunTables, run_json: &serde_json::Value) -> io::Result<()> {
-        if let Some(parent) = self.out.parent().filter(|p| !p.as_os_str().is_empty()) {
+impl CsvDirSink {
+    /// Writes a failed run: the directory holds only `run.json` (whose `status` says
+    /// `failed`, with the period and the reason) and the marker, so that nothing in it
+    /// looks like a result table.
+    pub fn write_failed(&mut self, run_json: &serde_json::Value) -> io::Result<()> {
+        self.write_files(&[], run_json)
+    }
+
+    fn write_files(&mut self, tables: &[&Table], run_json: &serde_json::Value) -> io::Result<()> {
+        let abs = out::check_out_dir(&self.out, out::OutKind::Run, &[])
+            .map_err(|e| io::Error::new(io::ErrorKind::AlreadyExists, e))?;
+        if let Some(parent) = abs.parent() {
             fs::create_dir_all(parent)?;
         }
-        let tmp = self.temp_dir();
-        let _ = fs::remove_dir_all(&tmp);
+        let tmp = out::temp_sibling(&abs, "partial");
+        if tmp.exists() {
+            fs::remove_dir_all(&tmp)?;
+        }
         let result = (|| {
             fs::create_dir(&tmp)?;
-            for t in tables.all() {
+            for t in tables {
+                check_finite(t)?;
                 fs::write(tmp.join(t.file), t.to_csv())?;
             }
             let mut json = serde_json::to_string_pretty(run_json).map_err(io::Error::other)?;
             json.push('\n');
             fs::write(tmp.join("run.json"), json)?;
-            if self.out.exists() {
-                fs::remove_dir_all(&self.out)?;
+            fs::write(tmp.join(out::MARKER), out::OutKind::Run.marker_text())?;
+            if abs.exists() {
+                fs::remove_dir_all(&abs)?;
             }
-            fs::rename(&tmp, &self.out)
+            fs::rename(&tmp, &abs)
         })();
         if result.is_err() {
             let _ = fs::remove_dir_all(&tmp);
         }
         result
+    }
+}
+
+/// A result table never holds NaN or an infinity: a value cell that is not a finite number
+/// is an error naming the file, the row and the column (the run is then an internal failure).
+fn check_finite(t: &Table) -> io::Result<()> {
+    for (i, r) in t.rows.iter().enumerate() {
+        for (c, cell) in r.iter().enumerate().skip(t.key_columns) {
+            let bad = matches!(
+                cell.to_ascii_lowercase().trim_start_matches(['-', '+']),
+                "nan" | "inf" | "infinity"
+            );
+            if bad {
+                return Err(io::Error::other(format!(
+                    "{}: row {} column `{}` is `{cell}`, not a finite number; refusing to write it",
+                    t.file,
+                    i + 2,
+                    t.header.get(c).copied().unwrap_or("?")
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+impl ResultsSink for CsvDirSink {
+    fn write(&mut self, tables: &RunTables, run_json: &serde_json::Value) -> io::Result<()> {
+        let all: Vec<&Table> = tables.all().into_iter().collect();
+        self.write_files(&all, run_json)
     }
 }
 
@@ -342,5 +373,39 @@ mod tests {
             .write(&tables, &serde_json::json!({}))
             .unwrap();
         assert!(!out.join("stale.txt").exists());
+        assert!(out.join(out::MARKER).exists());
+    }
+
+    #[test]
+    fn a_directory_bloc_did_not_write_is_never_replaced() {
+        // Before issue 15 this deleted `notes.txt` and put a run in its place.
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("notes.txt"), "keep me").unwrap();
+        let e = CsvDirSink::new(dir.path())
+            .write(&RunTables::default(), &serde_json::json!({}))
+            .unwrap_err();
+        assert!(e.to_string().contains("did not write"), "{e}");
+        assert_eq!(
+            fs::read_to_string(dir.path().join("notes.txt")).unwrap(),
+            "keep me"
+        );
+    }
+
+    #[test]
+    fn a_table_with_a_non_finite_value_is_not_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("run");
+        let mut tables = RunTables::default();
+        tables.prices.push(vec![
+            "2026".into(),
+            "A".into(),
+            "x".into(),
+            format!("{}", f64::NAN),
+        ]);
+        let e = CsvDirSink::new(&out)
+            .write(&tables, &serde_json::json!({}))
+            .unwrap_err();
+        assert!(e.to_string().contains("not a finite number"), "{e}");
+        assert!(!out.exists());
     }
 }

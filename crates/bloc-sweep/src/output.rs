@@ -81,25 +81,16 @@ fn io(path: &Path, e: impl std::fmt::Display) -> SweepError {
 pub fn write_dir(out: &Path, result: &SweepOutput) -> Result<(), SweepError> {
     let mut manifest = result.manifest.clone();
     manifest.failed = result.samples.iter().filter(|s| s.error.is_some()).count() as u64;
-    let name = out.file_name().ok_or_else(|| {
-        SweepError::Options(format!("`{}` is not a directory name", out.display()))
-    })?;
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    // Replaced only when empty or holding an earlier sweep (bloc's marker): never a
+    // directory that bloc did not write, the working directory or one of its parents.
+    let abs = bloc_results::out::check_out_dir(out, bloc_results::out::OutKind::Sweep, &[])
+        .map_err(|e| SweepError::Options(format!("--out {e}")))?;
+    let parent = abs
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
     std::fs::create_dir_all(&parent).map_err(|e| io(&parent, e))?;
-    if out.exists() && !out.join("sweep.json").exists() && !is_empty_dir(out) {
-        return Err(SweepError::Options(format!(
-            "`{}` exists and is not a sweep directory; choose another --out or remove it",
-            out.display()
-        )));
-    }
-    let tmp = parent.join(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
+    let tmp = bloc_results::out::temp_sibling(&abs, "tmp");
     if tmp.exists() {
         std::fs::remove_dir_all(&tmp).map_err(|e| io(&tmp, e))?;
     }
@@ -115,20 +106,22 @@ pub fn write_dir(out: &Path, result: &SweepOutput) -> Result<(), SweepError> {
             write_bands(&tmp.join("bands.csv"), &result.rows)?;
         }
         let json = serde_json::to_string_pretty(&manifest).map_err(|e| io(&tmp, e))? + "\n";
-        std::fs::write(tmp.join("sweep.json"), json).map_err(|e| io(&tmp, e))
+        std::fs::write(tmp.join("sweep.json"), json).map_err(|e| io(&tmp, e))?;
+        let marker = bloc_results::out::MARKER;
+        std::fs::write(
+            tmp.join(marker),
+            bloc_results::out::OutKind::Sweep.marker_text(),
+        )
+        .map_err(|e| io(&tmp, e))
     })();
     if let Err(e) = written {
         let _ = std::fs::remove_dir_all(&tmp);
         return Err(e);
     }
-    if out.exists() {
-        std::fs::remove_dir_all(out).map_err(|e| io(out, e))?;
+    if abs.exists() {
+        std::fs::remove_dir_all(&abs).map_err(|e| io(out, e))?;
     }
-    std::fs::rename(&tmp, out).map_err(|e| io(out, e))
-}
-
-fn is_empty_dir(p: &Path) -> bool {
-    std::fs::read_dir(p).is_ok_and(|mut d| d.next().is_none())
+    std::fs::rename(&tmp, &abs).map_err(|e| io(out, e))
 }
 
 fn csv_err(path: &Path) -> impl Fn(csv::Error) -> SweepError + '_ {
