@@ -215,7 +215,8 @@ impl WarmStart {
                     let v = match at {
                         Bound::Lower => c.lower,
                         Bound::Upper if c.upper.is_finite() => c.upper,
-                        _ => (v / cs[j]).clamp(c.lower, c.upper),
+                        // max/min, not clamp: clamp panics on a NaN bound.
+                        _ => (v / cs[j]).max(c.lower).min(c.upper),
                     };
                     x.push(v);
                     known.push(Some(at));
@@ -1320,7 +1321,9 @@ fn finish(
         .enumerate()
         .map(|(k, blk)| {
             clean(
-                (x[b.supply_col[k]] * qs(blk.node)).clamp(0.0, blk.capacity.0.max(0.0)),
+                (x[b.supply_col[k]] * qs(blk.node))
+                    .max(0.0)
+                    .min(blk.capacity.0.max(0.0)),
                 qs(blk.node),
             )
         })
@@ -1333,7 +1336,7 @@ fn finish(
         let total: f64 = b.demand_cols[k]
             .iter()
             .zip(&d.curve.segments)
-            .map(|(&j, g)| (x[j] * q).clamp(0.0, g.width.0.max(0.0)))
+            .map(|(&j, g)| (x[j] * q).max(0.0).min(g.width.0.max(0.0)))
             .sum();
         demand.push(clean(total, q));
         let first = b.demand_cols[k]

@@ -179,7 +179,7 @@ impl Route {
             Levy::Fixed(v) => v.0,
             Levy::ToFloor { floor, cap } => {
                 let landed = p_origin + self.transport.0 + self.tariff_at(p_origin);
-                (floor.0 - landed).clamp(0.0, cap.0.max(0.0))
+                (floor.0 - landed).max(0.0).min(cap.0.max(0.0))
             }
         }
     }

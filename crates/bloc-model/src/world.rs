@@ -67,6 +67,17 @@ pub enum RunError {
         /// The solver's error.
         source: bloc_market::SolverError,
     },
+    /// The period's answer is not an equilibrium to the engine's tolerance: the solver did
+    /// not finish (`status`) or the self-check found a condition violated. Never a success.
+    #[error("period {period}: no exact equilibrium: {reason}")]
+    Unsolved {
+        /// Period label.
+        period: String,
+        /// The condition violated (or the solver status) and by how much.
+        reason: String,
+        /// The run's record up to and including the failed period (for `run.json`).
+        run_json: Box<serde_json::Value>,
+    },
     /// A dump could not be written.
     #[error("cannot write {}: {source}", path.display())]
     Dump {
@@ -581,22 +592,8 @@ pub fn run(
                 })?;
         }
         let c = &outcome.check;
-        if c.max_violation_relative > CHECK_TOLERANCE
-            || c.max_balance_error_relative > CHECK_TOLERANCE
-        {
-            warnings.push(format!(
-                "{label}: self-check above tolerance: equilibrium violation {:.3e} USD/t ({:.1e} relative) at {}; balance error {:.3e} t ({:.1e} relative) at {}",
-                c.max_violation_usd_per_t, c.max_violation_relative, c.worst_condition, c.max_balance_error_t, c.max_balance_error_relative, c.worst_balance
-            ));
-        }
-        if !outcome.converged {
-            warnings.push(format!(
-                "{label}: the route/levy fixed point did not converge in {} solves (status {:?})",
-                outcome.solves, outcome.status
-            ));
-        }
-        periods.push(PeriodReport {
-            period: label,
+        let report = PeriodReport {
+            period: label.clone(),
             status: outcome.status,
             converged: outcome.converged,
             solves: outcome.solves,
@@ -609,7 +606,25 @@ pub fn run(
             solver_time: outcome.solver_time,
             total_time: outcome.total_time,
             objective: outcome.objective,
-        });
+        };
+        if let Some(reason) = unsolved_reason(&report, c) {
+            periods.push(report);
+            let mut json = run_json(scenario, seed, solver.name(), &periods, started.elapsed());
+            json["status"] = "failed".into();
+            json["failure"] = serde_json::json!({ "period": label, "reason": reason });
+            return Err(RunError::Unsolved {
+                period: label,
+                reason,
+                run_json: Box::new(json),
+            });
+        }
+        if !outcome.converged {
+            warnings.push(format!(
+                "{label}: the route/levy fixed point did not converge in {} solves (status {:?})",
+                outcome.solves, outcome.status
+            ));
+        }
+        periods.push(report);
         world.record(t, &market, &layout, &outcome, &mut tables);
         answers.push(outcome.warm.clone());
         policies.settle(t, &layout, &market, &outcome, &applied, &mut tables);
@@ -640,7 +655,8 @@ pub fn run(
     }
     let time = scenario.time;
     tables.sort(&move |label: &str| period_order(time, label));
-    let run_json = run_json(scenario, seed, solver.name(), &periods, started.elapsed());
+    let mut run_json = run_json(scenario, seed, solver.name(), &periods, started.elapsed());
+    run_json["status"] = "solved".into();
     Ok(Run {
         tables,
         run_json,
@@ -650,6 +666,45 @@ pub fn run(
         fleet: world.fleet,
         answers,
     })
+}
+
+/// Why period `p`'s answer is not an equilibrium, or `None` when it is one: the solver
+/// stopped short (infeasible, iteration limit, numerical error), or the self-check's largest
+/// violation or balance error is above [`CHECK_TOLERANCE`] (relative) or not a number.
+fn unsolved_reason(p: &PeriodReport, c: &bloc_market::SelfCheck) -> Option<String> {
+    let place = |at: &str| {
+        if at.is_empty() {
+            "an unrecorded place (a value that is not a finite number)".to_string()
+        } else {
+            at.to_string()
+        }
+    };
+    if !matches!(p.status, SolveStatus::Optimal | SolveStatus::AlmostOptimal) {
+        return Some(format!(
+            "the solver stopped with status {:?}; the largest equilibrium violation is {:.3e} USD/t at {}",
+            p.status,
+            c.max_violation_usd_per_t,
+            place(&c.worst_condition)
+        ));
+    }
+    // `!(x <= tol)`: a NaN violation fails too.
+    if !(c.max_violation_relative <= CHECK_TOLERANCE) {
+        return Some(format!(
+            "self-check above tolerance: equilibrium violation {:.3e} USD/t ({:.1e} relative, tolerance {CHECK_TOLERANCE:.0e}) at {}",
+            c.max_violation_usd_per_t,
+            c.max_violation_relative,
+            place(&c.worst_condition)
+        ));
+    }
+    if !(c.max_balance_error_relative <= CHECK_TOLERANCE) {
+        return Some(format!(
+            "self-check above tolerance: balance error {:.3e} t ({:.1e} relative, tolerance {CHECK_TOLERANCE:.0e}) at {}",
+            c.max_balance_error_t,
+            c.max_balance_error_relative,
+            place(&c.worst_balance)
+        ));
+    }
+    None
 }
 
 fn run_json(
