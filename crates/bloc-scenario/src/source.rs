@@ -21,9 +21,47 @@ pub trait FileSource {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Disk;
 
+/// The largest scenario file read (TOML or CSV): 256 MiB, far above any real table (the
+/// shipped world's largest is under 1 MiB) and small enough to hold in memory.
+pub const MAX_FILE_BYTES: u64 = 256 << 20;
+
 impl FileSource for Disk {
+    /// Reads a regular file of at most [`MAX_FILE_BYTES`]. A FIFO, a device (`/dev/zero`)
+    /// or a directory is refused before it is opened, so no read can hang or fill memory.
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        std::fs::read(path)
+        use std::io::Read;
+        let meta = std::fs::metadata(path)?;
+        if !meta.is_file() {
+            let what = if meta.is_dir() {
+                "a directory"
+            } else {
+                "not a regular file (a FIFO, socket or device)"
+            };
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("it is {what}; name a regular file"),
+            ));
+        }
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!(
+                    "it holds {} bytes, more than the limit of {MAX_FILE_BYTES} (256 MiB)",
+                    meta.len()
+                ),
+            ));
+        }
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        std::fs::File::open(path)?
+            .take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)?;
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("it grew past the limit of {MAX_FILE_BYTES} bytes (256 MiB) while read"),
+            ));
+        }
+        Ok(bytes)
     }
     fn is_dir(&self, path: &Path) -> bool {
         path.is_dir()

@@ -408,6 +408,17 @@ pub(crate) fn check_stockpile(
             "a stockpile holds at least one commodity, as `commodities = [\"ndpr_oxide\"]`",
         ));
     }
+    for (i, c) in raw.commodities.value.iter().enumerate() {
+        if raw.commodities.value[..i]
+            .iter()
+            .any(|d| d.value == c.value)
+        {
+            return Err(c.error(format!(
+                "`{}` is listed twice in the stockpile's commodities; name each commodity once",
+                c.value
+            )));
+        }
+    }
     let max_inventory = non_negative(
         &raw.max_inventory_t,
         "max_inventory_t",
@@ -521,7 +532,25 @@ pub(crate) fn check_guarantee(
     let raw = &g.value;
     let p = check_process(&raw.process, ctx)?;
     let mode = match raw.mode.as_ref().map(|m| m.value.as_str()) {
-        None | Some("top_up") => GuaranteeMode::TopUp,
+        None | Some("top_up") => {
+            // A top-up is paid by the state, not bought into a stockpile: a `stockpile`
+            // here would be silently ignored, so it is refused (and a misspelt name with it).
+            if let Some(name) = &raw.stockpile {
+                let exists = stockpiles.iter().any(|s| s.name == name.value);
+                return Err(name.error(if exists {
+                    format!(
+                        "a `top_up` guarantee is paid by the state and buys nothing into stockpile `{}`; remove `stockpile`, or write `mode = \"purchase\"`",
+                        name.value
+                    )
+                } else {
+                    format!(
+                        "there is no stockpile `{}`, and a `top_up` guarantee names none; remove `stockpile`, or declare it with [[bloc.stockpile]] and write `mode = \"purchase\"`",
+                        name.value
+                    )
+                }));
+            }
+            GuaranteeMode::TopUp
+        }
         Some("purchase") => {
             let Some(name) = &raw.stockpile else {
                 return Err(g.error("a `purchase` guarantee names the stockpile that buys, as `stockpile = \"vault\"`"));

@@ -128,6 +128,8 @@ impl Cell<'_> {
                 bound.describe()
             )));
         }
+        super::limits::check(self.column, v)
+            .map_err(|m| self.error(format!("{m}; as `{example}`")))?;
         Ok(v)
     }
 

@@ -224,11 +224,19 @@ impl<'de> Deserializer<'de> for NodeDe<'de> {
                 path: &self.path,
             }),
             Kind::Str(s) => visitor.visit_borrowed_str(s),
-            Kind::Int(i) => visitor.visit_i64(*i),
+            // A seed is any integer; every other number is bounded by its unit (`limits`).
+            Kind::Int(i) if self.path == "seed" => visitor.visit_i64(*i),
+            Kind::Int(i) => match super::limits::check(&self.path, *i as f64) {
+                Ok(()) => visitor.visit_i64(*i),
+                Err(m) => Err(DeError::new(m)),
+            },
             Kind::Float(f) if !f.is_finite() => Err(DeError::new(format!(
                 "`{f}` is not allowed; write a finite number, as `12.5`"
             ))),
-            Kind::Float(f) => visitor.visit_f64(*f),
+            Kind::Float(f) => match super::limits::check(&self.path, *f) {
+                Ok(()) => visitor.visit_f64(*f),
+                Err(m) => Err(DeError::new(m)),
+            },
             Kind::Bool(b) => visitor.visit_bool(*b),
             Kind::Datetime(d) => Err(de::Error::invalid_type(
                 de::Unexpected::Other(&format!("the TOML date-time {d}")),

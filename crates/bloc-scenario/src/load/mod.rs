@@ -12,6 +12,7 @@ mod counter;
 pub(crate) mod csv_table;
 mod de;
 mod dynamics;
+mod limits;
 mod scenario;
 mod tables;
 mod tree;
@@ -119,7 +120,12 @@ pub fn load_with_uncertain(
     let demand_t = reader.table(&t.demand, tables::DEMAND)?;
     let demand = tables::check_demand(&demand_t, &refs)?;
     let transport = match &t.transport {
-        Some(p) => tables::check_transport(&reader.table(p, tables::TRANSPORT)?, &refs)?,
+        Some(p) => {
+            let table = reader.table(p, tables::TRANSPORT)?;
+            let rules = tables::check_transport(&table, &refs)?;
+            check_route_count(&rules, regions.len(), commodities.len(), &table.file)?;
+            rules
+        }
         None => Vec::new(),
     };
     let tariffs = match &t.tariffs {
@@ -200,6 +206,51 @@ pub fn load_with_uncertain(
             hash,
         },
         uncertain,
+    ))
+}
+
+/// The most routes a scenario may have (each a column of every period's problem): the
+/// benchmark's large world has 93,600; two million would take gigabytes and hours a period.
+pub const MAX_ROUTES: usize = 2_000_000;
+
+/// Refuses a scenario whose transport rules make more than [`MAX_ROUTES`] routes, before
+/// any route is built, naming the widest rule. The count is an upper bound: the sum over
+/// rules of the (origin, destination, commodity) triples each matches, at most
+/// regions × regions × commodities.
+fn check_route_count(
+    rules: &[crate::model::TransportRule],
+    nr: usize,
+    nc: usize,
+    file: &Path,
+) -> Result<(), ScenarioError> {
+    use crate::model::Sel;
+    let width = |r: &crate::model::TransportRule| {
+        let n = |any: bool, k: usize| if any { k } else { 1 };
+        n(matches!(r.origin, Sel::Any), nr)
+            .saturating_mul(n(matches!(r.destination, Sel::Any), nr))
+            .saturating_mul(n(matches!(r.commodity, Sel::Any), nc))
+    };
+    let all = nr.saturating_mul(nr).saturating_mul(nc);
+    let bound = rules
+        .iter()
+        .map(width)
+        .fold(0usize, usize::saturating_add)
+        .min(all);
+    if bound <= MAX_ROUTES {
+        return Ok(());
+    }
+    let widest = rules
+        .iter()
+        .max_by_key(|r| width(r))
+        .expect("a bound above 0 has a rule");
+    Err(ScenarioError::invalid(
+        file.to_path_buf(),
+        Some(widest.line),
+        Some("origin"),
+        format!(
+            "the transport rules make up to {bound} routes ({nr} regions × {nr} × {nc} commodities at most), more than the {MAX_ROUTES} this engine solves; this rule alone matches {}. Name the origins, destinations or commodities that trade instead of `*`, or split the world",
+            width(widest)
+        ),
     ))
 }
 
@@ -292,9 +343,10 @@ impl Reader<'_> {
                 chain.join(" → ")
             )));
         }
-        if stack.len() > MAX_EXTENDS_DEPTH {
+        // `stack` holds this file and the files that extend it; `parent` would be one more.
+        if stack.len() + 1 > MAX_EXTENDS_DEPTH {
             return Err(at.error(format!(
-                "the `extends` chain is longer than {MAX_EXTENDS_DEPTH} files; shorten it"
+                "the `extends` chain is longer than {MAX_EXTENDS_DEPTH} files (the limit); shorten it"
             )));
         }
         let base = self.toml_chain(&parent, Some(&at), stack)?;

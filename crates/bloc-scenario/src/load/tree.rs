@@ -89,7 +89,18 @@ pub(crate) fn parse(file: &Arc<Path>, text: &str) -> Result<Node, ScenarioError>
     let doc = toml_edit::ImDocument::parse(text).map_err(|e| {
         let lines = Lines(text);
         let line = lines.of(e.span(), 1);
-        let msg = e.message().trim().replace('\n', "; ");
+        let mut msg = e.message().trim().replace('\n', "; ");
+        if msg.is_empty() {
+            // toml_edit leaves the message of some errors empty; say where and what to check.
+            let col = e.span().map_or(0, |s| {
+                let head = text.get(..s.start).unwrap_or(text);
+                let line_start = head.rfind('\n').map_or(0, |i| i + 1);
+                head[line_start..].chars().count() + 1
+            });
+            msg = format!(
+                "unexpected text at column {col}; check the quotes around strings, the `=` after each key and the brackets of tables and arrays"
+            );
+        }
         ScenarioError::invalid(
             file.to_path_buf(),
             Some(line),
