@@ -105,6 +105,8 @@ fn pool(jobs: Option<usize>) -> Result<rayon::ThreadPool, Failure> {
 pub fn run(args: SweepArgs) -> Result<(), Failure> {
     match args.action {
         Some(Action::Merge { shards, out }) => {
+            let inputs: Vec<&Path> = shards.iter().map(PathBuf::as_path).collect();
+            check_out(&out, &inputs)?;
             let merged = bloc_sweep::merge(&shards).map_err(bad)?;
             bloc_sweep::write_dir(&out, &merged).map_err(bad)?;
             eprintln!(
@@ -128,6 +130,13 @@ pub fn run(args: SweepArgs) -> Result<(), Failure> {
             };
             let started = Instant::now();
             let prepared = prepare(args.scenario.as_deref())?;
+            let inputs: Vec<&Path> = prepared
+                .scenario
+                .files
+                .iter()
+                .map(PathBuf::as_path)
+                .collect();
+            check_out(&out, &inputs)?;
             if prepared.uncertain.is_empty() && !args.quiet {
                 eprintln!(
                     "warning: `{}` declares no [[uncertain]] inputs, so every sample is the same run",
@@ -163,17 +172,37 @@ pub fn run(args: SweepArgs) -> Result<(), Failure> {
                     failed.len(),
                     out.display()
                 );
-                if let Some(f) = failed.first() {
-                    eprintln!(
-                        "first failure, sample {}: {}",
-                        f.sample,
-                        f.error.as_deref().unwrap_or_default()
-                    );
-                }
+            }
+            // Failures are said even with --quiet; a sweep with no sample that ran is no result.
+            if let Some(f) = failed.first() {
+                eprintln!(
+                    "warning: {} of {} samples failed (see samples.csv); first failure, sample {}: {}",
+                    failed.len(),
+                    result.samples.len(),
+                    f.sample,
+                    f.error.as_deref().unwrap_or_default()
+                );
+            }
+            if !result.samples.is_empty() && failed.len() == result.samples.len() {
+                return Err(Failure::BadInput(anyhow!(
+                    "every one of the {} samples failed, so the sweep has no result (the samples are recorded in {}); the first failure, sample {}: {}",
+                    failed.len(),
+                    out.display(),
+                    failed[0].sample,
+                    failed[0].error.as_deref().unwrap_or_default()
+                )));
             }
             Ok(())
         }
     }
+}
+
+/// Refuses, before any sample runs, an `--out` that bloc may not replace (see
+/// `bloc_results::out::check_out_dir`).
+fn check_out(out: &Path, inputs: &[&Path]) -> Result<(), Failure> {
+    bloc_results::out::check_out_dir(out, bloc_results::out::OutKind::Sweep, inputs)
+        .map(|_| ())
+        .map_err(|e| Failure::BadInput(anyhow::Error::new(e).context("--out")))
 }
 
 /// The scenario to sweep: a folder or file on disk, or the shipped default.

@@ -177,3 +177,37 @@ fn the_kubernetes_job_command_runs_each_index_as_a_shard() {
         );
     }
 }
+
+#[test]
+fn a_sweep_whose_every_sample_failed_exits_1_and_out_is_guarded() {
+    // Issue 15: a sweep of which every sample failed exited 0. Here every draw of A's
+    // elasticity is positive, which the loader refuses in each sample.
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/examples/base");
+    std::fs::create_dir(t.join("s")).unwrap();
+    for e in std::fs::read_dir(&base).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), t.join("s").join(e.file_name())).unwrap();
+    }
+    let toml = t.join("s/scenario.toml");
+    let mut text_ = std::fs::read_to_string(&toml).unwrap();
+    text_.push_str("\n[[uncertain]]\nname = \"bad\"\ntable = \"demand\"\ncolumn = \"elasticity\"\nwhere = { region = \"A\" }\napply = \"set\"\ndistribution = \"uniform\"\nmin = 1\nmax = 2\n");
+    std::fs::write(&toml, text_).unwrap();
+    let o = bloc(&["sweep", "s", "--samples", "3", "--out", "out", "-q"], t);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains("every one of the 3 samples failed"),
+        "{}",
+        text(&o)
+    );
+    // --out over a directory bloc did not write is refused before any sample runs.
+    std::fs::create_dir(t.join("mine")).unwrap();
+    std::fs::write(t.join("mine/notes.txt"), "keep").unwrap();
+    let o = bloc(&["sweep", "s", "--samples", "1", "--out", "mine", "-q"], t);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(t.join("mine/notes.txt").exists());
+    let o = bloc(&["sweep", "s", "--samples", "1", "--out", ".", "-q"], t);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(t.join("s/scenario.toml").exists());
+}

@@ -103,7 +103,13 @@ pub fn write_dir(out: &Path, result: &SweepOutput) -> Result<(), SweepError> {
             &result.samples,
         )?;
         if manifest.shard.is_none() {
-            write_bands(&tmp.join("bands.csv"), &result.rows)?;
+            let ran: Vec<u64> = result
+                .samples
+                .iter()
+                .filter(|s| s.error.is_none())
+                .map(|s| s.sample)
+                .collect();
+            write_bands(&tmp.join("bands.csv"), &result.rows, &ran)?;
         }
         let json = serde_json::to_string_pretty(&manifest).map_err(|e| io(&tmp, e))? + "\n";
         std::fs::write(tmp.join("sweep.json"), json).map_err(|e| io(&tmp, e))?;
@@ -149,11 +155,11 @@ fn write_samples(
     w.flush().map_err(|e| io(path, e))
 }
 
-fn write_bands(path: &Path, rows: &[IndicatorRow]) -> Result<(), SweepError> {
+fn write_bands(path: &Path, rows: &[IndicatorRow], ran: &[u64]) -> Result<(), SweepError> {
     let mut w = csv::Writer::from_path(path).map_err(csv_err(path))?;
     w.write_record(["period", "indicator", "scope", "p5", "p50", "p95"])
         .map_err(csv_err(path))?;
-    for b in bands(rows) {
+    for b in bands(rows, ran) {
         w.write_record([
             b.period,
             b.indicator,

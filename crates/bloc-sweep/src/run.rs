@@ -19,6 +19,10 @@ pub struct Prepared {
     pub scenario: Scenario,
     /// Its `[[uncertain]]` inputs.
     pub uncertain: Vec<Uncertain>,
+    /// The top file of its `baseline`, whose files are held too: each sample runs the
+    /// baseline under the same draws (the same uncertain world without the policy), as
+    /// `bloc run` does, so its comparison indicators (consumer cost, welfare change) exist.
+    baseline: Option<PathBuf>,
 }
 
 /// Loads the scenario at `path` from `files`, checks its uncertain inputs, and keeps a copy
@@ -38,11 +42,28 @@ pub fn prepare(files: &dyn FileSource, path: &Path) -> Result<Prepared, SweepErr
         .first()
         .cloned()
         .ok_or_else(|| SweepError::Options("the scenario read no file".into()))?;
+    // Samples read only the held files, so the baseline's are held as well (before issue 15
+    // they were not, and every sample of a scenario with a baseline failed to find it).
+    let baseline = match &scenario.baseline {
+        None => None,
+        Some(b) => {
+            let base = bloc_scenario::load_from(files, b)?;
+            for f in &base.files {
+                let bytes = files.read(f).map_err(|e| SweepError::Io {
+                    path: f.clone(),
+                    reason: e.to_string(),
+                })?;
+                held.insert(f, bytes);
+            }
+            base.files.first().cloned()
+        }
+    };
     Ok(Prepared {
         files: held,
         top,
         scenario,
         uncertain,
+        baseline,
     })
 }
 
@@ -210,8 +231,18 @@ fn run_draws(
         indicators_only: true,
         ..RunOptions::default()
     };
-    let run = bloc_model::run(&scenario, &opts, &mut |_| {})
+    let mut run = bloc_model::run(&scenario, &opts, &mut |_| {})
         .map_err(|e| format!("the run failed: {e}"))?;
+    if let Some(top) = &p.baseline {
+        let baseline = bloc_scenario::load_from(&overlay, top).map_err(|e| message(p, e))?;
+        let base_opts = RunOptions {
+            indicators_only: true,
+            ..RunOptions::default()
+        };
+        let base_run = bloc_model::run(&baseline, &base_opts, &mut |_| {})
+            .map_err(|e| format!("the baseline run failed: {e}"))?;
+        run.compare_with(&scenario, &baseline, &base_run);
+    }
     run.tables
         .indicators
         .rows

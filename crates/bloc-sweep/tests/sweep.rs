@@ -209,6 +209,7 @@ fn same_seed_same_bytes_other_seed_other_draws() {
     assert_eq!(
         names,
         [
+            ".bloc-result",
             "bands.csv",
             "indicators.parquet",
             "samples.csv",
@@ -507,15 +508,23 @@ fn bands_of_the_ban_year_known_answer() {
             24.0 * (h - (k - 1.0))
         }
     };
-    let bands = bloc_sweep::bands::bands(&r.rows);
-    let band = |period: &str| {
+    let ran: Vec<u64> = r.samples.iter().map(|x| x.sample).collect();
+    let bands = bloc_sweep::bands::bands(&r.rows, &ran);
+    let band_of = |period: &str, scope: &str| {
         bands
             .iter()
-            .find(|b| {
-                b.period == period && b.indicator == "tariff_revenue_usd" && b.scope == "world"
-            })
-            .unwrap_or_else(|| panic!("no band for {period}"))
+            .find(|b| b.period == period && b.indicator == "tariff_revenue_usd" && b.scope == scope)
+            .unwrap_or_else(|| panic!("no band for {period} {scope}"))
     };
+    let band = |period: &str| band_of(period, "world");
+    // B is the only importer, so its band is the world's. Before issue 15 a run left out
+    // B's row where its revenue was 0, and B's band was taken over the samples that had
+    // one (P50 24 where the world's was 0).
+    let (w, b) = (band("2028"), band_of("2028", "region:B"));
+    assert_eq!(
+        (w.p5, w.p50, w.p95, w.samples),
+        (b.p5, b.p50, b.p95, b.samples)
+    );
     let b = band("2028");
     for (got, p) in [(b.p5, 0.05), (b.p50, 0.5), (b.p95, 0.95)] {
         assert!(
@@ -529,4 +538,31 @@ fn bands_of_the_ban_year_known_answer() {
         (b.p5 - 24.0).abs() < 1e-6 && (b.p95 - 24.0).abs() < 1e-6,
         "{b:?}"
     );
+}
+
+#[test]
+fn a_scenario_with_a_baseline_sweeps_with_its_comparison() {
+    // Issue 15: every sample of a scenario with a `baseline` failed ("cannot find the
+    // baseline scenario") because samples read only the scenario's own files. The shipped
+    // examples/floor-fixed names examples/base as its baseline; by hand (its TOML's
+    // comment) B's buyers pay (45 − 42) × 17.5 t = 52.5 more a year than in the baseline.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/examples/floor-fixed");
+    let r = run(&dir, 3, 1, None);
+    assert!(
+        r.samples.iter().all(|x| x.error.is_none()),
+        "{:?}",
+        r.samples
+    );
+    let cost: Vec<f64> = r
+        .rows
+        .iter()
+        .filter(|x| {
+            x.period == "2026" && x.indicator == "consumer_cost_usd" && x.scope == "region:B"
+        })
+        .map(|x| x.value)
+        .collect();
+    assert_eq!(cost.len(), 3, "one row a sample");
+    for c in cost {
+        assert!((c - 52.5).abs() < 1e-6, "consumer cost {c}, want 52.5");
+    }
 }
