@@ -329,7 +329,7 @@ fn mutated_examples_never_panic_hang_or_delete() {
     );
     // The mutations reach both the loader's errors and the solver.
     assert!(
-        counts.get(&0).is_some() && counts.get(&1).is_some(),
+        counts.contains_key(&0) && counts.contains_key(&1),
         "{counts:?}"
     );
 }

@@ -170,7 +170,7 @@ fn period_order(time: bloc_scenario::TimeAxis, label: &str) -> usize {
         .unwrap_or(usize::MAX)
 }
 
-/// Self-check tolerance: warn above this relative violation.
+/// Self-check tolerance (relative): a period above it is a failed run ([`RunError::Unsolved`]).
 pub const CHECK_TOLERANCE: f64 = 1e-6;
 
 /// One route that exists in the scenario (any period).
@@ -687,8 +687,9 @@ fn unsolved_reason(p: &PeriodReport, c: &bloc_market::SelfCheck) -> Option<Strin
             place(&c.worst_condition)
         ));
     }
-    // `!(x <= tol)`: a NaN violation fails too.
-    if !(c.max_violation_relative <= CHECK_TOLERANCE) {
+    // A NaN violation fails too.
+    let above = |x: f64| x.is_nan() || x > CHECK_TOLERANCE;
+    if above(c.max_violation_relative) {
         return Some(format!(
             "self-check above tolerance: equilibrium violation {:.3e} USD/t ({:.1e} relative, tolerance {CHECK_TOLERANCE:.0e}) at {}",
             c.max_violation_usd_per_t,
@@ -696,7 +697,7 @@ fn unsolved_reason(p: &PeriodReport, c: &bloc_market::SelfCheck) -> Option<Strin
             place(&c.worst_condition)
         ));
     }
-    if !(c.max_balance_error_relative <= CHECK_TOLERANCE) {
+    if above(c.max_balance_error_relative) {
         return Some(format!(
             "self-check above tolerance: balance error {:.3e} t ({:.1e} relative, tolerance {CHECK_TOLERANCE:.0e}) at {}",
             c.max_balance_error_t,
