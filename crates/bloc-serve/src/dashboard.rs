@@ -32,7 +32,7 @@ pub async fn style() -> impl IntoResponse {
 }
 
 /// What the dashboard needs to build its forms.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PublicConfig {
     /// Bloc name.
     pub bloc: String,
@@ -47,6 +47,7 @@ pub struct PublicConfig {
 }
 
 /// `GET /v1/config`: the bloc's regions, commodities and periods.
+#[utoipa::path(get, path = "/v1/config", responses((status = 200, body = PublicConfig)))]
 pub async fn config(State(state): State<Arc<AppState>>) -> Json<PublicConfig> {
     let s = &state.scenario;
     Json(PublicConfig {

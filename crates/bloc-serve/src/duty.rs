@@ -6,10 +6,11 @@
 //! date's period, where the pair pays it (`bloc_policy::floor::levied`). Total = tariff + levy.
 
 use crate::error::{ApiError, ApiResult};
+use crate::json::ApiQuery;
 use crate::schedule::Schedule;
 use crate::server::AppState;
 use crate::util::Date;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::Json;
 use bloc_scenario::Scenario;
 use bloc_units::{RegionId, UsdPerTonne};
@@ -20,18 +21,25 @@ use utoipa::{IntoParams, ToSchema};
 
 /// `GET /v1/duty` query.
 #[derive(Debug, Clone, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DutyQuery {
     /// Importing region id.
+    #[param(required = true, value_type = String, min_length = 1)]
     pub importer: Option<String>,
     /// Exporting (origin) region id.
+    #[param(required = true, value_type = String, min_length = 1)]
     pub exporter: Option<String>,
     /// Commodity id.
+    #[param(required = true, value_type = String, min_length = 1)]
     pub commodity: Option<String>,
     /// Date of import, `YYYY-MM-DD`.
+    #[param(required = true, value_type = String, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", example = "2026-05-14")]
     pub date: Option<String>,
-    /// Customs value, USD per tonne (price at origin plus transport).
+    /// Customs value, USD per tonne (price at origin plus transport), 0 to 1e10.
+    #[param(required = true, value_type = f64, minimum = 0.0, maximum = 1e10, example = 50000)]
     pub customs_value: Option<String>,
-    /// Tonnes imported (default 1): scales the totals.
+    /// Tonnes imported (default 1), 0 to 1e10: scales the totals.
+    #[param(value_type = Option<f64>, minimum = 0.0, maximum = 1e10, example = 2)]
     pub quantity_t: Option<String>,
 }
 
@@ -108,17 +116,18 @@ fn need<'a>(v: &'a Option<String>, name: &str, example: &str) -> ApiResult<&'a s
         .ok_or_else(|| ApiError::field(name, format!("required, e.g. {name}={example}")))
 }
 
-fn number(v: &str, name: &str) -> ApiResult<f64> {
-    v.parse::<f64>()
-        .ok()
-        .filter(|x| x.is_finite() && *x >= 0.0)
-        .ok_or_else(|| ApiError::field(name, format!("`{v}` is not a non-negative number")))
+fn number(v: &str, name: &str, max: f64) -> ApiResult<f64> {
+    let x = v
+        .parse::<f64>()
+        .map_err(|_| ApiError::field(name, format!("`{v}` is not a number")))?;
+    crate::util::bounded(name, x, true, max)
 }
 
 /// Answers a duty query from the configuration and the schedules in force.
 pub fn answer(
     s: &Scenario,
     schedules: &HashMap<String, Arc<Schedule>>,
+    unusable: &HashMap<String, String>,
     q: &DutyQuery,
 ) -> ApiResult<DutyAnswer> {
     let region = |name: &str, v: &str| -> ApiResult<usize> {
@@ -167,9 +176,10 @@ pub fn answer(
     let value = number(
         need(&q.customs_value, "customs_value", "80000")?,
         "customs_value",
+        crate::util::MAX_USD_PER_T,
     )?;
     let qty = match q.quantity_t.as_deref() {
-        Some(v) if !v.trim().is_empty() => number(v.trim(), "quantity_t")?,
+        Some(v) if !v.trim().is_empty() => number(v.trim(), "quantity_t", crate::util::MAX_T)?,
         _ => 1.0,
     };
     let (di, oi): (&RegionId, &RegionId) = (&s.regions[d].id, &s.regions[o].id);
@@ -261,6 +271,12 @@ pub fn answer(
         }
     } else {
         match schedules.get(&period) {
+            None if unusable.contains_key(&period) => {
+                return Err(ApiError::Rejected(format!(
+                    "no duty can be computed for {period}: {}",
+                    unusable[&period]
+                )))
+            }
             None => LevyPart { usd_per_t: 0.0, schedule_version: None, rule: format!("no levy schedule published for {period}") },
             Some(sc) => match sc.row(cs, di.as_str(), oi.as_str()) {
                 Some(r) => LevyPart {
@@ -295,11 +311,13 @@ pub fn answer(
 
 /// What duty an import owes: tariff (MFN or preferential), levy, total, and the rule behind each.
 #[utoipa::path(get, path = "/v1/duty", params(DutyQuery),
-    responses((status = 200, body = DutyAnswer), (status = 400, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = DutyAnswer), (status = 400, body = crate::error::ErrorBody, description = "a parameter is missing or wrong; `field` names it"),
+        (status = 422, body = crate::error::ErrorBody, description = "the schedule in force for the date's period cannot be read; the secretariat must publish a revision")))]
 pub async fn lookup(
     State(state): State<Arc<AppState>>,
-    Query(q): Query<DutyQuery>,
+    ApiQuery(q): ApiQuery<DutyQuery>,
 ) -> ApiResult<Json<DutyAnswer>> {
     let schedules = state.schedules.read().await;
-    answer(&state.scenario, &schedules, &q).map(Json)
+    let unusable = state.unusable_schedules.read().await;
+    answer(&state.scenario, &schedules, &unusable, &q).map(Json)
 }

@@ -30,6 +30,9 @@ pub enum ApiError {
     /// 409: conflicts with what is stored (published, or an idempotency key reused).
     #[error("{0}")]
     Conflict(String),
+    /// 413: the body is above the size limit.
+    #[error("{0}")]
+    TooLarge(String),
     /// 422: well-formed but refused by a rule (budget, inventory).
     #[error("{0}")]
     Rejected(String),
@@ -77,6 +80,7 @@ impl IntoResponse for ApiError {
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", None),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found", None),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict", None),
+            ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", None),
             ApiError::Rejected(_) => (StatusCode::UNPROCESSABLE_ENTITY, "rejected", None),
             ApiError::Internal(e) => {
                 eprintln!("bloc serve: internal error: {e:#}");

@@ -4,7 +4,8 @@
 
 use crate::error::ApiError;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 /// A JSON request body of type `T`.
@@ -16,12 +17,85 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         use axum::response::IntoResponse;
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
+        // axum's own rejections are text/plain; every error of this API is the JSON body.
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::TooLarge(format!(
+                    "the body is larger than {} bytes",
+                    crate::server::BODY_LIMIT
+                ))
+            } else {
+                ApiError::field("body", e.body_text())
+            }
+            .into_response()
+        })?;
         parse(&bytes)
             .map(ApiJson)
             .map_err(IntoResponse::into_response)
+    }
+}
+
+/// Query parameters of type `T`; errors are 400 naming the parameter, in the JSON error body.
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(q) => Ok(ApiQuery(q.0)),
+            Err(e) => {
+                // axum reads the query with serde_path_to_error: "<field>: <what>".
+                let text = e.body_text();
+                let inner = text
+                    .strip_prefix("Failed to deserialize query string: ")
+                    .unwrap_or(&text);
+                let field = match inner.split_once(": ") {
+                    Some((f, _)) if !f.contains(' ') => f.to_string(),
+                    _ => "query".to_string(),
+                };
+                Err(ApiError::field(field, inner.to_string()))
+            }
+        }
+    }
+}
+
+/// The path parameter of type `T`; errors are 400 naming the parameter, in the JSON error
+/// body.
+#[derive(Debug)]
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let name = axum::extract::RawPathParams::from_request_parts(parts, state)
+            .await
+            .ok()
+            .and_then(|p| p.iter().next().map(|(k, _)| k.to_string()))
+            .unwrap_or_else(|| "path".to_string());
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(p) => Ok(ApiPath(p.0)),
+            Err(axum::extract::rejection::PathRejection::FailedToDeserializePathParams(e)) => {
+                use axum::extract::path::ErrorKind;
+                let msg = match e.kind() {
+                    ErrorKind::ParseError {
+                        value,
+                        expected_type,
+                    }
+                    | ErrorKind::ParseErrorAtKey {
+                        value,
+                        expected_type,
+                        ..
+                    } => format!("`{value}` is not a valid {expected_type}"),
+                    ErrorKind::InvalidUtf8InPathParam { .. } => "not valid UTF-8".to_string(),
+                    k => k.to_string(),
+                };
+                Err(ApiError::field(name, msg))
+            }
+            Err(e) => Err(ApiError::field(name, e.body_text())),
+        }
     }
 }
 

@@ -22,6 +22,7 @@ use crate::db::audit;
 use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
 use crate::server::{blocking, AppState};
+use crate::util::{bounded, text, MAX_NAME, MAX_T, MAX_USD_PER_T};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -35,16 +36,16 @@ use utoipa::ToSchema;
 const EPS: f64 = 1e-6;
 
 /// A purchase or a release.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Trade {
     /// Stockpile name.
     pub vault: String,
     /// Commodity id.
     pub commodity: String,
-    /// Tonnes, > 0.
+    /// Tonnes, > 0 and ≤ 1e10.
     pub quantity_t: f64,
-    /// Price, USD/t (> 0 for a purchase, ≥ 0 for a release).
+    /// Price, USD/t (> 0 for a purchase, ≥ 0 for a release), ≤ 1e10.
     pub price_usd_per_t: f64,
     /// Seller or buyer.
     pub counterparty: String,
@@ -53,7 +54,7 @@ pub struct Trade {
 }
 
 /// A move between vaults at book value.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Transfer {
     /// From this stockpile.
@@ -62,14 +63,132 @@ pub struct Transfer {
     pub to_vault: String,
     /// Commodity id.
     pub commodity: String,
-    /// Tonnes, > 0.
+    /// Tonnes, > 0 and ≤ 1e10.
     pub quantity_t: f64,
     /// Optional; a retry with the same key stores nothing new.
     pub idempotency_key: Option<String>,
 }
 
+/// The documented shape of the requests (the OpenAPI schema): one object per kind, `kind`
+/// included, so that a request can be built from the schema alone. The service reads the
+/// same bodies through [`TxRequest::parse`].
+pub mod doc {
+    use serde::{Deserialize, Serialize};
+    use utoipa::ToSchema;
+
+    macro_rules! kind {
+        ($t:ident, $v:literal) => {
+            /// The kind of the transaction.
+            #[derive(Debug, Serialize, Deserialize, ToSchema)]
+            #[allow(dead_code)]
+            pub enum $t {
+                /// The only value.
+                #[serde(rename = $v)]
+                Only,
+            }
+        };
+    }
+    kind!(PurchaseKind, "purchase");
+    kind!(ReleaseKind, "release");
+    kind!(TransferKind, "transfer");
+
+    macro_rules! trade {
+        ($name:ident, $kind:ident, $doc:literal, $price_min:ident) => {
+            #[doc = $doc]
+            #[derive(Debug, Serialize, Deserialize, ToSchema)]
+            #[allow(dead_code)]
+            #[serde(deny_unknown_fields)]
+            pub struct $name {
+                /// The kind.
+                pub kind: $kind,
+                /// Stockpile name.
+                #[schema(min_length = 1, max_length = 128)]
+                pub vault: String,
+                /// Commodity id.
+                #[schema(min_length = 1, max_length = 128)]
+                pub commodity: String,
+                /// Tonnes, > 0 and ≤ 1e10.
+                #[schema(exclusive_minimum = 0.0, maximum = 1e10)]
+                pub quantity_t: f64,
+                /// Price, USD/t, ≤ 1e10 (> 0 for a purchase, ≥ 0 for a release).
+                #[schema($price_min = 0.0, maximum = 1e10)]
+                pub price_usd_per_t: f64,
+                /// Seller or buyer: 1–128 characters, no control characters.
+                #[schema(
+                    min_length = 1,
+                    max_length = 128,
+                    pattern = r"^[^\u0000-\u001f\u007f-\u009f]*\S[^\u0000-\u001f\u007f-\u009f]*$"
+                )]
+                pub counterparty: String,
+                /// Optional; a retry with the same key stores nothing new. 1–128 characters,
+                /// no control characters; the prefix `opening/` is reserved.
+                #[schema(
+                    min_length = 1,
+                    max_length = 128,
+                    pattern = r"^[^\u0000-\u001f\u007f-\u009f]*\S[^\u0000-\u001f\u007f-\u009f]*$"
+                )]
+                pub idempotency_key: Option<String>,
+            }
+        };
+    }
+    trade!(
+        PurchaseRequest,
+        PurchaseKind,
+        "Buy into a vault.",
+        exclusive_minimum
+    );
+    trade!(
+        ReleaseRequest,
+        ReleaseKind,
+        "Sell or release out of a vault.",
+        minimum
+    );
+
+    /// Move tonnes between vaults at book value.
+    #[derive(Debug, Serialize, Deserialize, ToSchema)]
+    #[allow(dead_code)]
+    #[serde(deny_unknown_fields)]
+    pub struct TransferRequest {
+        /// The kind.
+        pub kind: TransferKind,
+        /// From this stockpile.
+        #[schema(min_length = 1, max_length = 128)]
+        pub vault: String,
+        /// To this stockpile (not `vault`).
+        #[schema(min_length = 1, max_length = 128)]
+        pub to_vault: String,
+        /// Commodity id.
+        #[schema(min_length = 1, max_length = 128)]
+        pub commodity: String,
+        /// Tonnes, > 0 and ≤ 1e10.
+        #[schema(exclusive_minimum = 0.0, maximum = 1e10)]
+        pub quantity_t: f64,
+        /// Optional; a retry with the same key stores nothing new. 1–128 characters, no
+        /// control characters; the prefix `opening/` is reserved.
+        #[schema(
+            min_length = 1,
+            max_length = 128,
+            pattern = r"^[^\u0000-\u001f\u007f-\u009f]*\S[^\u0000-\u001f\u007f-\u009f]*$"
+        )]
+        pub idempotency_key: Option<String>,
+    }
+
+    /// A ledger transaction request: `{"kind": "purchase" | "release" | "transfer", …}`.
+    #[derive(Debug, Serialize, Deserialize, ToSchema)]
+    #[allow(dead_code)]
+    #[serde(untagged)]
+    pub enum TxRequestDoc {
+        /// Buy into a vault.
+        Purchase(PurchaseRequest),
+        /// Sell or release out of a vault.
+        Release(ReleaseRequest),
+        /// Move tonnes between vaults.
+        Transfer(TransferRequest),
+    }
+}
+
 /// A ledger transaction request: `{"kind": "purchase" | "release" | "transfer", …}`.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum TxRequest {
     /// Buy into a vault.
@@ -201,17 +320,46 @@ fn holds(p: &Stockpile, c: &str) -> ApiResult<()> {
 }
 
 fn positive(name: &str, v: f64, zero_ok: bool) -> ApiResult<()> {
-    if v.is_finite() && (v > 0.0 || (zero_ok && v == 0.0)) {
-        Ok(())
+    let max = if name == "quantity_t" {
+        MAX_T
     } else {
-        Err(ApiError::field(
-            name,
-            format!(
-                "{v} must be a {} number",
-                if zero_ok { "non-negative" } else { "positive" }
-            ),
-        ))
+        MAX_USD_PER_T
+    };
+    bounded(name, v, zero_ok, max).map(|_| ())
+}
+
+/// The key prefix of the opening postings, which only the service itself writes.
+pub const OPENING_PREFIX: &str = "opening/";
+
+/// Checks the text fields of a request: names and keys 1–128 characters without control
+/// characters; `opening/` keys are the service's own.
+pub fn check_text(req: &TxRequest) -> ApiResult<()> {
+    let key = match req {
+        TxRequest::Purchase(t) | TxRequest::Release(t) => {
+            text("counterparty", &t.counterparty, MAX_NAME)?;
+            text("vault", &t.vault, MAX_NAME)?;
+            text("commodity", &t.commodity, MAX_NAME)?;
+            t.idempotency_key.as_deref()
+        }
+        TxRequest::Transfer(t) => {
+            text("vault", &t.vault, MAX_NAME)?;
+            text("to_vault", &t.to_vault, MAX_NAME)?;
+            text("commodity", &t.commodity, MAX_NAME)?;
+            t.idempotency_key.as_deref()
+        }
+    };
+    if let Some(k) = key {
+        text("idempotency_key", k, MAX_NAME)?;
+        if k.starts_with(OPENING_PREFIX) {
+            return Err(ApiError::field(
+                "idempotency_key",
+                format!(
+                    "keys starting with `{OPENING_PREFIX}` are reserved for the opening postings"
+                ),
+            ));
+        }
     }
+    Ok(())
 }
 
 /// The postings of a request, checked against the books; `Err` names what is refused.
@@ -326,6 +474,12 @@ pub fn postings(s: &Scenario, conn: &Connection, req: &TxRequest) -> ApiResult<V
     }
 }
 
+/// Whether postings summing to `sum`, moving `scale` in absolute value, balance: within EPS
+/// plus 1e-12 of the amounts moved. False for NaN.
+pub fn balanced(sum: f64, scale: f64) -> bool {
+    sum.abs() <= EPS + 1e-12 * scale
+}
+
 fn insert(
     tx: &Connection,
     kind: &str,
@@ -334,17 +488,23 @@ fn insert(
     actor: &str,
     entries: &[Entry],
 ) -> ApiResult<i64> {
-    // Double entry: every unit sums to zero.
+    // Every amount is a finite number (serde_json would write ±inf and NaN as null).
+    for e in entries {
+        crate::util::finite(
+            &format!("the {kind}'s posting to {} ({})", e.account, e.unit),
+            e.amount,
+        )?;
+    }
+    // Double entry: every unit sums to zero, up to rounding relative to the amounts moved.
+    // Written as `!(… <= …)` so that a NaN sum fails.
     let mut units: Vec<&str> = entries.iter().map(|e| e.unit.as_str()).collect();
     units.sort();
     units.dedup();
     for u in units {
-        let sum: f64 = entries
-            .iter()
-            .filter(|e| e.unit == u)
-            .map(|e| e.amount)
-            .sum();
-        if sum.abs() > EPS {
+        let of_u = || entries.iter().filter(|e| e.unit == u).map(|e| e.amount);
+        let sum: f64 = of_u().sum();
+        let scale: f64 = of_u().map(f64::abs).sum();
+        if !balanced(sum, scale) {
             return Err(ApiError::Internal(anyhow::anyhow!(
                 "unbalanced {kind}: {u} sums to {sum}"
             )));
@@ -371,15 +531,24 @@ pub fn open_books(s: &Scenario, conn: &Connection) -> anyhow::Result<()> {
             continue;
         }
         let key = format!("opening/{}", p.name);
-        let done: Option<i64> = conn
+        let done: Option<String> = conn
             .query_row(
-                "SELECT id FROM ledger_tx WHERE idempotency_key = ?1",
+                "SELECT kind FROM ledger_tx WHERE idempotency_key = ?1",
                 [&key],
                 |r| r.get(0),
             )
             .optional()?;
-        if done.is_some() {
-            continue;
+        match done.as_deref() {
+            Some("opening") => continue,
+            Some(other) => {
+                // Written by a version that did not reserve the prefix: start anyway, say so.
+                eprintln!(
+                    "bloc serve: warning: the key `{key}` is held by a {other} transaction; the opening inventory of {} is not posted",
+                    p.name
+                );
+                continue;
+            }
+            None => {}
         }
         let mut entries = vec![];
         for c in &p.commodities {
@@ -439,10 +608,12 @@ fn read_tx(conn: &Connection, id: i64) -> rusqlite::Result<Transaction> {
 }
 
 /// Record a purchase, release or transfer (secretariat).
-#[utoipa::path(post, path = "/v1/ledger/transactions", request_body = TxRequest, security(("bearer" = [])),
+#[utoipa::path(post, path = "/v1/ledger/transactions", request_body = doc::TxRequestDoc, security(("bearer" = [])),
     responses((status = 201, body = Transaction), (status = 200, body = Transaction, description = "already stored under this idempotency key"),
         (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody),
-        (status = 403, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody, description = "refused: inventory or budget")))]
+        (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody, description = "idempotency key used for a different transaction"),
+        (status = 413, body = crate::error::ErrorBody, description = "body above 64 KiB"),
+        (status = 422, body = crate::error::ErrorBody, description = "refused: inventory or budget, or a result that is not a finite number")))]
 pub async fn post(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -450,6 +621,7 @@ pub async fn post(
 ) -> ApiResult<(StatusCode, Json<Transaction>)> {
     caller.require(Role::Secretariat)?;
     let req = TxRequest::parse(req)?;
+    check_text(&req)?;
     let (t, fresh) = blocking(&state, move |st| {
         let mut conn = st.db.writer();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;

@@ -30,6 +30,7 @@ impl Modify for Bearer {
         crate::schedule::publish, crate::schedule::get_period, crate::schedule::list,
         crate::duty::lookup,
         crate::ledger::post, crate::ledger::list, crate::ledger::balances, crate::ledger::audit_log,
+        crate::dashboard::config,
     ),
     modifiers(&Bearer)
 )]

@@ -23,10 +23,11 @@
 use crate::auth::{Caller, Role};
 use crate::db::audit;
 use crate::error::{ApiError, ApiResult};
+use crate::json::{ApiPath, ApiQuery};
 use crate::reports::{query, Report};
 use crate::server::{blocking, AppState};
-use crate::util::{content_hash, period_index};
-use axum::extract::{Path, Query, State};
+use crate::util::{content_hash, finite, period_index, MAX_T, MAX_USD_PER_T};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use bloc_scenario::{Reference, Scenario};
@@ -178,6 +179,32 @@ pub fn from_reports(m: &Methodology, reports: &[(&str, f64, f64)]) -> FromReport
     }
 }
 
+/// Whether a stored report lies within today's bounds (reports stored before the bounds
+/// existed, e.g. a price of 1e308, take no part in any computation).
+pub fn in_bounds(r: &Report) -> bool {
+    let ok = |v: f64, max: f64| v > 0.0 && v <= max;
+    ok(r.fields.price_usd_per_t, MAX_USD_PER_T) && ok(r.fields.volume_t, MAX_T)
+}
+
+/// Reads a stored reference price; `None` (and a line on stderr) for a row no reader accepts,
+/// so that one bad row never makes a whole listing fail.
+fn read_row(period: &str, commodity: &str, body: &str, at: String) -> Option<ReferencePrice> {
+    match serde_json::from_str::<ReferencePrice>(body) {
+        Ok(mut rp) if rp.value_usd_per_t.is_finite() => {
+            rp.published_at = Some(at);
+            Some(rp)
+        }
+        Ok(_) => {
+            eprintln!("bloc serve: warning: the stored reference price of {commodity} in {period} is not a finite number; left out");
+            None
+        }
+        Err(e) => {
+            eprintln!("bloc serve: warning: the stored reference price of {commodity} in {period} is unreadable ({e}); left out");
+            None
+        }
+    }
+}
+
 /// Published reference of `commodity` in `period`, if any.
 pub fn published(
     conn: &Connection,
@@ -190,13 +217,7 @@ pub fn published(
         |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
     )
     .optional()
-    .map(|o| {
-        o.and_then(|(b, at)| {
-            let mut rp: ReferencePrice = serde_json::from_str(&b).ok()?;
-            rp.published_at = Some(at);
-            Some(rp)
-        })
-    })
+    .map(|o| o.and_then(|(b, at)| read_row(period, commodity, &b, at)))
 }
 
 /// The fallback value for commodity index `c` in period `t`, and its method.
@@ -296,6 +317,7 @@ pub fn compute_period(s: &Scenario, conn: &Connection, t: usize) -> ApiResult<Ve
         .filter(|r| {
             s.bloc
                 .is_member(&bloc_units::RegionId::from(r.fields.origin.as_str()), t)
+                && in_bounds(r)
         })
         .collect();
         let triples: Vec<(&str, f64, f64)> = reports
@@ -309,6 +331,12 @@ pub fn compute_period(s: &Scenario, conn: &Connection, t: usize) -> ApiResult<Ve
             })
             .collect();
         let fr = from_reports(m, &triples);
+        if let Some(v) = fr.value {
+            finite(
+                &format!("the reference price of {} in {label}", com.id.as_str()),
+                v,
+            )?;
+        }
         let (value, method) = match fr.value {
             Some(v) => (v, "reports"),
             None => match fallback(s, conn, t, c)? {
@@ -316,6 +344,10 @@ pub fn compute_period(s: &Scenario, conn: &Connection, t: usize) -> ApiResult<Ve
                 None => continue,
             },
         };
+        finite(
+            &format!("the reference price of {} in {label}", com.id.as_str()),
+            value,
+        )?;
         let mut rp = ReferencePrice {
             period: label.clone(),
             commodity: com.id.as_str().to_string(),
@@ -352,14 +384,15 @@ pub async fn methodology() -> Json<Methodology> {
 /// Compute and publish the reference prices of a period (secretariat). Once published they
 /// never change: a second call answers 409.
 #[utoipa::path(post, path = "/v1/reference-prices/{period}/compute",
-    params(("period" = String, Path, description = "e.g. 2026Q2")), security(("bearer" = [])),
+    params(("period" = String, Path, description = "Period label: 2026Q2 (a four-digit year in a yearly bloc)", pattern = r"^[0-9]{4}(Q[1-4])?$")), security(("bearer" = [])),
     responses((status = 201, body = Vec<ReferencePrice>), (status = 400, body = crate::error::ErrorBody),
         (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
-        (status = 409, body = crate::error::ErrorBody)))]
+        (status = 409, body = crate::error::ErrorBody, description = "already published"),
+        (status = 422, body = crate::error::ErrorBody, description = "a result would not be a finite number")))]
 pub async fn compute(
     State(state): State<Arc<AppState>>,
     caller: Caller,
-    Path(period): Path<String>,
+    ApiPath(period): ApiPath<String>,
 ) -> ApiResult<(StatusCode, Json<Vec<ReferencePrice>>)> {
     caller.require(Role::Secretariat)?;
     let t = period_index(&state.scenario, &period).map_err(|m| ApiError::field("period", m))?;
@@ -399,6 +432,7 @@ pub async fn compute(
 
 /// Filters of `GET /v1/reference-prices`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RefFilter {
     /// Only this commodity.
     pub commodity: Option<String>,
@@ -406,23 +440,23 @@ pub struct RefFilter {
 
 /// Every published reference price, by period then commodity.
 #[utoipa::path(get, path = "/v1/reference-prices", params(RefFilter),
-    responses((status = 200, body = Vec<ReferencePrice>)))]
+    responses((status = 200, body = Vec<ReferencePrice>), (status = 400, body = crate::error::ErrorBody)))]
 pub async fn list(
     State(state): State<Arc<AppState>>,
-    Query(f): Query<RefFilter>,
+    ApiQuery(f): ApiQuery<RefFilter>,
 ) -> ApiResult<Json<Vec<ReferencePrice>>> {
     let v = blocking(&state, move |st| {
         let conn = st.db.reader();
         let mut stmt = conn.prepare_cached(
-            "SELECT body, published_at FROM reference_prices WHERE ?1 IS NULL OR commodity = ?1 ORDER BY period, commodity",
+            "SELECT body, published_at, period, commodity FROM reference_prices WHERE ?1 IS NULL OR commodity = ?1 ORDER BY period, commodity",
         )?;
-        let rows = stmt.query_map([&f.commodity], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let rows = stmt.query_map([&f.commodity], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+        })?;
         let mut out = vec![];
         for row in rows {
-            let (b, at) = row?;
-            let mut rp: ReferencePrice = serde_json::from_str(&b).map_err(anyhow::Error::from)?;
-            rp.published_at = Some(at);
-            out.push(rp);
+            let (b, at, p, c) = row?;
+            out.extend(read_row(&p, &c, &b, at));
         }
         Ok(out)
     })
@@ -432,11 +466,11 @@ pub async fn list(
 
 /// The published reference prices of one period (404 if none).
 #[utoipa::path(get, path = "/v1/reference-prices/{period}",
-    params(("period" = String, Path, description = "e.g. 2026Q2")),
-    responses((status = 200, body = Vec<ReferencePrice>), (status = 404, body = crate::error::ErrorBody)))]
+    params(("period" = String, Path, description = "Period label: 2026Q2 (a four-digit year in a yearly bloc)", pattern = r"^[0-9]{4}(Q[1-4])?$")),
+    responses((status = 200, body = Vec<ReferencePrice>), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn get_period(
     State(state): State<Arc<AppState>>,
-    Path(period): Path<String>,
+    ApiPath(period): ApiPath<String>,
 ) -> ApiResult<Json<Vec<ReferencePrice>>> {
     let t = period_index(&state.scenario, &period).map_err(|m| ApiError::field("period", m))?;
     let v = blocking(&state, move |st| {

@@ -9,9 +9,12 @@ use crate::auth::{Caller, Role};
 use crate::db::audit;
 use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
+use crate::json::{ApiPath, ApiQuery};
 use crate::server::{blocking, AppState};
-use crate::util::{content_hash, period_index, Date};
-use axum::extract::{Path, Query, State};
+use crate::util::{
+    bounded, content_hash, period_index, text, Date, MAX_NAME, MAX_T, MAX_TEXT, MAX_USD_PER_T,
+};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use bloc_scenario::Scenario;
@@ -32,20 +35,28 @@ pub const COUNTERPARTY_TYPES: &[&str] = &["member", "non_member", "state_entity"
 #[serde(deny_unknown_fields)]
 pub struct ReportFields {
     /// Commodity id of the configuration (e.g. `ndpr_oxide`).
+    #[schema(min_length = 1, max_length = 128)]
     pub commodity: String,
     /// Region the material comes from (a region id of the configuration).
+    #[schema(min_length = 1, max_length = 128)]
     pub origin: String,
     /// Delivery period, `2026Q2` (or `2026` for a yearly configuration).
+    #[schema(pattern = r"^[0-9]{4}(Q[1-4])?$", example = "2026Q1")]
     pub delivery_period: String,
-    /// Price, USD per tonne, > 0.
+    /// Price, USD per tonne, > 0 and ≤ 1e10.
+    #[schema(exclusive_minimum = 0.0, maximum = 1e10)]
     pub price_usd_per_t: f64,
-    /// Volume, tonnes, > 0.
+    /// Volume, tonnes, > 0 and ≤ 1e10.
+    #[schema(exclusive_minimum = 0.0, maximum = 1e10)]
     pub volume_t: f64,
     /// Trade date, `YYYY-MM-DD`.
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", example = "2026-01-15")]
     pub trade_date: String,
     /// Incoterm, e.g. `FOB`, `CIF`.
+    #[schema(min_length = 3, max_length = 3, example = "CIF")]
     pub incoterm: String,
     /// Counterparty type: `member`, `non_member`, `state_entity` or `affiliate`.
+    #[schema(example = "member")]
     pub counterparty_type: String,
 }
 
@@ -54,22 +65,35 @@ pub struct ReportFields {
 #[serde(deny_unknown_fields)]
 pub struct NewReport {
     /// Commodity id of the configuration (e.g. `ndpr_oxide`).
+    #[schema(min_length = 1, max_length = 128)]
     pub commodity: String,
     /// Region the material comes from (a region id of the configuration).
+    #[schema(min_length = 1, max_length = 128)]
     pub origin: String,
     /// Delivery period, `2026Q2` (or `2026` for a yearly configuration).
+    #[schema(pattern = r"^[0-9]{4}(Q[1-4])?$", example = "2026Q1")]
     pub delivery_period: String,
-    /// Price, USD per tonne, > 0.
+    /// Price, USD per tonne, > 0 and ≤ 1e10.
+    #[schema(exclusive_minimum = 0.0, maximum = 1e10)]
     pub price_usd_per_t: f64,
-    /// Volume, tonnes, > 0.
+    /// Volume, tonnes, > 0 and ≤ 1e10.
+    #[schema(exclusive_minimum = 0.0, maximum = 1e10)]
     pub volume_t: f64,
     /// Trade date, `YYYY-MM-DD`.
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", example = "2026-01-15")]
     pub trade_date: String,
     /// Incoterm, e.g. `FOB`, `CIF`.
+    #[schema(min_length = 3, max_length = 3, example = "CIF")]
     pub incoterm: String,
     /// Counterparty type: `member`, `non_member`, `state_entity` or `affiliate`.
+    #[schema(example = "member")]
     pub counterparty_type: String,
     /// Unique per reporting entity; a retry with the same key stores nothing new.
+    #[schema(
+        min_length = 1,
+        max_length = 128,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*\S[^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub idempotency_key: String,
 }
 
@@ -78,22 +102,31 @@ pub struct NewReport {
 #[serde(deny_unknown_fields)]
 pub struct Correction {
     /// Commodity id of the configuration (e.g. `ndpr_oxide`).
+    #[schema(min_length = 1, max_length = 128)]
     pub commodity: String,
     /// Region the material comes from (a region id of the configuration).
+    #[schema(min_length = 1, max_length = 128)]
     pub origin: String,
     /// Delivery period, `2026Q2` (or `2026` for a yearly configuration).
+    #[schema(pattern = r"^[0-9]{4}(Q[1-4])?$", example = "2026Q1")]
     pub delivery_period: String,
-    /// Price, USD per tonne, > 0.
+    /// Price, USD per tonne, > 0 and ≤ 1e10.
+    #[schema(exclusive_minimum = 0.0, maximum = 1e10)]
     pub price_usd_per_t: f64,
-    /// Volume, tonnes, > 0.
+    /// Volume, tonnes, > 0 and ≤ 1e10.
+    #[schema(exclusive_minimum = 0.0, maximum = 1e10)]
     pub volume_t: f64,
     /// Trade date, `YYYY-MM-DD`.
+    #[schema(pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", example = "2026-01-15")]
     pub trade_date: String,
     /// Incoterm, e.g. `FOB`, `CIF`.
+    #[schema(min_length = 3, max_length = 3, example = "CIF")]
     pub incoterm: String,
     /// Counterparty type: `member`, `non_member`, `state_entity` or `affiliate`.
+    #[schema(example = "member")]
     pub counterparty_type: String,
     /// Why it is corrected (not empty).
+    #[schema(min_length = 1, max_length = 1000)]
     pub reason: String,
 }
 
@@ -173,17 +206,8 @@ pub fn validate(s: &Scenario, f: &ReportFields) -> ApiResult<()> {
         ));
     }
     period_index(s, &f.delivery_period).map_err(|m| ApiError::field("delivery_period", m))?;
-    for (name, v) in [
-        ("price_usd_per_t", f.price_usd_per_t),
-        ("volume_t", f.volume_t),
-    ] {
-        if !v.is_finite() || v <= 0.0 {
-            return Err(ApiError::field(
-                name,
-                format!("{v} must be a positive number"),
-            ));
-        }
-    }
+    bounded("price_usd_per_t", f.price_usd_per_t, false, MAX_USD_PER_T)?;
+    bounded("volume_t", f.volume_t, false, MAX_T)?;
     Date::parse(&f.trade_date).map_err(|m| ApiError::field("trade_date", m))?;
     if !INCOTERMS.contains(&f.incoterm.as_str()) {
         return Err(ApiError::field(
@@ -334,7 +358,7 @@ pub fn store(conn: &mut Connection, caller: &Caller, new: &NewReport) -> ApiResu
         (status = 200, body = Report, description = "already stored under this idempotency key"),
         (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody),
         (status = 403, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
-        (status = 413, description = "body too large")))]
+        (status = 413, body = crate::error::ErrorBody, description = "body above 64 KiB")))]
 pub async fn create(
     State(state): State<Arc<AppState>>,
     caller: Caller,
@@ -342,13 +366,7 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, Json<Report>)> {
     caller.require(Role::Reporter)?;
     validate(&state.scenario, &new.fields())?;
-    let k = new.idempotency_key.trim();
-    if k.is_empty() || k.len() > 128 {
-        return Err(ApiError::field(
-            "idempotency_key",
-            "must be 1–128 characters",
-        ));
-    }
+    text("idempotency_key", &new.idempotency_key, MAX_NAME)?;
     let (r, fresh) = blocking(&state, move |st| store(&mut st.db.writer(), &caller, &new)).await?;
     let code = if fresh {
         StatusCode::CREATED
@@ -363,11 +381,11 @@ pub async fn create(
     params(("id" = i64, Path, description = "report id")), security(("bearer" = [])),
     responses((status = 201, body = Report), (status = 400, body = crate::error::ErrorBody),
         (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
-        (status = 404, body = crate::error::ErrorBody)))]
+        (status = 404, body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody, description = "body above 64 KiB")))]
 pub async fn correct(
     State(state): State<Arc<AppState>>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
     ApiJson(c): ApiJson<Correction>,
 ) -> ApiResult<(StatusCode, Json<Report>)> {
     caller.require(Role::Reporter)?;
@@ -375,6 +393,7 @@ pub async fn correct(
     if c.reason.trim().is_empty() {
         return Err(ApiError::field("reason", "a correction needs a reason"));
     }
+    text("reason", &c.reason, MAX_TEXT)?;
     let r = blocking(&state, move |st| {
         let mut conn = st.db.writer();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -403,8 +422,10 @@ pub async fn correct(
 
 /// Filters of `GET /v1/reports`.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReportFilter {
-    /// Only this delivery period.
+    /// Only this delivery period (`2026Q2`).
+    #[param(pattern = r"^[0-9]{4}(Q[1-4])?$")]
     pub period: Option<String>,
     /// Only this commodity.
     pub commodity: Option<String>,
@@ -412,11 +433,11 @@ pub struct ReportFilter {
 
 /// The caller's own reports (reporter) or all reports (secretariat), latest versions.
 #[utoipa::path(get, path = "/v1/reports", params(ReportFilter), security(("bearer" = [])),
-    responses((status = 200, body = Vec<Report>), (status = 401, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = Vec<Report>), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody)))]
 pub async fn list(
     State(state): State<Arc<AppState>>,
     caller: Caller,
-    Query(f): Query<ReportFilter>,
+    ApiQuery(f): ApiQuery<ReportFilter>,
 ) -> ApiResult<Json<Vec<Report>>> {
     let v = blocking(&state, move |st| {
         let conn = st.db.reader();
@@ -437,12 +458,12 @@ pub async fn list(
 /// Every version of one report (its entity or the secretariat).
 #[utoipa::path(get, path = "/v1/reports/{id}", params(("id" = i64, Path, description = "report id")),
     security(("bearer" = [])),
-    responses((status = 200, body = Vec<Report>), (status = 403, body = crate::error::ErrorBody),
-        (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = Vec<Report>), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody),
+        (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn history(
     State(state): State<Arc<AppState>>,
     caller: Caller,
-    Path(id): Path<i64>,
+    ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<Vec<Report>>> {
     let v = blocking(&state, move |st| {
         let conn = st.db.reader();

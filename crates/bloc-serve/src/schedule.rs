@@ -14,11 +14,12 @@ use crate::auth::{Caller, Role};
 use crate::db::audit;
 use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
-use crate::reference::published;
+use crate::json::{ApiPath, ApiQuery};
+use crate::reference::{from_reports, in_bounds, published, METHODOLOGY};
 use crate::reports::query;
 use crate::server::{blocking, AppState};
-use crate::util::{content_hash, period_index};
-use axum::extract::{Path, Query, State};
+use crate::util::{content_hash, finite, period_index};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use bloc_scenario::Scenario;
@@ -29,7 +30,11 @@ use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
 
 /// The levy rule, as published with every row.
-pub const LEVY_RULE: &str = "levy = clamp(floor − (origin price + transport + tariff), 0, cap)";
+pub const LEVY_RULE: &str = "levy = clamp(floor − (origin price + transport + tariff), 0, cap); origin price: the reference methodology (bloc-ref/1: MAD trimming, at least 3 reporting entities, none above 50% of the kept volume) applied to the reports from the origin delivered `lag` periods before, else the reference price of the period";
+/// `origin_price_method` when the origin's reports gave the price.
+pub const ORIGIN_FROM_REPORTS: &str = "reports";
+/// `origin_price_method` when the reference price stood in.
+pub const ORIGIN_FROM_REFERENCE: &str = "reference";
 
 /// A floor in force in the period.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -59,7 +64,11 @@ pub struct ScheduleRow {
     pub origin: String,
     /// Origin price used, USD/t.
     pub origin_price_usd_per_t: f64,
-    /// Where the origin price comes from.
+    /// Which rule gave the origin price: `reports` (the reference methodology on the
+    /// origin's reports) or `reference` (too few or too concentrated reports: c's reference).
+    #[serde(default)]
+    pub origin_price_method: String,
+    /// Where the origin price comes from, in words.
     pub origin_price_basis: String,
     /// Transport o → d, USD/t.
     pub transport_usd_per_t: f64,
@@ -124,7 +133,10 @@ pub fn build(
                 "no reference price of {cid} is published for {label}; POST /v1/reference-prices/{label}/compute first"
             )));
         };
-        let floor = rp.value_usd_per_t * rule.ratio;
+        let floor = finite(
+            &format!("the floor of {cid} in {label}"),
+            rp.value_usd_per_t * rule.ratio,
+        )?;
         floors.push(FloorEntry {
             commodity: cid.to_string(),
             reference_usd_per_t: rp.value_usd_per_t,
@@ -142,39 +154,69 @@ pub fn build(
                 let Some(transport) = s.transport_cost(&or.id, &dr.id, &rule.commodity) else {
                     continue;
                 };
+                // The origin price: the reference methodology (bloc-ref/1: MAD trimming, at
+                // least 3 reporting entities, none above 50% of the volume) applied to the
+                // reports of c from o delivered `lag` periods before P; else c's reference
+                // in P. One report cannot move it.
                 let mut basis = None;
+                let mut why_not = format!(
+                    "no reports from {} for the lag {}",
+                    or.id.as_str(),
+                    rule.levy.lag
+                );
                 if let Some(bt) = basis_t {
                     let bl = s.time.label(bt);
-                    let rep = query(
+                    let rep: Vec<_> = query(
                         conn,
                         "v.delivery_period = ?1 AND v.commodity = ?2 AND v.origin = ?3",
                         &[&bl, &cid, &or.id.as_str()],
-                    )?;
-                    let vol: f64 = rep.iter().map(|r| r.fields.volume_t).sum();
-                    if vol > 0.0 {
-                        let p = rep
-                            .iter()
-                            .map(|r| r.fields.price_usd_per_t * r.fields.volume_t)
-                            .sum::<f64>()
-                            / vol;
-                        basis = Some((
-                            p,
-                            format!(
-                                "{} reports of {cid} from {} delivered {bl}, volume-weighted",
+                    )?
+                    .into_iter()
+                    .filter(in_bounds)
+                    .collect();
+                    let triples: Vec<(&str, f64, f64)> = rep
+                        .iter()
+                        .map(|r| {
+                            (
+                                r.entity.as_str(),
+                                r.fields.price_usd_per_t,
+                                r.fields.volume_t,
+                            )
+                        })
+                        .collect();
+                    let fr = from_reports(&METHODOLOGY, &triples);
+                    match fr.value {
+                        Some(p) => {
+                            basis = Some((
+                                finite(&format!("the origin price of {cid} from {}", or.id.as_str()), p)?,
+                                ORIGIN_FROM_REPORTS,
+                                format!(
+                                    "{}: {} of {} reports of {cid} from {} delivered {bl} kept, {} reporting entities, volume-weighted",
+                                    METHODOLOGY.version,
+                                    fr.used.len(),
+                                    rep.len(),
+                                    or.id.as_str(),
+                                    fr.reporters
+                                ),
+                            ));
+                        }
+                        None if !rep.is_empty() => {
+                            why_not = format!(
+                                "the {} reports of {cid} from {} delivered {bl} do not pass {}: {}",
                                 rep.len(),
-                                or.id.as_str()
-                            ),
-                        ));
+                                or.id.as_str(),
+                                METHODOLOGY.version,
+                                fr.reason.unwrap_or_default()
+                            );
+                        }
+                        None => {}
                     }
                 }
-                let (p, why) = basis.unwrap_or_else(|| {
+                let (p, method, why) = basis.unwrap_or_else(|| {
                     (
                         rp.value_usd_per_t,
-                        format!(
-                            "reference of {cid} in {label} (no reports from {} for the lag {})",
-                            or.id.as_str(),
-                            rule.levy.lag
-                        ),
+                        ORIGIN_FROM_REFERENCE,
+                        format!("reference of {cid} in {label} ({why_not})"),
                     )
                 });
                 let tariff = s
@@ -182,11 +224,16 @@ pub fn build(
                     .duty(bloc_units::UsdPerTonne(p), transport)
                     .0;
                 let levy = bloc_policy::floor::levy(floor, p, transport.0, tariff, rule.levy.cap.0);
+                let route = format!("{cid} {} → {}", or.id.as_str(), dr.id.as_str());
+                finite(&format!("the tariff on {route}"), tariff)?;
+                finite(&format!("the levy on {route}"), levy)?;
+                finite(&format!("the transport cost on {route}"), transport.0)?;
                 rows.push(ScheduleRow {
                     commodity: cid.to_string(),
                     importer: dr.id.as_str().to_string(),
                     origin: or.id.as_str().to_string(),
                     origin_price_usd_per_t: p,
+                    origin_price_method: method.to_string(),
                     origin_price_basis: why,
                     transport_usd_per_t: transport.0,
                     tariff_usd_per_t: tariff,
@@ -206,16 +253,71 @@ fn read(body: &str, at: String) -> rusqlite::Result<Schedule> {
     Ok(s)
 }
 
-/// The latest version of every published schedule, by period.
-pub fn load_latest(conn: &Connection) -> anyhow::Result<HashMap<String, Arc<Schedule>>> {
+/// Whether every number of a schedule is finite.
+fn all_finite(s: &Schedule) -> bool {
+    s.floors.iter().all(|f| {
+        [
+            f.reference_usd_per_t,
+            f.ratio,
+            f.floor_usd_per_t,
+            f.cap_usd_per_t,
+        ]
+        .iter()
+        .all(|v| v.is_finite())
+    }) && s.rows.iter().all(|r| {
+        [
+            r.origin_price_usd_per_t,
+            r.transport_usd_per_t,
+            r.tariff_usd_per_t,
+            r.floor_usd_per_t,
+            r.levy_usd_per_t,
+        ]
+        .iter()
+        .all(|v| v.is_finite())
+    })
+}
+
+/// What is published: the latest version of each period's schedule, and the periods whose
+/// latest version cannot be used (unreadable, or a number that is not finite), with why.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// The schedule in force, by period.
+    pub in_force: HashMap<String, Arc<Schedule>>,
+    /// Periods whose latest version cannot be used, and why.
+    pub unusable: HashMap<String, String>,
+}
+
+/// The latest version of every published schedule, by period. Never fails on a stored row:
+/// a row no reader accepts is listed in [`Loaded::unusable`] (and said on stderr), so that
+/// the service still starts and a revision can replace it.
+pub fn load_latest(conn: &Connection) -> anyhow::Result<Loaded> {
     let mut st = conn.prepare(
-        "SELECT body, published_at FROM schedules s WHERE version = (SELECT MAX(version) FROM schedules t WHERE t.period = s.period)",
+        "SELECT period, version, body, published_at FROM schedules s WHERE version = (SELECT MAX(version) FROM schedules t WHERE t.period = s.period)",
     )?;
-    let rows = st.query_map([], |r| read(&r.get::<_, String>(0)?, r.get(1)?))?;
-    let mut out = HashMap::new();
-    for s in rows {
-        let s = s?;
-        out.insert(s.period.clone(), Arc::new(s));
+    let rows = st.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+        ))
+    })?;
+    let mut out = Loaded::default();
+    for row in rows {
+        let (period, version, body, at) = row?;
+        let why = match read(&body, at) {
+            Ok(s) if all_finite(&s) => {
+                out.in_force.insert(period, Arc::new(s));
+                continue;
+            }
+            Ok(_) => "a number in it is not finite".to_string(),
+            Err(e) => format!("it cannot be read: {e}"),
+        };
+        let msg = format!(
+            "version {version} of the {period} schedule is not usable ({why}); the secretariat must publish a revision"
+        );
+        eprintln!("bloc serve: warning: {msg}");
+        out.unusable.insert(period, msg);
     }
     Ok(out)
 }
@@ -230,14 +332,16 @@ pub struct PublishRequest {
 
 /// Publish the floors and levy schedule of a period (secretariat): version 1, or a revision.
 #[utoipa::path(post, path = "/v1/schedule/{period}/publish", request_body = PublishRequest,
-    params(("period" = String, Path, description = "e.g. 2026Q2")), security(("bearer" = [])),
+    params(("period" = String, Path, description = "Period label: 2026Q2 (a four-digit year in a yearly bloc)", pattern = r"^[0-9]{4}(Q[1-4])?$")), security(("bearer" = [])),
     responses((status = 201, body = Schedule), (status = 400, body = crate::error::ErrorBody),
         (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
-        (status = 409, body = crate::error::ErrorBody, description = "no reference prices yet, or nothing changed")))]
+        (status = 409, body = crate::error::ErrorBody, description = "no reference prices yet, or nothing changed"),
+        (status = 413, body = crate::error::ErrorBody, description = "body above 64 KiB"),
+        (status = 422, body = crate::error::ErrorBody, description = "a result would not be a finite number")))]
 pub async fn publish(
     State(state): State<Arc<AppState>>,
     caller: Caller,
-    Path(period): Path<String>,
+    ApiPath(period): ApiPath<String>,
     ApiJson(req): ApiJson<PublishRequest>,
 ) -> ApiResult<(StatusCode, Json<Schedule>)> {
     caller.require(Role::Secretariat)?;
@@ -298,23 +402,27 @@ pub async fn publish(
         .write()
         .await
         .insert(sched.period.clone(), sched.clone());
+    state.unusable_schedules.write().await.remove(&sched.period);
     Ok((StatusCode::CREATED, Json((*sched).clone())))
 }
 
 /// `GET /v1/schedule/{period}` query.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct VersionQuery {
     /// A version; default the latest (the one in force).
+    #[param(minimum = 1)]
     pub version: Option<i64>,
 }
 
 /// The published schedule of a period: the latest version, or `?version=n`.
-#[utoipa::path(get, path = "/v1/schedule/{period}", params(("period" = String, Path, description = "e.g. 2026Q2"), VersionQuery),
-    responses((status = 200, body = Schedule), (status = 404, body = crate::error::ErrorBody)))]
+#[utoipa::path(get, path = "/v1/schedule/{period}", params(("period" = String, Path, description = "Period label: 2026Q2 (a four-digit year in a yearly bloc)", pattern = r"^[0-9]{4}(Q[1-4])?$"), VersionQuery),
+    responses((status = 200, body = Schedule), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody, description = "the stored version cannot be read")))]
 pub async fn get_period(
     State(state): State<Arc<AppState>>,
-    Path(period): Path<String>,
-    Query(q): Query<VersionQuery>,
+    ApiPath(period): ApiPath<String>,
+    ApiQuery(q): ApiQuery<VersionQuery>,
 ) -> ApiResult<Json<Schedule>> {
     let t = period_index(&state.scenario, &period).map_err(|m| ApiError::field("period", m))?;
     let label = state.scenario.time.label(t);
@@ -339,6 +447,9 @@ pub async fn get_period(
                     rusqlite::Error::QueryReturnedNoRows => {
                         ApiError::NotFound(format!("no version {v} of the {label} schedule"))
                     }
+                    rusqlite::Error::ToSqlConversionFailure(e) => ApiError::Rejected(format!(
+                        "version {v} of the {label} schedule cannot be read ({e})"
+                    )),
                     e => e.into(),
                 })
             })

@@ -38,6 +38,9 @@ pub struct AppState {
     pub tokens: RwLock<HashMap<String, Caller>>,
     /// Latest published schedule of each period (published schedules never change).
     pub schedules: RwLock<HashMap<String, Arc<Schedule>>>,
+    /// Periods whose latest stored schedule cannot be used, and why (see
+    /// [`schedule::load_latest`]); a duty lookup there is refused rather than levy-free.
+    pub unusable_schedules: RwLock<HashMap<String, String>>,
 }
 
 impl AppState {
@@ -51,12 +54,13 @@ impl AppState {
             ledger::open_books(&scenario, &tx)?;
             tx.commit()?;
         }
-        let schedules = schedule::load_latest(&db.reader())?;
+        let loaded = schedule::load_latest(&db.reader())?;
         Ok(Arc::new(AppState {
             scenario,
             db,
             tokens: RwLock::new(HashMap::new()),
-            schedules: RwLock::new(schedules),
+            schedules: RwLock::new(loaded.in_force),
+            unusable_schedules: RwLock::new(loaded.unusable),
         }))
     }
 }
@@ -89,8 +93,16 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/", get(dashboard::index))
         .route("/app.js", get(dashboard::script))
         .route("/style.css", get(dashboard::style))
+        .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
+}
+
+async fn not_found(uri: axum::http::Uri) -> crate::error::ApiError {
+    crate::error::ApiError::NotFound(format!(
+        "no route {}; the routes are listed at /openapi.json",
+        uri.path()
+    ))
 }
 
 /// Serves until Ctrl-C (or SIGTERM). Prints the address it listens on.

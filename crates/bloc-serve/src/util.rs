@@ -1,5 +1,6 @@
 //! Small helpers: calendar dates, periods of the scenario, content hashes.
 
+use crate::error::{ApiError, ApiResult};
 use bloc_scenario::Scenario;
 use bloc_units::{Period, Step};
 use sha2::{Digest, Sha256};
@@ -23,7 +24,9 @@ impl Date {
         let (Some(y), Some(m), Some(d), None) = (it.next(), it.next(), it.next(), it.next()) else {
             return Err(bad());
         };
-        if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+        // Digits only: `str::parse` would take `+026` or `+1`.
+        let digits = |x: &str, n: usize| x.len() == n && x.bytes().all(|b| b.is_ascii_digit());
+        if !digits(y, 4) || !digits(m, 2) || !digits(d, 2) {
             return Err(bad());
         }
         let year: i32 = y.parse().map_err(|_| bad())?;
@@ -56,7 +59,31 @@ impl Date {
 }
 
 /// A period of the scenario's horizon, read from its label; the error names the horizon.
+///
+/// Strict: the label must be written exactly as the service writes it (`2026Q1` for a
+/// quarterly bloc, `2026` for a yearly one): `2026q1`, `2026` in a quarterly bloc or
+/// `2026Q1 ` would be stored under a label no computation ever looks for.
 pub fn period_index(s: &Scenario, label: &str) -> Result<usize, String> {
+    let example = s.time.label(0);
+    let well_formed = match s.time.step {
+        Step::Quarter => {
+            let b = label.as_bytes();
+            b.len() == 6
+                && b[..4].iter().all(u8::is_ascii_digit)
+                && b[4] == b'Q'
+                && (b'1'..=b'4').contains(&b[5])
+        }
+        Step::Year => label.len() == 4 && label.bytes().all(|b| b.is_ascii_digit()),
+    };
+    if !well_formed {
+        return Err(format!(
+            "`{label}` is not a period of this bloc; write it like {example} ({})",
+            match s.time.step {
+                Step::Quarter => "four-digit year, `Q`, quarter 1–4",
+                Step::Year => "a four-digit year",
+            }
+        ));
+    }
     let p = Period::parse(label).map_err(|e| e.to_string())?;
     if s.time.step == Step::Year && p.quarter != 1 {
         return Err(format!(
@@ -71,6 +98,66 @@ pub fn period_index(s: &Scenario, label: &str) -> Result<usize, String> {
             s.time.label(s.time.periods - 1)
         )
     })
+}
+
+/// Largest price or value accepted anywhere, USD/t (the engine's bound on USD/t inputs).
+pub const MAX_USD_PER_T: f64 = 1e10;
+/// Largest quantity accepted anywhere, t (the engine's bound on tonnes).
+pub const MAX_T: f64 = 1e10;
+/// Longest identifier, key or name accepted (characters).
+pub const MAX_NAME: usize = 128;
+/// Longest free text accepted (a correction's or revision's reason), characters.
+pub const MAX_TEXT: usize = 1000;
+
+/// Checks that `v` is a number in `(0, max]` (or `[0, max]` with `zero_ok`); the error names
+/// the field and the bound. NaN and infinities fail every comparison here.
+pub fn bounded(field: &str, v: f64, zero_ok: bool, max: f64) -> ApiResult<f64> {
+    let low_ok = if zero_ok { v >= 0.0 } else { v > 0.0 };
+    if low_ok && v <= max {
+        Ok(v)
+    } else {
+        Err(ApiError::field(
+            field,
+            format!(
+                "{v} is out of range: must be {} and at most {max:e}",
+                if zero_ok { "≥ 0" } else { "> 0" }
+            ),
+        ))
+    }
+}
+
+/// Checks a name, key or free text: not blank, at most `max` characters, no control
+/// characters (they hide in logs and terminals).
+pub fn text(field: &str, v: &str, max: usize) -> ApiResult<()> {
+    if v.trim().is_empty() {
+        return Err(ApiError::field(field, "must not be empty"));
+    }
+    let n = v.chars().count();
+    if n > max {
+        return Err(ApiError::field(
+            field,
+            format!("{n} characters; at most {max} allowed"),
+        ));
+    }
+    if let Some(c) = v.chars().find(|c| c.is_control()) {
+        return Err(ApiError::field(
+            field,
+            format!("contains the control character {:?}; not allowed", c),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a non-finite derived quantity before it is stored (serde_json would write it as
+/// `null`, which no reader accepts back): 422 naming what overflowed.
+pub fn finite(what: &str, v: f64) -> ApiResult<f64> {
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(ApiError::Rejected(format!(
+            "{what} is {v}, not a finite number; nothing was stored"
+        )))
+    }
 }
 
 /// SHA-256 (hex) of a JSON value's text (serde_json writes object keys in a fixed order).
@@ -97,5 +184,10 @@ mod tests {
         assert!(Date::parse("2026-13-01").is_err());
         assert!(Date::parse("2026-5-14").is_err());
         assert!(Date::parse("14/05/2026").is_err());
+        // Issue 15, item 8: `str::parse` took a sign.
+        assert!(Date::parse("+026-01-15").is_err());
+        assert!(Date::parse("2026-+1-15").is_err());
+        assert!(Date::parse("2026-01-+1").is_err());
+        assert!(Date::parse(" 2026-01-15").is_err());
     }
 }

@@ -289,9 +289,13 @@ fn reference_prices_schedule_and_duty_known_answer() {
         (1, "AUS", 72000.0, 10.0),
         (2, "AUS", 71000.0, 20.0),
         (1, "USA", 150000.0, 5.0),
+        // The origin price of the levy follows the reference methodology (issue 15, item 7):
+        // three entities report CHN at 40,000.
+        (0, "CHN", 40000.0, 10.0),
         (1, "CHN", 40000.0, 10.0),
+        (2, "CHN", 40000.0, 10.0),
     ];
-    let mut chn_id = 0;
+    let mut chn_ids = vec![];
     for (k, (who, origin, p, v)) in sends.iter().enumerate() {
         let (st, r) = c.post(
             "/v1/reports",
@@ -299,7 +303,9 @@ fn reference_prices_schedule_and_duty_known_answer() {
             &report("ndpr_oxide", origin, "2026Q1", *p, *v, &format!("k{k}")),
         );
         assert_eq!(st, 201, "{r}");
-        chn_id = r["id"].as_i64().unwrap();
+        if *origin == "CHN" {
+            chn_ids.push((*who, r["id"].as_i64().unwrap()));
+        }
     }
     let (st, refs) = c.post(
         "/v1/reference-prices/2026Q1/compute",
@@ -421,15 +427,17 @@ fn reference_prices_schedule_and_duty_known_answer() {
     let mut corr = report("ndpr_oxide", "CHN", "2026Q1", 42000.0, 10.0, "");
     corr.as_object_mut().unwrap().remove("idempotency_key");
     corr["reason"] = json!("freight was included");
-    assert_eq!(
-        c.post(
-            &format!("/v1/reports/{chn_id}/corrections"),
-            Some(&t[1]),
-            &corr
-        )
-        .0,
-        201
-    );
+    for (who, id) in &chn_ids {
+        assert_eq!(
+            c.post(
+                &format!("/v1/reports/{id}/corrections"),
+                Some(&t[*who]),
+                &corr
+            )
+            .0,
+            201
+        );
+    }
     let (st, b) = c.post("/v1/schedule/2026Q2/publish", Some(&sec), &json!({}));
     assert_eq!((st, b["field"].as_str()), (400, Some("reason")));
     let (st, s2) = c.post(

@@ -19,6 +19,11 @@ impl Server {
     pub fn start() -> Server {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("bloc-serve.sqlite");
+        Server::start_in(dir, db)
+    }
+
+    /// A server on an existing database file (`dir` is kept alive with the server).
+    pub fn start_in(dir: tempfile::TempDir, db: PathBuf) -> Server {
         let scenario = bloc_serve::cli::demo_scenario().unwrap();
         let state = AppState::new(scenario, &db).unwrap();
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
@@ -60,6 +65,20 @@ impl Server {
             base: self.base.clone(),
             agent: ureq::AgentBuilder::new().build(),
         }
+    }
+}
+
+impl Server {
+    /// Stops the server and hands back its directory and database (to start again on it).
+    pub fn stop(mut self) -> (tempfile::TempDir, PathBuf) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap());
+        (dir, self.db.clone())
     }
 }
 
