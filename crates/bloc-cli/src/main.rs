@@ -161,6 +161,23 @@ enum TokenCommand {
         /// Check the member against this scenario's members.
         #[arg(long)]
         scenario: Option<PathBuf>,
+        /// Expire after this long: `90d`, `12h`, `30m` or `45s` (default: until revoked).
+        #[arg(long, value_name = "LIFETIME")]
+        expires_in: Option<String>,
+    },
+    /// Revoke a token (by the id `list` shows, or the token itself): 401 from the next request.
+    Revoke {
+        /// Token id or token.
+        token: String,
+        /// SQLite database file of the service.
+        #[arg(long, default_value = "bloc-serve.sqlite")]
+        db: PathBuf,
+    },
+    /// List the tokens (id, status, role, member, entity, fingerprint, dates; never the token).
+    List {
+        /// SQLite database file of the service.
+        #[arg(long, default_value = "bloc-serve.sqlite")]
+        db: PathBuf,
     },
 }
 
@@ -288,6 +305,26 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Admin {
             what:
                 AdminCommand::Token {
+                    what: TokenCommand::Revoke { token, db },
+                },
+        } => {
+            let t = bloc_serve::cli::token_revoke(&db, &token).map_err(Failure::BadInput)?;
+            println!("revoked token {} ({} {})", t.id, t.role, t.entity);
+            Ok(())
+        }
+        Command::Admin {
+            what:
+                AdminCommand::Token {
+                    what: TokenCommand::List { db },
+                },
+        } => {
+            let v = bloc_serve::cli::token_list(&db).map_err(Failure::BadInput)?;
+            print!("{}", bloc_serve::cli::format_tokens(&v));
+            Ok(())
+        }
+        Command::Admin {
+            what:
+                AdminCommand::Token {
                     what:
                         TokenCommand::Create {
                             role,
@@ -295,6 +332,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                             entity,
                             db,
                             scenario,
+                            expires_in,
                         },
                 },
         } => {
@@ -302,12 +340,13 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                 Some(p) => Some(load(Some(&p))?),
                 None => None,
             };
-            let token = bloc_serve::cli::token_create(
+            let token = bloc_serve::cli::token_create_expiring(
                 &db,
                 &role,
                 member.as_deref(),
                 entity.as_deref(),
                 s.as_ref(),
+                expires_in.as_deref(),
             )
             .map_err(Failure::BadInput)?;
             println!("{token}");

@@ -423,6 +423,7 @@ fn issue7_four_shard_sweep_through_sbatch_merges_to_the_unsharded_bytes() {
     assert_eq!(
         w.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
         [
+            ".bloc-result",
             "bands.csv",
             "indicators.parquet",
             "samples.csv",

@@ -1,6 +1,6 @@
 //! What the `bloc serve` and `bloc admin token create` subcommands call: they stay thin.
 
-use crate::auth::{create_token, Role};
+use crate::auth::{create_token_with, list_tokens, revoke_token, NewToken, Role, TokenInfo};
 use crate::server::{serve, ServeConfig};
 use anyhow::{Context, Result};
 use bloc_scenario::{Embedded, Scenario, ScenarioError};
@@ -45,6 +45,31 @@ pub fn token_create(
     entity: Option<&str>,
     scenario: Option<&Scenario>,
 ) -> Result<String> {
+    token_create_expiring(db, role, member, entity, scenario, None)
+}
+
+/// [`token_create`] with an optional lifetime (`--expires-in`: `90d`, `12h`, `30m`, `45s`).
+pub fn token_create_expiring(
+    db: &Path,
+    role: &str,
+    member: Option<&str>,
+    entity: Option<&str>,
+    scenario: Option<&Scenario>,
+    expires_in: Option<&str>,
+) -> Result<String> {
+    make_token(db, role, member, entity, scenario, expires_in, false)
+}
+
+fn make_token(
+    db: &Path,
+    role: &str,
+    member: Option<&str>,
+    entity: Option<&str>,
+    scenario: Option<&Scenario>,
+    expires_in: Option<&str>,
+    demo: bool,
+) -> Result<String> {
+    let lifetime_s = expires_in.map(crate::auth::parse_lifetime).transpose()?;
     let role = Role::parse(role)
         .with_context(|| format!("--role: `{role}` is not a role; use reporter or secretariat"))?;
     if let (Some(s), Some(m)) = (scenario, member) {
@@ -67,27 +92,114 @@ pub fn token_create(
             Role::Reporter => "",
         })
         .to_string();
+    if let Some(s) = scenario {
+        // An entity named like a region may only be that region's member.
+        if let Some(r) = s.regions.iter().find(|r| r.id.as_str() == entity) {
+            anyhow::ensure!(
+                Some(r.id.as_str()) == member,
+                "--entity: `{entity}` is a region of this bloc; only a {entity} reporter may act for it"
+            );
+        }
+    }
     let conn = crate::db::open(db)?;
-    create_token(&conn, role, member, &entity)
+    create_token_with(
+        &conn,
+        role,
+        &NewToken {
+            member,
+            entity: &entity,
+            lifetime_s,
+            demo,
+        },
+    )
+}
+
+/// Revokes a token (by id, or the token itself); from the next request on it gets 401.
+pub fn token_revoke(db: &Path, id_or_token: &str) -> Result<TokenInfo> {
+    let conn = crate::db::open(db)?;
+    revoke_token(&conn, id_or_token, "admin")
+}
+
+/// Every token of the database: id, role, member, entity, fingerprint, dates, status.
+pub fn token_list(db: &Path) -> Result<Vec<TokenInfo>> {
+    let conn = crate::db::open(db)?;
+    Ok(list_tokens(&conn)?)
+}
+
+/// The table `bloc admin token list` prints.
+pub fn format_tokens(v: &[TokenInfo]) -> String {
+    let mut out = String::from(
+        "id\tstatus\trole\tmember\tentity\tfingerprint\tcreated_at\texpires_at\trevoked_at\tdemo\n",
+    );
+    for t in v {
+        out += &format!(
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
+            t.id,
+            t.status,
+            t.role,
+            t.member.as_deref().unwrap_or("-"),
+            t.entity,
+            t.fingerprint,
+            t.created_at,
+            t.expires_at.as_deref().unwrap_or("-"),
+            t.revoked_at.as_deref().unwrap_or("-"),
+            if t.demo { "yes" } else { "no" }
+        );
+    }
+    out
+}
+
+/// Revokes the live tokens an earlier `--demo` start made (so that each start leaves exactly
+/// one live demo secretariat token and one per demo reporter). Returns how many.
+pub fn revoke_demo_tokens(db: &Path) -> Result<usize> {
+    let conn = crate::db::open(db)?;
+    let ids: Vec<i64> = list_tokens(&conn)?
+        .into_iter()
+        .filter(|t| t.demo && t.revoked_at.is_none())
+        .map(|t| t.id)
+        .collect();
+    for id in &ids {
+        revoke_token(&conn, &id.to_string(), "bloc serve --demo")?;
+    }
+    Ok(ids.len())
+}
+
+/// Makes the demo tokens of a `--demo` start: revokes those of the previous start, then makes
+/// one secretariat token and one reporter token per demo member. Returns the lines to print
+/// (`demo token (…): bloc_…`).
+pub fn demo_tokens_create(db: &Path, scenario: &Scenario) -> Result<Vec<String>> {
+    let mut out = vec![];
+    let n = revoke_demo_tokens(db)?;
+    if n > 0 {
+        out.push(format!(
+            "revoked the {n} demo tokens of the previous --demo start"
+        ));
+    }
+    let t = make_token(
+        db,
+        "secretariat",
+        None,
+        Some("secretariat"),
+        Some(scenario),
+        None,
+        true,
+    )?;
+    out.push(format!("demo token (secretariat): {t}"));
+    for (m, e) in DEMO_REPORTERS {
+        if scenario.bloc.is_member(&bloc_units::RegionId::from(*m), 0) {
+            let t = make_token(db, "reporter", Some(m), Some(e), Some(scenario), None, true)?;
+            out.push(format!("demo token (reporter {m}, {e}): {t}"));
+        }
+    }
+    Ok(out)
 }
 
 /// Starts the service and blocks until it is stopped. With `demo_tokens`, first creates one
 /// secretariat token and one reporter token per demo member, and prints them.
 pub fn run(scenario: Scenario, cfg: ServeConfig, demo_tokens: bool) -> Result<()> {
     if demo_tokens {
-        let t = token_create(
-            &cfg.db,
-            "secretariat",
-            None,
-            Some("secretariat"),
-            Some(&scenario),
-        )?;
-        println!("demo token (secretariat): {t}");
-        for (m, e) in DEMO_REPORTERS {
-            if scenario.bloc.is_member(&bloc_units::RegionId::from(*m), 0) {
-                let t = token_create(&cfg.db, "reporter", Some(m), Some(e), Some(&scenario))?;
-                println!("demo token (reporter {m}, {e}): {t}");
-            }
+        for line in demo_tokens_create(&cfg.db, &scenario)? {
+            println!("{line}");
         }
     }
     let rt = tokio::runtime::Builder::new_multi_thread()

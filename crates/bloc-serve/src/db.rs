@@ -11,7 +11,9 @@ use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
 /// The schema, one migration per entry; never edit one that has shipped, add a new one.
-pub const MIGRATIONS: &[&str] = &[r#"
+pub const MIGRATIONS: &[&str] = &[
+    // 1: the first schema.
+    r#"
 CREATE TABLE tokens (
     id INTEGER PRIMARY KEY,
     hash TEXT NOT NULL UNIQUE,
@@ -99,7 +101,49 @@ CREATE TRIGGER ledger_tx_append_only BEFORE UPDATE ON ledger_tx BEGIN SELECT RAI
 CREATE TRIGGER ledger_entries_append_only BEFORE UPDATE ON ledger_entries BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
 CREATE TRIGGER audit_append_only BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-"#];
+"#,
+    // 2 (issue 15): token expiry and revocation; the ledger tables refuse deletes; no append-only
+    // table can be rewritten by `INSERT OR REPLACE` (REPLACE deletes the conflicting row without
+    // firing delete triggers, so an insert that would conflict is refused before it happens);
+    // the postings are indexed by transaction.
+    r#"
+ALTER TABLE tokens ADD COLUMN expires_at TEXT;
+ALTER TABLE tokens ADD COLUMN revoked_at TEXT;
+ALTER TABLE tokens ADD COLUMN demo INTEGER NOT NULL DEFAULT 0;
+CREATE TRIGGER tokens_only_revoke BEFORE UPDATE ON tokens
+  WHEN NEW.id IS NOT OLD.id OR NEW.hash IS NOT OLD.hash OR NEW.role IS NOT OLD.role
+    OR NEW.member IS NOT OLD.member OR NEW.entity IS NOT OLD.entity OR NEW.created_at IS NOT OLD.created_at
+    OR NEW.expires_at IS NOT OLD.expires_at OR NEW.demo IS NOT OLD.demo OR OLD.revoked_at IS NOT NULL
+  BEGIN SELECT RAISE(ABORT, 'a token can only be revoked, once'); END;
+CREATE TRIGGER tokens_no_replace BEFORE INSERT ON tokens
+  WHEN EXISTS (SELECT 1 FROM tokens WHERE id = NEW.id OR hash = NEW.hash)
+  BEGIN SELECT RAISE(ABORT, 'tokens cannot be replaced'); END;
+CREATE TRIGGER ledger_tx_no_delete BEFORE DELETE ON ledger_tx BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+CREATE TRIGGER ledger_entries_no_delete BEFORE DELETE ON ledger_entries BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+CREATE TRIGGER reports_no_replace BEFORE INSERT ON reports
+  WHEN EXISTS (SELECT 1 FROM reports WHERE id = NEW.id OR (entity = NEW.entity AND idempotency_key = NEW.idempotency_key))
+  BEGIN SELECT RAISE(ABORT, 'reports are append-only'); END;
+CREATE TRIGGER report_versions_no_replace BEFORE INSERT ON report_versions
+  WHEN EXISTS (SELECT 1 FROM report_versions WHERE report_id = NEW.report_id AND version = NEW.version)
+  BEGIN SELECT RAISE(ABORT, 'reports are append-only'); END;
+CREATE TRIGGER reference_no_replace BEFORE INSERT ON reference_prices
+  WHEN EXISTS (SELECT 1 FROM reference_prices WHERE period = NEW.period AND commodity = NEW.commodity)
+  BEGIN SELECT RAISE(ABORT, 'a published reference price is immutable'); END;
+CREATE TRIGGER schedules_no_replace BEFORE INSERT ON schedules
+  WHEN EXISTS (SELECT 1 FROM schedules WHERE period = NEW.period AND version = NEW.version)
+  BEGIN SELECT RAISE(ABORT, 'a published schedule is immutable'); END;
+CREATE TRIGGER ledger_tx_no_replace BEFORE INSERT ON ledger_tx
+  WHEN EXISTS (SELECT 1 FROM ledger_tx WHERE id = NEW.id OR idempotency_key = NEW.idempotency_key)
+  BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+CREATE TRIGGER ledger_entries_no_replace BEFORE INSERT ON ledger_entries
+  WHEN EXISTS (SELECT 1 FROM ledger_entries WHERE id = NEW.id)
+  BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+CREATE TRIGGER audit_no_replace BEFORE INSERT ON audit
+  WHEN EXISTS (SELECT 1 FROM audit WHERE id = NEW.id)
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE INDEX ledger_entries_tx ON ledger_entries (tx_id);
+"#,
+];
 
 /// Opens (creating if needed) the database at `path` and brings its schema up to date.
 pub fn open(path: &Path) -> Result<Connection> {

@@ -439,6 +439,9 @@ pub async fn list(
     caller: Caller,
     ApiQuery(f): ApiQuery<ReportFilter>,
 ) -> ApiResult<Json<Vec<Report>>> {
+    if let Some(p) = &f.period {
+        period_index(&state.scenario, p).map_err(|m| ApiError::field("period", m))?;
+    }
     let v = blocking(&state, move |st| {
         let conn = st.db.reader();
         let entity = match caller.role {

@@ -1,6 +1,5 @@
 //! The router, the shared state and the server loop.
 
-use crate::auth::Caller;
 use crate::db::Db;
 use crate::schedule::Schedule;
 use crate::{dashboard, duty, ledger, openapi, reference, reports, schedule};
@@ -34,8 +33,6 @@ pub struct AppState {
     pub scenario: Scenario,
     /// The store.
     pub db: Db,
-    /// Tokens seen, by token text (tokens are never changed once created).
-    pub tokens: RwLock<HashMap<String, Caller>>,
     /// Latest published schedule of each period (published schedules never change).
     pub schedules: RwLock<HashMap<String, Arc<Schedule>>>,
     /// Periods whose latest stored schedule cannot be used, and why (see
@@ -58,7 +55,6 @@ impl AppState {
         Ok(Arc::new(AppState {
             scenario,
             db,
-            tokens: RwLock::new(HashMap::new()),
             schedules: RwLock::new(loaded.in_force),
             unusable_schedules: RwLock::new(loaded.unusable),
         }))

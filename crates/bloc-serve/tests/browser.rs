@@ -118,7 +118,11 @@ fn dashboard_loads_cleanly_and_the_calculator_gives_the_right_duty() {
         (0, "AUS", 70000.0, 10.0),
         (1, "AUS", 72000.0, 10.0),
         (2, "AUS", 71000.0, 20.0),
+        // The levy's origin price follows the reference methodology (issue 15, item 7):
+        // three entities report CHN at 40,000.
+        (0, "CHN", 40000.0, 10.0),
         (1, "CHN", 40000.0, 10.0),
+        (2, "CHN", 40000.0, 10.0),
     ]
     .iter()
     .enumerate()

@@ -320,3 +320,108 @@ fn r15_one_report_cannot_move_the_levy() {
         assert_eq!(arg["origin_price_method"], "reference", "{arg}");
     }
 }
+
+/// r15 item 13: the ledger tables took DELETE, and `INSERT OR REPLACE` rewrote any
+/// append-only row (REPLACE deletes the old row without firing delete triggers).
+#[test]
+fn r15_append_only_tables_refuse_delete_and_replace() {
+    let srv = Server::start();
+    let c = srv.client();
+    let sec = srv.token("secretariat", None, "secretariat");
+    let jpn = srv.token("reporter", Some("JPN"), "JPN-METI");
+    assert_eq!(
+        c.post(
+            "/v1/reports",
+            Some(&jpn),
+            &report("ndpr_oxide", "AUS", "2026Q1", 70000.0, 10.0, "k1")
+        )
+        .0,
+        201
+    );
+    let buy = json!({"kind": "purchase", "vault": "project-vault", "commodity": "ndpr_oxide",
+        "quantity_t": 10, "price_usd_per_t": 100, "counterparty": "Lynas", "idempotency_key": "pv-1"});
+    assert_eq!(c.post("/v1/ledger/transactions", Some(&sec), &buy).0, 201);
+    assert_eq!(
+        c.post(
+            "/v1/reference-prices/2026Q1/compute",
+            Some(&sec),
+            &Value::Null
+        )
+        .0,
+        201
+    );
+    let conn = rusqlite::Connection::open(&srv.db).unwrap();
+    for sql in ["DELETE FROM ledger_entries", "DELETE FROM ledger_tx"] {
+        assert!(conn.execute(sql, []).is_err(), "{sql} was allowed");
+    }
+    for sql in [
+        "INSERT OR REPLACE INTO reports (id, entity, member, token_id, idempotency_key, request_hash) SELECT id, entity, member, token_id, idempotency_key, 'forged' FROM reports",
+        "REPLACE INTO reports (entity, member, token_id, idempotency_key, request_hash) SELECT entity, member, token_id, idempotency_key, 'forged' FROM reports",
+        "INSERT OR REPLACE INTO report_versions SELECT report_id, version, commodity, origin, delivery_period, 1.0, volume_t, trade_date, incoterm, counterparty_type, reason, created_at FROM report_versions",
+        "INSERT OR REPLACE INTO reference_prices (period, commodity, body, content_hash) SELECT period, commodity, '{}', 'forged' FROM reference_prices",
+        "INSERT OR REPLACE INTO ledger_tx (id, kind, body, idempotency_key, actor) SELECT id, kind, '{}', idempotency_key, 'forged' FROM ledger_tx",
+        "INSERT OR REPLACE INTO ledger_tx (kind, body, idempotency_key, actor) VALUES ('purchase', '{}', 'pv-1', 'forged')",
+        "INSERT OR REPLACE INTO ledger_entries (id, tx_id, account, unit, amount) SELECT id, tx_id, account, unit, 0 FROM ledger_entries",
+        "INSERT OR REPLACE INTO audit (id, actor, role, action, target, detail) SELECT id, 'forged', role, action, target, detail FROM audit",
+    ] {
+        assert!(conn.execute(sql, []).is_err(), "allowed: {sql}");
+    }
+    conn.execute(
+        "INSERT INTO schedules (period, version, body, content_hash) VALUES ('2026Q4', 1, '{}', 'h')",
+        [],
+    )
+    .unwrap();
+    assert!(conn
+        .execute(
+            "INSERT OR REPLACE INTO schedules (period, version, body, content_hash) VALUES ('2026Q4', 1, '{}', 'forged')",
+            []
+        )
+        .is_err());
+    let forged: i64 = conn
+        .query_row(
+            "SELECT (SELECT COUNT(*) FROM reports WHERE request_hash = 'forged') + (SELECT COUNT(*) FROM ledger_tx WHERE actor = 'forged') + (SELECT COUNT(*) FROM audit WHERE actor = 'forged')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(forged, 0);
+}
+
+/// r15 item 13: idempotency keys and counterparty names had no cap (a 60 KiB key, control
+/// characters), and a ledger key `opening/<vault>` could pre-empt a stockpile's opening.
+#[test]
+fn r15_keys_and_names_are_capped() {
+    let srv = Server::start();
+    let c = srv.client();
+    let sec = srv.token("secretariat", None, "secretariat");
+    let jpn = srv.token("reporter", Some("JPN"), "JPN-METI");
+    let long = "k".repeat(129);
+    for key in [long.as_str(), "a\u{1b}[2Jb", "tab\tkey", "   "] {
+        let (st, b) = c.post(
+            "/v1/reports",
+            Some(&jpn),
+            &report("ndpr_oxide", "AUS", "2026Q1", 70000.0, 10.0, key),
+        );
+        assert_eq!((st, field(&b)), (400, "idempotency_key"), "{key:?}: {b}");
+        let tx = json!({"kind": "purchase", "vault": "project-vault", "commodity": "ndpr_oxide",
+            "quantity_t": 1, "price_usd_per_t": 100, "counterparty": "Lynas", "idempotency_key": key});
+        let (st, b) = c.post("/v1/ledger/transactions", Some(&sec), &tx);
+        assert_eq!((st, field(&b)), (400, "idempotency_key"), "{key:?}: {b}");
+        let tx = json!({"kind": "purchase", "vault": "project-vault", "commodity": "ndpr_oxide",
+            "quantity_t": 1, "price_usd_per_t": 100, "counterparty": key});
+        let (st, b) = c.post("/v1/ledger/transactions", Some(&sec), &tx);
+        assert_eq!((st, field(&b)), (400, "counterparty"), "{key:?}: {b}");
+    }
+    let tx = json!({"kind": "purchase", "vault": "project-vault", "commodity": "ndpr_oxide",
+        "quantity_t": 1, "price_usd_per_t": 100, "counterparty": "Lynas", "idempotency_key": "opening/vault-jpn"});
+    let (st, b) = c.post("/v1/ledger/transactions", Some(&sec), &tx);
+    assert_eq!((st, field(&b)), (400, "idempotency_key"), "{b}");
+    // 128 characters, non-ASCII: fine.
+    let ok = "é".repeat(128);
+    let (st, b) = c.post(
+        "/v1/reports",
+        Some(&jpn),
+        &report("ndpr_oxide", "AUS", "2026Q1", 70000.0, 10.0, &ok),
+    );
+    assert_eq!(st, 201, "{b}");
+}
