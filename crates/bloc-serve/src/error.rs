@@ -36,6 +36,12 @@ pub enum ApiError {
     /// 422: well-formed but refused by a rule (budget, inventory).
     #[error("{0}")]
     Rejected(String),
+    /// 408: the body (or the answer) took longer than the request timeout.
+    #[error("{0}")]
+    Timeout(String),
+    /// 503: over the connection limit.
+    #[error("{0}")]
+    Unavailable(String),
     /// 500: a fault of the service; details go to the log, not to the caller.
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
@@ -61,7 +67,7 @@ impl From<rusqlite::Error> for ApiError {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// Machine-readable kind: `bad_request`, `unauthorized`, `forbidden`, `not_found`,
-    /// `conflict`, `rejected`, `payload_too_large`, `internal`.
+    /// `conflict`, `rejected`, `payload_too_large`, `request_timeout`, `unavailable`, `internal`.
     pub error: String,
     /// The field at fault, for `bad_request`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -82,6 +88,8 @@ impl IntoResponse for ApiError {
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict", None),
             ApiError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", None),
             ApiError::Rejected(_) => (StatusCode::UNPROCESSABLE_ENTITY, "rejected", None),
+            ApiError::Timeout(_) => (StatusCode::REQUEST_TIMEOUT, "request_timeout", None),
+            ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable", None),
             ApiError::Internal(e) => {
                 eprintln!("bloc serve: internal error: {e:#}");
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal", None)

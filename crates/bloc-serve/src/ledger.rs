@@ -20,7 +20,7 @@
 use crate::auth::{Caller, Role};
 use crate::db::audit;
 use crate::error::{ApiError, ApiResult};
-use crate::json::ApiJson;
+use crate::json::{ApiJson, ApiQuery};
 use crate::server::{blocking, AppState};
 use crate::util::{bounded, text, MAX_NAME, MAX_T, MAX_USD_PER_T};
 use axum::extract::State;
@@ -579,32 +579,13 @@ pub fn open_books(s: &Scenario, conn: &Connection) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// One transaction with its postings (the page of one).
 fn read_tx(conn: &Connection, id: i64) -> rusqlite::Result<Transaction> {
-    let (kind, body, actor, created_at): (String, String, String, String) = conn.query_row(
-        "SELECT kind, body, actor, created_at FROM ledger_tx WHERE id = ?1",
-        [id],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-    )?;
-    let mut st = conn.prepare_cached(
-        "SELECT account, unit, amount FROM ledger_entries WHERE tx_id = ?1 ORDER BY id",
-    )?;
-    let entries = st
-        .query_map([id], |r| {
-            Ok(Entry {
-                account: r.get(0)?,
-                unit: r.get(1)?,
-                amount: r.get(2)?,
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(Transaction {
-        id,
-        kind,
-        body: serde_json::from_str(&body).unwrap_or_default(),
-        actor,
-        created_at,
-        entries,
-    })
+    read_page(conn, id - 1, 1)?
+        .0
+        .into_iter()
+        .find(|t| t.id == id)
+        .ok_or(rusqlite::Error::QueryReturnedNoRows)
 }
 
 /// Record a purchase, release or transfer (secretariat).
@@ -676,22 +657,98 @@ pub async fn post(
     ))
 }
 
-/// Every ledger transaction with its postings, oldest first.
-#[utoipa::path(get, path = "/v1/ledger/transactions", responses((status = 200, body = Vec<Transaction>)))]
-pub async fn list(State(state): State<Arc<AppState>>) -> ApiResult<Json<Vec<Transaction>>> {
-    let v = blocking(&state, |st| {
-        let conn = st.db.reader();
-        let ids: Vec<i64> = conn
-            .prepare_cached("SELECT id FROM ledger_tx ORDER BY id")?
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(ids
-            .into_iter()
-            .map(|id| read_tx(&conn, id))
-            .collect::<rusqlite::Result<Vec<_>>>()?)
+/// Most transactions one page of `GET /v1/ledger/transactions` holds.
+pub const MAX_PAGE: u32 = 1000;
+
+/// Which page of `GET /v1/ledger/transactions`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Page {
+    /// Only transactions with a larger id (the last id of the previous page; default 0).
+    #[param(minimum = 0)]
+    pub after: Option<i64>,
+    /// At most this many transactions (1 to 1000; default 1000).
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<u32>,
+}
+
+/// Ledger transactions with their postings, oldest first, a page at a time: when more follow,
+/// the `link` header names the next page (`rel="next"`).
+#[utoipa::path(get, path = "/v1/ledger/transactions", params(Page),
+    responses((status = 200, body = Vec<Transaction>, headers(("link" = String, description = "the next page, when there is one"))),
+        (status = 400, body = crate::error::ErrorBody)))]
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    ApiQuery(page): ApiQuery<Page>,
+) -> ApiResult<axum::response::Response> {
+    let after = page.after.unwrap_or(0);
+    if after < 0 {
+        return Err(ApiError::field("after", "must be 0 or more"));
+    }
+    let limit = page.limit.unwrap_or(MAX_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(ApiError::field(
+            "limit",
+            format!("must be from 1 to {MAX_PAGE}"),
+        ));
+    }
+    let (v, more) = blocking(&state, move |st| {
+        Ok(read_page(&st.db.reader(), after, limit)?)
     })
     .await?;
-    Ok(Json(v))
+    let next = match (more, v.last()) {
+        (true, Some(t)) => Some(format!(
+            "</v1/ledger/transactions?after={}&limit={limit}>; rel=\"next\"",
+            t.id
+        )),
+        _ => None,
+    };
+    let mut r = axum::response::IntoResponse::into_response(Json(v));
+    if let Some(link) = next.and_then(|l| axum::http::HeaderValue::from_str(&l).ok()) {
+        r.headers_mut().insert(axum::http::header::LINK, link);
+    }
+    Ok(r)
+}
+
+/// Up to `limit` transactions after id `after`, with their postings, in one query; and
+/// whether more follow.
+pub fn read_page(
+    conn: &Connection,
+    after: i64,
+    limit: u32,
+) -> rusqlite::Result<(Vec<Transaction>, bool)> {
+    let mut st = conn.prepare_cached(
+        "WITH page AS (SELECT id, kind, body, actor, created_at FROM ledger_tx WHERE id > ?1 ORDER BY id LIMIT ?2) \
+         SELECT page.id, page.kind, page.body, page.actor, page.created_at, e.account, e.unit, e.amount \
+         FROM page LEFT JOIN ledger_entries e ON e.tx_id = page.id ORDER BY page.id, e.id",
+    )?;
+    let mut rows = st.query((after, i64::from(limit) + 1))?;
+    let mut out: Vec<Transaction> = vec![];
+    while let Some(r) = rows.next()? {
+        let id: i64 = r.get(0)?;
+        if out.last().map(|t| t.id) != Some(id) {
+            let body: String = r.get(2)?;
+            out.push(Transaction {
+                id,
+                kind: r.get(1)?,
+                body: serde_json::from_str(&body).unwrap_or_default(),
+                actor: r.get(3)?,
+                created_at: r.get(4)?,
+                entries: vec![],
+            });
+        }
+        if let Some(account) = r.get::<_, Option<String>>(5)? {
+            let t = out.last_mut().expect("pushed above");
+            t.entries.push(Entry {
+                account,
+                unit: r.get(6)?,
+                amount: r.get(7)?,
+            });
+        }
+    }
+    let more = out.len() > limit as usize;
+    out.truncate(limit as usize);
+    Ok((out, more))
 }
 
 /// Holdings of one commodity in one vault.

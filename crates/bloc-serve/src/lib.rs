@@ -29,4 +29,4 @@ pub mod schedule;
 pub mod server;
 pub mod util;
 
-pub use server::{app, serve, AppState, ServeConfig};
+pub use server::{app, serve, serve_on, AppState, Limits, ServeConfig};

@@ -5,9 +5,10 @@
 //! o whose trade with d pays the levy (`bloc_policy::floor::levied`: o not a member, no
 //! framework), with a route o → d in the configuration:
 //! `levy = bloc_policy::floor::levy(floor, p_o, transport, tariff, cap)` — the engine's rule —
-//! where p_o is the volume-weighted mean price of the reports of c from o delivered `lag`
-//! periods before P (else the reference of c in P, said so in `origin_price_basis`), and
-//! tariff is d's MFN duty at that price. A published schedule never changes; publishing again
+//! where p_o is the reference methodology (`bloc-ref/1`: MAD trimming, at least 3 reporting
+//! entities, none above 50% of the kept volume) applied to the reports of c from o delivered
+//! `lag` periods before P, else the reference of c in P (said so in `origin_price_method` and
+//! `origin_price_basis`), and tariff is d's MFN duty at that price. A published schedule never changes; publishing again
 //! makes a new version (with a reason), and the latest version is the one in force.
 
 use crate::auth::{Caller, Role};

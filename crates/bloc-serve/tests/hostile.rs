@@ -425,3 +425,67 @@ fn r15_keys_and_names_are_capped() {
     );
     assert_eq!(st, 201, "{b}");
 }
+
+/// r15 item 11: `GET /v1/ledger/transactions` made one query per transaction (no index on
+/// `tx_id`) and returned everything at once. Now one query a page, `limit` ≤ 1000, and the
+/// `link` header names the next page; following it gives exactly the transactions, in order.
+#[test]
+fn r15_ledger_list_is_paged() {
+    let srv = Server::start();
+    let c = srv.client();
+    let sec = srv.token("secretariat", None, "secretariat");
+    for k in 0..5 {
+        let buy = json!({"kind": "purchase", "vault": "project-vault", "commodity": "ndpr_oxide",
+            "quantity_t": 1 + k, "price_usd_per_t": 100, "counterparty": "Lynas", "idempotency_key": format!("p{k}")});
+        assert_eq!(c.post("/v1/ledger/transactions", Some(&sec), &buy).0, 201);
+    }
+    let (st, all) = c.get("/v1/ledger/transactions");
+    assert_eq!(st, 200);
+    let all: Vec<i64> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            assert!(!t["entries"].as_array().unwrap().is_empty(), "{t}");
+            t["id"].as_i64().unwrap()
+        })
+        .collect();
+    // The demo's stockpile openings and the five purchases.
+    assert!(
+        all.len() >= 5 && all.windows(2).all(|w| w[0] < w[1]),
+        "{all:?}"
+    );
+    let mut path = "/v1/ledger/transactions?limit=2".to_string();
+    let mut paged = vec![];
+    let mut pages = 0;
+    loop {
+        let r = c.agent.get(&format!("{}{path}", c.base)).call().unwrap();
+        let link = r.header("link").map(str::to_string);
+        let v: Value = serde_json::from_str(&r.into_string().unwrap()).unwrap();
+        let page = v.as_array().unwrap();
+        assert!(page.len() <= 2);
+        paged.extend(page.iter().map(|t| t["id"].as_i64().unwrap()));
+        pages += 1;
+        match link {
+            Some(l) => {
+                path = l
+                    .strip_prefix('<')
+                    .and_then(|l| l.split_once('>'))
+                    .unwrap()
+                    .0
+                    .to_string()
+            }
+            None => break,
+        }
+    }
+    assert_eq!(paged, all);
+    assert_eq!(pages, all.len().div_ceil(2));
+    for bad in ["limit=0", "limit=1001", "after=-1", "limit=x"] {
+        let (st, b) = c.get(&format!("/v1/ledger/transactions?{bad}"));
+        assert_eq!(st, 400, "{bad}: {b}");
+        assert!(
+            ["limit", "after"].contains(&field(&b)) || b["error"] == "bad_request",
+            "{bad}: {b}"
+        );
+    }
+}

@@ -48,6 +48,8 @@ jpn=$(sed -n 's/^demo token (reporter JPN, [^)]*): //p' "$work/serve.log")
 base="http://127.0.0.1:$port"
 
 status=0
+# One worker: with two, hypothesis's lambda descriptions (ast.parse in threads) hit CPython
+# 3.11's "AST constructor recursion depth mismatch" now and then, a fault of the tool.
 for who in secretariat reporter; do
   token=$sec
   [ "$who" = reporter ] && token=$jpn
@@ -56,7 +58,7 @@ for who in secretariat reporter; do
     --header "Authorization: Bearer $token" \
     --checks all --exclude-checks positive_data_acceptance,use_after_free,ensure_resource_availability \
     --max-examples "$examples" --max-time "$max_time" --seed 15 \
-    --request-timeout 10 --workers 2 --no-color \
+    --request-timeout 10 --workers 1 --no-color \
     --generation-database none --report junit --report-dir "$work/report-$who" || status=1
 done
 if ! kill -0 "$pid" 2>/dev/null; then

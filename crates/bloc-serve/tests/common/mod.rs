@@ -24,6 +24,11 @@ impl Server {
 
     /// A server on an existing database file (`dir` is kept alive with the server).
     pub fn start_in(dir: tempfile::TempDir, db: PathBuf) -> Server {
+        Server::start_with(dir, db, bloc_serve::Limits::default())
+    }
+
+    /// A server under the given connection limits (the real accept loop of `bloc serve`).
+    pub fn start_with(dir: tempfile::TempDir, db: PathBuf, limits: bloc_serve::Limits) -> Server {
         let scenario = bloc_serve::cli::demo_scenario().unwrap();
         let state = AppState::new(scenario, &db).unwrap();
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
@@ -37,12 +42,10 @@ impl Server {
             rt.block_on(async move {
                 let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
                 addr_tx.send(l.local_addr().unwrap()).unwrap();
-                axum::serve(l, app(state))
-                    .with_graceful_shutdown(async {
-                        let _ = stopped.await;
-                    })
-                    .await
-                    .unwrap();
+                bloc_serve::serve_on(l, app(state), limits, async {
+                    let _ = stopped.await;
+                })
+                .await;
             });
         });
         let addr = addr_rx.recv().unwrap();
