@@ -170,7 +170,13 @@ impl Route {
 
     /// Tariff per tonne when the origin price is `p_origin`.
     pub fn tariff_at(&self, p_origin: f64) -> f64 {
-        self.specific_tariff.0 + self.ad_valorem * (p_origin + self.transport.0).max(0.0)
+        bloc_units::border::tariff(
+            self.specific_tariff,
+            self.ad_valorem,
+            UsdPerTonne(p_origin),
+            self.transport,
+        )
+        .0
     }
     /// Levy per tonne when the origin price is `p_origin`.
     pub fn levy_at(&self, p_origin: f64) -> f64 {
@@ -178,8 +184,14 @@ impl Route {
             Levy::None => 0.0,
             Levy::Fixed(v) => v.0,
             Levy::ToFloor { floor, cap } => {
-                let landed = p_origin + self.transport.0 + self.tariff_at(p_origin);
-                (floor.0 - landed).max(0.0).min(cap.0.max(0.0))
+                bloc_units::border::levy_to_floor(
+                    floor,
+                    UsdPerTonne(p_origin),
+                    self.transport,
+                    UsdPerTonne(self.tariff_at(p_origin)),
+                    cap,
+                )
+                .0
             }
         }
     }

@@ -20,7 +20,8 @@ use bloc_units::UsdPerTonne;
 
 /// The levy on a route whose origin price is `p_origin`: `clamp(floor − landed, 0, cap)`.
 pub fn levy(floor: f64, p_origin: f64, transport: f64, tariff: f64, cap: f64) -> f64 {
-    (floor - (p_origin + transport + tariff)).clamp(0.0, cap.max(0.0))
+    let u = UsdPerTonne;
+    bloc_units::border::levy_to_floor(u(floor), u(p_origin), u(transport), u(tariff), u(cap)).0
 }
 
 /// The reference price of `rule` for commodity `c` in period `t`, or `None` when it cannot be

@@ -299,7 +299,7 @@ pub struct Tariff {
 impl Tariff {
     /// The duty per tonne on goods whose origin price is `p_origin`, moved at `transport`.
     pub fn duty(&self, p_origin: UsdPerTonne, transport: UsdPerTonne) -> UsdPerTonne {
-        UsdPerTonne(self.specific.0 + self.ad_valorem * (p_origin.0 + transport.0))
+        bloc_units::border::tariff(self.specific, self.ad_valorem, p_origin, transport)
     }
 }
 

@@ -6,6 +6,7 @@
 //! where a quantity is expected.
 #![deny(missing_docs)]
 
+pub mod border;
 mod id;
 mod period;
 mod quantity;
