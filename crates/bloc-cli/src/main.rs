@@ -3,6 +3,11 @@
 //! Exit codes: 0 success; 1 bad input (the message names the file, line and field);
 //! 2 internal failure (solver or I/O). A market that cannot be met is not an error: its
 //! shortage shows as unserved demand.
+//!
+//! Errors travel up as `anyhow` chains and are classified once, in [`main`], by walking the
+//! chain for a cause of a known type ([`Class::of`], as ripgrep's `main` looks for a broken
+//! pipe): a scenario, `--out`, run-directory or sweep-option error is bad input, a run
+//! without an exact equilibrium is an unsolved run, anything else is internal.
 
 mod bench;
 mod calibrate;
@@ -187,16 +192,104 @@ enum SolverArg {
     Highs,
 }
 
-/// Bad input (exit 1) or an internal failure (exit 2).
+/// An error on its way to [`main`], which classifies it. Most errors are [`Failure::Error`]
+/// (what `?` makes of any error) and their chain says what they are. A call site marks one
+/// only where no type in the chain tells: a message about the command line built with
+/// `anyhow!` is [`Failure::BadInput`]; a scenario shipped inside the binary that does not
+/// load is [`Failure::Internal`] (its `ScenarioError` would read as bad input).
 #[derive(Debug)]
 enum Failure {
+    /// Classified by its chain ([`Class::of`]).
+    Error(anyhow::Error),
+    /// Bad input, whatever its chain holds.
     BadInput(anyhow::Error),
+    /// Internal, whatever its chain holds.
     Internal(anyhow::Error),
 }
 
 impl<E: Into<anyhow::Error>> From<E> for Failure {
     fn from(e: E) -> Self {
-        Failure::Internal(e.into())
+        Failure::Error(e.into())
+    }
+}
+
+impl Failure {
+    /// How the failure ends the process, and its error.
+    fn classify(self) -> (Class, anyhow::Error) {
+        match self {
+            Failure::Error(e) => (Class::of(&e), e),
+            Failure::BadInput(e) => (Class::BadInput, e),
+            Failure::Internal(e) => (Class::Internal, e),
+        }
+    }
+
+    /// The failure with an unmarked error marked internal. For the commands (`example`,
+    /// `calibrate`) that load the shipped scenarios with `?` and rely on that: a shipped
+    /// scenario that does not load is a defect of the binary, not bad input.
+    fn unmarked_internal(self) -> Failure {
+        match self {
+            Failure::Error(e) => Failure::Internal(e),
+            marked => marked,
+        }
+    }
+}
+
+/// What a failure is, which decides its exit code and how its message starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    /// A scenario or table that does not load, a bad argument, an `--out` that may not be
+    /// written, a run directory that cannot be read: exit 1.
+    BadInput,
+    /// A run with a period whose answer is not an exact equilibrium
+    /// (`RunError::Unsolved`): exit 2. Its `run.json` (status `failed`) is already written.
+    Unsolved,
+    /// The solver or the file system failed, or a defect: exit 2.
+    Internal,
+}
+
+impl Class {
+    /// Walks `e`'s chain from the outermost context in; the first cause of a known type
+    /// decides. An error with none is internal.
+    fn of(e: &anyhow::Error) -> Class {
+        e.chain()
+            .find_map(Class::of_cause)
+            .unwrap_or(Class::Internal)
+    }
+
+    /// The class of one cause, if its type says.
+    fn of_cause(cause: &(dyn std::error::Error + 'static)) -> Option<Class> {
+        if let Some(e) = cause.downcast_ref::<bloc_model::RunError>() {
+            return Some(match e {
+                bloc_model::RunError::Unsolved { .. } => Class::Unsolved,
+                _ => Class::Internal,
+            });
+        }
+        if let Some(e) = cause.downcast_ref::<bloc_sweep::SweepError>() {
+            return Some(match e {
+                bloc_sweep::SweepError::Io { .. } => Class::Internal,
+                _ => Class::BadInput,
+            });
+        }
+        let bad = cause.is::<bloc_scenario::ScenarioError>()
+            || cause.is::<bloc_results::out::OutError>()
+            || cause.is::<bloc_report::ReportError>()
+            || cause.is::<clap::Error>();
+        bad.then_some(Class::BadInput)
+    }
+
+    fn exit_code(self) -> u8 {
+        match self {
+            Class::BadInput => 1,
+            Class::Unsolved | Class::Internal => 2,
+        }
+    }
+
+    /// How the message starts.
+    fn prefix(self) -> &'static str {
+        match self {
+            Class::BadInput => "error",
+            Class::Unsolved | Class::Internal => "internal error",
+        }
     }
 }
 
@@ -216,13 +309,10 @@ fn main() -> ExitCode {
     };
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::BadInput(e)) => {
-            eprintln!("error: {e:#}");
-            ExitCode::from(1)
-        }
-        Err(Failure::Internal(e)) => {
-            eprintln!("internal error: {e:#}");
-            ExitCode::from(2)
+        Err(failure) => {
+            let (class, e) = failure.classify();
+            eprintln!("{}: {e:#}", class.prefix());
+            ExitCode::from(class.exit_code())
         }
     }
 }
@@ -249,7 +339,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                     )))
                 }
             };
-            run(
+            Ok(run(
                 scenario.as_deref(),
                 out,
                 RunOptions {
@@ -261,7 +351,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                     indicators_only: false,
                 },
                 quiet,
-            )
+            )?)
         }
         Command::Check { scenario, quiet } => {
             let s = load(Some(&scenario))?;
@@ -284,9 +374,13 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             }
             Ok(())
         }
-        Command::Example { name, dir } => shipped::example(name.as_deref(), dir.as_deref()),
-        Command::Bench(args) => bench::run(&args).map_err(Failure::Internal),
-        Command::Calibrate { scenario } => calibrate::run(scenario.as_deref()),
+        Command::Example { name, dir } => {
+            shipped::example(name.as_deref(), dir.as_deref()).map_err(Failure::unmarked_internal)
+        }
+        Command::Bench(args) => Ok(bench::run(&args)?),
+        Command::Calibrate { scenario } => {
+            calibrate::run(scenario.as_deref()).map_err(Failure::unmarked_internal)
+        }
         Command::Serve {
             scenario,
             demo,
@@ -294,13 +388,17 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             addr,
         } => {
             let s = if demo {
+                // The demo is shipped inside the binary: if it does not load, that is a defect.
                 bloc_serve::cli::demo_scenario()
                     .map_err(|e| Failure::Internal(anyhow::Error::new(e)))?
             } else {
                 load(scenario.as_deref())?
             };
-            bloc_serve::cli::run(s, bloc_serve::ServeConfig { db, addr }, demo)
-                .map_err(Failure::Internal)
+            Ok(bloc_serve::cli::run(
+                s,
+                bloc_serve::ServeConfig { db, addr },
+                demo,
+            )?)
         }
         Command::Admin {
             what:
@@ -358,26 +456,26 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             baseline,
             bands,
             out,
-        } => report(&run, baseline.as_deref(), bands.as_deref(), &out),
+        } => Ok(report(&run, baseline.as_deref(), bands.as_deref(), &out)?),
         Command::Compare {
             run_a,
             run_b,
             csv,
             html,
-        } => compare(&run_a, &run_b, csv.as_deref(), html.as_deref()),
+        } => Ok(compare(&run_a, &run_b, csv.as_deref(), html.as_deref())?),
         Command::Sweep(args) => sweep::run(args),
     }
 }
 
-/// Reads a run directory; a missing or malformed one is bad input.
-fn load_run(dir: &Path) -> Result<bloc_report::Run, Failure> {
-    bloc_report::Run::load(dir).map_err(|e| Failure::BadInput(e.into()))
+/// Reads a run directory; a missing or malformed one is bad input (a `ReportError`).
+fn load_run(dir: &Path) -> Result<bloc_report::Run> {
+    Ok(bloc_report::Run::load(dir)?)
 }
 
 /// Writes `text` to `path` through a temporary file and a rename, so a reader never sees half
 /// a file. An existing `path` is replaced only if it begins as `text` does (its first line:
 /// the file bloc writes there), so a file bloc did not write is never overwritten.
-fn write_atomic(path: &Path, what: &str, text: &str) -> Result<(), Failure> {
+fn write_atomic(path: &Path, what: &str, text: &str) -> Result<()> {
     // An HTML page of bloc's says so in its head; a CSV file starts with bloc's header line.
     let sign = if text.starts_with("<!DOCTYPE") {
         r#"<meta name="generator" content="bloc">"#.to_string()
@@ -393,8 +491,8 @@ fn write_atomic(path: &Path, what: &str, text: &str) -> Result<(), Failure> {
             head.starts_with(&sign)
         }
     };
-    bloc_results::out::check_out_file(path, what, &ours)
-        .map_err(|e| Failure::BadInput(anyhow::Error::new(e)))?;
+    // A refusal is an `OutError`: bad input.
+    bloc_results::out::check_out_file(path, what, &ours)?;
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -410,16 +508,10 @@ fn write_atomic(path: &Path, what: &str, text: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-fn report(
-    run: &Path,
-    baseline: Option<&Path>,
-    bands: Option<&Path>,
-    out: &Path,
-) -> Result<(), Failure> {
+fn report(run: &Path, baseline: Option<&Path>, bands: Option<&Path>, out: &Path) -> Result<()> {
     let mut r = load_run(run)?;
     if let Some(b) = bands {
-        r.set_bands_from(b)
-            .map_err(|e| Failure::BadInput(e.into()))?;
+        r.set_bands_from(b)?;
     }
     let base = baseline.map(load_run).transpose()?;
     let html = bloc_report::render(
@@ -433,7 +525,7 @@ fn report(
     Ok(())
 }
 
-fn compare(a: &Path, b: &Path, csv: Option<&Path>, html: Option<&Path>) -> Result<(), Failure> {
+fn compare(a: &Path, b: &Path, csv: Option<&Path>, html: Option<&Path>) -> Result<()> {
     let c = bloc_report::Comparison::new(&load_run(a)?, &load_run(b)?);
     print!("{}", c.to_text());
     if let Some(p) = csv {
@@ -445,39 +537,41 @@ fn compare(a: &Path, b: &Path, csv: Option<&Path>, html: Option<&Path>) -> Resul
     Ok(())
 }
 
-/// Loads a scenario from disk, or the shipped default when `path` is `None`.
-fn load(path: Option<&Path>) -> Result<bloc_scenario::Scenario, Failure> {
+/// Loads a scenario from disk, or the shipped default when `path` is `None`; one that does
+/// not load is bad input (a `ScenarioError`).
+fn load(path: Option<&Path>) -> Result<bloc_scenario::Scenario> {
     let loaded = match path {
         // `.` (or `./`) names the working directory; the loader reads paths lexically.
         Some(p)
             if p.components()
                 .all(|c| matches!(c, std::path::Component::CurDir)) =>
         {
-            let here = std::env::current_dir().map_err(|e| Failure::Internal(e.into()))?;
+            let here = std::env::current_dir().context("reading the working directory")?;
             bloc_scenario::load(&here)
         }
         Some(p) => bloc_scenario::load(p),
         None => shipped::load_default(),
     };
-    loaded.map_err(|e| Failure::BadInput(anyhow::Error::new(e)))
+    Ok(loaded?)
 }
 
-/// A run that failed is an internal failure (exit 2). One without an exact equilibrium
-/// leaves `out` holding only its `run.json`, whose `status` is `failed` with the period and
-/// the reason, so the record of what was solved is kept and nothing looks like a result.
-fn failed_run(e: bloc_model::RunError, out: &Path, what: &str) -> Failure {
+/// A run that failed (exit 2: [`Class::Unsolved`] or [`Class::Internal`], by its
+/// `RunError`). One without an exact equilibrium leaves `out` holding only its `run.json`,
+/// whose `status` is `failed` with the period and the reason, so the record of what was
+/// solved is kept and nothing looks like a result.
+fn failed_run(e: bloc_model::RunError, out: &Path, what: &str) -> anyhow::Error {
     if let bloc_model::RunError::Unsolved { run_json, .. } = &e {
         if let Err(w) = CsvDirSink::new(out).write_failed(run_json) {
-            return Failure::Internal(anyhow::Error::new(e).context(format!(
+            return anyhow::Error::new(e).context(format!(
                 "{what} failed (and its run.json could not be written: {w})"
-            )));
+            ));
         }
-        return Failure::Internal(anyhow::Error::new(e).context(format!(
+        return anyhow::Error::new(e).context(format!(
             "{what} failed; {} holds its run.json (status `failed`)",
             out.display()
-        )));
+        ));
     }
-    Failure::Internal(anyhow::Error::new(e).context(format!("{what} failed")))
+    anyhow::Error::new(e).context(format!("{what} failed"))
 }
 
 /// The scenario's `baseline`, read from where the scenario was read (the disk, or the
@@ -486,7 +580,7 @@ fn failed_run(e: bloc_model::RunError, out: &Path, what: &str) -> Failure {
 fn load_baseline(
     path: Option<&Path>,
     scenario: &bloc_scenario::Scenario,
-) -> Result<Option<bloc_scenario::Scenario>, Failure> {
+) -> Result<Option<bloc_scenario::Scenario>> {
     let Some(base_path) = &scenario.baseline else {
         return Ok(None);
     };
@@ -495,22 +589,17 @@ fn load_baseline(
         None => shipped::load_embedded(base_path),
     }
     .map(Some)
-    .map_err(|e| Failure::BadInput(anyhow::Error::new(e).context("loading the baseline")))
+    .context("loading the baseline")
 }
 
-fn run(
-    path: Option<&Path>,
-    out: Option<PathBuf>,
-    opts: RunOptions,
-    quiet: bool,
-) -> Result<(), Failure> {
+fn run(path: Option<&Path>, out: Option<PathBuf>, opts: RunOptions, quiet: bool) -> Result<()> {
     let started = Instant::now();
     let scenario = load(path)?;
     let out = out.unwrap_or_else(|| Path::new("out").join(&scenario.name));
     // Refused before the run, so a long run does not end in a directory it may not replace.
     let inputs: Vec<&Path> = scenario.files.iter().map(PathBuf::as_path).collect();
     bloc_results::out::check_out_dir(&out, bloc_results::out::OutKind::Run, &inputs)
-        .map_err(|e| Failure::BadInput(anyhow::Error::new(e).context("--out")))?;
+        .context("--out")?;
     let baseline = load_baseline(path, &scenario)?;
     let bar = ProgressBar::with_draw_target(
         Some(scenario.time.periods as u64),
@@ -564,4 +653,141 @@ fn run(
         );
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bloc_model::RunError;
+    use bloc_sweep::SweepError;
+
+    fn scenario_error() -> bloc_scenario::ScenarioError {
+        bloc_scenario::ScenarioError::invalid(
+            "demand.csv",
+            Some(3),
+            Some("elasticity"),
+            "`0` is out of range",
+        )
+    }
+
+    fn unsolved() -> RunError {
+        RunError::Unsolved {
+            period: "2030".into(),
+            reason: "self-check above tolerance".into(),
+            run_json: Box::new(serde_json::json!({ "status": "failed" })),
+        }
+    }
+
+    /// An error of another type whose source is `inner`: the walk goes through `source()`.
+    #[derive(Debug)]
+    struct Wrapped<E>(E);
+    impl<E: std::error::Error> std::fmt::Display for Wrapped<E> {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "wrapped")
+        }
+    }
+    impl<E: std::error::Error + 'static> std::error::Error for Wrapped<E> {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    fn class(e: impl Into<anyhow::Error>) -> Class {
+        Failure::from(e).classify().0
+    }
+
+    #[test]
+    fn load_out_and_run_directory_errors_are_bad_input_under_any_context() {
+        let e = anyhow::Error::new(scenario_error())
+            .context("loading the baseline")
+            .context("outer");
+        assert_eq!(class(e), Class::BadInput);
+        assert_eq!(class(Wrapped(scenario_error())), Class::BadInput);
+        let refused = bloc_results::out::OutError {
+            path: ".".into(),
+            reason: "the working directory".into(),
+        };
+        assert_eq!(
+            class(anyhow::Error::new(refused).context("--out")),
+            Class::BadInput
+        );
+        let not_a_run = bloc_report::ReportError::NotARun { dir: "x".into() };
+        assert_eq!(class(not_a_run), Class::BadInput);
+        let parse = Cli::try_parse_from(["bloc", "no-such-command"]).expect_err("a bad command");
+        assert_eq!(class(parse), Class::BadInput);
+        assert_eq!(
+            class(SweepError::Options("--jobs 0".into())),
+            Class::BadInput
+        );
+    }
+
+    #[test]
+    fn an_unsolved_run_is_its_own_class_and_other_run_errors_are_internal() {
+        let e = anyhow::Error::new(unsolved()).context("the run failed");
+        assert_eq!(class(e), Class::Unsolved);
+        let e = anyhow::Error::new(Wrapped(unsolved())).context("the baseline run failed");
+        assert_eq!(class(e), Class::Unsolved);
+        let dump = RunError::Dump {
+            path: "lp/2030.mps".into(),
+            source: std::io::Error::other("disk full"),
+        };
+        assert_eq!(
+            class(anyhow::Error::new(dump).context("the run failed")),
+            Class::Internal
+        );
+        assert_eq!(Class::Unsolved.exit_code(), 2);
+        assert_eq!(Class::Unsolved.prefix(), "internal error");
+    }
+
+    #[test]
+    fn io_errors_and_bare_messages_are_internal() {
+        let io = std::io::Error::new(std::io::ErrorKind::PermissionDenied, "denied");
+        assert_eq!(
+            class(anyhow::Error::new(io).context("writing results")),
+            Class::Internal
+        );
+        assert_eq!(
+            class(anyhow::anyhow!("the run produced nothing")),
+            Class::Internal
+        );
+        let sweep_io = SweepError::Io {
+            path: "bands.csv".into(),
+            reason: "disk full".into(),
+        };
+        assert_eq!(class(sweep_io), Class::Internal);
+        assert_eq!(Class::Internal.exit_code(), 2);
+        assert_eq!(Class::BadInput.exit_code(), 1);
+        assert_eq!(Class::BadInput.prefix(), "error");
+    }
+
+    #[test]
+    fn a_mark_overrides_the_chain_and_unmarked_internal_keeps_marks() {
+        let (c, e) = Failure::Internal(anyhow::Error::new(scenario_error())).classify();
+        assert_eq!(c, Class::Internal);
+        assert!(e.to_string().contains("demand.csv"), "{e}");
+        let (c, _) = Failure::BadInput(anyhow::anyhow!("give --samples N")).classify();
+        assert_eq!(c, Class::BadInput);
+        let shipped = Failure::from(scenario_error()).unmarked_internal();
+        assert_eq!(shipped.classify().0, Class::Internal);
+        let marked = Failure::BadInput(anyhow::anyhow!("no shipped scenario `x`"));
+        assert_eq!(marked.unmarked_internal().classify().0, Class::BadInput);
+    }
+
+    #[test]
+    fn an_unsolved_run_writes_its_run_json_and_classifies_as_unsolved() {
+        let tmp = tempfile::tempdir().expect("a temporary directory");
+        let out = tmp.path().join("out");
+        let e = failed_run(unsolved(), &out, "the run");
+        assert_eq!(Class::of(&e), Class::Unsolved);
+        let text = std::fs::read_to_string(out.join("run.json")).expect("run.json written");
+        assert!(text.contains("\"failed\""), "{text}");
+        let message = format!("{e:#}");
+        assert!(
+            message.starts_with("the run failed; ")
+                && message.contains("holds its run.json (status `failed`)")
+                && message
+                    .ends_with("period 2030: no exact equilibrium: self-check above tolerance"),
+            "{message}"
+        );
+    }
 }

@@ -120,15 +120,7 @@ impl QpSolver for ClarabelSolver {
             .map_err(|e| fail(e.to_string()))?;
         solver.solve();
         let sol = &solver.solution;
-        let status = match sol.status {
-            SolverStatus::Solved => SolveStatus::Optimal,
-            SolverStatus::AlmostSolved => SolveStatus::AlmostOptimal,
-            SolverStatus::PrimalInfeasible | SolverStatus::AlmostPrimalInfeasible => {
-                SolveStatus::Infeasible
-            }
-            SolverStatus::MaxIterations | SolverStatus::MaxTime => SolveStatus::IterationLimit,
-            _ => SolveStatus::NumericalError,
-        };
+        let status = status_of(sol.status);
         let mut row_dual = vec![0.0; p.rows.len()];
         for (i, d) in row_dual.iter_mut().enumerate() {
             // Clarabel's KKT reads P x + q + Aᵀ z = 0, so ∂obj/∂b = −z.
@@ -143,5 +135,102 @@ impl QpSolver for ClarabelSolver {
             iterations: sol.iterations,
             time: Duration::max(started.elapsed(), Duration::from_secs_f64(0.0)),
         })
+    }
+}
+
+/// Clarabel's status as a [`SolveStatus`], one variant each (the match has no catch-all, so a
+/// status a new Clarabel adds does not compile until it is given its own).
+fn status_of(status: SolverStatus) -> SolveStatus {
+    match status {
+        SolverStatus::Unsolved => SolveStatus::NotRun,
+        SolverStatus::Solved => SolveStatus::Optimal,
+        SolverStatus::PrimalInfeasible => SolveStatus::Infeasible,
+        SolverStatus::DualInfeasible => SolveStatus::Unbounded,
+        SolverStatus::AlmostSolved => SolveStatus::AlmostOptimal,
+        SolverStatus::AlmostPrimalInfeasible => SolveStatus::AlmostInfeasible,
+        SolverStatus::AlmostDualInfeasible => SolveStatus::AlmostUnbounded,
+        SolverStatus::MaxIterations => SolveStatus::IterationLimit,
+        SolverStatus::MaxTime => SolveStatus::TimeLimit,
+        SolverStatus::NumericalError => SolveStatus::NumericalError,
+        SolverStatus::InsufficientProgress => SolveStatus::InsufficientProgress,
+        SolverStatus::CallbackTerminated => SolveStatus::Interrupted,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    /// Every Clarabel status, each once.
+    const CLARABEL: [SolverStatus; 12] = [
+        SolverStatus::Unsolved,
+        SolverStatus::Solved,
+        SolverStatus::PrimalInfeasible,
+        SolverStatus::DualInfeasible,
+        SolverStatus::AlmostSolved,
+        SolverStatus::AlmostPrimalInfeasible,
+        SolverStatus::AlmostDualInfeasible,
+        SolverStatus::MaxIterations,
+        SolverStatus::MaxTime,
+        SolverStatus::NumericalError,
+        SolverStatus::InsufficientProgress,
+        SolverStatus::CallbackTerminated,
+    ];
+
+    #[test]
+    fn the_list_holds_every_clarabel_status() {
+        // An exhaustive match: a status added to Clarabel stops this compiling until it is
+        // listed in CLARABEL (and given its own SolveStatus in `status_of`).
+        let position = |s: SolverStatus| match s {
+            SolverStatus::Unsolved => 0,
+            SolverStatus::Solved => 1,
+            SolverStatus::PrimalInfeasible => 2,
+            SolverStatus::DualInfeasible => 3,
+            SolverStatus::AlmostSolved => 4,
+            SolverStatus::AlmostPrimalInfeasible => 5,
+            SolverStatus::AlmostDualInfeasible => 6,
+            SolverStatus::MaxIterations => 7,
+            SolverStatus::MaxTime => 8,
+            SolverStatus::NumericalError => 9,
+            SolverStatus::InsufficientProgress => 10,
+            SolverStatus::CallbackTerminated => 11,
+        };
+        let positions: Vec<usize> = CLARABEL.iter().map(|&s| position(s)).collect();
+        assert_eq!(positions, (0..CLARABEL.len()).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn every_clarabel_status_keeps_its_own_variant() {
+        let mapped: HashSet<SolveStatus> = CLARABEL.iter().map(|&s| status_of(s)).collect();
+        assert_eq!(
+            mapped.len(),
+            CLARABEL.len(),
+            "two statuses merged: {mapped:?}"
+        );
+    }
+
+    #[test]
+    fn only_solved_and_almost_solved_are_solved() {
+        for s in CLARABEL {
+            let solved = matches!(s, SolverStatus::Solved | SolverStatus::AlmostSolved);
+            assert_eq!(status_of(s).is_solved(), solved, "{s:?}");
+        }
+        assert_eq!(status_of(SolverStatus::Solved), SolveStatus::Optimal);
+        assert_eq!(
+            status_of(SolverStatus::AlmostSolved),
+            SolveStatus::AlmostOptimal
+        );
+    }
+
+    #[test]
+    fn primal_infeasible_statuses_are_infeasible() {
+        for s in CLARABEL {
+            let infeasible = matches!(
+                s,
+                SolverStatus::PrimalInfeasible | SolverStatus::AlmostPrimalInfeasible
+            );
+            assert_eq!(status_of(s).is_infeasible(), infeasible, "{s:?}");
+        }
     }
 }

@@ -130,7 +130,7 @@ impl Highs {
         let status = self.solve_status()?;
         // An error from the run itself overrides a model status that claims success.
         Ok(match status {
-            SolveStatus::Optimal | SolveStatus::AlmostOptimal if s == highs_sys::STATUS_ERROR => {
+            solved if solved.is_solved() && s == highs_sys::STATUS_ERROR => {
                 SolveStatus::NumericalError
             }
             other => other,
@@ -162,37 +162,52 @@ impl Highs {
 
     /// Maps the model status after `Highs_run` to a [`SolveStatus`].
     fn solve_status(&self) -> Result<SolveStatus, SolverError> {
-        use highs_sys::*;
-        Ok(match self.model_status() {
-            MODEL_STATUS_OPTIMAL | MODEL_STATUS_MODEL_EMPTY => SolveStatus::Optimal,
-            // Every market has a sloped curve on each balance; a market that HiGHS cannot tell
-            // apart from unbounded is an infeasible one.
-            MODEL_STATUS_INFEASIBLE | MODEL_STATUS_UNBOUNDED_OR_INFEASIBLE => {
-                SolveStatus::Infeasible
-            }
-            MODEL_STATUS_REACHED_TIME_LIMIT
-            | MODEL_STATUS_REACHED_ITERATION_LIMIT
-            | MODEL_STATUS_REACHED_SOLUTION_LIMIT
-            | MODEL_STATUS_REACHED_INTERRUPT
-            | MODEL_STATUS_REACHED_MEMORY_LIMIT
-            | MODEL_STATUS_HIGHS_INTERRUPT => SolveStatus::IterationLimit,
-            // HiGHS says "unknown" when it stops with a solution it cannot certify; if that
-            // solution is primal and dual feasible it is close to optimal.
-            MODEL_STATUS_UNKNOWN
-                if self.int_info(c"primal_solution_status") == Some(SOLUTION_STATUS_FEASIBLE)
-                    && self.int_info(c"dual_solution_status") == Some(SOLUTION_STATUS_FEASIBLE) =>
-            {
-                SolveStatus::AlmostOptimal
-            }
-            MODEL_STATUS_LOAD_ERROR | MODEL_STATUS_MODEL_ERROR => {
-                return Err(fail(format!(
-                    "HiGHS rejected the model (model status {})",
-                    self.model_status()
-                )))
-            }
-            _ => SolveStatus::NumericalError,
+        let model_status = self.model_status();
+        status_of(model_status, || {
+            let feasible =
+                |which: &CStr| self.int_info(which) == Some(highs_sys::SOLUTION_STATUS_FEASIBLE);
+            feasible(c"primal_solution_status") && feasible(c"dual_solution_status")
+        })
+        .ok_or_else(|| {
+            fail(format!(
+                "HiGHS rejected the model (model status {model_status})"
+            ))
         })
     }
+}
+
+/// HiGHS's model status as a [`SolveStatus`]; `None` where HiGHS rejected the model (a load
+/// or model error, which is a failure of the backend, not a status of the market).
+/// `feasible_solution` says whether HiGHS holds a primal and dual feasible solution; it is
+/// asked only for an `Unknown` status. Statuses keep their own variants but for the two
+/// ways to an optimum (`Optimal`, an empty model) and the two interrupts.
+fn status_of(
+    model_status: HighsInt,
+    feasible_solution: impl FnOnce() -> bool,
+) -> Option<SolveStatus> {
+    use highs_sys::*;
+    Some(match model_status {
+        MODEL_STATUS_OPTIMAL | MODEL_STATUS_MODEL_EMPTY => SolveStatus::Optimal,
+        MODEL_STATUS_INFEASIBLE => SolveStatus::Infeasible,
+        MODEL_STATUS_UNBOUNDED_OR_INFEASIBLE => SolveStatus::InfeasibleOrUnbounded,
+        MODEL_STATUS_UNBOUNDED => SolveStatus::Unbounded,
+        MODEL_STATUS_OBJECTIVE_BOUND => SolveStatus::ObjectiveBound,
+        MODEL_STATUS_OBJECTIVE_TARGET => SolveStatus::ObjectiveTarget,
+        MODEL_STATUS_REACHED_TIME_LIMIT => SolveStatus::TimeLimit,
+        MODEL_STATUS_REACHED_ITERATION_LIMIT => SolveStatus::IterationLimit,
+        MODEL_STATUS_REACHED_SOLUTION_LIMIT => SolveStatus::SolutionLimit,
+        MODEL_STATUS_REACHED_MEMORY_LIMIT => SolveStatus::MemoryLimit,
+        MODEL_STATUS_REACHED_INTERRUPT | MODEL_STATUS_HIGHS_INTERRUPT => SolveStatus::Interrupted,
+        MODEL_STATUS_PRESOLVE_ERROR => SolveStatus::PresolveError,
+        MODEL_STATUS_SOLVE_ERROR => SolveStatus::NumericalError,
+        MODEL_STATUS_POSTSOLVE_ERROR => SolveStatus::PostsolveError,
+        MODEL_STATUS_NOTSET => SolveStatus::NotRun,
+        // HiGHS says "unknown" when it stops with a solution it cannot certify; if that
+        // solution is primal and dual feasible it is close to optimal.
+        MODEL_STATUS_UNKNOWN if feasible_solution() => SolveStatus::AlmostOptimal,
+        MODEL_STATUS_LOAD_ERROR | MODEL_STATUS_MODEL_ERROR => return None,
+        _ => SolveStatus::Unknown,
+    })
 }
 
 impl HighsSolver {
@@ -316,7 +331,7 @@ impl QpSolver for HighsSolver {
         };
         if s == highs_sys::STATUS_ERROR {
             // No solution to read (an infeasible model, say): report zeros with the status.
-            if matches!(status, SolveStatus::Optimal | SolveStatus::AlmostOptimal) {
+            if status.is_solved() {
                 return Err(fail("Highs_getSolution returned an error after a solve"));
             }
             x.fill(0.0);
@@ -354,4 +369,62 @@ pub(crate) fn solve_model_file(path: &Path) -> Result<(SolveStatus, f64, Duratio
     let status = h.run()?;
     let time = started.elapsed();
     Ok((status, h.objective_value(), time))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn every_highs_model_status_keeps_its_own_variant_but_for_documented_pairs() {
+        use highs_sys::*;
+        let mut seen: HashSet<SolveStatus> = HashSet::new();
+        for ms in MODEL_STATUS_MIN..=MODEL_STATUS_MAX {
+            let status = status_of(ms, || false);
+            match ms {
+                MODEL_STATUS_LOAD_ERROR | MODEL_STATUS_MODEL_ERROR => {
+                    assert_eq!(status, None, "model status {ms}");
+                }
+                // The second of a documented pair: the same variant as the first.
+                MODEL_STATUS_MODEL_EMPTY => assert_eq!(status, Some(SolveStatus::Optimal)),
+                MODEL_STATUS_HIGHS_INTERRUPT => {
+                    assert_eq!(status, Some(SolveStatus::Interrupted));
+                }
+                _ => {
+                    let status = status.expect("a status");
+                    assert!(seen.insert(status), "model status {ms}: {status} twice");
+                }
+            }
+        }
+        assert_eq!(
+            status_of(MODEL_STATUS_UNKNOWN, || false),
+            Some(SolveStatus::Unknown)
+        );
+        assert_eq!(
+            status_of(MODEL_STATUS_UNKNOWN, || true),
+            Some(SolveStatus::AlmostOptimal)
+        );
+        assert_eq!(
+            status_of(MODEL_STATUS_MAX + 1, || true),
+            Some(SolveStatus::Unknown)
+        );
+    }
+
+    #[test]
+    fn only_optimal_and_a_feasible_unknown_are_solved() {
+        use highs_sys::*;
+        for ms in MODEL_STATUS_MIN..=MODEL_STATUS_MAX {
+            for feasible in [false, true] {
+                let solved = matches!(ms, MODEL_STATUS_OPTIMAL | MODEL_STATUS_MODEL_EMPTY)
+                    || ms == MODEL_STATUS_UNKNOWN && feasible;
+                let status = status_of(ms, || feasible);
+                assert_eq!(
+                    status.is_some_and(SolveStatus::is_solved),
+                    solved,
+                    "model status {ms}, feasible {feasible}: {status:?}"
+                );
+            }
+        }
+    }
 }

@@ -202,18 +202,157 @@ impl QpProblem {
 }
 
 /// How a solve ended. An infeasible market is a status, never an `Err`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// Every status a backend reports keeps its own variant (the statuses are never merged), so
+/// `run.json` says how each period's solve ended. Only [`SolveStatus::is_solved`] statuses
+/// carry an answer. [`SolveStatus::name`] is the stable snake_case name written to `run.json`
+/// (and used by `Display` and serde).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SolveStatus {
-    /// Optimal to the solver's tolerances.
+    /// Optimal to the solver's tolerances (Clarabel `Solved`; HiGHS `Optimal`, or an empty
+    /// model).
     Optimal,
-    /// Close to optimal but not to full tolerance.
+    /// Close to optimal but not to full tolerance (Clarabel `AlmostSolved`; HiGHS `Unknown`
+    /// with a primal and dual feasible solution).
     AlmostOptimal,
-    /// The constraints cannot all hold.
+    /// The constraints cannot all hold (Clarabel `PrimalInfeasible`; HiGHS `Infeasible`).
     Infeasible,
-    /// The iteration or time limit was reached first.
+    /// Infeasible to reduced accuracy (Clarabel `AlmostPrimalInfeasible`).
+    AlmostInfeasible,
+    /// The objective has no lower bound (Clarabel `DualInfeasible`; HiGHS `Unbounded`).
+    Unbounded,
+    /// Unbounded to reduced accuracy (Clarabel `AlmostDualInfeasible`).
+    AlmostUnbounded,
+    /// Infeasible or unbounded, the solver cannot tell which (HiGHS `UnboundedOrInfeasible`).
+    /// A market has a sloped curve on every balance and cannot be unbounded, so in practice
+    /// it is infeasible.
+    InfeasibleOrUnbounded,
+    /// The iteration limit was reached first (Clarabel `MaxIterations`; HiGHS
+    /// `ReachedIterationLimit`).
     IterationLimit,
-    /// The solver stopped for a numerical reason.
+    /// The time limit was reached first (Clarabel `MaxTime`; HiGHS `ReachedTimeLimit`).
+    TimeLimit,
+    /// The memory limit was reached first (HiGHS `ReachedMemoryLimit`).
+    MemoryLimit,
+    /// A limit on the number of solutions was reached (HiGHS `ReachedSolutionLimit`).
+    SolutionLimit,
+    /// The objective reached the bound set for it (HiGHS `ObjectiveBound`).
+    ObjectiveBound,
+    /// The objective reached the target set for it (HiGHS `ObjectiveTarget`).
+    ObjectiveTarget,
+    /// Stopped by a callback or an interrupt (Clarabel `CallbackTerminated`; HiGHS
+    /// `ReachedInterrupt`, `HighsInterrupt`).
+    Interrupted,
+    /// The solver stopped for a numerical reason (Clarabel `NumericalError`; HiGHS
+    /// `SolveError`, or a run that returned an error with a model status claiming success).
     NumericalError,
+    /// The solver stopped for lack of progress (Clarabel `InsufficientProgress`).
+    InsufficientProgress,
+    /// HiGHS's presolve failed (`PresolveError`).
+    PresolveError,
+    /// HiGHS's postsolve failed (`PostsolveError`).
+    PostsolveError,
+    /// The solver did not run (Clarabel `Unsolved`; HiGHS `Notset`).
+    NotRun,
+    /// The solver stopped without saying why, or with a status this backend does not know
+    /// (HiGHS `Unknown` without a feasible solution).
+    Unknown,
+}
+
+impl SolveStatus {
+    /// Every status, in declaration order.
+    pub const ALL: [SolveStatus; 20] = [
+        SolveStatus::Optimal,
+        SolveStatus::AlmostOptimal,
+        SolveStatus::Infeasible,
+        SolveStatus::AlmostInfeasible,
+        SolveStatus::Unbounded,
+        SolveStatus::AlmostUnbounded,
+        SolveStatus::InfeasibleOrUnbounded,
+        SolveStatus::IterationLimit,
+        SolveStatus::TimeLimit,
+        SolveStatus::MemoryLimit,
+        SolveStatus::SolutionLimit,
+        SolveStatus::ObjectiveBound,
+        SolveStatus::ObjectiveTarget,
+        SolveStatus::Interrupted,
+        SolveStatus::NumericalError,
+        SolveStatus::InsufficientProgress,
+        SolveStatus::PresolveError,
+        SolveStatus::PostsolveError,
+        SolveStatus::NotRun,
+        SolveStatus::Unknown,
+    ];
+
+    /// The solve produced an answer to use: [`SolveStatus::Optimal`] or
+    /// [`SolveStatus::AlmostOptimal`] (whose answer the equilibrium self-check then judges).
+    pub fn is_solved(self) -> bool {
+        matches!(self, SolveStatus::Optimal | SolveStatus::AlmostOptimal)
+    }
+
+    /// The solver found (or, for [`SolveStatus::InfeasibleOrUnbounded`], could not rule out)
+    /// that the constraints cannot all hold.
+    pub fn is_infeasible(self) -> bool {
+        matches!(
+            self,
+            SolveStatus::Infeasible
+                | SolveStatus::AlmostInfeasible
+                | SolveStatus::InfeasibleOrUnbounded
+        )
+    }
+
+    /// The stable snake_case name written to `run.json` (`optimal`, `almost_optimal`,
+    /// `iteration_limit`, …). Names are never reused or renamed.
+    pub fn name(self) -> &'static str {
+        match self {
+            SolveStatus::Optimal => "optimal",
+            SolveStatus::AlmostOptimal => "almost_optimal",
+            SolveStatus::Infeasible => "infeasible",
+            SolveStatus::AlmostInfeasible => "almost_infeasible",
+            SolveStatus::Unbounded => "unbounded",
+            SolveStatus::AlmostUnbounded => "almost_unbounded",
+            SolveStatus::InfeasibleOrUnbounded => "infeasible_or_unbounded",
+            SolveStatus::IterationLimit => "iteration_limit",
+            SolveStatus::TimeLimit => "time_limit",
+            SolveStatus::MemoryLimit => "memory_limit",
+            SolveStatus::SolutionLimit => "solution_limit",
+            SolveStatus::ObjectiveBound => "objective_bound",
+            SolveStatus::ObjectiveTarget => "objective_target",
+            SolveStatus::Interrupted => "interrupted",
+            SolveStatus::NumericalError => "numerical_error",
+            SolveStatus::InsufficientProgress => "insufficient_progress",
+            SolveStatus::PresolveError => "presolve_error",
+            SolveStatus::PostsolveError => "postsolve_error",
+            SolveStatus::NotRun => "not_run",
+            SolveStatus::Unknown => "unknown",
+        }
+    }
+
+    /// The status of a [`SolveStatus::name`], or `None` for any other string.
+    pub fn from_name(name: &str) -> Option<SolveStatus> {
+        SolveStatus::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
+impl std::fmt::Display for SolveStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl serde::Serialize for SolveStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for SolveStatus {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        SolveStatus::from_name(&name)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown solver status `{name}`")))
+    }
 }
 
 /// What a backend returns.
@@ -277,4 +416,88 @@ pub trait QpSolver: Send + Sync + std::fmt::Debug {
     fn name(&self) -> &'static str;
     /// Solves the problem from scratch.
     fn solve(&self, problem: &QpProblem) -> Result<QpSolution, SolverError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn status_names_are_distinct_snake_case_and_round_trip() {
+        let names: HashSet<&str> = SolveStatus::ALL.iter().map(|s| s.name()).collect();
+        assert_eq!(names.len(), SolveStatus::ALL.len());
+        for s in SolveStatus::ALL {
+            let name = s.name();
+            assert!(
+                !name.is_empty()
+                    && name.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+                    && !name.starts_with('_')
+                    && !name.ends_with('_'),
+                "{name}"
+            );
+            assert_eq!(s.to_string(), name);
+            assert_eq!(SolveStatus::from_name(name), Some(s));
+            let de =
+                serde::de::IntoDeserializer::<serde::de::value::Error>::into_deserializer(name);
+            assert_eq!(<SolveStatus as serde::Deserialize>::deserialize(de), Ok(s));
+        }
+        assert_eq!(SolveStatus::from_name("Optimal"), None);
+    }
+
+    #[test]
+    fn the_names_written_to_run_json_stay_as_they_are() {
+        // run.json's readers rely on these; a renamed status is a breaking change.
+        let fixed = [
+            (SolveStatus::Optimal, "optimal"),
+            (SolveStatus::AlmostOptimal, "almost_optimal"),
+            (SolveStatus::Infeasible, "infeasible"),
+            (SolveStatus::IterationLimit, "iteration_limit"),
+            (SolveStatus::NumericalError, "numerical_error"),
+        ];
+        for (s, name) in fixed {
+            assert_eq!(s.name(), name);
+        }
+    }
+
+    #[test]
+    fn only_optimal_and_almost_optimal_are_solved() {
+        let solved: Vec<SolveStatus> = SolveStatus::ALL
+            .into_iter()
+            .filter(|s| s.is_solved())
+            .collect();
+        assert_eq!(solved, [SolveStatus::Optimal, SolveStatus::AlmostOptimal]);
+        assert!(SolveStatus::ALL
+            .iter()
+            .all(|s| !(s.is_solved() && s.is_infeasible())));
+    }
+
+    #[test]
+    fn all_lists_every_status_once() {
+        // An exhaustive match: a new status stops this compiling until it is in ALL.
+        let position = |s: SolveStatus| match s {
+            SolveStatus::Optimal => 0,
+            SolveStatus::AlmostOptimal => 1,
+            SolveStatus::Infeasible => 2,
+            SolveStatus::AlmostInfeasible => 3,
+            SolveStatus::Unbounded => 4,
+            SolveStatus::AlmostUnbounded => 5,
+            SolveStatus::InfeasibleOrUnbounded => 6,
+            SolveStatus::IterationLimit => 7,
+            SolveStatus::TimeLimit => 8,
+            SolveStatus::MemoryLimit => 9,
+            SolveStatus::SolutionLimit => 10,
+            SolveStatus::ObjectiveBound => 11,
+            SolveStatus::ObjectiveTarget => 12,
+            SolveStatus::Interrupted => 13,
+            SolveStatus::NumericalError => 14,
+            SolveStatus::InsufficientProgress => 15,
+            SolveStatus::PresolveError => 16,
+            SolveStatus::PostsolveError => 17,
+            SolveStatus::NotRun => 18,
+            SolveStatus::Unknown => 19,
+        };
+        let positions: Vec<usize> = SolveStatus::ALL.iter().map(|&s| position(s)).collect();
+        assert_eq!(positions, (0..SolveStatus::ALL.len()).collect::<Vec<_>>());
+    }
 }

@@ -620,7 +620,7 @@ pub fn run(
         }
         if !outcome.converged {
             warnings.push(format!(
-                "{label}: the route/levy fixed point did not converge in {} solves (status {:?})",
+                "{label}: the route/levy fixed point did not converge in {} solves (status {})",
                 outcome.solves, outcome.status
             ));
         }
@@ -681,7 +681,7 @@ fn unsolved_reason(p: &PeriodReport, c: &bloc_market::SelfCheck) -> Option<Strin
     };
     if !matches!(p.status, SolveStatus::Optimal | SolveStatus::AlmostOptimal) {
         return Some(format!(
-            "the solver stopped with status {:?}; the largest equilibrium violation is {:.3e} USD/t at {}",
+            "the solver stopped with status {}; the largest equilibrium violation is {:.3e} USD/t at {}",
             p.status,
             c.max_violation_usd_per_t,
             place(&c.worst_condition)
@@ -735,7 +735,7 @@ fn run_json(
         },
         "per_period": periods.iter().map(|p| serde_json::json!({
             "period": p.period,
-            "status": format!("{:?}", p.status),
+            "status": p.status.name(),
             "converged": p.converged,
             "solves": p.solves,
             "routes_in_working_set": p.routes_in_set,
