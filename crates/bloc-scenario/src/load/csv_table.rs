@@ -254,7 +254,17 @@ impl CsvTable {
     }
 
     /// The cell of `row` in `column` (empty when an optional column is absent).
+    ///
+    /// `column` must be a column of the table's schema: a misspelt name would read as an
+    /// absent optional column, silently. That is a programming error: it fails every debug
+    /// build (so every test) that reads such a table, and `every_column_read_is_in_a_schema`
+    /// checks the loaders' source for it.
     pub fn cell<'a>(&'a self, row: &'a Row, column: &'static str) -> Cell<'a> {
+        debug_assert!(
+            self.schema.columns.iter().any(|c| c.name == column),
+            "programming error: `{column}` is not a column of the `{}` schema",
+            self.schema.table
+        );
         let text = self
             .position(column)
             .and_then(|i| row.cells.get(i))

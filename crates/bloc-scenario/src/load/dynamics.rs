@@ -16,7 +16,7 @@ use super::de::Located;
 use super::tables::Refs;
 use crate::model::*;
 use crate::ScenarioError;
-use bloc_units::{CommodityId, ProcessId, RegionId, TonnesPerYear, UsdPerTonne};
+use bloc_units::ProcessId;
 use serde::Deserialize;
 
 /// `projects.csv`.
@@ -90,19 +90,7 @@ pub(crate) fn check_projects(
                 first + 1
             )));
         }
-        let rc = t.cell(row, "region");
-        refs.regions.check(rc.text).map_err(|m| rc.error(m))?;
-        let oc = t.cell(row, "output");
-        refs.commodities.check(oc.text).map_err(|m| oc.error(m))?;
-        let capacity = t
-            .cell(row, "capacity_t_per_yr")
-            .number(Bound::AtLeast(0.0), "20000")?;
-        let unit_cost = t
-            .cell(row, "unit_cost_usd_per_t")
-            .number(Bound::AtLeast(0.0), "30000")?;
-        let cost_rise = t
-            .cell(row, "cost_rise_usd_per_t")
-            .opt_number(Bound::AtLeast(0.0), "300")?;
+        let plant = super::tables::plant_cells(t, row, refs, ["20000", "30000", "300"])?;
         let capital = t
             .cell(row, "capital_usd_per_t_per_yr")
             .number(Bound::AtLeast(0.0), "50000")?;
@@ -130,11 +118,11 @@ pub(crate) fn check_projects(
         };
         out.push(Process {
             id: ProcessId::from(idc.text),
-            region: RegionId::from(rc.text),
-            output: CommodityId::from(oc.text),
-            capacity: TonnesPerYear(capacity),
-            unit_cost: UsdPerTonne(unit_cost),
-            cost_rise: cost_rise.map(UsdPerTonne),
+            region: plant.region,
+            output: plant.output,
+            capacity: plant.capacity,
+            unit_cost: plant.unit_cost,
+            cost_rise: plant.cost_rise,
             online: None,
             offline: None,
             inputs: Vec::new(),

@@ -133,32 +133,17 @@ pub fn load_with_uncertain(
         None => Vec::new(),
     };
 
-    let bloc = bloc::check_bloc(
-        raw.bloc.as_ref(),
-        &bloc::BlocCtx {
-            time: &time,
-            regions: &refs.regions,
-            commodities: &refs.commodities,
-            processes: &processes,
-        },
-    )?;
-    let counter = counter::check_counter(
-        &raw,
-        &bloc::BlocCtx {
-            time: &time,
-            regions: &refs.regions,
-            commodities: &refs.commodities,
-            processes: &processes,
-        },
-    )?;
-
-    let uncertain = uncertain::check_uncertain(raw.uncertain.as_ref(), &tree, t, files)?;
+    // What the bloc, counter-policy and growth checks need of the rest, built once.
     let ctx = bloc::BlocCtx {
         time: &time,
         regions: &refs.regions,
         commodities: &refs.commodities,
         processes: &processes,
     };
+    let bloc = bloc::check_bloc(raw.bloc.as_ref(), &ctx)?;
+    let counter = counter::check_counter(&raw, &ctx)?;
+
+    let uncertain = uncertain::check_uncertain(raw.uncertain.as_ref(), &tree, t, files)?;
     let investment = dynamics::check_investment(raw.investment.as_ref())?;
     let closures = dynamics::check_closures(raw.closures.as_ref())?;
     let demand_growth = dynamics::check_demand_growths(&raw.demand_growth, &ctx)?;
@@ -404,5 +389,60 @@ fn resolve_tables(node: &mut Node, dir: &Path) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod column_names {
+    use super::csv_table::Schema;
+    use super::{dynamics, tables};
+
+    /// Every `cell(row, "name")` in a loader names a column of one of that file's schemas
+    /// (issue 16, item 7: a misspelt name used to read as an empty optional cell).
+    #[test]
+    fn every_column_read_is_in_a_schema() {
+        let files: [(&str, &str, &[Schema]); 2] = [
+            (
+                "tables.rs",
+                include_str!("tables.rs"),
+                &[
+                    tables::REGIONS,
+                    tables::COMMODITIES,
+                    tables::PROCESSES,
+                    tables::INPUTS,
+                    tables::DEMAND,
+                    tables::TRANSPORT,
+                    tables::TARIFFS,
+                ],
+            ),
+            (
+                "dynamics.rs",
+                include_str!("dynamics.rs"),
+                &[dynamics::PROJECTS],
+            ),
+        ];
+        let mut checked = 0;
+        for (name, src, schemas) in files {
+            for piece in src.split(".cell(").skip(1) {
+                // `.cell(row, "column")`, possibly across lines.
+                let Some(q) = piece.find('"') else { continue };
+                if piece[..q].contains(')') {
+                    continue;
+                }
+                let rest = &piece[q + 1..];
+                let column = &rest[..rest.find('"').unwrap()];
+                assert!(
+                    schemas
+                        .iter()
+                        .any(|s| s.columns.iter().any(|c| c.name == column)),
+                    "{name}: `{column}` is read but is no column of its schemas"
+                );
+                checked += 1;
+            }
+        }
+        assert!(
+            checked > 30,
+            "only {checked} column reads found: the scan is broken"
+        );
     }
 }

@@ -133,6 +133,46 @@ fn check_ref(cell: Cell, known: &Known) -> Result<String, ScenarioError> {
     Ok(cell.text.to_string())
 }
 
+/// The columns a plant has in `processes.csv` and `projects.csv` alike.
+pub(crate) struct PlantCells {
+    pub region: RegionId,
+    pub output: CommodityId,
+    pub capacity: TonnesPerYear,
+    pub unit_cost: UsdPerTonne,
+    pub cost_rise: Option<UsdPerTonne>,
+}
+
+/// Examples the messages of [`plant_cells`] give: capacity, unit cost, cost rise.
+pub(crate) type PlantExamples = [&'static str; 3];
+
+/// One parser of a plant's region, output, capacity, unit cost and cost rise, for the
+/// processes and the projects tables.
+pub(crate) fn plant_cells(
+    t: &CsvTable,
+    row: &super::csv_table::Row,
+    refs: &Refs,
+    [capacity, unit_cost, cost_rise]: PlantExamples,
+) -> Result<PlantCells, ScenarioError> {
+    let region = check_ref(t.cell(row, "region"), &refs.regions)?;
+    let output = check_ref(t.cell(row, "output"), &refs.commodities)?;
+    Ok(PlantCells {
+        region: RegionId::from(region),
+        output: CommodityId::from(output),
+        capacity: TonnesPerYear(
+            t.cell(row, "capacity_t_per_yr")
+                .number(Bound::AtLeast(0.0), capacity)?,
+        ),
+        unit_cost: UsdPerTonne(
+            t.cell(row, "unit_cost_usd_per_t")
+                .number(Bound::AtLeast(0.0), unit_cost)?,
+        ),
+        cost_rise: t
+            .cell(row, "cost_rise_usd_per_t")
+            .opt_number(Bound::AtLeast(0.0), cost_rise)?
+            .map(UsdPerTonne),
+    })
+}
+
 /// `regions.csv` → regions.
 pub(crate) fn check_regions(t: &CsvTable) -> Result<Vec<Region>, ScenarioError> {
     check_not_empty(t, "region")?;
@@ -203,17 +243,7 @@ pub(crate) fn check_processes(
     let mut out = Vec::new();
     for row in &t.rows {
         let id = check_id(t.cell(row, "id"))?;
-        let region = check_ref(t.cell(row, "region"), &refs.regions)?;
-        let output = check_ref(t.cell(row, "output"), &refs.commodities)?;
-        let capacity = t
-            .cell(row, "capacity_t_per_yr")
-            .number(Bound::AtLeast(0.0), "1200")?;
-        let unit_cost = t
-            .cell(row, "unit_cost_usd_per_t")
-            .number(Bound::AtLeast(0.0), "4500")?;
-        let cost_rise = t
-            .cell(row, "cost_rise_usd_per_t")
-            .opt_number(Bound::AtLeast(0.0), "100")?;
+        let plant = plant_cells(t, row, refs, ["1200", "4500", "100"])?;
         let online_cell = t.cell(row, "online");
         let offline_cell = t.cell(row, "offline");
         let online = check_opt_period(online_cell, time, Edge::Start)?;
@@ -228,11 +258,11 @@ pub(crate) fn check_processes(
         }
         out.push(Process {
             id: ProcessId::from(id),
-            region: RegionId::from(region),
-            output: CommodityId::from(output),
-            capacity: TonnesPerYear(capacity),
-            unit_cost: UsdPerTonne(unit_cost),
-            cost_rise: cost_rise.map(UsdPerTonne),
+            region: plant.region,
+            output: plant.output,
+            capacity: plant.capacity,
+            unit_cost: plant.unit_cost,
+            cost_rise: plant.cost_rise,
             online,
             offline,
             inputs: Vec::new(),
