@@ -11,20 +11,21 @@ mod build;
 mod check;
 mod clarabel_backend;
 pub mod curves;
-mod equilibrium;
+mod degeneracy;
 #[cfg(feature = "highs")]
 mod highs_backend;
 mod kkt;
 pub mod mps;
 pub mod problem;
 pub mod qp;
+mod solve;
+
+// The solver's former module path, which `check.rs` still names.
+use solve as equilibrium;
 
 pub use check::{self_check, SelfCheck, BOUND_TOLERANCE};
 pub use clarabel_backend::ClarabelSolver;
 pub use curves::{DemandCurve, Segment};
-pub use equilibrium::{
-    natural_qp, solve_market, MarketOutcome, RouteStart, SolveOptions, WarmStart,
-};
 #[cfg(feature = "highs")]
 pub use highs_backend::HighsSolver;
 #[cfg(feature = "highs")]
@@ -32,3 +33,4 @@ pub use mps::highs_solve_mps_file;
 pub use mps::write_mps;
 pub use problem::{DemandBlock, Levy, MarketProblem, Node, Route, RouteCap, Subsidy, SupplyBlock};
 pub use qp::{Col, QpProblem, QpSolution, QpSolver, Row, RowKind, SolveStatus, SolverError};
+pub use solve::{natural_qp, solve_market, MarketOutcome, RouteStart, SolveOptions, WarmStart};

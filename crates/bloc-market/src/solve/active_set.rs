@@ -1,0 +1,208 @@
+//! The primal–dual active-set search: from an approximate answer, the exact answer on the
+//! active set it suggests ([`crate::kkt`]), the set corrected from the answer's reduced costs
+//! ([`correct_active_set`]) until the answer passes [`optimal`], the test every path of the
+//! solve ends in.
+
+use super::SNAP_DELTA;
+use crate::qp::{QpProblem, RowKind};
+
+/// Reduced cost (in the scaled QP's units) a column on its bound may have against it, and a
+/// free column at all, for a polished answer to count as optimal. Small, because one unit of
+/// the scaled QP can be many USD/t for a commodity of high value and small tonnage.
+const RC_TOL: f64 = 1e-9;
+
+/// Rounds of active-set correction after the first exact solve.
+pub(super) const ACTIVE_SET_ROUNDS: usize = 6;
+
+/// Rounds of a warm start's active-set search before the QP solver is called instead.
+const WARM_ROUNDS: usize = 8;
+
+/// The exact answer of `qp` from an approximate one (last period's, or the previous round's):
+/// the columns `set` puts on their bounds are fixed there, the rest solved exactly
+/// ([`crate::kkt`]), and the active set corrected from the answer's reduced costs until the
+/// answer is optimal for the whole problem ([`optimal`]), or `None` after [`WARM_ROUNDS`].
+pub(super) fn active_set_from(
+    qp: &QpProblem,
+    set: Vec<Option<f64>>,
+    x: &[f64],
+    y: &[f64],
+) -> Option<(Vec<f64>, Vec<f64>)> {
+    if qp.cols.is_empty() {
+        return None;
+    }
+    exact_on_active_set(qp, set, x, y, WARM_ROUNDS, false)
+}
+
+/// A primal–dual active-set search: solve on `set`, stop when optimal, else correct the set
+/// and the hints from the answer ([`correct_active_set`]), at most `rounds` times.
+pub(super) fn exact_on_active_set(
+    qp: &QpProblem,
+    mut set: Vec<Option<f64>>,
+    x: &[f64],
+    y: &[f64],
+    rounds: usize,
+    trace: bool,
+) -> Option<(Vec<f64>, Vec<f64>)> {
+    let mut xh = x.to_vec();
+    let mut yh = y.to_vec();
+    for _ in 0..rounds {
+        let (xe, ye) = crate::kkt::solve_active_set(qp, &set, &xh, &yh, SNAP_DELTA)?;
+        if optimal(qp, &xe, &ye, &set, trace) {
+            return Some((xe, ye));
+        }
+        if !correct_active_set(qp, &xe, &ye, &mut set, &mut xh, &mut yh) {
+            return None;
+        }
+    }
+    None
+}
+
+/// Moves columns in or out of the fixed set where (x, y) shows the set is wrong, and updates
+/// the hints the next exact solve reads: a column freed from a bound (or one without
+/// curvature that the solve left on a bound while its reduced cost pulls it off) is hinted a
+/// little inside, so the solve does not put it back; a quota row that (x, y) overfills is
+/// hinted binding, one whose dual has the wrong sign slack. Whether anything changed.
+fn correct_active_set(
+    qp: &QpProblem,
+    x: &[f64],
+    y: &[f64],
+    set: &mut [Option<f64>],
+    xh: &mut [f64],
+    yh: &mut [f64],
+) -> bool {
+    let rc = qp.reduced_costs(x, y);
+    let tol = RC_TOL;
+    let inside = 10.0 * SNAP_DELTA;
+    let mut changed = false;
+    for (j, c) in qp.cols.iter().enumerate() {
+        let at_lo = x[j] - c.lower <= SNAP_DELTA;
+        let at_up = c.upper.is_finite() && c.upper - x[j] <= SNAP_DELTA;
+        match set[j] {
+            None => {
+                if at_lo && rc[j] > tol {
+                    set[j] = Some(c.lower);
+                    changed = true;
+                } else if at_up && rc[j] < -tol {
+                    set[j] = Some(c.upper);
+                    changed = true;
+                } else if at_lo && rc[j] < -tol && xh[j] - c.lower <= SNAP_DELTA {
+                    xh[j] = c.lower + inside;
+                    changed = true;
+                } else if at_up && rc[j] > tol && c.upper - xh[j] <= SNAP_DELTA {
+                    xh[j] = c.upper - inside;
+                    changed = true;
+                } else {
+                    xh[j] = x[j];
+                }
+            }
+            Some(v) => {
+                let on_lo = v == c.lower;
+                let on_up = v == c.upper;
+                if on_lo && !on_up && rc[j] < -tol {
+                    set[j] = None;
+                    xh[j] = c.lower + inside;
+                    changed = true;
+                } else if on_up && !on_lo && rc[j] > tol {
+                    set[j] = None;
+                    xh[j] = c.upper - inside;
+                    changed = true;
+                }
+            }
+        }
+    }
+    let act = qp.activities(x);
+    let mut entries_of: Vec<Vec<usize>> = Vec::new();
+    for (i, r) in qp.rows.iter().enumerate() {
+        if r.kind != RowKind::Le {
+            yh[i] = y[i];
+            // A balance that the fixed columns break (the solve dropped it: no free column
+            // touches it) gets back its fixed column with the smallest reduced cost.
+            if (act[i] - r.rhs).abs() > BALANCE_TOL * (1.0 + r.rhs.abs()) {
+                if entries_of.is_empty() {
+                    entries_of = vec![Vec::new(); qp.rows.len()];
+                    for &(ei, ej, _) in &qp.entries {
+                        entries_of[ei].push(ej);
+                    }
+                }
+                let pick = entries_of[i]
+                    .iter()
+                    .copied()
+                    .filter(|&j| set[j].is_some())
+                    .min_by(|&a, &b| rc[a].abs().total_cmp(&rc[b].abs()));
+                if let Some(j) = pick {
+                    set[j] = None;
+                    changed = true;
+                }
+            }
+            continue;
+        }
+        let binding = yh[i] < -1e-12;
+        if !binding && act[i] > r.rhs + 1e-9 * (1.0 + r.rhs.abs()) {
+            yh[i] = -1e-9;
+            changed = true;
+        } else if binding && y[i] > tol {
+            yh[i] = 0.0;
+            changed = true;
+        } else {
+            yh[i] = y[i];
+        }
+    }
+    changed
+}
+
+/// Whether (x, y) is optimal for the whole problem: every column on a bound is pushed onto it
+/// by its reduced cost, every column strictly inside has (nearly) none, every quota row holds
+/// with a dual of the right sign.
+pub(super) fn optimal(
+    qp: &QpProblem,
+    full: &[f64],
+    dual: &[f64],
+    fixed: &[Option<f64>],
+    trace: bool,
+) -> bool {
+    let rc = qp.reduced_costs(full, dual);
+    let tol = RC_TOL;
+    for (j, c) in qp.cols.iter().enumerate() {
+        let v = full[j];
+        let at_lo = v <= c.lower + 1e-12 * (1.0 + c.lower.abs());
+        let at_up = c.upper.is_finite() && v >= c.upper - 1e-12 * (1.0 + c.upper.abs());
+        let ok = v >= c.lower - SNAP_DELTA
+            && v <= c.upper + SNAP_DELTA
+            && match (at_lo, at_up) {
+                (true, true) => true,
+                (true, false) => rc[j] >= -tol,
+                (false, true) => rc[j] <= tol,
+                (false, false) => rc[j].abs() <= tol,
+            };
+        if !ok {
+            if trace {
+                eprintln!(
+                    "polish: column {} fixed {:?} rc {:e} x {:e} [{}, {}]",
+                    c.name, fixed[j], rc[j], v, c.lower, c.upper
+                );
+            }
+            return false;
+        }
+    }
+    let act = qp.activities(full);
+    for (i, r) in qp.rows.iter().enumerate() {
+        let off = (act[i] - r.rhs).abs() > BALANCE_TOL * (1.0 + r.rhs.abs());
+        let bad = match r.kind {
+            RowKind::Le => act[i] > r.rhs + BALANCE_TOL * (1.0 + r.rhs.abs()) || dual[i] > tol,
+            RowKind::Eq => off,
+        };
+        if bad {
+            if trace {
+                eprintln!(
+                    "polish: row {} activity {:e} rhs {:e}",
+                    r.name, act[i], r.rhs
+                );
+            }
+            return false;
+        }
+    }
+    true
+}
+
+/// Largest row violation (scaled QP units, relative to 1 + |rhs|) of a polished answer.
+const BALANCE_TOL: f64 = 1e-9;

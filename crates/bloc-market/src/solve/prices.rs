@@ -1,0 +1,255 @@
+//! Prices from the QP's answer: the balance duals in USD/t where a node carries goods, the
+//! quota rents, and, where a node carries nothing (its dual is anywhere in an interval), the
+//! cost of the first tonne delivered there ([`fill_idle_prices`]).
+
+use super::warm::column_commodities;
+use super::{SNAP_DELTA, SNAP_EPS};
+use crate::build::{Built, Scaling};
+use crate::problem::MarketProblem;
+
+/// A price scale per commodity (USD/t) for relative tolerances.
+pub(super) fn commodity_price_scale(p: &MarketProblem, s: &Scaling) -> Vec<f64> {
+    let mut ps = vec![1.0f64; s.commodities()];
+    for b in &p.supply {
+        let c = p.nodes[b.node].commodity;
+        ps[c] = ps[c].max(b.unit_cost.0);
+    }
+    for d in &p.demand {
+        let c = p.nodes[d.node].commodity;
+        ps[c] = ps[c].max(d.curve.top().unwrap_or(0.0) / 10.0);
+    }
+    ps
+}
+
+/// Quota rents (USD/t) per route: the sum of the rents of the quotas covering it.
+pub(super) fn cap_rents(p: &MarketProblem, b: &Built, s: &Scaling, dual: &[f64]) -> Vec<f64> {
+    let mut rent = vec![0.0; p.routes.len()];
+    for (g, cap) in p.caps.iter().enumerate() {
+        let Some(i) = b.cap_row[g] else { continue };
+        let Some(&r0) = cap.routes.first() else {
+            continue;
+        };
+        let q = s.qs[p.nodes[p.routes[r0].from].commodity];
+        let v = (-dual[i] * s.w / q).max(0.0);
+        for &r in &cap.routes {
+            rent[r] += v;
+        }
+    }
+    rent
+}
+
+/// The balance duals in USD/t (`None` for nodes without a row).
+pub(super) fn raw_prices(
+    p: &MarketProblem,
+    b: &Built,
+    s: &Scaling,
+    dual: &[f64],
+) -> Vec<Option<f64>> {
+    (0..p.nodes.len())
+        .map(|n| b.balance_row[n].map(|i| dual[i] * s.w / s.qs[p.nodes[n].commodity]))
+        .collect()
+}
+
+/// Columns a hair above zero whose reduced cost says they belong at zero: within
+/// [`SNAP_DELTA`] of zero, with a reduced cost above [`SNAP_EPS`] of their commodity's price
+/// scale in USD/t (the scaled QP's units are not comparable across commodities: one unit of
+/// a commodity of small tonnage and high value is many USD/t). They carry nothing.
+pub(super) fn idle_columns(
+    p: &MarketProblem,
+    b: &Built,
+    s: &Scaling,
+    x: &[f64],
+    dual: &[f64],
+) -> Vec<bool> {
+    let rc = b.qp.reduced_costs(x, dual);
+    let price_scale = commodity_price_scale(p, s);
+    let commodity = column_commodities(p, b);
+    (0..b.qp.cols.len())
+        .map(|j| {
+            let usd = match commodity[j] {
+                Some(c) => rc[j] * s.w / s.qs[c] / price_scale[c],
+                None => rc[j],
+            };
+            x[j] < SNAP_DELTA && (rc[j] > SNAP_EPS || usd > SNAP_EPS)
+        })
+        .collect()
+}
+
+/// Prices: the balance duals where a node carries goods, else the cost of the first tonne.
+pub(super) fn node_prices(
+    p: &MarketProblem,
+    b: &Built,
+    s: &Scaling,
+    x: &[f64],
+    dual: &[f64],
+) -> Vec<Option<f64>> {
+    let n = p.nodes.len();
+    let mut inflow = vec![0.0f64; n];
+    let mut scale = vec![0.0f64; n];
+    // A column a hair above zero whose reduced cost says it belongs at zero carries nothing:
+    // it must not make its market look active (whose price would then be any point of a
+    // degenerate interval instead of the cost of its first tonne).
+    let idle = idle_columns(p, b, s, x, dual);
+    let x: Vec<f64> = x
+        .iter()
+        .zip(&idle)
+        .map(|(&v, &i)| if i { 0.0 } else { v })
+        .collect();
+    for (k, blk) in p.supply.iter().enumerate() {
+        if !blk.sold_to_state {
+            inflow[blk.node] += x[b.supply_col[k]] * s.qs[p.nodes[blk.node].commodity];
+        }
+        scale[blk.node] = scale[blk.node].max(blk.capacity.0);
+    }
+    for d in &p.demand {
+        scale[d.node] = scale[d.node].max(d.curve.segments.iter().map(|g| g.width.0).sum::<f64>());
+    }
+    for (r, route) in p.routes.iter().enumerate() {
+        if let Some(j) = b.route_col[r] {
+            inflow[route.to] += x[j] * s.qs[p.nodes[route.to].commodity];
+        }
+    }
+    let mut price: Vec<Option<f64>> = vec![None; n];
+    let mut idle = Vec::new();
+    for node in 0..n {
+        let active = inflow[node] > 1e-7 * scale[node].max(1e-9);
+        match (b.balance_row[node], active) {
+            (Some(i), true) => price[node] = Some(dual[i] * s.w / s.qs[p.nodes[node].commodity]),
+            _ => idle.push(node),
+        }
+    }
+    // A route under a binding quota delivers its first tonne at origin price + wedge + the
+    // quota's rent; a route under a zero quota (a ban) delivers nothing.
+    let rent = cap_rents(p, b, s, dual);
+    fill_idle_prices(p, &idle, &rent, &p.banned_routes(), &mut price);
+    price
+}
+
+/// Cost of the first tonne at each idle node: min over its supply blocks of marginal cost at
+/// zero plus inputs, and over routes into it of origin price plus wedge. Bellman–Ford order
+/// (idle nodes may feed one another); where nothing can arrive, the highest willingness to pay
+/// of its buyers, else no price.
+fn fill_idle_prices(
+    p: &MarketProblem,
+    idle: &[usize],
+    rent: &[f64],
+    blocked: &[bool],
+    price: &mut [Option<f64>],
+) {
+    if idle.is_empty() {
+        return;
+    }
+    let mut is_idle = vec![false; p.nodes.len()];
+    for &n in idle {
+        is_idle[n] = true;
+        price[n] = None;
+    }
+    let mut best = vec![f64::INFINITY; p.nodes.len()];
+    for _ in 0..=idle.len() {
+        let mut changed = false;
+        for blk in &p.supply {
+            if !is_idle[blk.node] || blk.capacity.0 <= 0.0 || blk.sold_to_state {
+                continue;
+            }
+            let mut c = blk.unit_cost.0
+                - blk.subsidy_at(best[blk.node].min(price[blk.node].unwrap_or(f64::INFINITY)));
+            for &(inp, coef) in &blk.inputs {
+                c += coef * price[inp].unwrap_or(f64::INFINITY);
+            }
+            if c < best[blk.node] - 1e-12 * c.abs() {
+                best[blk.node] = c;
+                changed = true;
+            }
+        }
+        for (r, route) in p.routes.iter().enumerate() {
+            if !is_idle[route.to] || blocked[r] {
+                continue;
+            }
+            let Some(po) = price[route.from] else {
+                continue;
+            };
+            let c = po + route.wedge_at(po) + rent[r];
+            if c < best[route.to] - 1e-12 * c.abs() {
+                best[route.to] = c;
+                changed = true;
+            }
+        }
+        for &n in idle {
+            if best[n].is_finite() {
+                price[n] = Some(best[n]);
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    // Markets nothing can reach: their price lies at or above every buyer's highest
+    // willingness to pay there (nobody buys) and high enough that no route out of them would
+    // pay (p_dest ≤ p + wedge). The lowest such price, found upwards from the buyers' tops.
+    let dead: Vec<usize> = idle
+        .iter()
+        .copied()
+        .filter(|&n| price[n].is_none())
+        .collect();
+    for &n in &dead {
+        price[n] = p
+            .demand
+            .iter()
+            .filter(|d| d.node == n)
+            .filter_map(|d| d.curve.top())
+            .reduce(f64::max);
+    }
+    let mut is_dead = vec![false; p.nodes.len()];
+    for &n in &dead {
+        is_dead[n] = true;
+    }
+    for _ in 0..=dead.len() {
+        let mut changed = false;
+        for route in &p.routes {
+            if !is_dead[route.from] {
+                continue;
+            }
+            let Some(pd) = price[route.to] else { continue };
+            // Solve p + wedge(p) = p_dest for p (the wedge may depend on p: a few steps).
+            let mut q = pd - route.wedge_at(pd.max(0.0));
+            for _ in 0..8 {
+                q = pd - route.wedge_at(q.max(0.0));
+            }
+            if price[route.from].is_none_or(|v| q > v + 1e-12 * q.abs()) {
+                price[route.from] = Some(q);
+                changed = true;
+            }
+        }
+        // Nor would any plant pay to turn it into its output: p_in ≥ (p_out − mc(0) −
+        // other inputs) / coefficient.
+        for blk in &p.supply {
+            if blk.capacity.0 <= 0.0 || blk.sold_to_state {
+                continue;
+            }
+            let Some(pout) = price[blk.node] else {
+                continue;
+            };
+            for (k, &(inp, coef)) in blk.inputs.iter().enumerate() {
+                if !is_dead[inp] || coef <= 0.0 {
+                    continue;
+                }
+                let others: Option<f64> = blk
+                    .inputs
+                    .iter()
+                    .enumerate()
+                    .filter(|&(i, _)| i != k)
+                    .map(|(_, &(n, c))| price[n].map(|v| c * v))
+                    .sum();
+                let Some(others) = others else { continue };
+                let q = (blk.revenue_at(pout) - blk.unit_cost.0 - others) / coef;
+                if price[inp].is_none_or(|v| q > v + 1e-12 * q.abs()) {
+                    price[inp] = Some(q);
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+}
