@@ -206,3 +206,159 @@ pub(super) fn optimal(
 
 /// Largest row violation (scaled QP units, relative to 1 + |rhs|) of a polished answer.
 const BALANCE_TOL: f64 = 1e-9;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kkt::tests::col;
+    use crate::qp::Row;
+
+    /// min c·x + ½y² s.t. x + y = 2, x, y ≥ 0: x is a flat supply at cost `c`, y one with a
+    /// rising cost (marginal cost y). Returns the QP and the indices (x, y, row).
+    fn two_supplies(c: f64) -> (QpProblem, usize, usize, usize) {
+        let mut qp = QpProblem::default();
+        let x = qp.add_col(col("x", c, 0.0));
+        let y = qp.add_col(col("y", 0.0, 1.0));
+        let r = qp.add_row(Row {
+            name: "r".into(),
+            kind: RowKind::Eq,
+            rhs: 2.0,
+        });
+        qp.set_coef(r, x, 1.0);
+        qp.set_coef(r, y, 1.0);
+        (qp, x, y, r)
+    }
+
+    /// c = 3, answer x = 0, y = 2 with dual 2 (y's marginal cost). By hand, x's reduced cost
+    /// is 3 − 2 = 1 > 0 at its lower bound: the set must fix x at 0; y (reduced cost
+    /// 0 + 1·2 − 2 = 0, inside) stays free and its hint follows the answer; the balance holds,
+    /// so its dual hint is the answer's.
+    #[test]
+    fn a_free_column_pushed_onto_its_bound_is_fixed() {
+        let (qp, x, y, r) = two_supplies(3.0);
+        let mut set = vec![None, None];
+        let (mut xh, mut yh) = (vec![0.5, 0.5], vec![0.0]);
+        assert!(correct_active_set(
+            &qp,
+            &[0.0, 2.0],
+            &[2.0],
+            &mut set,
+            &mut xh,
+            &mut yh
+        ));
+        assert_eq!(set[x], Some(0.0));
+        assert_eq!(set[y], None);
+        assert_eq!(xh[y], 2.0);
+        assert_eq!(yh[r], 2.0);
+        // The corrected set is optimal: a second correction changes nothing.
+        assert!(optimal(&qp, &[0.0, 2.0], &[2.0], &set, false));
+        assert!(!correct_active_set(
+            &qp,
+            &[0.0, 2.0],
+            &[2.0],
+            &mut set,
+            &mut xh,
+            &mut yh
+        ));
+    }
+
+    /// c = 1 with x wrongly fixed at 0: at x = 0, y = 2, dual 2, x's reduced cost is
+    /// 1 − 2 = −1 < 0, so it wants to rise: it is freed and hinted 10·SNAP_DELTA inside its
+    /// bound (a flat column hinted on its bound would be put back there by the exact solve).
+    /// From there the search ends at the optimum by hand: x is the cheaper supply until y's
+    /// marginal cost reaches 1, so y = 1, x = 1, and the price (dual) is 1.
+    #[test]
+    fn a_fixed_column_pulled_off_its_bound_is_freed() {
+        let (qp, x, y, _) = two_supplies(1.0);
+        let mut set = vec![Some(0.0), None];
+        let (mut xh, mut yh) = (vec![0.0, 2.0], vec![2.0]);
+        assert!(!optimal(&qp, &[0.0, 2.0], &[2.0], &set, false));
+        assert!(correct_active_set(
+            &qp,
+            &[0.0, 2.0],
+            &[2.0],
+            &mut set,
+            &mut xh,
+            &mut yh
+        ));
+        assert_eq!(set, vec![None, None]);
+        assert_eq!(xh[x], 10.0 * SNAP_DELTA);
+        let (xe, ye) =
+            exact_on_active_set(&qp, vec![Some(0.0), None], &[0.0, 2.0], &[2.0], 6, false)
+                .expect("the search reaches the optimum");
+        assert!(
+            (xe[x] - 1.0).abs() < 1e-12 && (xe[y] - 1.0).abs() < 1e-12,
+            "{xe:?}"
+        );
+        assert!((ye[0] - 1.0).abs() < 1e-12, "{ye:?}");
+    }
+
+    /// Both columns fixed at 0 break the balance x + y = 2 (activity 0). With dual 0 neither
+    /// reduced cost pulls its column off (x: 3, y: 0), so only the row can say the set is
+    /// wrong: it frees its fixed column with the smallest |reduced cost|, y (0 < 3).
+    #[test]
+    fn a_broken_balance_gets_back_its_least_sure_column() {
+        let (qp, x, y, _) = two_supplies(3.0);
+        let mut set = vec![Some(0.0), Some(0.0)];
+        let (mut xh, mut yh) = (vec![0.0, 0.0], vec![0.0]);
+        assert!(correct_active_set(
+            &qp,
+            &[0.0, 0.0],
+            &[0.0],
+            &mut set,
+            &mut xh,
+            &mut yh
+        ));
+        assert_eq!(set[x], Some(0.0));
+        assert_eq!(set[y], None);
+    }
+
+    /// A quota x ≤ 1 on a buyer x with objective −5x + ½x² (unconstrained optimum x = 5).
+    /// By hand: at x = 2 the quota is overfilled while the hint calls it slack (dual 0), so
+    /// the hint becomes binding (−1e-9); at x = 1 with the answer's dual +0.5 (a ≤ row's dual
+    /// ∂objective/∂b must be ≤ 0) while the hint calls it binding, the hint becomes slack (0);
+    /// at x = 1 with dual −4 (reduced cost −5 + 1 + 4 = 0) the answer is consistent and
+    /// nothing changes.
+    #[test]
+    fn a_quota_hint_follows_the_answer() {
+        let mut qp = QpProblem::default();
+        let x = qp.add_col(col("x", -5.0, 1.0));
+        let q = qp.add_row(Row {
+            name: "q".into(),
+            kind: RowKind::Le,
+            rhs: 1.0,
+        });
+        qp.set_coef(q, x, 1.0);
+        let mut set = vec![None];
+        let (mut xh, mut yh) = (vec![2.0], vec![0.0]);
+        assert!(correct_active_set(
+            &qp,
+            &[2.0],
+            &[0.0],
+            &mut set,
+            &mut xh,
+            &mut yh
+        ));
+        assert_eq!(yh, vec![-1e-9]);
+        let mut yh = vec![-1.0];
+        assert!(correct_active_set(
+            &qp,
+            &[1.0],
+            &[0.5],
+            &mut set,
+            &mut xh,
+            &mut yh
+        ));
+        assert_eq!(yh, vec![0.0]);
+        let mut yh = vec![-1.0];
+        assert!(!correct_active_set(
+            &qp,
+            &[1.0],
+            &[-4.0],
+            &mut set,
+            &mut xh,
+            &mut yh
+        ));
+        assert_eq!((set, xh, yh), (vec![None], vec![1.0], vec![-4.0]));
+    }
+}

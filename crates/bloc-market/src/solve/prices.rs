@@ -253,3 +253,115 @@ fn fill_idle_prices(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::curves::DemandCurve;
+    use crate::problem::{DemandBlock, Node, Route, SupplyBlock};
+    use bloc_units::{Tonnes, UsdPerTonne};
+
+    /// `n` nodes of one commodity, named A, B, C, ….
+    fn market(n: usize) -> MarketProblem {
+        MarketProblem {
+            nodes: (0..n)
+                .map(|i| Node {
+                    name: ((b'A' + i as u8) as char).to_string(),
+                    commodity: 0,
+                })
+                .collect(),
+            ..MarketProblem::default()
+        }
+    }
+
+    fn plant(node: usize, unit_cost: f64) -> SupplyBlock {
+        SupplyBlock::new(
+            "plant",
+            node,
+            Tonnes(10.0),
+            UsdPerTonne(unit_cost),
+            UsdPerTonne(1.0),
+        )
+    }
+
+    /// The idle prices of `p` with the given known prices (rent 0, nothing banned).
+    fn fill(p: &MarketProblem, idle: &[usize], known: &[Option<f64>]) -> Vec<Option<f64>> {
+        let mut price = known.to_vec();
+        let n = p.routes.len();
+        fill_idle_prices(p, idle, &vec![0.0; n], &vec![false; n], &mut price);
+        price
+    }
+
+    /// A trades at 100; idle B has its own plant (first tonne at its unit cost) and a route
+    /// from A with transport 10. By hand, B's first tonne costs min(plant, 100 + 10): 110
+    /// with a plant at 150, 105 with one at 105; with a quota rent of 30 on the route,
+    /// min(150, 100 + 10 + 30) = 140; with the route banned, the plant's 150; with a 25 %
+    /// ad valorem tariff on 100 + 10, 100 + 10 + 27.5 = 137.5.
+    #[test]
+    fn an_idle_node_costs_its_cheapest_first_tonne() {
+        let mut p = market(2);
+        p.routes.push(Route::new("A-B", 0, 1, UsdPerTonne(10.0)));
+        p.supply.push(plant(1, 150.0));
+        let known = [Some(100.0), Some(123.0)];
+        assert_eq!(fill(&p, &[1], &known), vec![Some(100.0), Some(110.0)]);
+        let mut price = known.to_vec();
+        fill_idle_prices(&p, &[1], &[30.0], &[false], &mut price);
+        assert_eq!(price[1], Some(140.0));
+        let mut price = known.to_vec();
+        fill_idle_prices(&p, &[1], &[0.0], &[true], &mut price);
+        assert_eq!(price[1], Some(150.0));
+        p.routes[0].ad_valorem = 0.25;
+        assert_eq!(fill(&p, &[1], &known)[1], Some(137.5));
+        p.routes[0].ad_valorem = 0.0;
+        p.supply[0].unit_cost = UsdPerTonne(105.0);
+        assert_eq!(fill(&p, &[1], &known)[1], Some(105.0));
+    }
+
+    /// Idle nodes feed one another: A (100) → B (transport 10) → C (transport 5), and C's
+    /// plant turns 2 t of B into 1 t at a cost of 10. By hand: B = 110, C = min(110 + 5,
+    /// 10 + 2·110) = 115, whatever order the idle nodes are listed in (C first needs B's
+    /// price from a later pass).
+    #[test]
+    fn idle_nodes_are_priced_in_bellman_ford_order() {
+        let mut p = market(3);
+        p.routes.push(Route::new("A-B", 0, 1, UsdPerTonne(10.0)));
+        p.routes.push(Route::new("B-C", 1, 2, UsdPerTonne(5.0)));
+        let mut blk = plant(2, 10.0);
+        blk.inputs.push((1, 2.0));
+        p.supply.push(blk);
+        let known = [Some(100.0), None, None];
+        let want = vec![Some(100.0), Some(110.0), Some(115.0)];
+        assert_eq!(fill(&p, &[2, 1], &known), want);
+        assert_eq!(fill(&p, &[1, 2], &known), want);
+        // With the route B → C gone, C's first tonne is its plant's: 10 + 2·110 = 230.
+        p.routes.pop();
+        assert_eq!(fill(&p, &[2, 1], &known)[2], Some(230.0));
+    }
+
+    /// Markets nothing can reach get the lowest price at which nobody there buys and nothing
+    /// there would be worth selling on. By hand, with A at 100: C with a buyer whose top is
+    /// 80 and no way out: 80. Add a route C → A with transport 10: it would pay below
+    /// 100 − 10, so 90. D, with no buyer, is the input of a plant at A (2 t of D per t, unit
+    /// cost 40): it would pay to buy D below (100 − 40)/2 = 30, so 30. E, with nothing at
+    /// all: no price.
+    #[test]
+    fn an_unreachable_node_is_priced_where_nothing_would_trade() {
+        let mut p = market(5);
+        p.demand.push(DemandBlock {
+            name: "buyer".into(),
+            node: 2,
+            curve: DemandCurve::flat(Tonnes(5.0), UsdPerTonne(80.0)),
+        });
+        let mut blk = plant(0, 40.0);
+        blk.inputs.push((3, 2.0));
+        p.supply.push(blk);
+        let known = [Some(100.0), Some(1.0), Some(2.0), Some(3.0), Some(4.0)];
+        let idle = [2, 3, 4];
+        assert_eq!(
+            fill(&p, &idle, &known),
+            vec![Some(100.0), Some(1.0), Some(80.0), Some(30.0), None]
+        );
+        p.routes.push(Route::new("C-A", 2, 0, UsdPerTonne(10.0)));
+        assert_eq!(fill(&p, &idle, &known)[2], Some(90.0));
+    }
+}
