@@ -628,7 +628,11 @@ pub fn run(
         world.record(t, &market, &layout, &outcome, &mut tables);
         answers.push(outcome.warm.clone());
         policies.settle(t, &layout, &market, &outcome, &applied, &mut tables);
-        let floors: Vec<(usize, f64)> = applied.floors.iter().map(|f| (f.1, f.3)).collect();
+        let floors: Vec<(usize, f64)> = applied
+            .floors
+            .iter()
+            .map(|f| (f.commodity, f.floor.0))
+            .collect();
         world.fleet.update(
             scenario,
             t,

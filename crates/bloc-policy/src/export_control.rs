@@ -13,7 +13,7 @@
 //!
 //! Where two controls cover the same route, both caps apply (the tighter binds).
 
-use crate::{Layout, PolicyState};
+use crate::{Applied, Instrument, Layout, Period};
 use bloc_market::{MarketProblem, RouteCap};
 use bloc_scenario::{ControlKind, ExportControl, Scenario};
 use bloc_units::Tonnes;
@@ -50,8 +50,31 @@ pub fn licence_cap(period_in_regime: usize, delay: usize, share: f64, normal: f6
     }
 }
 
+/// The export controls of a scenario (`[[export_control]]`), as an [`Instrument`]: caps on
+/// routes, read from the flows of earlier periods; no state of their own.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ExportControls;
+
+impl Instrument for ExportControls {
+    fn name(&self) -> &'static str {
+        "export_control"
+    }
+
+    /// Adds the caps of every control in force (none in the pre-solve without controls).
+    fn apply(&self, p: &Period<'_>, m: &mut MarketProblem, layout: &mut Layout, _: &mut Applied) {
+        if p.export_controls {
+            add_caps(p, layout, m);
+        }
+    }
+
+    fn needs_presolve(&self, s: &Scenario) -> bool {
+        needs_uncontrolled_start(s)
+    }
+}
+
 /// Adds the caps of every control in force.
-pub fn apply(s: &Scenario, t: usize, state: &PolicyState, layout: &Layout, m: &mut MarketProblem) {
+fn add_caps(p: &Period<'_>, layout: &Layout, m: &mut MarketProblem) {
+    let (s, t, state) = (p.scenario, p.t, p.state);
     for (i, ctl) in s.counter.export_controls.iter().enumerate() {
         if !ctl.span.covers(t) {
             continue;

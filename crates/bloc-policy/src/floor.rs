@@ -12,9 +12,9 @@
 //!   `lag ≥ 1` it uses the prices of `lag` periods back (0 before such a period exists). It is
 //!   recomputed every `every` periods from the floor's `from` and held in between.
 
-use crate::{indicator, Applied, Layout, PolicyState};
-use bloc_market::{Levy, MarketOutcome, MarketProblem};
-use bloc_results::Table;
+use crate::{indicator, Applied, Instrument, Layout, Period, PolicyState, Solved};
+use bloc_market::{Levy, MarketProblem};
+use bloc_results::{num, RunTables};
 use bloc_scenario::{FloorRule, Reference, Scenario};
 use bloc_units::UsdPerTonne;
 
@@ -118,58 +118,119 @@ pub fn cost_percentile(blocks: &mut [(f64, f64)], percentile: f64) -> Option<f64
     blocks.last().map(|b| b.0)
 }
 
-/// Sets the floors in force and the levy on each route they cover.
-pub fn apply(
-    s: &Scenario,
-    t: usize,
-    state: &PolicyState,
-    layout: &Layout,
-    m: &mut MarketProblem,
-    applied: &mut Applied,
-) {
-    for (i, rule) in s.bloc.floors.iter().enumerate() {
-        if !rule.span.covers(t) {
-            continue;
-        }
-        let Some(c) = s.commodity_index(rule.commodity.as_str()) else {
-            continue;
-        };
-        let Some(reference) = reference(s, t, state, layout, m, rule, c) else {
-            continue;
-        };
-        let floor = reference * rule.ratio;
-        applied.floors.push((i, c, reference, floor));
-        let recompute = (t - rule.span.from).is_multiple_of(rule.levy.every.max(1));
-        let held = state.held_levy.get(&i);
-        for (k, route) in m.routes.iter_mut().enumerate() {
-            let (o, d, rc) = layout.routes[k];
-            if rc != c || !levied(s, t, o, d, c) {
+/// A floor in force in a period.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AppliedFloor {
+    /// Index of the rule in `[[bloc.floor]]`.
+    pub rule: usize,
+    /// The commodity.
+    pub commodity: usize,
+    /// Its reference price this period.
+    pub reference: UsdPerTonne,
+    /// The floor: reference × ratio.
+    pub floor: UsdPerTonne,
+}
+
+/// The floors of a scenario (`[[bloc.floor]]`), as an [`Instrument`]: a levy on the routes
+/// they cover, held between recomputations in [`PolicyState::held_levy`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Floors;
+
+impl Instrument for Floors {
+    fn name(&self) -> &'static str {
+        "floor"
+    }
+
+    /// Sets the floors in force and the levy on each route they cover.
+    fn apply(
+        &self,
+        period: &Period<'_>,
+        m: &mut MarketProblem,
+        layout: &mut Layout,
+        applied: &mut Applied,
+    ) {
+        let (s, t, state) = (period.scenario, period.t, period.state);
+        for (i, rule) in s.bloc.floors.iter().enumerate() {
+            if !rule.span.covers(t) {
                 continue;
             }
-            route.levy = if !recompute {
-                Levy::Fixed(UsdPerTonne(held.map(|h| h[k]).unwrap_or(0.0)))
-            } else if rule.levy.lag == 0 {
-                Levy::ToFloor {
-                    floor: UsdPerTonne(floor),
-                    cap: rule.levy.cap,
-                }
-            } else {
-                let past = t
-                    .checked_sub(rule.levy.lag)
-                    .and_then(|k| state.prices.get(k));
-                let v = match past.and_then(|p| p[route.from]) {
-                    Some(po) => levy(
-                        floor,
-                        po,
-                        route.transport.0,
-                        route.tariff_at(po),
-                        rule.levy.cap.0,
-                    ),
-                    None => 0.0,
-                };
-                Levy::Fixed(UsdPerTonne(v))
+            let Some(c) = s.commodity_index(rule.commodity.as_str()) else {
+                continue;
             };
+            let Some(reference) = reference(s, t, state, layout, m, rule, c) else {
+                continue;
+            };
+            let applied_floor = AppliedFloor {
+                rule: i,
+                commodity: c,
+                reference: UsdPerTonne(reference),
+                floor: UsdPerTonne(reference * rule.ratio),
+            };
+            set_levies(period, rule, &applied_floor, layout, m);
+            applied.floors.push(applied_floor);
         }
+    }
+
+    /// Writes the floors in force to `policy.csv`, remembers each floor's levies and reports
+    /// levy and tariff revenue.
+    fn settle(&self, solved: &Solved<'_>, state: &mut PolicyState, tables: &mut RunTables) {
+        let (s, label, o) = (solved.scenario, solved.label, solved.outcome);
+        for f in &solved.applied.floors {
+            tables.policy.push(vec![
+                label.to_string(),
+                s.commodities[f.commodity].id.to_string(),
+                num(f.reference.0),
+                num(f.floor.0),
+            ]);
+        }
+        for f in &solved.applied.floors {
+            state.held_levy.insert(f.rule, o.levy.clone());
+        }
+        revenue(solved, &mut tables.indicators);
+    }
+}
+
+/// The levy of floor `f` (of `rule`) on every route it covers: held when not recomputed,
+/// solved with the market at lag 0, else from the prices `lag` periods back.
+fn set_levies(
+    period: &Period<'_>,
+    rule: &FloorRule,
+    f: &AppliedFloor,
+    layout: &Layout,
+    m: &mut MarketProblem,
+) {
+    let (s, t, state) = (period.scenario, period.t, period.state);
+    let (i, c, floor) = (f.rule, f.commodity, f.floor.0);
+    let recompute = (t - rule.span.from).is_multiple_of(rule.levy.every.max(1));
+    let held = state.held_levy.get(&i);
+    for (k, route) in m.routes.iter_mut().enumerate() {
+        let (o, d, rc) = layout.routes[k];
+        if rc != c || !levied(s, t, o, d, c) {
+            continue;
+        }
+        route.levy = if !recompute {
+            Levy::Fixed(UsdPerTonne(held.map(|h| h[k]).unwrap_or(0.0)))
+        } else if rule.levy.lag == 0 {
+            Levy::ToFloor {
+                floor: UsdPerTonne(floor),
+                cap: rule.levy.cap,
+            }
+        } else {
+            let past = t
+                .checked_sub(rule.levy.lag)
+                .and_then(|k| state.prices.get(k));
+            let v = match past.and_then(|p| p[route.from]) {
+                Some(po) => levy(
+                    floor,
+                    po,
+                    route.transport.0,
+                    route.tariff_at(po),
+                    rule.levy.cap.0,
+                ),
+                None => 0.0,
+            };
+            Levy::Fixed(UsdPerTonne(v))
+        };
     }
 }
 
@@ -183,22 +244,16 @@ pub fn levied(s: &Scenario, t: usize, o: usize, d: usize, c: usize) -> bool {
         && !s.bloc.tariff_free(rd, ro, cc, t)
 }
 
-/// Remembers each floor's levies and reports levy and tariff revenue.
-#[allow(clippy::too_many_arguments)]
-pub fn settle(
-    s: &Scenario,
-    t: usize,
-    label: &str,
-    layout: &Layout,
-    m: &MarketProblem,
-    o: &MarketOutcome,
-    applied: &Applied,
-    state: &mut PolicyState,
-    out: &mut Table,
-) {
-    for &(i, _, _, _) in &applied.floors {
-        state.held_levy.insert(i, o.levy.clone());
-    }
+/// Reports levy and tariff revenue: the world's, each importer's, and each floor's
+/// commodity's.
+fn revenue(solved: &Solved<'_>, out: &mut bloc_results::Table) {
+    let (s, layout, m, o, label) = (
+        solved.scenario,
+        solved.layout,
+        solved.market,
+        solved.outcome,
+        solved.label,
+    );
     let mut levy_by_importer = vec![0.0f64; layout.regions];
     let mut tariff_by_importer = vec![0.0f64; layout.regions];
     let mut levy_by_commodity = vec![0.0f64; layout.commodities];
@@ -208,7 +263,6 @@ pub fn settle(
         levy_by_commodity[c] += o.flow[k] * o.levy[k];
         tariff_by_importer[d] += o.flow[k] * o.tariff[k];
     }
-    let _ = t;
     indicator(
         out,
         label,
@@ -243,13 +297,13 @@ pub fn settle(
             );
         }
     }
-    for &(_, c, _, _) in &applied.floors {
+    for f in &solved.applied.floors {
         indicator(
             out,
             label,
             "levy_revenue_usd",
-            format!("commodity:{}", s.commodities[c].id),
-            levy_by_commodity[c],
+            format!("commodity:{}", s.commodities[f.commodity].id),
+            levy_by_commodity[f.commodity],
         );
     }
 }

@@ -11,10 +11,10 @@
 //!
 //! Payouts are reported as `guarantee_payout_usd`.
 
-use crate::{indicator, Applied, Layout, PolicyState};
-use bloc_market::{MarketOutcome, MarketProblem, Subsidy, SupplyBlock};
-use bloc_results::Table;
-use bloc_scenario::{GuaranteeMode, Scenario};
+use crate::{indicator, Applied, Instrument, Layout, Period, PolicyState, Solved};
+use bloc_market::{MarketProblem, Subsidy, SupplyBlock};
+use bloc_results::RunTables;
+use bloc_scenario::GuaranteeMode;
 use bloc_units::{Tonnes, UsdPerTonne};
 
 /// Splits `b` at `v` tonnes: (the first `v` tonnes, the rest), along the same marginal cost
@@ -34,121 +34,136 @@ pub fn split(b: &SupplyBlock, v: f64) -> (SupplyBlock, SupplyBlock) {
     (first, rest)
 }
 
-/// Splits every guaranteed block and marks its contracted part.
-pub fn apply(
-    s: &Scenario,
-    t: usize,
-    state: &PolicyState,
-    layout: &mut Layout,
-    m: &mut MarketProblem,
-    applied: &mut Applied,
-) {
-    let yp = s.time.years_per_period();
-    for (gi, g) in s.bloc.guarantees.iter().enumerate() {
-        if !g.span.covers(t) {
-            continue;
-        }
-        let Some(p) = s.processes.iter().position(|x| x.id == g.process) else {
-            continue;
-        };
-        let Some(k) = layout.block_process.iter().position(|&x| x == Some(p)) else {
-            continue;
-        };
-        let mut volume = g.volume.over(yp).0;
-        if let GuaranteeMode::Purchase { stockpile } = &g.mode {
-            let Some(si) = s.bloc.stockpiles.iter().position(|x| &x.name == stockpile) else {
-                continue;
-            };
-            let books = &state.stocks[si];
-            let j = s.bloc.stockpiles[si]
-                .commodities
-                .iter()
-                .position(|c| *c == s.processes[p].output);
-            let Some(j) = j else { continue };
-            let room = s.bloc.stockpiles[si].max_inventory.0 - books.inventory[j];
-            volume = volume
-                .min(room.max(0.0))
-                .min((books.budget_left / g.strike.0.max(1e-9)).max(0.0));
-        }
-        let (mut first, rest) = split(&m.supply[k], volume);
-        match &g.mode {
-            GuaranteeMode::TopUp => first.subsidy = Subsidy::TopUpTo(g.strike),
-            GuaranteeMode::Purchase { .. } => {
-                first.subsidy = Subsidy::PaidAt(g.strike);
-                first.sold_to_state = true;
-            }
-        }
-        m.supply[k] = rest;
-        m.supply.push(first);
-        layout.block_process.push(Some(p));
-        applied.guarantee_blocks.push((gi, m.supply.len() - 1));
-    }
+/// A guarantee in force in a period and the supply block of its contracted part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GuaranteeBlock {
+    /// Index of the guarantee in `[[bloc.guarantee]]`.
+    pub guarantee: usize,
+    /// The supply block of the contracted part.
+    pub block: usize,
 }
 
-/// Pays the guarantees and books outright purchases into their stockpiles.
-#[allow(clippy::too_many_arguments)]
-pub fn settle(
-    s: &Scenario,
-    _t: usize,
-    label: &str,
-    m: &MarketProblem,
-    o: &MarketOutcome,
-    applied: &Applied,
-    state: &mut PolicyState,
-    out: &mut Table,
-) {
-    let mut total = 0.0;
-    for &(gi, k) in &applied.guarantee_blocks {
-        let g = &s.bloc.guarantees[gi];
-        let x = o.supply[k];
-        let payout = match &g.mode {
-            GuaranteeMode::TopUp => {
-                let p = o.prices[m.supply[k].node].unwrap_or(0.0);
-                (g.strike.0 - p).max(0.0) * x
-            }
-            GuaranteeMode::Purchase { stockpile } => {
-                let cost = g.strike.0 * x;
-                if let Some(si) = s
-                    .bloc
-                    .stockpiles
-                    .iter()
-                    .position(|st| &st.name == stockpile)
-                {
-                    let output = &s
-                        .processes
-                        .iter()
-                        .find(|p| p.id == g.process)
-                        .map(|p| p.output.clone());
-                    if let Some(j) = output.as_ref().and_then(|c| {
-                        s.bloc.stockpiles[si]
-                            .commodities
-                            .iter()
-                            .position(|x| x == c)
-                    }) {
-                        state.stocks[si].book_guarantee(j, x, cost);
-                    }
-                }
-                cost
-            }
-        };
-        total += payout;
-        indicator(
-            out,
-            label,
-            "guarantee_payout_usd",
-            format!("process:{}", g.process),
-            payout,
-        );
-        indicator(
-            out,
-            label,
-            "guarantee_volume_t",
-            format!("process:{}", g.process),
-            x,
-        );
+/// The guarantees of a scenario (`[[bloc.guarantee]]`), as an [`Instrument`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Guarantees;
+
+impl Instrument for Guarantees {
+    fn name(&self) -> &'static str {
+        "guarantee"
     }
-    if !applied.guarantee_blocks.is_empty() {
-        indicator(out, label, "guarantee_payout_usd", "world".into(), total);
+
+    /// Splits every guaranteed block and marks its contracted part.
+    fn apply(
+        &self,
+        period: &Period<'_>,
+        m: &mut MarketProblem,
+        layout: &mut Layout,
+        applied: &mut Applied,
+    ) {
+        let (s, t, state) = (period.scenario, period.t, period.state);
+        let yp = s.time.years_per_period();
+        for (gi, g) in s.bloc.guarantees.iter().enumerate() {
+            if !g.span.covers(t) {
+                continue;
+            }
+            let Some(p) = s.processes.iter().position(|x| x.id == g.process) else {
+                continue;
+            };
+            let Some(k) = layout.block_process.iter().position(|&x| x == Some(p)) else {
+                continue;
+            };
+            let mut volume = g.volume.over(yp).0;
+            if let GuaranteeMode::Purchase { stockpile } = &g.mode {
+                let Some(si) = s.bloc.stockpiles.iter().position(|x| &x.name == stockpile) else {
+                    continue;
+                };
+                let books = &state.stocks[si];
+                let j = s.bloc.stockpiles[si]
+                    .commodities
+                    .iter()
+                    .position(|c| *c == s.processes[p].output);
+                let Some(j) = j else { continue };
+                let room = s.bloc.stockpiles[si].max_inventory.0 - books.inventory[j];
+                volume = volume
+                    .min(room.max(0.0))
+                    .min((books.budget_left / g.strike.0.max(1e-9)).max(0.0));
+            }
+            let (mut first, rest) = split(&m.supply[k], volume);
+            match &g.mode {
+                GuaranteeMode::TopUp => first.subsidy = Subsidy::TopUpTo(g.strike),
+                GuaranteeMode::Purchase { .. } => {
+                    first.subsidy = Subsidy::PaidAt(g.strike);
+                    first.sold_to_state = true;
+                }
+            }
+            m.supply[k] = rest;
+            m.supply.push(first);
+            layout.block_process.push(Some(p));
+            applied.guarantee_blocks.push(GuaranteeBlock {
+                guarantee: gi,
+                block: m.supply.len() - 1,
+            });
+        }
+    }
+
+    /// Pays the guarantees and books outright purchases into their stockpiles.
+    fn settle(&self, solved: &Solved<'_>, state: &mut PolicyState, tables: &mut RunTables) {
+        let (s, m, o, label) = (solved.scenario, solved.market, solved.outcome, solved.label);
+        let out = &mut tables.indicators;
+        let mut total = 0.0;
+        for gb in &solved.applied.guarantee_blocks {
+            let (gi, k) = (gb.guarantee, gb.block);
+            let g = &s.bloc.guarantees[gi];
+            let x = o.supply[k];
+            let payout = match &g.mode {
+                GuaranteeMode::TopUp => {
+                    let p = o.prices[m.supply[k].node].unwrap_or(0.0);
+                    (g.strike.0 - p).max(0.0) * x
+                }
+                GuaranteeMode::Purchase { stockpile } => {
+                    let cost = g.strike.0 * x;
+                    if let Some(si) = s
+                        .bloc
+                        .stockpiles
+                        .iter()
+                        .position(|st| &st.name == stockpile)
+                    {
+                        let output = &s
+                            .processes
+                            .iter()
+                            .find(|p| p.id == g.process)
+                            .map(|p| p.output.clone());
+                        if let Some(j) = output.as_ref().and_then(|c| {
+                            s.bloc.stockpiles[si]
+                                .commodities
+                                .iter()
+                                .position(|x| x == c)
+                        }) {
+                            state.stocks[si].book_guarantee(j, x, cost);
+                        }
+                    }
+                    cost
+                }
+            };
+            total += payout;
+            indicator(
+                out,
+                label,
+                "guarantee_payout_usd",
+                format!("process:{}", g.process),
+                payout,
+            );
+            indicator(
+                out,
+                label,
+                "guarantee_volume_t",
+                format!("process:{}", g.process),
+                x,
+            );
+        }
+        if !solved.applied.guarantee_blocks.is_empty() {
+            indicator(out, label, "guarantee_payout_usd", "world".into(), total);
+        }
     }
 }
 

@@ -1,31 +1,41 @@
 //! The bloc's instruments (design §2) and the counter-policies it must live with.
 //!
-//! Each instrument is its own module and type, with its tests beside it:
+//! Each instrument is its own module and type, with its tests beside it, and implements
+//! [`Instrument`]: `apply` edits one period's [`MarketProblem`] before it is solved, `settle`
+//! reads the outcome after it, moves the instrument's state on and writes its rows.
 //!
-//! | instrument | module | what it does to the market |
-//! |---|---|---|
-//! | membership, frameworks | [`membership`] | tariff-free routes between members / framework parties |
-//! | reference prices, floors, levy | [`floor`] | a levy on non-member imports into members |
-//! | stockpile (Project Vault) | [`stockpile`] | a flat buyer below a trigger, a flat seller above one |
-//! | guarantees / offtake | [`guarantee`] | the contracted part of a plant is topped up to a strike, or bought at it |
-//! | production subsidies | [`subsidy`] | a per-tonne support on named plants |
-//! | export controls | [`export_control`] | caps (ban = 0, quota, licences) on groups of routes |
-//! | shocks | [`shock`] | outages, demand and cost multipliers |
+//! | instrument | module, type | what it does to the market | what it settles |
+//! |---|---|---|---|
+//! | shocks | [`shock`], [`shock::Shocks`] | outages, demand and cost multipliers | — |
+//! | membership, frameworks | [`membership`], [`membership::Membership`] | tariff-free routes between members / framework parties | — |
+//! | reference prices, floors, levy | [`floor`], [`floor::Floors`] | a levy on non-member imports into members | held levies; `policy.csv`, levy and tariff revenue |
+//! | export controls | [`export_control`], [`export_control::ExportControls`] | caps (ban = 0, quota, licences) on groups of routes | — (asks for a pre-solve without controls) |
+//! | guarantees / offtake | [`guarantee`], [`guarantee::Guarantees`] | the contracted part of a plant is topped up to a strike, or bought at it | payouts; purchases into stockpiles |
+//! | production subsidies | [`subsidy`], [`subsidy::Subsidies`] | a per-tonne support on named plants | payouts |
+//! | stockpile (Project Vault) | [`stockpile`], [`stockpile::Stockpiles`] | a flat buyer below a trigger, a flat seller above one | books; `stockpile.csv` |
 //!
-//! [`Policies::apply`] edits one period's [`MarketProblem`] before it is solved;
-//! [`Policies::settle`] reads the outcome, moves the instruments' state on (inventories,
-//! budgets, levies held between recomputations, price history) and writes `policy.csv`,
-//! `stockpile.csv` and the instruments' indicators. Policies in force in a period are those
-//! whose `[from, to)` span covers it.
+//! [`Policies::apply`] runs every instrument's `apply` in the order of [`INSTRUMENTS`] (the
+//! table's order) on a [`Period`]; [`Policies::settle`] runs their `settle` in the same order
+//! on a [`Solved`] period, then records the period's prices, flows and members' prices for
+//! the instruments that look back. Policies in force in a period are those whose
+//! `[from, to)` span covers it.
+//!
+//! **Adding an instrument**: a module with a unit struct implementing [`Instrument`]; its
+//! state between periods, if any, a field of [`PolicyState`]; what it adds to the market and
+//! must find again after the solve, a named struct in a field of [`Applied`]; then its place
+//! in [`INSTRUMENTS`] (it sees the market as the instruments before it left it).
 #![deny(missing_docs)]
 
 pub mod export_control;
 pub mod floor;
 pub mod guarantee;
+pub mod instrument;
 pub mod membership;
 pub mod shock;
 pub mod stockpile;
 pub mod subsidy;
+
+pub use instrument::{Instrument, Period, Solved, INSTRUMENTS};
 
 use bloc_market::{MarketOutcome, MarketProblem};
 use bloc_results::{num, RunTables};
@@ -79,14 +89,14 @@ pub struct PolicyState {
 /// Everything the instruments added to one period's market, to read the outcome back.
 #[derive(Debug, Clone, Default)]
 pub struct Applied {
-    /// Floors in force: (floor index, commodity, reference, floor).
-    pub floors: Vec<(usize, usize, f64, f64)>,
+    /// Floors in force.
+    pub floors: Vec<floor::AppliedFloor>,
     /// Stockpile blocks: per (stockpile, commodity) the buy demand block and release supply block.
     pub stock_blocks: Vec<stockpile::StockBlocks>,
-    /// Guarantee blocks: (guarantee index, supply block of the contracted part).
-    pub guarantee_blocks: Vec<(usize, usize)>,
-    /// Subsidised blocks: (block, USD/t).
-    pub subsidy_blocks: Vec<(usize, f64)>,
+    /// Guarantees in force and the supply block of each one's contracted part.
+    pub guarantee_blocks: Vec<guarantee::GuaranteeBlock>,
+    /// Subsidised blocks (one entry per subsidy and block).
+    pub subsidy_blocks: Vec<subsidy::SubsidyBlock>,
 }
 
 /// The instruments of a scenario and their state.
@@ -115,15 +125,15 @@ impl<'s> Policies<'s> {
         }
     }
 
-    /// Whether a licence regime starts in the first period (then the engine first solves
-    /// period 0 with export controls off, to know normal exports).
+    /// Whether some instrument needs the first period solved without export controls first
+    /// (a licence regime starting then, to know normal exports).
     pub fn needs_uncontrolled_start(&self) -> bool {
-        export_control::needs_uncontrolled_start(self.scenario)
+        INSTRUMENTS.iter().any(|i| i.needs_presolve(self.scenario))
     }
 
-    /// Edits period `t`'s market: shocks, tariff-free trade, floors and levies, export
-    /// controls, guarantees, subsidies, stockpiles (in that order). With
-    /// `controls = false` export controls are left out.
+    /// Edits period `t`'s market: every instrument of [`INSTRUMENTS`] in turn (shocks,
+    /// tariff-free trade, floors and levies, export controls, guarantees, subsidies,
+    /// stockpiles). With `controls = false` export controls are left out.
     pub fn apply(
         &self,
         t: usize,
@@ -131,22 +141,21 @@ impl<'s> Policies<'s> {
         m: &mut MarketProblem,
         controls: bool,
     ) -> Applied {
-        let s = self.scenario;
+        let period = Period {
+            scenario: self.scenario,
+            t,
+            state: &self.state,
+            export_controls: controls,
+        };
         let mut applied = Applied::default();
-        shock::apply(s, t, layout, m);
-        membership::apply(s, t, layout, m);
-        floor::apply(s, t, &self.state, layout, m, &mut applied);
-        if controls {
-            export_control::apply(s, t, &self.state, layout, m);
+        for instrument in INSTRUMENTS {
+            instrument.apply(&period, m, layout, &mut applied);
         }
-        guarantee::apply(s, t, &self.state, layout, m, &mut applied);
-        subsidy::apply(s, t, layout, m, &mut applied);
-        let blocks = stockpile::add_blocks(s, t, &self.state, &applied, layout, m);
-        applied.stock_blocks = blocks;
         applied
     }
 
-    /// Reads period `t`'s outcome: moves state on and writes the instruments' rows.
+    /// Reads period `t`'s outcome: every instrument settles in turn (moving its state on and
+    /// writing its rows), then the period's members' prices, prices and flows are recorded.
     pub fn settle(
         &mut self,
         t: usize,
@@ -158,37 +167,18 @@ impl<'s> Policies<'s> {
     ) {
         let s = self.scenario;
         let label = s.time.label(t);
-        for &(_, c, reference, fl) in &applied.floors {
-            tables.policy.push(vec![
-                label.clone(),
-                s.commodities[c].id.to_string(),
-                num(reference),
-                num(fl),
-            ]);
-        }
-        floor::settle(
-            s,
+        let solved = Solved {
+            scenario: s,
             t,
-            &label,
+            label: &label,
             layout,
-            m,
-            o,
+            market: m,
+            outcome: o,
             applied,
-            &mut self.state,
-            &mut tables.indicators,
-        );
-        guarantee::settle(
-            s,
-            t,
-            &label,
-            m,
-            o,
-            applied,
-            &mut self.state,
-            &mut tables.indicators,
-        );
-        subsidy::settle(&label, m, o, applied, &mut tables.indicators);
-        stockpile::settle(s, t, &label, layout, m, o, applied, &mut self.state, tables);
+        };
+        for instrument in INSTRUMENTS {
+            instrument.settle(&solved, &mut self.state, tables);
+        }
         self.state
             .members_price
             .push(members_prices(s, t, layout, m, o));

@@ -2,10 +2,25 @@
 //! framework trade tariff-free in the commodities it names, while each is in force
 //! (`[bloc] members = [{ region, from, to }]`, `[[bloc.framework]]`).
 
-use crate::Layout;
+use crate::{Applied, Instrument, Layout, Period};
 use bloc_market::MarketProblem;
 use bloc_scenario::Scenario;
 use bloc_units::UsdPerTonne;
+
+/// Membership and frameworks (`[bloc] members`, `[[bloc.framework]]`), as an [`Instrument`]:
+/// they edit the routes and keep no state.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Membership;
+
+impl Instrument for Membership {
+    fn name(&self) -> &'static str {
+        "membership"
+    }
+
+    fn apply(&self, p: &Period<'_>, m: &mut MarketProblem, layout: &mut Layout, _: &mut Applied) {
+        apply(p.scenario, p.t, layout, m);
+    }
+}
 
 /// Removes the tariff on every route that membership or a framework makes tariff-free, and
 /// adds the compliance cost of market standards to routes from uncertified origins into

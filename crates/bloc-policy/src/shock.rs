@@ -2,7 +2,7 @@
 //! of the selected plants' capacity is lost, reference demand is multiplied, or operating
 //! costs (unit cost and its rise) are multiplied. Several shocks on one target compound.
 
-use crate::Layout;
+use crate::{Applied, Instrument, Layout, Period};
 use bloc_market::MarketProblem;
 use bloc_scenario::{ProcessSelector, Scenario};
 use bloc_units::Tonnes;
@@ -14,6 +14,21 @@ pub fn selects(s: &Scenario, t: usize, sel: &ProcessSelector, p: usize) -> bool 
         return sel.processes.contains(&proc_.id);
     }
     sel.region.contains(&proc_.region, t, &s.bloc) && sel.commodities.contains(&proc_.output)
+}
+
+/// The shocks of a scenario (`[shock]`), as an [`Instrument`]: they edit the market and keep
+/// no state.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Shocks;
+
+impl Instrument for Shocks {
+    fn name(&self) -> &'static str {
+        "shock"
+    }
+
+    fn apply(&self, p: &Period<'_>, m: &mut MarketProblem, layout: &mut Layout, _: &mut Applied) {
+        apply(p.scenario, p.t, layout, m);
+    }
 }
 
 /// Applies every shock in force.

@@ -15,8 +15,8 @@
 //! purchases only (release revenue is not recycled); storage costs are reported as
 //! `stockpile_storage_cost_usd`. Inventory stays within [0, max inventory].
 
-use crate::{indicator, Applied, Layout, PolicyState};
-use bloc_market::{DemandBlock, DemandCurve, MarketOutcome, MarketProblem, SupplyBlock};
+use crate::{indicator, Applied, Instrument, Layout, Period, PolicyState, Solved};
+use bloc_market::{DemandBlock, DemandCurve, MarketProblem, SupplyBlock};
 use bloc_results::{num, RunTables};
 use bloc_scenario::{PriceTrigger, Scenario, Stockpile};
 use bloc_units::{Tonnes, UsdPerTonne};
@@ -72,7 +72,11 @@ pub struct StockBlocks {
 fn trigger(t: &PriceTrigger, c: usize, applied: &Applied) -> Option<f64> {
     match t {
         PriceTrigger::Fixed(v) => Some(v.0),
-        PriceTrigger::Floor(k) => applied.floors.iter().find(|f| f.1 == c).map(|f| f.3 * k),
+        PriceTrigger::Floor(k) => applied
+            .floors
+            .iter()
+            .find(|f| f.commodity == c)
+            .map(|f| f.floor.0 * k),
     }
 }
 
@@ -88,18 +92,42 @@ pub fn buy_width(max_buy: f64, room: f64, budget: f64, price: f64) -> f64 {
         .max(0.0)
 }
 
+/// The stockpiles of a scenario (`[[bloc.stockpile]]`), as an [`Instrument`]: a buyer and a
+/// seller in the market, their books in [`PolicyState::stocks`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Stockpiles;
+
+impl Instrument for Stockpiles {
+    fn name(&self) -> &'static str {
+        "stockpile"
+    }
+
+    /// Adds each stockpile's buyer and seller.
+    fn apply(
+        &self,
+        period: &Period<'_>,
+        m: &mut MarketProblem,
+        layout: &mut Layout,
+        applied: &mut Applied,
+    ) {
+        let blocks = add_blocks(period, applied, layout, m);
+        applied.stock_blocks = blocks;
+    }
+
+    fn settle(&self, solved: &Solved<'_>, state: &mut PolicyState, tables: &mut RunTables) {
+        settle(solved, state, tables);
+    }
+}
+
 /// Adds each stockpile's buyer and seller.
-pub fn add_blocks(
-    s: &Scenario,
-    t: usize,
-    state: &PolicyState,
+fn add_blocks(
+    period: &Period<'_>,
     applied: &Applied,
     layout: &mut Layout,
     m: &mut MarketProblem,
 ) -> Vec<StockBlocks> {
+    let (s, t, state) = (period.scenario, period.t, period.state);
     let mut out = Vec::new();
-    let yp = s.time.years_per_period();
-    let _ = yp;
     for (i, st) in s.bloc.stockpiles.iter().enumerate() {
         if !st.span.covers(t) {
             continue;
@@ -211,8 +239,8 @@ fn guarantee_blocks_of<'a>(
     i: usize,
     c: &'a bloc_units::CommodityId,
 ) -> impl Iterator<Item = usize> + 'a {
-    applied.guarantee_blocks.iter().filter_map(move |&(gi, k)| {
-        let g = &s.bloc.guarantees[gi];
+    applied.guarantee_blocks.iter().filter_map(move |gb| {
+        let g = &s.bloc.guarantees[gb.guarantee];
         let out = s
             .processes
             .iter()
@@ -222,7 +250,7 @@ fn guarantee_blocks_of<'a>(
             bloc_scenario::GuaranteeMode::Purchase { stockpile }
                 if *stockpile == s.bloc.stockpiles[i].name && out == Some(c) =>
             {
-                Some(k)
+                Some(gb.block)
             }
             _ => None,
         }
@@ -230,18 +258,14 @@ fn guarantee_blocks_of<'a>(
 }
 
 /// Books the period's purchases and releases and writes `stockpile.csv` and indicators.
-#[allow(clippy::too_many_arguments)]
-pub fn settle(
-    s: &Scenario,
-    _t: usize,
-    label: &str,
-    layout: &Layout,
-    m: &MarketProblem,
-    o: &MarketOutcome,
-    applied: &Applied,
-    state: &mut PolicyState,
-    tables: &mut RunTables,
-) {
+fn settle(solved: &Solved<'_>, state: &mut PolicyState, tables: &mut RunTables) {
+    let (s, label, layout, o, applied) = (
+        solved.scenario,
+        solved.label,
+        solved.layout,
+        solved.outcome,
+        solved.applied,
+    );
     let yp = s.time.years_per_period();
     for (i, st) in s.bloc.stockpiles.iter().enumerate() {
         let Some(r) = s.region_index(st.region.as_str()) else {
@@ -309,7 +333,6 @@ pub fn settle(
             storage,
         );
     }
-    let _ = m;
 }
 
 #[cfg(test)]
