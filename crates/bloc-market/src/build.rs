@@ -36,7 +36,7 @@ impl Scaling {
 
     /// Quantities of each commodity around one unit, the objective around one unit.
     pub fn for_problem(p: &MarketProblem) -> Self {
-        let nc = p.nodes.iter().map(|n| n.commodity + 1).max().unwrap_or(0);
+        let nc = p.commodity_count();
         let mut qs = vec![0.0f64; nc];
         let mut ps = vec![0.0f64; nc];
         for b in &p.supply {

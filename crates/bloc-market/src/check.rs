@@ -81,16 +81,7 @@ pub fn self_check(p: &MarketProblem, o: &MarketOutcome) -> SelfCheck {
     // buyers' top willingness to pay, and its prices anywhere (at least 1 USD/t). One scale
     // per commodity, so that a transit market (routes only, no plant or buyer) is measured
     // against the commodity's prices, not against 1 USD/t.
-    let nc = p.nodes.iter().map(|x| x.commodity + 1).max().unwrap_or(0);
-    let mut scale_c = vec![1.0f64; nc];
-    for blk in &p.supply {
-        let c = p.nodes[blk.node].commodity;
-        scale_c[c] = scale_c[c].max(blk.unit_cost.0);
-    }
-    for d in &p.demand {
-        let c = p.nodes[d.node].commodity;
-        scale_c[c] = scale_c[c].max(d.curve.top().unwrap_or(0.0) / 10.0);
-    }
+    let mut scale_c = p.commodity_price_scale();
     for (node, price) in p.nodes.iter().zip(&o.prices) {
         if let Some(v) = price {
             scale_c[node.commodity] = scale_c[node.commodity].max(v.abs());

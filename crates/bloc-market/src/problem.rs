@@ -232,6 +232,30 @@ pub struct MarketProblem {
 }
 
 impl MarketProblem {
+    /// How many commodities the nodes name (one more than the largest index).
+    pub fn commodity_count(&self) -> usize {
+        self.nodes
+            .iter()
+            .map(|n| n.commodity + 1)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// A price scale per commodity (USD/t) for relative tolerances: the largest of its plants'
+    /// unit costs, a tenth of its buyers' top willingness to pay, and 1 USD/t.
+    pub fn commodity_price_scale(&self) -> Vec<f64> {
+        let mut ps = vec![1.0f64; self.commodity_count()];
+        for b in &self.supply {
+            let c = self.nodes[b.node].commodity;
+            ps[c] = ps[c].max(b.unit_cost.0);
+        }
+        for d in &self.demand {
+            let c = self.nodes[d.node].commodity;
+            ps[c] = ps[c].max(d.curve.top().unwrap_or(0.0) / 10.0);
+        }
+        ps
+    }
+
     /// Per route, whether a zero quota (a ban) covers it: it can carry nothing, and no price
     /// gap along it breaks the equilibrium (its rent is whatever the gap is).
     pub fn banned_routes(&self) -> Vec<bool> {

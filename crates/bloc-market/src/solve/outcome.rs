@@ -183,7 +183,7 @@ pub fn natural_qp(p: &MarketProblem, out: &MarketOutcome) -> QpProblem {
         .iter()
         .map(|b| block_support(b, out.prices[b.node]))
         .collect();
-    let commodities = p.nodes.iter().map(|n| n.commodity + 1).max().unwrap_or(0);
+    let commodities = p.commodity_count();
     build_qp(
         p,
         &in_set,

@@ -7,18 +7,11 @@ use super::{SNAP_DELTA, SNAP_EPS};
 use crate::build::{Built, Scaling};
 use crate::problem::MarketProblem;
 
-/// A price scale per commodity (USD/t) for relative tolerances.
+/// A price scale per commodity (USD/t) for relative tolerances (one formula, shared with the
+/// self-check: [`MarketProblem::commodity_price_scale`]).
 pub(super) fn commodity_price_scale(p: &MarketProblem, s: &Scaling) -> Vec<f64> {
-    let mut ps = vec![1.0f64; s.commodities()];
-    for b in &p.supply {
-        let c = p.nodes[b.node].commodity;
-        ps[c] = ps[c].max(b.unit_cost.0);
-    }
-    for d in &p.demand {
-        let c = p.nodes[d.node].commodity;
-        ps[c] = ps[c].max(d.curve.top().unwrap_or(0.0) / 10.0);
-    }
-    ps
+    debug_assert_eq!(s.commodities(), p.commodity_count());
+    p.commodity_price_scale()
 }
 
 /// Quota rents (USD/t) per route: the sum of the rents of the quotas covering it.

@@ -239,7 +239,7 @@ pub(super) fn near_solve(
             attempt = Some((held, keep, sol));
             break;
         }
-        if sol.status != SolveStatus::Infeasible {
+        if !sol.status.is_infeasible() {
             return Ok(None);
         }
     }
