@@ -12,7 +12,7 @@
 # operation, BLOC_ST_MAX_TIME (default 90) seconds per run.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
-bin=${1:-target/debug/bloc}
+bin=${1:-${CARGO_TARGET_DIR:-target}/debug/bloc}
 [ -x "$bin" ] || { echo "schemathesis.sh: $bin is not built (cargo build -p bloc-cli)" >&2; exit 1; }
 examples=${BLOC_ST_EXAMPLES:-40}
 max_time=${BLOC_ST_MAX_TIME:-90}
