@@ -6,26 +6,84 @@
 use crate::ScenarioError;
 use std::path::{Path, PathBuf};
 
-/// One column of a table's schema.
+/// One column of a table's schema: its name, whether it is required, and all else said of it
+/// anywhere. A number column's bound and example are the ones its messages give
+/// ([`CsvTable::number`]); the README's format tables are generated from the rest
+/// ([`markdown_table`]), so the two cannot drift apart. (On top of the bound, a number must lie
+/// within the limits of the unit its name ends in, `limits.rs`.)
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Column {
     pub name: &'static str,
     pub required: bool,
+    /// The unit (`t/yr`, `USD/t`, `period`), or "" for ids, text and plain numbers.
+    pub unit: &'static str,
+    /// The range a number must lie in; `None` for a column that is not a number.
+    pub bound: Option<Bound>,
+    /// A value as written in the file (`1200`, `CHN`).
+    pub example: &'static str,
+    /// What the column means and any rule beyond its bound, in one line.
+    pub doc: &'static str,
 }
 
-/// A required column.
+/// A required column (describe it with [`Column::number`] or [`Column::text`], then
+/// [`Column::doc`]).
 pub(crate) const fn req(name: &'static str) -> Column {
     Column {
         name,
         required: true,
+        unit: "",
+        bound: None,
+        example: "",
+        doc: "",
     }
 }
 
 /// An optional column.
 pub(crate) const fn opt(name: &'static str) -> Column {
     Column {
-        name,
         required: false,
+        ..req(name)
+    }
+}
+
+impl Column {
+    /// A number in `unit` within `bound`, as `example`.
+    pub(crate) const fn number(
+        self,
+        unit: &'static str,
+        bound: Bound,
+        example: &'static str,
+    ) -> Column {
+        Column {
+            unit,
+            bound: Some(bound),
+            example,
+            ..self
+        }
+    }
+
+    /// Text (an id, a name, a period) in `unit` ("" for none), as `example`.
+    pub(crate) const fn text(self, unit: &'static str, example: &'static str) -> Column {
+        Column {
+            unit,
+            bound: None,
+            example,
+            ..self
+        }
+    }
+
+    /// What the column means.
+    pub(crate) const fn doc(self, doc: &'static str) -> Column {
+        Column { doc, ..self }
+    }
+
+    /// The name as the README writes it: `` `name` ``, or `` `[name]` `` when optional.
+    fn shown(&self) -> String {
+        if self.required {
+            format!("`{}`", self.name)
+        } else {
+            format!("`[{}]`", self.name)
+        }
     }
 }
 
@@ -35,6 +93,51 @@ pub(crate) struct Schema {
     /// The `[tables]` key that names the file (`processes`).
     pub table: &'static str,
     pub columns: &'static [Column],
+}
+
+impl Schema {
+    /// The column `name`. Naming a column outside the schema is a programming error (see
+    /// [`CsvTable::cell`]).
+    fn column(&self, name: &str) -> Option<&'static Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+/// The README's format table of one CSV table, made from its schema: one row per column with
+/// its unit, range, example and meaning (`[x]` marks an optional column). A test checks that
+/// README.md holds exactly this text for every table.
+// Only the README test calls it; the attribute keeps the fields it alone reads alive.
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) fn markdown_table(schema: &Schema) -> String {
+    let mut out = format!(
+        "`{}`:\n\n| column | unit | range | example | meaning |\n| --- | --- | --- | --- | --- |\n",
+        schema.table
+    );
+    for c in schema.columns {
+        let range = c.bound.map(Bound::symbol).unwrap_or_default();
+        let example = if c.example.is_empty() {
+            String::new()
+        } else {
+            format!("`{}`", c.example)
+        };
+        let cells = [
+            c.shown(),
+            c.unit.to_string(),
+            range,
+            example,
+            c.doc.to_string(),
+        ];
+        out.push('|');
+        for cell in cells {
+            if cell.is_empty() {
+                out.push_str(" |");
+            } else {
+                out.push_str(&format!(" {cell} |"));
+            }
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// A table read against its schema.
@@ -63,6 +166,9 @@ pub(crate) struct Cell<'a> {
     pub line: usize,
     pub column: &'static str,
     pub text: &'a str,
+    /// The column's bound (`None`: not a number column) and example, from the schema.
+    bound: Option<Bound>,
+    example: &'static str,
 }
 
 /// A numeric range a cell must lie in.
@@ -83,6 +189,15 @@ impl Bound {
             Bound::Above(x) => v > x,
             Bound::Below(x) => v < x,
         }
+    }
+    /// The bound as the README writes it (`≥ 0`, `> −1`).
+    fn symbol(self) -> String {
+        let (op, x) = match self {
+            Bound::AtLeast(x) => ("≥", x),
+            Bound::Above(x) => (">", x),
+            Bound::Below(x) => ("<", x),
+        };
+        format!("{op} {}", format!("{x}").replace('-', "−"))
     }
     fn describe(self) -> String {
         match self {
@@ -111,8 +226,31 @@ impl Cell<'_> {
         self.text.is_empty()
     }
 
-    /// A required number in range.
-    pub fn number(&self, bound: Bound, example: &str) -> Result<f64, ScenarioError> {
+    /// A required number within the column's bound; a message gives the column's example.
+    ///
+    /// Only for a number column of the schema (one with a bound): anything else is a
+    /// programming error, which `every_column_read_is_in_a_schema` checks the loaders for.
+    pub fn number(&self) -> Result<f64, ScenarioError> {
+        let Some(bound) = self.bound else {
+            panic!(
+                "programming error: `{}` is read as a number but its schema gives it no bound",
+                self.column
+            )
+        };
+        self.number_in(bound, self.example)
+    }
+
+    /// An optional number within the column's bound (empty: `None`).
+    pub fn opt_number(&self) -> Result<Option<f64>, ScenarioError> {
+        if self.text.is_empty() {
+            Ok(None)
+        } else {
+            self.number().map(Some)
+        }
+    }
+
+    /// A required number in `bound`; a message gives `example`.
+    fn number_in(&self, bound: Bound, example: &str) -> Result<f64, ScenarioError> {
         if self.text.is_empty() {
             return Err(self.error(format!(
                 "the cell is empty; write a number that is {}, as `{example}`",
@@ -131,15 +269,6 @@ impl Cell<'_> {
         super::limits::check(self.column, v)
             .map_err(|m| self.error(format!("{m}; as `{example}`")))?;
         Ok(v)
-    }
-
-    /// An optional number in range (empty: `None`).
-    pub fn opt_number(&self, bound: Bound, example: &str) -> Result<Option<f64>, ScenarioError> {
-        if self.text.is_empty() {
-            Ok(None)
-        } else {
-            self.number(bound, example).map(Some)
-        }
     }
 }
 
@@ -260,8 +389,9 @@ impl CsvTable {
     /// build (so every test) that reads such a table, and `every_column_read_is_in_a_schema`
     /// checks the loaders' source for it.
     pub fn cell<'a>(&'a self, row: &'a Row, column: &'static str) -> Cell<'a> {
+        let spec = self.schema.column(column);
         debug_assert!(
-            self.schema.columns.iter().any(|c| c.name == column),
+            spec.is_some(),
             "programming error: `{column}` is not a column of the `{}` schema",
             self.schema.table
         );
@@ -274,7 +404,24 @@ impl CsvTable {
             line: row.line,
             column,
             text,
+            bound: spec.and_then(|c| c.bound),
+            example: spec.map_or("", |c| c.example),
         }
+    }
+
+    /// The number in `row`'s `column`, within the bound and with the example the schema gives
+    /// that column ([`Cell::number`]).
+    pub fn number(&self, row: &Row, column: &'static str) -> Result<f64, ScenarioError> {
+        self.cell(row, column).number()
+    }
+
+    /// The number in `row`'s `column`, or `None` when the cell is empty ([`Cell::opt_number`]).
+    pub fn opt_number(
+        &self,
+        row: &Row,
+        column: &'static str,
+    ) -> Result<Option<f64>, ScenarioError> {
+        self.cell(row, column).opt_number()
     }
 
     /// An error for the whole table (at its header).
@@ -459,7 +606,15 @@ mod tests {
 
     const S: Schema = Schema {
         table: "demo",
-        columns: &[req("id"), req("value"), opt("extra")],
+        columns: &[
+            req("id").text("", "a").doc("an id"),
+            req("value")
+                .number("t/yr", Bound::AtLeast(0.0), "10")
+                .doc("a quantity"),
+            opt("extra")
+                .number("", Bound::Above(-1.0), "0.5")
+                .doc("a rate"),
+        ],
     };
 
     fn read(text: &[u8]) -> Result<CsvTable, ScenarioError> {
@@ -521,11 +676,42 @@ mod tests {
         assert!(parse_number("0x10").is_err());
         assert!(parse_number("1e999").is_err());
         let t = read(b"id,value\na,-1\n").unwrap();
-        let c = t.cell(&t.rows[0], "value");
-        let e = c.number(Bound::AtLeast(0.0), "10").unwrap_err().to_string();
+        let e = t.number(&t.rows[0], "value").unwrap_err().to_string();
         assert_eq!(
             e,
             "d.csv:2: field `value`: `-1` is out of range: value must be zero or more (not negative), as `10`"
+        );
+        assert_eq!(t.opt_number(&t.rows[0], "extra").unwrap(), None);
+        let t = read(b"id,value,extra\na,,-2\n").unwrap();
+        let e = t.number(&t.rows[0], "value").unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "d.csv:2: field `value`: the cell is empty; write a number that is zero or more (not negative), as `10`"
+        );
+        let e = t.opt_number(&t.rows[0], "extra").unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "d.csv:2: field `extra`: `-2` is out of range: extra must be greater than -1, as `0.5`"
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "`id` is read as a number but its schema gives it no bound")]
+    fn a_text_column_read_as_a_number_is_a_programming_error() {
+        let t = read(b"id,value\na,1\n").unwrap();
+        let _ = t.number(&t.rows[0], "id");
+    }
+
+    #[test]
+    fn markdown_table_from_the_schema() {
+        assert_eq!(
+            markdown_table(&S),
+            "`demo`:\n\n\
+             | column | unit | range | example | meaning |\n\
+             | --- | --- | --- | --- | --- |\n\
+             | `id` | | | `a` | an id |\n\
+             | `value` | t/yr | ≥ 0 | `10` | a quantity |\n\
+             | `[extra]` | | > −1 | `0.5` | a rate |\n"
         );
     }
 }

@@ -2,9 +2,8 @@
 //! `[[demand_growth]]` and `[[bloc.capital_grant]]`. Same pattern as `bloc.rs`: `…Raw`
 //! mirrors the TOML, `check_*` validates.
 //!
-//! | table | columns (`[x]` optional) |
-//! | --- | --- |
-//! | `projects` | id, region, output, capacity_t_per_yr, unit_cost_usd_per_t, [cost_rise_usd_per_t], capital_usd_per_t_per_yr, lead_time_yr, [ramp_up_yr], earliest_fid, [fid], [life_yr], source |
+//! The columns of `projects.csv`, with their units, bounds, examples and meanings, are declared
+//! once in [`PROJECTS`]; the README's table is generated from it.
 
 use super::bloc::{
     check_commodity_set, check_process, check_region_set, check_span, each, positive, share,
@@ -19,23 +18,46 @@ use crate::ScenarioError;
 use bloc_units::ProcessId;
 use serde::Deserialize;
 
-/// `projects.csv`.
+/// `projects.csv`. The plant columns are read as in `processes.csv` ([`plant_cells`]), with
+/// examples of a project's size.
+///
+/// [`plant_cells`]: super::tables::plant_cells
 pub(crate) const PROJECTS: Schema = Schema {
     table: "projects",
     columns: &[
-        req("id"),
-        req("region"),
-        req("output"),
-        req("capacity_t_per_yr"),
-        req("unit_cost_usd_per_t"),
-        opt("cost_rise_usd_per_t"),
-        req("capital_usd_per_t_per_yr"),
-        req("lead_time_yr"),
-        opt("ramp_up_yr"),
-        req("earliest_fid"),
-        opt("fid"),
-        opt("life_yr"),
-        req("source"),
+        req("id")
+            .text("", "mp_10x_magnets")
+            .doc("a planned process; not an id of `processes`"),
+        req("region").text("", "USA").doc("as in `processes`"),
+        req("output").text("", "ndfeb_magnet").doc("as in `processes`"),
+        req("capacity_t_per_yr")
+            .number("t/yr", Bound::AtLeast(0.0), "20000")
+            .doc("as in `processes`"),
+        req("unit_cost_usd_per_t")
+            .number("USD/t", Bound::AtLeast(0.0), "30000")
+            .doc("as in `processes`"),
+        opt("cost_rise_usd_per_t")
+            .number("USD/t", Bound::AtLeast(0.0), "300")
+            .doc("as in `processes`"),
+        req("capital_usd_per_t_per_yr")
+            .number("USD/(t/yr)", Bound::AtLeast(0.0), "50000")
+            .doc("capital cost per t/yr of capacity"),
+        req("lead_time_yr")
+            .number("yr", Bound::AtLeast(0.0), "2.5")
+            .doc("from the decision to the first period online, rounded to whole periods (at least one period)"),
+        opt("ramp_up_yr")
+            .number("yr", Bound::AtLeast(0.0), "1")
+            .doc("empty: 0; rounded to whole periods `n`: in its k-th period online (k = 0, 1, …) it has min(1, (k + 1)/n) of its capacity"),
+        req("earliest_fid")
+            .text("period", "2025Q3")
+            .doc("first period it may decide; may lie before or after the horizon; a yearly run reads `2025Q3` as 2025"),
+        opt("fid")
+            .text("period", "2025Q3")
+            .doc("a decision already taken (may lie before the run): it comes online at `fid` + lead time whatever the prices"),
+        opt("life_yr")
+            .number("yr", Bound::Above(0.0), "20")
+            .doc("economic life (empty: `[investment] life_yr`)"),
+        req("source").text("", "S08").doc("as in `processes`"),
     ],
 };
 
@@ -90,18 +112,11 @@ pub(crate) fn check_projects(
                 first + 1
             )));
         }
-        let plant = super::tables::plant_cells(t, row, refs, ["20000", "30000", "300"])?;
-        let capital = t
-            .cell(row, "capital_usd_per_t_per_yr")
-            .number(Bound::AtLeast(0.0), "50000")?;
-        let lead = t
-            .cell(row, "lead_time_yr")
-            .number(Bound::AtLeast(0.0), "2.5")?;
-        let ramp = t
-            .cell(row, "ramp_up_yr")
-            .opt_number(Bound::AtLeast(0.0), "1")?
-            .unwrap_or(0.0);
-        let life = t.cell(row, "life_yr").opt_number(Bound::Above(0.0), "20")?;
+        let plant = super::tables::plant_cells(t, row, refs)?;
+        let capital = t.number(row, "capital_usd_per_t_per_yr")?;
+        let lead = t.number(row, "lead_time_yr")?;
+        let ramp = t.opt_number(row, "ramp_up_yr")?.unwrap_or(0.0);
+        let life = t.opt_number(row, "life_yr")?;
         let efc = t.cell(row, "earliest_fid");
         if efc.is_empty() {
             return Err(efc.error(format!(

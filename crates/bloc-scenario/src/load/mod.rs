@@ -394,55 +394,146 @@ fn resolve_tables(node: &mut Node, dir: &Path) {
 
 #[cfg(test)]
 mod column_names {
-    use super::csv_table::Schema;
+    use super::csv_table::{markdown_table, Column, Schema};
     use super::{dynamics, tables};
 
-    /// Every `cell(row, "name")` in a loader names a column of one of that file's schemas
-    /// (issue 16, item 7: a misspelt name used to read as an empty optional cell).
+    /// Every CSV schema, in the order of the README's tables.
+    const SCHEMAS: [Schema; 8] = [
+        tables::REGIONS,
+        tables::COMMODITIES,
+        tables::PROCESSES,
+        tables::INPUTS,
+        tables::DEMAND,
+        tables::TRANSPORT,
+        tables::TARIFFS,
+        dynamics::PROJECTS,
+    ];
+
+    /// The string literal that is the second argument of each `{call}(row, "column")` in
+    /// `src`, possibly across lines (a call whose first argument is a literal, as the
+    /// schemas' `.number("t/yr", …)`, or that has none, is not a read).
+    fn columns_read<'a>(src: &'a str, call: &str) -> Vec<&'a str> {
+        let mut out = Vec::new();
+        for piece in src.split(call).skip(1) {
+            let Some(q) = piece.find('"') else { continue };
+            if piece[..q].contains(')') || !piece[..q].contains(',') {
+                continue;
+            }
+            let rest = &piece[q + 1..];
+            out.push(&rest[..rest.find('"').unwrap()]);
+        }
+        out
+    }
+
+    /// Every `cell(row, "name")`, `number(row, "name")` and `opt_number(row, "name")` in a
+    /// loader names a column of one of that file's schemas (issue 16, item 7: a misspelt name
+    /// used to read as an empty optional cell), and a column read as a number has a bound and
+    /// an example in its schema (issue 16, item 8: `Cell::number` takes them from there).
     #[test]
     fn every_column_read_is_in_a_schema() {
         let files: [(&str, &str, &[Schema]); 2] = [
-            (
-                "tables.rs",
-                include_str!("tables.rs"),
-                &[
-                    tables::REGIONS,
-                    tables::COMMODITIES,
-                    tables::PROCESSES,
-                    tables::INPUTS,
-                    tables::DEMAND,
-                    tables::TRANSPORT,
-                    tables::TARIFFS,
-                ],
-            ),
-            (
-                "dynamics.rs",
-                include_str!("dynamics.rs"),
-                &[dynamics::PROJECTS],
-            ),
+            ("tables.rs", include_str!("tables.rs"), &SCHEMAS[..7]),
+            ("dynamics.rs", include_str!("dynamics.rs"), &SCHEMAS[7..]),
         ];
         let mut checked = 0;
+        let mut numbers = 0;
         for (name, src, schemas) in files {
-            for piece in src.split(".cell(").skip(1) {
-                // `.cell(row, "column")`, possibly across lines.
-                let Some(q) = piece.find('"') else { continue };
-                if piece[..q].contains(')') {
-                    continue;
-                }
-                let rest = &piece[q + 1..];
-                let column = &rest[..rest.find('"').unwrap()];
+            let find = |column: &str| -> Vec<&Column> {
+                schemas
+                    .iter()
+                    .flat_map(|s| s.columns)
+                    .filter(|c| c.name == column)
+                    .collect()
+            };
+            for column in columns_read(src, ".cell(") {
                 assert!(
-                    schemas
-                        .iter()
-                        .any(|s| s.columns.iter().any(|c| c.name == column)),
+                    !find(column).is_empty(),
                     "{name}: `{column}` is read but is no column of its schemas"
                 );
                 checked += 1;
             }
+            for call in [".number(", ".opt_number("] {
+                for column in columns_read(src, call) {
+                    let found = find(column);
+                    assert!(
+                        !found.is_empty(),
+                        "{name}: `{column}` is read but is no column of its schemas"
+                    );
+                    for c in found {
+                        assert!(
+                            c.bound.is_some() && !c.example.is_empty(),
+                            "{name}: `{column}` is read as a number but its schema gives it no bound or example"
+                        );
+                    }
+                    checked += 1;
+                    numbers += 1;
+                }
+            }
         }
         assert!(
-            checked > 30,
-            "only {checked} column reads found: the scan is broken"
+            checked > 30 && numbers >= 15,
+            "only {checked} column reads ({numbers} numbers) found: the scan is broken"
         );
+    }
+
+    /// Every column says what it is: an example and a meaning; a number column a bound.
+    #[test]
+    fn every_column_is_described() {
+        for s in SCHEMAS {
+            for c in s.columns {
+                assert!(
+                    !c.example.is_empty() && !c.doc.is_empty(),
+                    "{}: `{}` has no example or no doc",
+                    s.table,
+                    c.name
+                );
+                assert!(
+                    !c.doc.contains('|') && !c.doc.contains('\n'),
+                    "{}: the doc of `{}` must be one line without `|` (it is a table cell)",
+                    s.table,
+                    c.name
+                );
+            }
+        }
+    }
+
+    const BEGIN: &str = "<!-- csv-tables: generated from the schemas by `markdown_table`; BLOC_UPDATE_README=1 cargo test -p bloc-scenario readme_tables rewrites it -->\n";
+    const END: &str = "<!-- /csv-tables -->";
+
+    /// The README's CSV tables (section "The CSV tables"), as the schemas make them.
+    fn generated() -> String {
+        let tables: Vec<String> = SCHEMAS.iter().map(markdown_table).collect();
+        tables.join("\n")
+    }
+
+    /// README.md's format tables of the CSV files are exactly what the schemas generate: each
+    /// column with its required flag, unit, bound, example and meaning (issue 16, item 8).
+    /// With `BLOC_UPDATE_README=1` the test writes them into README.md instead.
+    #[test]
+    fn readme_tables() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md");
+        let readme = std::fs::read_to_string(path).expect("README.md");
+        let start = readme
+            .find(BEGIN)
+            .expect("README.md has the csv-tables begin marker")
+            + BEGIN.len();
+        let end = start
+            + readme[start..]
+                .find(END)
+                .expect("README.md has the `<!-- /csv-tables -->` marker");
+        let want = generated();
+        if std::env::var("BLOC_UPDATE_README").as_deref() == Ok("1") {
+            let updated = format!("{}{want}{}", &readme[..start], &readme[end..]);
+            std::fs::write(path, updated).expect("write README.md");
+            return;
+        }
+        assert!(
+            readme[start..end] == want,
+            "README.md's CSV tables differ from the schemas; run \
+             `BLOC_UPDATE_README=1 cargo test -p bloc-scenario readme_tables` and review the diff"
+        );
+        for s in SCHEMAS {
+            assert!(readme.contains(&markdown_table(&s)), "{}", s.table);
+        }
     }
 }

@@ -1,15 +1,10 @@
 //! The CSV tables of design §6: one schema per table and the `check_*` functions that turn
 //! their rows into domain types.
 //!
-//! | table | columns (`[x]` optional) |
-//! | --- | --- |
-//! | `regions` | id, name |
-//! | `commodities` | id, family, stage, name |
-//! | `processes` | id, region, output, capacity_t_per_yr, unit_cost_usd_per_t, [cost_rise_usd_per_t], [online], [offline], source |
-//! | `inputs` | process, commodity, t_per_t_output, source |
-//! | `demand` | region, commodity, [form], quantity_t_per_yr, price_usd_per_t, elasticity, growth_per_yr, source |
-//! | `transport` | origin, destination, commodity, cost_usd_per_t, source |
-//! | `tariffs` | importer, exporter, commodity, ad_valorem, specific_usd_per_t, source |
+//! Each column's unit, bound, example and meaning is declared once, in its schema below: the
+//! number checks take the bound and the example from there, and the README's format tables
+//! ("The CSV tables") are generated from there (`csv_table::markdown_table`, checked by the
+//! `readme_tables` test).
 
 use super::check::{check_id_syntax, check_period, Edge, Known};
 use super::csv_table::{opt, req, Bound, Cell, CsvTable, Schema};
@@ -21,73 +16,131 @@ use std::collections::BTreeMap;
 /// `regions.csv`.
 pub(crate) const REGIONS: Schema = Schema {
     table: "regions",
-    columns: &[req("id"), req("name")],
+    columns: &[
+        req("id")
+            .text("", "CHN")
+            .doc("region id (ISO 3166 alpha-3 for a country); at least one row"),
+        req("name").text("", "China").doc("display name"),
+    ],
 };
 /// `commodities.csv`.
 pub(crate) const COMMODITIES: Schema = Schema {
     table: "commodities",
-    columns: &[req("id"), req("family"), req("stage"), req("name")],
+    columns: &[
+        req("id")
+            .text("", "ndpr_oxide")
+            .doc("commodity id, one product at one stage"),
+        req("family").text("", "rare_earths").doc("mineral family"),
+        req("stage").text("", "separated").doc(
+            "one of `mine`, `concentrate`, `refined`, `separated`, `metal`, `material`, `component`",
+        ),
+        req("name").text("", "NdPr oxide").doc("display name"),
+    ],
 };
 /// `processes.csv`.
 pub(crate) const PROCESSES: Schema = Schema {
     table: "processes",
     columns: &[
-        req("id"),
-        req("region"),
-        req("output"),
-        req("capacity_t_per_yr"),
-        req("unit_cost_usd_per_t"),
-        opt("cost_rise_usd_per_t"),
-        opt("online"),
-        opt("offline"),
-        req("source"),
+        req("id").text("", "chn_ndpr_oxide").doc(
+            "a plant, mine or capacity block; several rows for one region and output make a cost curve",
+        ),
+        req("region").text("", "CHN").doc("where it is"),
+        req("output")
+            .text("", "ndpr_oxide")
+            .doc("the one commodity it makes"),
+        req("capacity_t_per_yr")
+            .number("t/yr", Bound::AtLeast(0.0), "1200")
+            .doc("output at full capacity"),
+        req("unit_cost_usd_per_t")
+            .number("USD/t", Bound::AtLeast(0.0), "4500")
+            .doc("marginal operating cost per tonne of output at zero output (inputs are paid on top, at their prices)"),
+        opt("cost_rise_usd_per_t")
+            .number("USD/t", Bound::AtLeast(0.0), "100")
+            .doc("rise of the marginal cost from zero output to full capacity. Empty or absent: **1% of the unit cost, at least 1 USD/t** (`Process::DEFAULT_COST_RISE_SHARE`, `Process::MIN_COST_RISE`), so that every block's cost curve slopes up. An explicit 0 makes a flat block."),
+        opt("online")
+            .text("period", "2027")
+            .doc("first period it runs (empty: from the start)"),
+        opt("offline")
+            .text("period", "2031")
+            .doc("first period it no longer runs (empty: never closes); after `online`"),
+        req("source")
+            .text("", "S01 MCS 2026")
+            .doc("where the numbers come from, or `assumption: <reason>`"),
     ],
 };
 /// `inputs.csv`.
 pub(crate) const INPUTS: Schema = Schema {
     table: "inputs",
     columns: &[
-        req("process"),
-        req("commodity"),
-        req("t_per_t_output"),
-        req("source"),
+        req("process").text("", "chn_ndpr_oxide").doc(
+            "a process of `processes` or a project of `projects`; not a mine-stage one (a mine has no inputs)",
+        ),
+        req("commodity").text("", "re_concentrate").doc(
+            "an input, not the process's own output; one row per process and commodity",
+        ),
+        req("t_per_t_output")
+            .number("t/t", Bound::Above(0.0), "4.0")
+            .doc("tonnes of input per tonne of output"),
+        req("source").text("", "S02").doc("as in `processes`"),
     ],
 };
 /// `demand.csv`.
 pub(crate) const DEMAND: Schema = Schema {
     table: "demand",
     columns: &[
-        req("region"),
-        req("commodity"),
-        opt("form"),
-        req("quantity_t_per_yr"),
-        req("price_usd_per_t"),
-        req("elasticity"),
-        req("growth_per_yr"),
-        req("source"),
+        req("region")
+            .text("", "JPN")
+            .doc("the buyers' region; one row per region and commodity"),
+        req("commodity").text("", "ndpr_oxide").doc("what they buy"),
+        opt("form")
+            .text("", "linear")
+            .doc("`isoelastic` (default, also when empty) or `linear`"),
+        req("quantity_t_per_yr")
+            .number("t/yr", Bound::AtLeast(0.0), "10000")
+            .doc("reference quantity Q0 (> 0 for `linear`)"),
+        req("price_usd_per_t")
+            .number("USD/t", Bound::Above(0.0), "60000")
+            .doc("reference price P0"),
+        req("elasticity")
+            .number("", Bound::Below(0.0), "-0.5")
+            .doc("own-price elasticity e at the reference point"),
+        req("growth_per_yr")
+            .number("fraction/yr", Bound::Above(-1.0), "0.05")
+            .doc("Q0 grows by this each year from the first period (0.05 = 5%)"),
+        req("source").text("", "S01").doc("as in `processes`"),
     ],
 };
 /// `transport.csv`.
 pub(crate) const TRANSPORT: Schema = Schema {
     table: "transport",
     columns: &[
-        req("origin"),
-        req("destination"),
-        req("commodity"),
-        req("cost_usd_per_t"),
-        req("source"),
+        req("origin").text("", "*").doc("a region or `*` (any)"),
+        req("destination").text("", "JPN").doc("a region or `*`"),
+        req("commodity").text("", "*").doc("a commodity or `*`"),
+        req("cost_usd_per_t")
+            .number("USD/t", Bound::AtLeast(0.0), "200")
+            .doc("cost of shipping one tonne from origin to destination"),
+        req("source")
+            .text("", "assumption: container rate")
+            .doc("as in `processes`"),
     ],
 };
 /// `tariffs.csv`.
 pub(crate) const TARIFFS: Schema = Schema {
     table: "tariffs",
     columns: &[
-        req("importer"),
-        req("exporter"),
-        req("commodity"),
-        req("ad_valorem"),
-        req("specific_usd_per_t"),
-        req("source"),
+        req("importer").text("", "USA").doc("a region or `*` (any)"),
+        req("exporter").text("", "CHN").doc("a region or `*`"),
+        req("commodity").text("", "*").doc("a commodity or `*`"),
+        req("ad_valorem")
+            .number("fraction", Bound::AtLeast(0.0), "0.25")
+            .doc("of the customs value, origin price + transport (0.25 = 25%)"),
+        req("specific_usd_per_t")
+            .number("USD/t", Bound::AtLeast(0.0), "0")
+            .doc("a duty per tonne, on top of the ad valorem one"),
+        req("source")
+            .text("", "USTR Section 301")
+            .doc("as in `processes`"),
     ],
 };
 
@@ -142,34 +195,21 @@ pub(crate) struct PlantCells {
     pub cost_rise: Option<UsdPerTonne>,
 }
 
-/// Examples the messages of [`plant_cells`] give: capacity, unit cost, cost rise.
-pub(crate) type PlantExamples = [&'static str; 3];
-
 /// One parser of a plant's region, output, capacity, unit cost and cost rise, for the
-/// processes and the projects tables.
+/// processes and the projects tables (each schema gives its own examples).
 pub(crate) fn plant_cells(
     t: &CsvTable,
     row: &super::csv_table::Row,
     refs: &Refs,
-    [capacity, unit_cost, cost_rise]: PlantExamples,
 ) -> Result<PlantCells, ScenarioError> {
     let region = check_ref(t.cell(row, "region"), &refs.regions)?;
     let output = check_ref(t.cell(row, "output"), &refs.commodities)?;
     Ok(PlantCells {
         region: RegionId::from(region),
         output: CommodityId::from(output),
-        capacity: TonnesPerYear(
-            t.cell(row, "capacity_t_per_yr")
-                .number(Bound::AtLeast(0.0), capacity)?,
-        ),
-        unit_cost: UsdPerTonne(
-            t.cell(row, "unit_cost_usd_per_t")
-                .number(Bound::AtLeast(0.0), unit_cost)?,
-        ),
-        cost_rise: t
-            .cell(row, "cost_rise_usd_per_t")
-            .opt_number(Bound::AtLeast(0.0), cost_rise)?
-            .map(UsdPerTonne),
+        capacity: TonnesPerYear(t.number(row, "capacity_t_per_yr")?),
+        unit_cost: UsdPerTonne(t.number(row, "unit_cost_usd_per_t")?),
+        cost_rise: t.opt_number(row, "cost_rise_usd_per_t")?.map(UsdPerTonne),
     })
 }
 
@@ -243,7 +283,7 @@ pub(crate) fn check_processes(
     let mut out = Vec::new();
     for row in &t.rows {
         let id = check_id(t.cell(row, "id"))?;
-        let plant = plant_cells(t, row, refs, ["1200", "4500", "100"])?;
+        let plant = plant_cells(t, row, refs)?;
         let online_cell = t.cell(row, "online");
         let offline_cell = t.cell(row, "offline");
         let online = check_opt_period(online_cell, time, Edge::Start)?;
@@ -317,9 +357,7 @@ pub(crate) fn check_inputs(
         let process = check_ref(pcell, &known)?;
         let ccell = t.cell(row, "commodity");
         let commodity = check_ref(ccell, &refs.commodities)?;
-        let coef = t
-            .cell(row, "t_per_t_output")
-            .number(Bound::Above(0.0), "4.0")?;
+        let coef = t.number(row, "t_per_t_output")?;
         let Some(p) = processes.iter_mut().find(|p| p.id.as_str() == process) else {
             return Err(pcell.error(format!("process `{process}` does not exist")));
         };
@@ -363,21 +401,15 @@ pub(crate) fn check_demand(t: &CsvTable, refs: &Refs) -> Result<Vec<Demand>, Sce
                 )))
             }
         };
-        let qcell = t.cell(row, "quantity_t_per_yr");
-        let quantity = qcell.number(Bound::AtLeast(0.0), "10000")?;
+        let quantity = t.number(row, "quantity_t_per_yr")?;
         if linear && quantity == 0.0 {
-            return Err(qcell.error(
+            return Err(t.cell(row, "quantity_t_per_yr").error(
                 "a linear demand curve needs a reference quantity greater than 0 (its slope is P0/(e·Q0)); write a positive quantity or use `isoelastic`",
             ));
         }
-        let price = t
-            .cell(row, "price_usd_per_t")
-            .number(Bound::Above(0.0), "60000")?;
-        let ecell = t.cell(row, "elasticity");
-        let elasticity = ecell.number(Bound::Below(0.0), "-0.5")?;
-        let growth = t
-            .cell(row, "growth_per_yr")
-            .number(Bound::Above(-1.0), "0.05")?;
+        let price = t.number(row, "price_usd_per_t")?;
+        let elasticity = t.number(row, "elasticity")?;
+        let growth = t.number(row, "growth_per_yr")?;
         if let Some(first) = seen.insert((region.clone(), commodity.clone()), row.line) {
             return Err(rcell.error(format!(
                 "demand for `{commodity}` in `{region}` is already given on line {first}; give one row per region and commodity"
@@ -433,10 +465,7 @@ pub(crate) fn check_transport(
             origin: check_sel(t.cell(row, "origin"), &refs.regions)?,
             destination: check_sel(t.cell(row, "destination"), &refs.regions)?,
             commodity: check_sel(t.cell(row, "commodity"), &refs.commodities)?,
-            cost: UsdPerTonne(
-                t.cell(row, "cost_usd_per_t")
-                    .number(Bound::AtLeast(0.0), "200")?,
-            ),
+            cost: UsdPerTonne(t.number(row, "cost_usd_per_t")?),
             line: row.line,
         });
     }
@@ -471,13 +500,8 @@ pub(crate) fn check_tariffs(t: &CsvTable, refs: &Refs) -> Result<Vec<TariffRule>
             exporter: check_sel(t.cell(row, "exporter"), &refs.regions)?,
             commodity: check_sel(t.cell(row, "commodity"), &refs.commodities)?,
             tariff: Tariff {
-                ad_valorem: t
-                    .cell(row, "ad_valorem")
-                    .number(Bound::AtLeast(0.0), "0.25")?,
-                specific: UsdPerTonne(
-                    t.cell(row, "specific_usd_per_t")
-                        .number(Bound::AtLeast(0.0), "0")?,
-                ),
+                ad_valorem: t.number(row, "ad_valorem")?,
+                specific: UsdPerTonne(t.number(row, "specific_usd_per_t")?),
             },
             line: row.line,
         });
