@@ -35,8 +35,29 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
     about = "Design, run and stress-test a critical-minerals trade bloc"
 )]
 struct Cli {
+    /// Trace the solver's search on stderr (its spans and events at debug level; `RUST_LOG`,
+    /// e.g. `RUST_LOG=bloc_market=trace`, chooses more finely).
+    #[arg(long, global = true)]
+    trace: bool,
     #[command(subcommand)]
     command: Command,
+}
+
+/// Sends `tracing` events to stderr: those `RUST_LOG` selects, or with `--trace` every bloc
+/// crate's at debug level. Without either, nothing is printed.
+fn init_tracing(trace: bool) {
+    use tracing_subscriber::EnvFilter;
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(v) if !v.trim().is_empty() => EnvFilter::new(v),
+        _ if trace => EnvFilter::new("bloc_market=debug,bloc_model=debug,bloc_policy=debug"),
+        _ => return,
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .without_time()
+        .try_init();
 }
 
 #[derive(Subcommand, Debug)]
@@ -307,6 +328,7 @@ fn main() -> ExitCode {
             };
         }
     };
+    init_tracing(cli.trace);
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {

@@ -11,8 +11,8 @@
 //! A quantity counts as "at a bound" within [`BOUND_TOLERANCE`] of its scale, because an
 //! interior-point answer is never exactly on one.
 
-use crate::equilibrium::MarketOutcome;
 use crate::problem::MarketProblem;
+use crate::solve::MarketOutcome;
 
 /// Relative distance from a bound within which a quantity counts as on it.
 pub const BOUND_TOLERANCE: f64 = 1e-6;
@@ -131,7 +131,7 @@ pub fn self_check(p: &MarketProblem, o: &MarketOutcome) -> SelfCheck {
             continue;
         }
         // A block smaller than the solver's noise at its node is on both bounds at once.
-        let cap = if blk.capacity.0 <= crate::equilibrium::NOISE * scale_q[blk.node] {
+        let cap = if blk.capacity.0 <= crate::solve::NOISE * scale_q[blk.node] {
             0.0
         } else {
             blk.capacity.0
@@ -151,7 +151,7 @@ pub fn self_check(p: &MarketProblem, o: &MarketOutcome) -> SelfCheck {
         for (s, seg) in d.curve.segments.iter().enumerate() {
             let y = left.min(seg.width.0).max(0.0);
             left -= y;
-            let width = if seg.width.0 <= crate::equilibrium::NOISE * scale_q[d.node] {
+            let width = if seg.width.0 <= crate::solve::NOISE * scale_q[d.node] {
                 0.0
             } else {
                 seg.width.0

@@ -225,10 +225,18 @@ fn solve_once(
         }
     }
     if !ok {
-        if std::env::var_os("BLOC_TRACE").is_some() {
+        if tracing::enabled!(tracing::Level::TRACE) {
             let kz = mul(&z);
             let r: Vec<f64> = rhs.iter().zip(&kz).map(|(a, b)| a - b).collect();
-            eprintln!("kkt: dim {dim} ({nf} free columns, {} rows), residual {:.2e} of {:.2e}, regularised pivots {}", rows.len(), norm(&r), scale, f.regularize_count());
+            tracing::trace!(
+                dim,
+                free_columns = nf,
+                rows = rows.len(),
+                residual = norm(&r),
+                scale,
+                regularised_pivots = f.regularize_count(),
+                "kkt: refinement did not converge"
+            );
         }
         return None;
     }

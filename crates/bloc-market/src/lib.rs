@@ -20,9 +20,6 @@ pub mod problem;
 pub mod qp;
 mod solve;
 
-// The solver's former module path, which `check.rs` still names.
-use solve as equilibrium;
-
 pub use check::{self_check, SelfCheck, BOUND_TOLERANCE};
 pub use clarabel_backend::ClarabelSolver;
 pub use curves::{DemandCurve, Segment};
@@ -33,4 +30,6 @@ pub use mps::highs_solve_mps_file;
 pub use mps::write_mps;
 pub use problem::{DemandBlock, Levy, MarketProblem, Node, Route, RouteCap, Subsidy, SupplyBlock};
 pub use qp::{Col, QpProblem, QpSolution, QpSolver, Row, RowKind, SolveStatus, SolverError};
-pub use solve::{natural_qp, solve_market, MarketOutcome, RouteStart, SolveOptions, WarmStart};
+pub use solve::{
+    natural_qp, solve_market, MarketOutcome, RouteStart, SolveOptions, Tolerances, WarmStart,
+};

@@ -567,6 +567,7 @@ pub fn run(
     }
     for t in 0..scenario.time.periods {
         let label = scenario.time.label(t);
+        let _span = tracing::debug_span!("period", %label).entered();
         let (mut market, mut layout) = world.market(t);
         let applied: Applied = policies.apply(t, &mut layout, &mut market, true);
         let outcome = world

@@ -3,34 +3,25 @@
 //! ([`correct_active_set`]) until the answer passes [`optimal`], the test every path of the
 //! solve ends in.
 
-use super::SNAP_DELTA;
+use super::Tolerances;
 use crate::qp::{QpProblem, RowKind};
-
-/// Reduced cost (in the scaled QP's units) a column on its bound may have against it, and a
-/// free column at all, for a polished answer to count as optimal. Small, because one unit of
-/// the scaled QP can be many USD/t for a commodity of high value and small tonnage.
-const RC_TOL: f64 = 1e-9;
-
-/// Rounds of active-set correction after the first exact solve.
-pub(super) const ACTIVE_SET_ROUNDS: usize = 6;
-
-/// Rounds of a warm start's active-set search before the QP solver is called instead.
-const WARM_ROUNDS: usize = 8;
 
 /// The exact answer of `qp` from an approximate one (last period's, or the previous round's):
 /// the columns `set` puts on their bounds are fixed there, the rest solved exactly
 /// ([`crate::kkt`]), and the active set corrected from the answer's reduced costs until the
-/// answer is optimal for the whole problem ([`optimal`]), or `None` after [`WARM_ROUNDS`].
+/// answer is optimal for the whole problem ([`optimal`]), or `None` after
+/// [`Tolerances::warm_rounds`].
 pub(super) fn active_set_from(
     qp: &QpProblem,
     set: Vec<Option<f64>>,
     x: &[f64],
     y: &[f64],
+    tol: &Tolerances,
 ) -> Option<(Vec<f64>, Vec<f64>)> {
     if qp.cols.is_empty() {
         return None;
     }
-    exact_on_active_set(qp, set, x, y, WARM_ROUNDS, false)
+    exact_on_active_set(qp, set, x, y, tol.warm_rounds, false, tol)
 }
 
 /// A primal–dual active-set search: solve on `set`, stop when optimal, else correct the set
@@ -42,15 +33,16 @@ pub(super) fn exact_on_active_set(
     y: &[f64],
     rounds: usize,
     trace: bool,
+    tol: &Tolerances,
 ) -> Option<(Vec<f64>, Vec<f64>)> {
     let mut xh = x.to_vec();
     let mut yh = y.to_vec();
     for _ in 0..rounds {
-        let (xe, ye) = crate::kkt::solve_active_set(qp, &set, &xh, &yh, SNAP_DELTA)?;
-        if optimal(qp, &xe, &ye, &set, trace) {
+        let (xe, ye) = crate::kkt::solve_active_set(qp, &set, &xh, &yh, tol.snap_delta)?;
+        if optimal(qp, &xe, &ye, &set, trace, tol) {
             return Some((xe, ye));
         }
-        if !correct_active_set(qp, &xe, &ye, &mut set, &mut xh, &mut yh) {
+        if !correct_active_set(qp, &xe, &ye, &mut set, &mut xh, &mut yh, tol) {
             return None;
         }
     }
@@ -69,26 +61,27 @@ fn correct_active_set(
     set: &mut [Option<f64>],
     xh: &mut [f64],
     yh: &mut [f64],
+    tol: &Tolerances,
 ) -> bool {
     let rc = qp.reduced_costs(x, y);
-    let tol = RC_TOL;
-    let inside = 10.0 * SNAP_DELTA;
+    let rc_tol = tol.reduced_cost;
+    let inside = 10.0 * tol.snap_delta;
     let mut changed = false;
     for (j, c) in qp.cols.iter().enumerate() {
-        let at_lo = x[j] - c.lower <= SNAP_DELTA;
-        let at_up = c.upper.is_finite() && c.upper - x[j] <= SNAP_DELTA;
+        let at_lo = x[j] - c.lower <= tol.snap_delta;
+        let at_up = c.upper.is_finite() && c.upper - x[j] <= tol.snap_delta;
         match set[j] {
             None => {
-                if at_lo && rc[j] > tol {
+                if at_lo && rc[j] > rc_tol {
                     set[j] = Some(c.lower);
                     changed = true;
-                } else if at_up && rc[j] < -tol {
+                } else if at_up && rc[j] < -rc_tol {
                     set[j] = Some(c.upper);
                     changed = true;
-                } else if at_lo && rc[j] < -tol && xh[j] - c.lower <= SNAP_DELTA {
+                } else if at_lo && rc[j] < -rc_tol && xh[j] - c.lower <= tol.snap_delta {
                     xh[j] = c.lower + inside;
                     changed = true;
-                } else if at_up && rc[j] > tol && c.upper - xh[j] <= SNAP_DELTA {
+                } else if at_up && rc[j] > rc_tol && c.upper - xh[j] <= tol.snap_delta {
                     xh[j] = c.upper - inside;
                     changed = true;
                 } else {
@@ -98,11 +91,11 @@ fn correct_active_set(
             Some(v) => {
                 let on_lo = v == c.lower;
                 let on_up = v == c.upper;
-                if on_lo && !on_up && rc[j] < -tol {
+                if on_lo && !on_up && rc[j] < -rc_tol {
                     set[j] = None;
                     xh[j] = c.lower + inside;
                     changed = true;
-                } else if on_up && !on_lo && rc[j] > tol {
+                } else if on_up && !on_lo && rc[j] > rc_tol {
                     set[j] = None;
                     xh[j] = c.upper - inside;
                     changed = true;
@@ -117,7 +110,7 @@ fn correct_active_set(
             yh[i] = y[i];
             // A balance that the fixed columns break (the solve dropped it: no free column
             // touches it) gets back its fixed column with the smallest reduced cost.
-            if (act[i] - r.rhs).abs() > BALANCE_TOL * (1.0 + r.rhs.abs()) {
+            if (act[i] - r.rhs).abs() > tol.balance * (1.0 + r.rhs.abs()) {
                 if entries_of.is_empty() {
                     entries_of = vec![Vec::new(); qp.rows.len()];
                     for &(ei, ej, _) in &qp.entries {
@@ -140,7 +133,7 @@ fn correct_active_set(
         if !binding && act[i] > r.rhs + 1e-9 * (1.0 + r.rhs.abs()) {
             yh[i] = -1e-9;
             changed = true;
-        } else if binding && y[i] > tol {
+        } else if binding && y[i] > rc_tol {
             yh[i] = 0.0;
             changed = true;
         } else {
@@ -159,26 +152,32 @@ pub(super) fn optimal(
     dual: &[f64],
     fixed: &[Option<f64>],
     trace: bool,
+    tol: &Tolerances,
 ) -> bool {
     let rc = qp.reduced_costs(full, dual);
-    let tol = RC_TOL;
+    let rc_tol = tol.reduced_cost;
     for (j, c) in qp.cols.iter().enumerate() {
         let v = full[j];
         let at_lo = v <= c.lower + 1e-12 * (1.0 + c.lower.abs());
         let at_up = c.upper.is_finite() && v >= c.upper - 1e-12 * (1.0 + c.upper.abs());
-        let ok = v >= c.lower - SNAP_DELTA
-            && v <= c.upper + SNAP_DELTA
+        let ok = v >= c.lower - tol.snap_delta
+            && v <= c.upper + tol.snap_delta
             && match (at_lo, at_up) {
                 (true, true) => true,
-                (true, false) => rc[j] >= -tol,
-                (false, true) => rc[j] <= tol,
-                (false, false) => rc[j].abs() <= tol,
+                (true, false) => rc[j] >= -rc_tol,
+                (false, true) => rc[j] <= rc_tol,
+                (false, false) => rc[j].abs() <= rc_tol,
             };
         if !ok {
             if trace {
-                eprintln!(
-                    "polish: column {} fixed {:?} rc {:e} x {:e} [{}, {}]",
-                    c.name, fixed[j], rc[j], v, c.lower, c.upper
+                tracing::trace!(
+                    column = %c.name,
+                    fixed = ?fixed[j],
+                    reduced_cost = rc[j],
+                    x = v,
+                    lower = c.lower,
+                    upper = c.upper,
+                    "polish: not optimal at a column"
                 );
             }
             return false;
@@ -186,26 +185,20 @@ pub(super) fn optimal(
     }
     let act = qp.activities(full);
     for (i, r) in qp.rows.iter().enumerate() {
-        let off = (act[i] - r.rhs).abs() > BALANCE_TOL * (1.0 + r.rhs.abs());
+        let off = (act[i] - r.rhs).abs() > tol.balance * (1.0 + r.rhs.abs());
         let bad = match r.kind {
-            RowKind::Le => act[i] > r.rhs + BALANCE_TOL * (1.0 + r.rhs.abs()) || dual[i] > tol,
+            RowKind::Le => act[i] > r.rhs + tol.balance * (1.0 + r.rhs.abs()) || dual[i] > rc_tol,
             RowKind::Eq => off,
         };
         if bad {
             if trace {
-                eprintln!(
-                    "polish: row {} activity {:e} rhs {:e}",
-                    r.name, act[i], r.rhs
-                );
+                tracing::trace!(row = %r.name, activity = act[i], rhs = r.rhs, "polish: not optimal at a row");
             }
             return false;
         }
     }
     true
 }
-
-/// Largest row violation (scaled QP units, relative to 1 + |rhs|) of a polished answer.
-const BALANCE_TOL: f64 = 1e-9;
 
 #[cfg(test)]
 mod tests {
@@ -244,26 +237,35 @@ mod tests {
             &[2.0],
             &mut set,
             &mut xh,
-            &mut yh
+            &mut yh,
+            &Tolerances::DEFAULT
         ));
         assert_eq!(set[x], Some(0.0));
         assert_eq!(set[y], None);
         assert_eq!(xh[y], 2.0);
         assert_eq!(yh[r], 2.0);
         // The corrected set is optimal: a second correction changes nothing.
-        assert!(optimal(&qp, &[0.0, 2.0], &[2.0], &set, false));
+        assert!(optimal(
+            &qp,
+            &[0.0, 2.0],
+            &[2.0],
+            &set,
+            false,
+            &Tolerances::DEFAULT
+        ));
         assert!(!correct_active_set(
             &qp,
             &[0.0, 2.0],
             &[2.0],
             &mut set,
             &mut xh,
-            &mut yh
+            &mut yh,
+            &Tolerances::DEFAULT
         ));
     }
 
     /// c = 1 with x wrongly fixed at 0: at x = 0, y = 2, dual 2, x's reduced cost is
-    /// 1 − 2 = −1 < 0, so it wants to rise: it is freed and hinted 10·SNAP_DELTA inside its
+    /// 1 − 2 = −1 < 0, so it wants to rise: it is freed and hinted 10·tol.snap_delta inside its
     /// bound (a flat column hinted on its bound would be put back there by the exact solve).
     /// From there the search ends at the optimum by hand: x is the cheaper supply until y's
     /// marginal cost reaches 1, so y = 1, x = 1, and the price (dual) is 1.
@@ -272,20 +274,35 @@ mod tests {
         let (qp, x, y, _) = two_supplies(1.0);
         let mut set = vec![Some(0.0), None];
         let (mut xh, mut yh) = (vec![0.0, 2.0], vec![2.0]);
-        assert!(!optimal(&qp, &[0.0, 2.0], &[2.0], &set, false));
+        assert!(!optimal(
+            &qp,
+            &[0.0, 2.0],
+            &[2.0],
+            &set,
+            false,
+            &Tolerances::DEFAULT
+        ));
         assert!(correct_active_set(
             &qp,
             &[0.0, 2.0],
             &[2.0],
             &mut set,
             &mut xh,
-            &mut yh
+            &mut yh,
+            &Tolerances::DEFAULT
         ));
         assert_eq!(set, vec![None, None]);
-        assert_eq!(xh[x], 10.0 * SNAP_DELTA);
-        let (xe, ye) =
-            exact_on_active_set(&qp, vec![Some(0.0), None], &[0.0, 2.0], &[2.0], 6, false)
-                .expect("the search reaches the optimum");
+        assert_eq!(xh[x], 10.0 * Tolerances::DEFAULT.snap_delta);
+        let (xe, ye) = exact_on_active_set(
+            &qp,
+            vec![Some(0.0), None],
+            &[0.0, 2.0],
+            &[2.0],
+            6,
+            false,
+            &Tolerances::DEFAULT,
+        )
+        .expect("the search reaches the optimum");
         assert!(
             (xe[x] - 1.0).abs() < 1e-12 && (xe[y] - 1.0).abs() < 1e-12,
             "{xe:?}"
@@ -307,7 +324,8 @@ mod tests {
             &[0.0],
             &mut set,
             &mut xh,
-            &mut yh
+            &mut yh,
+            &Tolerances::DEFAULT
         ));
         assert_eq!(set[x], Some(0.0));
         assert_eq!(set[y], None);
@@ -337,7 +355,8 @@ mod tests {
             &[0.0],
             &mut set,
             &mut xh,
-            &mut yh
+            &mut yh,
+            &Tolerances::DEFAULT
         ));
         assert_eq!(yh, vec![-1e-9]);
         let mut yh = vec![-1.0];
@@ -347,7 +366,8 @@ mod tests {
             &[0.5],
             &mut set,
             &mut xh,
-            &mut yh
+            &mut yh,
+            &Tolerances::DEFAULT
         ));
         assert_eq!(yh, vec![0.0]);
         let mut yh = vec![-1.0];
@@ -357,7 +377,8 @@ mod tests {
             &[-4.0],
             &mut set,
             &mut xh,
-            &mut yh
+            &mut yh,
+            &Tolerances::DEFAULT
         ));
         assert_eq!((set, xh, yh), (vec![None], vec![1.0], vec![-4.0]));
     }

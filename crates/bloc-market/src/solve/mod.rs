@@ -11,9 +11,9 @@
 //!   g(ω) = ω_new(p(ω)) − ω (a plain substitution when the residual grew or a step left
 //!   the allowed range), which converges in a few solves where plain substitution crawls at
 //!   the rate of the lagged levy path. Convergence is declared when every wedge moves by less
-//!   than [`SolveOptions::tolerance`] × the commodity's price scale (or, once answers are
+//!   than [`Tolerances::wedge`] × the commodity's price scale (or, once answers are
 //!   polished and the residual has stopped falling, by less than 1e-7 of it); after
-//!   [`SolveOptions::max_rounds`] solves the outcome says it did not converge (a status,
+//!   [`Tolerances::max_rounds`] solves the outcome says it did not converge (a status,
 //!   reported in `run.json` and on stderr, not a crash).
 //!
 //! Each round starts from the best answer known: last period's (or the previous round's)
@@ -40,12 +40,14 @@
 //! | `active_set` | the active-set search, its correction step and the optimality test |
 //! | `prices` | prices from duals, quota rents, and the first-tonne price of idle nodes |
 //! | `outcome` | [`MarketOutcome`], its assembly from the last solve, and [`natural_qp`] |
+//! | `tolerances` | [`Tolerances`]: every tolerance and round limit of the search, with defaults and `validate` |
 
 mod active_set;
 mod fixed_point;
 mod outcome;
 mod polish;
 mod prices;
+mod tolerances;
 mod warm;
 
 pub use outcome::{natural_qp, MarketOutcome};
@@ -61,23 +63,12 @@ use polish::{basic_x, polish};
 use prices::{cap_rents, commodity_price_scale, node_prices, raw_prices};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
+pub use tolerances::Tolerances;
 use warm::near_solve;
 
-/// Quantities below this share of their commodity's scale are read as zero.
-pub const NOISE: f64 = 1e-8;
-
-/// Distance from a bound (in units of the commodity's quantity scale) within which a column
-/// whose reduced cost pushes it onto the bound is put there.
-pub const SNAP_DELTA: f64 = 1e-5;
-/// Reduced cost (relative to the commodity's value scale) that counts as pushing.
-pub const SNAP_EPS: f64 = 1e-5;
-
-/// Wedge residual (relative) on interior-point answers from which every answer is polished.
-const POLISH_FROM: f64 = 1e-6;
-/// Solves without the polished residual halving after which the loops stop…
-const STALL_ROUNDS: usize = 3;
-/// …when the residual is within this (relative; 10× inside the 1e-6 the levy must meet).
-const STALL_ACCEPT: f64 = 1e-7;
+/// Quantities below this share of their commodity's scale are read as zero (the default of
+/// [`Tolerances::noise`], which the self-check also reads).
+pub const NOISE: f64 = Tolerances::DEFAULT.noise;
 
 /// Which routes the first solve holds.
 #[derive(Debug, Clone, PartialEq)]
@@ -95,10 +86,8 @@ pub struct SolveOptions {
     pub start: RouteStart,
     /// Prices to start the wedge fixed point from (e.g. last period's), per node.
     pub price_guess: Option<Vec<Option<f64>>>,
-    /// Relative tolerance of the route and wedge loops.
-    pub tolerance: f64,
-    /// Most QP solves in one period.
-    pub max_rounds: usize,
+    /// Every tolerance and round limit of the search ([`Tolerances::DEFAULT`] by default).
+    pub tolerances: Tolerances,
     /// Last period's answer ([`MarketOutcome::warm`]): each round first tries the exact
     /// answer on the active set it suggests, and calls the QP solver only when that fails.
     pub warm: Option<WarmStart>,
@@ -114,8 +103,7 @@ impl Default for SolveOptions {
         SolveOptions {
             start: RouteStart::Set(Vec::new()),
             price_guess: None,
-            tolerance: 1e-9,
-            max_rounds: 200,
+            tolerances: Tolerances::DEFAULT,
             warm: None,
             guide: None,
         }
@@ -129,6 +117,20 @@ pub fn solve_market(
     opts: &SolveOptions,
 ) -> Result<MarketOutcome, SolverError> {
     let started = Instant::now();
+    let tol = &opts.tolerances;
+    if let Err(m) = tol.validate() {
+        return Err(SolverError::Backend {
+            solver: solver.name(),
+            message: format!("invalid solve options: {m}"),
+        });
+    }
+    let _span = tracing::debug_span!(
+        "solve_market",
+        nodes = p.nodes.len(),
+        routes = p.routes.len(),
+        solver = solver.name()
+    )
+    .entered();
     let scaling = Scaling::for_problem(p);
     let mut in_set = vec![false; p.routes.len()];
     match &opts.start {
@@ -192,8 +194,8 @@ pub fn solve_market(
         // From a known answer (last period's, or the previous round's), the exact answer on
         // the active set it suggests, checked optimal; else the QP solver.
         let exact_from = |w: &WarmStart| {
-            let (x0, y0, set) = w.onto(&built, &scaling, p);
-            active_set_from(&built.qp, set, &x0, &y0)
+            let (x0, y0, set) = w.onto(&built, &scaling, p, tol);
+            active_set_from(&built.qp, set, &x0, &y0, tol)
         };
         let mut exact = carry.as_ref().and_then(exact_from);
         if exact.is_none() && solves == 0 {
@@ -220,7 +222,7 @@ pub fn solve_market(
                     _ => opts.guide.as_ref().filter(|_| solves == 0),
                 };
                 let near = match known {
-                    Some(w) => near_solve(&built, &scaling, p, w, &price_scale, solver)?,
+                    Some(w) => near_solve(&built, &scaling, p, w, &price_scale, solver, tol)?,
                     None => None,
                 };
                 match near {
@@ -250,9 +252,9 @@ pub fn solve_market(
             // active set's system is not singular.
             // When that does not polish, the answer as it came is tried.
             let x0 = basic_x(p, &built, &sol.x);
-            let mut polished_answer = polish(&built.qp, &x0, &sol.row_dual, solver)?;
+            let mut polished_answer = polish(&built.qp, &x0, &sol.row_dual, solver, tol)?;
             if polished_answer.is_none() && x0 != sol.x {
-                polished_answer = polish(&built.qp, &sol.x, &sol.row_dual, solver)?;
+                polished_answer = polish(&built.qp, &sol.x, &sol.row_dual, solver, tol)?;
             }
             if let Some((x, y, t)) = polished_answer {
                 solver_time += t;
@@ -276,6 +278,7 @@ pub fn solve_market(
                     solves,
                     solver_time,
                     started,
+                    tol,
                 );
                 out.active_set_solves = active_set_solves;
                 out.warm = WarmStart::of(
@@ -298,7 +301,7 @@ pub fn solve_market(
         // in the set, so a route outside it that would pay shows as a positive gap.
         let prices = raw_prices(p, &built, &scaling, &sol.row_dual);
         let rent = cap_rents(p, &built, &scaling, &sol.row_dual);
-        let first_tonne = node_prices(p, &built, &scaling, &sol.x, &sol.row_dual);
+        let first_tonne = node_prices(p, &built, &scaling, &sol.x, &sol.row_dual, tol);
         // Wedge residuals on the routes in the set; violations outside it.
         let mut residual = 0.0f64;
         let mut added = false;
@@ -323,7 +326,7 @@ pub fn solve_market(
                 // only from the interval's top, the cost of its first tonne.
                 let po = po.max(first_tonne[route.from].unwrap_or(f64::INFINITY));
                 let gap = pd - po - route.wedge_at(po) - rent[r];
-                if gap > opts.tolerance * scale {
+                if gap > tol.wedge * scale {
                     let v = gap / scale;
                     for (best, node) in [(&mut best_into, route.to), (&mut best_from, route.from)] {
                         if best[node].is_none_or(|(_, b)| v > b) {
@@ -332,7 +335,7 @@ pub fn solve_market(
                     }
                 }
             } else if route.price_dependent() {
-                if flow_of(r) > NOISE {
+                if flow_of(r) > tol.noise {
                     // A route that carries goods: its wedge must have settled.
                     residual = residual.max((w_new - wedges.value[r]).abs() / scale);
                 } else {
@@ -357,35 +360,38 @@ pub fn solve_market(
                 residual = residual.max((support_target[k] - support.value[k]).abs() / scale);
             }
         }
-        let mut converged = residual <= opts.tolerance.max(1e-7) * 0.1 && !added;
+        let mut converged = residual <= tol.wedge.max(1e-7) * 0.1 && !added;
         if polish_each && !added {
             // On polished answers the residual can stall a little above the strict target
             // (the interior-point answers it starts from are only so precise): once it has
-            // stopped falling for STALL_ROUNDS solves, a residual within STALL_ACCEPT counts.
+            // stopped falling for `stall_rounds` solves, a residual within `stall_accept` counts.
             if residual < best_polished * 0.5 {
                 best_polished = residual;
                 stalled = 0;
             } else {
                 stalled += 1;
             }
-            if stalled >= STALL_ROUNDS && residual <= STALL_ACCEPT {
+            if stalled >= tol.stall_rounds && residual <= tol.stall_accept {
                 converged = true;
             }
             // Exact answers can stall at a kink of the wedge (a route that sets its origin's
             // price, with the fixed point between two active sets): from there the rounds go
             // through the QP solver, whose answers are polished as before.
-            if stalled >= STALL_ROUNDS && polished && exact_allowed {
+            if stalled >= tol.stall_rounds && polished && exact_allowed {
                 exact_allowed = false;
                 stalled = 0;
             }
         }
-        if std::env::var_os("BLOC_TRACE").is_some() {
-            eprintln!(
-                "solve {solves}: residual {residual:.3e}, added {added}, routes {}, exact {polished}, time {:?}",
-                in_set.iter().filter(|&&v| v).count(), started.elapsed()
-            );
-        }
-        if (converged && (polished || polish_each)) || solves >= opts.max_rounds {
+        tracing::debug!(
+            solves,
+            residual,
+            added,
+            routes = in_set.iter().filter(|&&v| v).count(),
+            exact = polished,
+            elapsed = ?started.elapsed(),
+            "round"
+        );
+        if (converged && (polished || polish_each)) || solves >= tol.max_rounds {
             return Ok(done!(converged));
         }
         // Goods spread over tied routes are gathered onto a forest first: a cycle of free
@@ -397,7 +403,7 @@ pub fn solve_market(
         };
         carry = exact_allowed.then(|| WarmStart::of(&built, &scaling, p, &basic, &sol.row_dual));
         carry_exact = polished;
-        if !polished && (converged || (!polish_each && !added && residual <= POLISH_FROM)) {
+        if !polished && (converged || (!polish_each && !added && residual <= tol.polish_from)) {
             // Converged (or close) on interior-point answers: from here on, polish every
             // answer.
             polish_each = true;
@@ -409,7 +415,7 @@ pub fn solve_market(
             &target,
             // Secant steps only where a route carries goods; an idle route's wedge just follows
             // its origin price, so that the wedge the QP sees is the one the check applies.
-            |r| p.routes[r].price_dependent() && flow_of(r) > NOISE,
+            |r| p.routes[r].price_dependent() && flow_of(r) > tol.noise,
             |r| {
                 let route = &p.routes[r];
                 let lo = route.transport.0 + route.specific_tariff.0;

@@ -4,7 +4,7 @@
 
 use super::fixed_point::block_support;
 use super::prices::{cap_rents, idle_columns, node_prices};
-use super::{WarmStart, NOISE};
+use super::{Tolerances, WarmStart};
 use crate::build::{build_qp, Built, Scaling};
 use crate::check::{self_check, SelfCheck};
 use crate::problem::MarketProblem;
@@ -65,17 +65,18 @@ pub(super) fn finish(
     solves: usize,
     solver_time: Duration,
     started: Instant,
+    tol: &Tolerances,
 ) -> MarketOutcome {
     let qs = |node: usize| s.qs[p.nodes[node].commodity];
-    // Whatever noise is left: below NOISE × the commodity's quantity scale a quantity is zero.
+    // Whatever noise is left: below `tol.noise` × the commodity's quantity scale a quantity is zero.
     let clean = |v: f64, scale: f64| {
-        if v.abs() <= NOISE * scale.max(1.0) {
+        if v.abs() <= tol.noise * scale.max(1.0) {
             0.0
         } else {
             v
         }
     };
-    let prices = node_prices(p, b, s, x, dual);
+    let prices = node_prices(p, b, s, x, dual, tol);
     let supply: Vec<f64> = p
         .supply
         .iter()
@@ -105,7 +106,7 @@ pub(super) fn finish(
             .unwrap_or(0.0);
         unserved.push(clean((d.curve.choke_width.0 - first).max(0.0), q));
     }
-    let idle = idle_columns(p, b, s, x, dual);
+    let idle = idle_columns(p, b, s, x, dual, tol);
     let idle_col = |j: usize| idle[j];
     let flow: Vec<f64> = p
         .routes

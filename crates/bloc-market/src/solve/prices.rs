@@ -3,7 +3,7 @@
 //! cost of the first tonne delivered there ([`fill_idle_prices`]).
 
 use super::warm::column_commodities;
-use super::{SNAP_DELTA, SNAP_EPS};
+use super::Tolerances;
 use crate::build::{Built, Scaling};
 use crate::problem::MarketProblem;
 
@@ -44,7 +44,7 @@ pub(super) fn raw_prices(
 }
 
 /// Columns a hair above zero whose reduced cost says they belong at zero: within
-/// [`SNAP_DELTA`] of zero, with a reduced cost above [`SNAP_EPS`] of their commodity's price
+/// [`Tolerances::snap_delta`] of zero, with a reduced cost above [`Tolerances::snap_eps`] of their commodity's price
 /// scale in USD/t (the scaled QP's units are not comparable across commodities: one unit of
 /// a commodity of small tonnage and high value is many USD/t). They carry nothing.
 pub(super) fn idle_columns(
@@ -53,6 +53,7 @@ pub(super) fn idle_columns(
     s: &Scaling,
     x: &[f64],
     dual: &[f64],
+    tol: &Tolerances,
 ) -> Vec<bool> {
     let rc = b.qp.reduced_costs(x, dual);
     let price_scale = commodity_price_scale(p, s);
@@ -63,7 +64,7 @@ pub(super) fn idle_columns(
                 Some(c) => rc[j] * s.w / s.qs[c] / price_scale[c],
                 None => rc[j],
             };
-            x[j] < SNAP_DELTA && (rc[j] > SNAP_EPS || usd > SNAP_EPS)
+            x[j] < tol.snap_delta && (rc[j] > tol.snap_eps || usd > tol.snap_eps)
         })
         .collect()
 }
@@ -75,6 +76,7 @@ pub(super) fn node_prices(
     s: &Scaling,
     x: &[f64],
     dual: &[f64],
+    tol: &Tolerances,
 ) -> Vec<Option<f64>> {
     let n = p.nodes.len();
     let mut inflow = vec![0.0f64; n];
@@ -82,7 +84,7 @@ pub(super) fn node_prices(
     // A column a hair above zero whose reduced cost says it belongs at zero carries nothing:
     // it must not make its market look active (whose price would then be any point of a
     // degenerate interval instead of the cost of its first tonne).
-    let idle = idle_columns(p, b, s, x, dual);
+    let idle = idle_columns(p, b, s, x, dual, tol);
     let x: Vec<f64> = x
         .iter()
         .zip(&idle)

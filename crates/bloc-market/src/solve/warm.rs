@@ -4,7 +4,7 @@
 //! columns it is sure about are held, the QP solver solves the rest.
 
 use super::polish::{basic_x, polish};
-use super::{SNAP_DELTA, SNAP_EPS};
+use super::Tolerances;
 use crate::build::{Built, Scaling};
 use crate::problem::MarketProblem;
 use crate::qp::{QpSolver, SolveStatus, SolverError};
@@ -79,6 +79,7 @@ impl WarmStart {
         b: &Built,
         s: &Scaling,
         p: &MarketProblem,
+        tol: &Tolerances,
     ) -> (Vec<f64>, Vec<f64>, Vec<Option<f64>>) {
         let (cs, rs) = natural_scales(p, b, s);
         let mut x: Vec<f64> = Vec::with_capacity(b.qp.cols.len());
@@ -107,7 +108,7 @@ impl WarmStart {
                 .enumerate()
                 .map(|(i, r)| self.rows.get(&r.name).map_or(0.0, |v| v / rs[i]))
                 .collect();
-        let snapped = b.qp.snap_to_bounds(&x, &y, SNAP_DELTA, SNAP_EPS);
+        let snapped = b.qp.snap_to_bounds(&x, &y, tol.snap_delta, tol.snap_eps);
         let set =
             b.qp.cols
                 .iter()
@@ -163,16 +164,16 @@ pub(super) fn natural_scales(p: &MarketProblem, b: &Built, s: &Scaling) -> (Vec<
     (cs, rs)
 }
 
-/// Reduced cost (USD/t, as a share of the commodity's price scale) beyond which a column that
-/// a known answer puts on a bound is held there in [`near_solve`]. Measured on the world
+// `Tolerances::far`: the reduced cost (USD/t, as a share of the commodity's price scale)
+// beyond which a column that a known answer puts on a bound is held there in `near_solve`.
+// Measured on the world
 /// sweep benchmark (`bloc sweep bench`, 20 samples, 2 cores): 0.03 gave 1.32 samples/s,
-/// 0.1 1.40, 0.2 1.35, 0.3 1.44–1.56, 0.4 1.52–1.56, 0.6 1.50, 1.5 1.14. Smaller holds more
-/// columns (smaller QPs) but more often holds one the new answer moves off, and the whole
-/// QP is solved after all.
-const FAR: f64 = 0.4;
+// 0.1 1.40, 0.2 1.35, 0.3 1.44–1.56, 0.4 1.52–1.56, 0.6 1.50, 1.5 1.14. Smaller holds more
+// columns (smaller QPs) but more often holds one the new answer moves off, and the whole
+// QP is solved after all.
 
 /// The QP solved near a known answer `w` whose active set did not hold: the columns `w` puts
-/// on a bound with a reduced cost that pushes them there by more than [`FAR`] of their
+/// on a bound with a reduced cost that pushes them there by more than [`Tolerances::far`] of their
 /// commodity's price scale (demand segments far above or below the price, plants far below
 /// or above it, routes far from paying) are held there, the QP solver solves the rest, and
 /// the answer is polished onto its active set. It is kept only when that exact answer is
@@ -185,9 +186,10 @@ pub(super) fn near_solve(
     w: &WarmStart,
     price_scale: &[f64],
     solver: &dyn QpSolver,
+    tol: &Tolerances,
 ) -> Result<Option<crate::qp::QpSolution>, SolverError> {
     let qp = &b.qp;
-    let (x0, y0, set) = w.onto(b, s, p);
+    let (x0, y0, set) = w.onto(b, s, p, tol);
     let rc = qp.reduced_costs(&x0, &y0);
     let (cs, _) = natural_scales(p, b, s);
     let commodity = column_commodities(p, b);
@@ -198,7 +200,7 @@ pub(super) fn near_solve(
     for upper_too in [true, false] {
         let mut held: Vec<Option<f64>> = (0..qp.cols.len())
             .map(|j| {
-                let far = commodity[j].map(|c| FAR * price_scale[c] * cs[j] / s.w)?;
+                let far = commodity[j].map(|c| tol.far * price_scale[c] * cs[j] / s.w)?;
                 let c = &qp.cols[j];
                 match set[j] {
                     Some(v) if v == c.lower && rc[j] > far => Some(v),
@@ -225,16 +227,14 @@ pub(super) fn near_solve(
         }
         let (reduced, keep) = qp.fix_columns(&held);
         let sol = solver.solve(&reduced)?;
-        if std::env::var_os("BLOC_TRACE").is_some() {
-            eprintln!(
-                "near: {} of {} columns, {:?} in {} iterations, {:?}",
-                reduced.cols.len(),
-                qp.cols.len(),
-                sol.status,
-                sol.iterations,
-                sol.time,
-            );
-        }
+        tracing::debug!(
+            columns = reduced.cols.len(),
+            of = qp.cols.len(),
+            status = %sol.status,
+            iterations = sol.iterations,
+            time = ?sol.time,
+            "near solve"
+        );
         if sol.status == SolveStatus::Optimal {
             attempt = Some((held, keep, sol));
             break;
@@ -250,10 +250,8 @@ pub(super) fn near_solve(
     for (k, &j) in keep.iter().enumerate() {
         x[j] = sol.x[k];
     }
-    let polished = polish(qp, &basic_x(p, b, &x), &sol.row_dual, solver)?;
-    if std::env::var_os("BLOC_TRACE").is_some() {
-        eprintln!("near: polished {}", polished.is_some());
-    }
+    let polished = polish(qp, &basic_x(p, b, &x), &sol.row_dual, solver, tol)?;
+    tracing::debug!(polished = polished.is_some(), "near solve polished");
     let Some((x, y, t)) = polished else {
         return Ok(None);
     };
