@@ -5,10 +5,12 @@
 //! * two runs of the same scenario write byte-identical result files (run.json apart from its
 //!   timings).
 
+mod common;
+
 use bloc_synth::{generate, write_scenario_folder, SynthSpec};
+use common::bloc_command;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// Writes the synthetic world of `seed` (with `periods` periods) into `dir/scenario`.
 fn scenario_folder(dir: &Path, seed: u64, periods: usize) -> (PathBuf, bloc_scenario::Scenario) {
@@ -22,7 +24,7 @@ fn scenario_folder(dir: &Path, seed: u64, periods: usize) -> (PathBuf, bloc_scen
 
 /// Runs `bloc run SCENARIO --out OUT --quiet [extra…]` and insists on exit 0.
 fn bloc_run(scenario: &Path, out: &Path, extra: &[&Path]) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bloc"));
+    let mut cmd = bloc_command();
     cmd.arg("run")
         .arg(scenario)
         .arg("--out")

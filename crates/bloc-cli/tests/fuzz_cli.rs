@@ -9,14 +9,14 @@
 
 mod common;
 
-use common::repo;
+use common::{bloc_command, repo};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 const SEED: u64 = 15_2026;
@@ -271,7 +271,7 @@ fn mutated_examples_never_panic_hang_or_delete() {
             out.clone()
         };
         let before = snapshot(tmp.path(), &skip);
-        let mut child = Command::new(env!("CARGO_BIN_EXE_bloc"))
+        let mut child = bloc_command()
             .current_dir(tmp.path())
             .args(["run", "-q"])
             .arg(root.join(&name))

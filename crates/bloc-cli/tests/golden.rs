@@ -17,7 +17,8 @@
 
 mod common;
 
-use common::{bloc, folders, repo, shipped};
+use bloc_testkit::Table;
+use common::{folders, repo, run_quiet, shipped};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -68,38 +69,6 @@ fn golden_dirs() -> BTreeSet<String> {
     folders(&golden_root(), &|p| !csv_files(p).is_empty())
 }
 
-/// Splits CSV text into rows of cells (RFC 4180 quoting, as the result writer uses).
-fn parse_csv(text: &str) -> Vec<Vec<String>> {
-    let mut rows = Vec::new();
-    let mut row = Vec::new();
-    let mut cell = String::new();
-    let mut quoted = false;
-    let mut chars = text.chars().peekable();
-    while let Some(ch) = chars.next() {
-        match (quoted, ch) {
-            (true, '"') if chars.peek() == Some(&'"') => {
-                cell.push('"');
-                chars.next();
-            }
-            (true, '"') => quoted = false,
-            (true, c) => cell.push(c),
-            (false, '"') if cell.is_empty() => quoted = true,
-            (false, ',') => row.push(std::mem::take(&mut cell)),
-            (false, '\r') => {}
-            (false, '\n') => {
-                row.push(std::mem::take(&mut cell));
-                rows.push(std::mem::take(&mut row));
-            }
-            (false, c) => cell.push(c),
-        }
-    }
-    if !cell.is_empty() || !row.is_empty() {
-        row.push(cell);
-        rows.push(row);
-    }
-    rows
-}
-
 fn number(cell: &str) -> Option<f64> {
     cell.parse::<f64>().ok().filter(|v| v.is_finite())
 }
@@ -116,22 +85,14 @@ struct Keyed {
 }
 
 fn keyed(text: &str) -> Result<Keyed, String> {
-    let mut rows = parse_csv(text).into_iter();
-    let header = rows.next().ok_or("the file is empty (no header)")?;
+    let Table { header, rows } = Table::parse(text)?;
     let key_len = header
         .iter()
         .take_while(|h| KEY_COLUMNS.contains(&h.as_str()))
         .count();
     let mut out = BTreeMap::new();
-    for (i, row) in rows.enumerate() {
+    for (i, row) in rows.into_iter().enumerate() {
         let line = i + 2;
-        if row.len() != header.len() {
-            return Err(format!(
-                "line {line} has {} cells, the header {}",
-                row.len(),
-                header.len()
-            ));
-        }
         let mut key: Vec<String> = row[..key_len].to_vec();
         // A key written twice keeps both rows, told apart by their order.
         let mut n = 0;
@@ -224,14 +185,7 @@ fn check_scenario(rel: &str, tmp: &Path) -> Result<(), String> {
         ));
     }
     let out = tmp.join(rel.replace('/', "__"));
-    let scenario = repo().join("scenarios").join(rel);
-    let o = bloc(&[
-        "run".as_ref(),
-        scenario.as_os_str(),
-        "--out".as_ref(),
-        out.as_os_str(),
-        "--quiet".as_ref(),
-    ]);
+    let o = run_quiet(&repo().join("scenarios").join(rel), &out);
     let stderr = String::from_utf8_lossy(&o.stderr);
     if !o.status.success() {
         return Err(format!("{rel}: bloc run failed ({}):\n{stderr}", o.status));
@@ -349,7 +303,7 @@ fn the_comparison_allows_noise_and_catches_changes() {
     assert_eq!(compare("flows.csv", flows, &with_zero).len(), 1);
     // Text cells must be equal; quoted cells are read whole.
     assert_eq!(
-        parse_csv("a,\"b,c\"\n"),
-        vec![vec!["a".to_string(), "b,c".to_string()]]
+        Table::parse("h,i\na,\"b,c\"\n").map(|t| t.rows),
+        Ok(vec![vec!["a".to_string(), "b,c".to_string()]])
     );
 }

@@ -5,7 +5,8 @@
 
 mod common;
 
-use common::{bloc, repo};
+use bloc_testkit::copy_files;
+use common::{bloc, bloc_command, repo};
 use std::ffi::OsStr;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -17,7 +18,7 @@ fn two_region() -> PathBuf {
 
 /// Runs `bloc` with `args` in the working directory `cwd`.
 fn bloc_in(cwd: &Path, args: &[&OsStr]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bloc"))
+    bloc_command()
         .current_dir(cwd)
         .args(args)
         .output()
@@ -33,10 +34,7 @@ fn copy_example() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("scn");
     fs::create_dir(&dir).unwrap();
-    for e in fs::read_dir(two_region()).unwrap() {
-        let e = e.unwrap();
-        fs::copy(e.path(), dir.join(e.file_name())).unwrap();
-    }
+    copy_files(&two_region(), &dir);
     (tmp, dir)
 }
 

@@ -8,9 +8,8 @@
 
 mod common;
 
-use common::repo;
+use common::{bloc_command, repo};
 use std::path::Path;
-use std::process::Command;
 
 const START: &str = "<!-- readme-example -->";
 const END: &str = "<!-- /readme-example -->";
@@ -95,7 +94,7 @@ fn the_readme_worked_example_prints_what_the_readme_says() {
         let shown = s.command.join(" ");
         match s.command[0].as_str() {
             "bloc" => {
-                let o = Command::new(env!("CARGO_BIN_EXE_bloc"))
+                let o = bloc_command()
                     .args(&args)
                     .current_dir(&root)
                     .output()

@@ -3,12 +3,14 @@
 //! rendered: an SVG of non-zero size holding data marks. A screenshot of each page is written
 //! under the test's target directory and its path printed.
 //!
-//! Chromium is the Debian package `chromium` (`/usr/bin/chromium`, or `BLOC_CHROMIUM`). A
-//! missing browser fails the test, unless `BLOC_SKIP_BROWSER=1`, when it says why it skipped.
+//! Chromium is the Debian package `chromium` (on `PATH`, or `BLOC_CHROMIUM`), found by
+//! `bloc_testkit::chromium`: a missing browser fails the test; `BLOC_SKIP_BROWSER=1` skips
+//! it and says so.
 
 mod common;
 
-use common::{bloc, repo};
+use bloc_testkit::chromium;
+use common::{bloc_ok, run_example};
 use headless_chrome::protocol::cdp::types::Event;
 use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;
 use headless_chrome::{Browser, LaunchOptions};
@@ -17,54 +19,15 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-fn chromium() -> Option<PathBuf> {
-    let p = std::env::var_os("BLOC_CHROMIUM")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
-    p.is_file().then_some(p)
-}
-
-fn run_example(dir: &Path, name: &str) -> PathBuf {
-    let out = dir.join(name);
-    let scenario = repo().join("scenarios").join(name);
-    let o = bloc(&[
-        "run".as_ref(),
-        scenario.as_os_str(),
-        "--out".as_ref(),
-        out.as_os_str(),
-        "--quiet".as_ref(),
-    ]);
-    assert!(
-        o.status.success(),
-        "bloc run {name}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    out
-}
-
 fn run_default(dir: &Path) -> PathBuf {
     let out = dir.join("illustrative");
-    let o = bloc(&[
+    bloc_ok(&[
         "run".as_ref(),
         "--out".as_ref(),
         out.as_os_str(),
         "--quiet".as_ref(),
     ]);
-    assert!(
-        o.status.success(),
-        "bloc run: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
     out
-}
-
-fn run_bloc(args: &[&OsStr]) {
-    let o = bloc(args);
-    assert!(
-        o.status.success(),
-        "bloc {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
 }
 
 /// What the page said and asked for while loading.
@@ -77,18 +40,7 @@ struct Seen {
 /// Loads `page` in a fresh headless Chromium, checks it and writes `shot`.
 fn check_in_browser(chrome: &Path, page: &Path, shot: &Path, min_charts: usize) {
     let profile = tempfile::tempdir().unwrap();
-    let args: Vec<&OsStr> = [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-    ]
-    .iter()
-    .map(OsStr::new)
-    .collect();
+    let args: Vec<&OsStr> = chromium::FLAGS.iter().map(OsStr::new).collect();
     let opts = LaunchOptions::default_builder()
         .path(Some(chrome.to_path_buf()))
         .headless(true)
@@ -237,19 +189,15 @@ fn check_in_browser(chrome: &Path, page: &Path, shot: &Path, min_charts: usize) 
 /// marks; otherwise the test above could not fail.
 #[test]
 fn the_browser_check_catches_a_request_and_an_empty_chart() {
-    let Some(chrome) = chromium() else {
-        if std::env::var("BLOC_SKIP_BROWSER").as_deref() == Ok("1") {
-            println!("SKIPPED: no Chromium at /usr/bin/chromium (or BLOC_CHROMIUM) and BLOC_SKIP_BROWSER=1");
-            return;
-        }
-        panic!("no Chromium at /usr/bin/chromium (install the Debian package `chromium`, or set BLOC_CHROMIUM); set BLOC_SKIP_BROWSER=1 to skip");
+    let Some(chrome) = chromium::for_test("the browser check") else {
+        return;
     };
     let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("report-browser-negative");
     let _ = std::fs::remove_dir_all(&out);
     std::fs::create_dir_all(&out).unwrap();
     let run = run_example(&out, "examples/floor-fixed");
     let html = out.join("good.html");
-    run_bloc(&[
+    bloc_ok(&[
         "report".as_ref(),
         run.as_os_str(),
         "-o".as_ref(),
@@ -273,12 +221,8 @@ fn the_browser_check_catches_a_request_and_an_empty_chart() {
 
 #[test]
 fn reports_load_in_chromium_with_every_chart_drawn_and_no_request() {
-    let Some(chrome) = chromium() else {
-        if std::env::var("BLOC_SKIP_BROWSER").as_deref() == Ok("1") {
-            println!("SKIPPED: no Chromium at /usr/bin/chromium (or BLOC_CHROMIUM) and BLOC_SKIP_BROWSER=1");
-            return;
-        }
-        panic!("no Chromium at /usr/bin/chromium (install the Debian package `chromium`, or set BLOC_CHROMIUM); set BLOC_SKIP_BROWSER=1 to skip");
+    let Some(chrome) = chromium::for_test("the report and compare pages") else {
+        return;
     };
     let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("report-browser");
     let _ = std::fs::remove_dir_all(&out);
@@ -307,11 +251,11 @@ fn reports_load_in_chromium_with_every_chart_drawn_and_no_request() {
             args.push("--baseline".as_ref());
             args.push(b.as_os_str());
         }
-        run_bloc(&args);
+        bloc_ok(&args);
         check_in_browser(&chrome, &html, &out.join(format!("{name}.png")), min);
     }
     let cmp = out.join("compare.html");
-    run_bloc(&[
+    bloc_ok(&[
         "compare".as_ref(),
         base.as_os_str(),
         floor.as_os_str(),

@@ -4,29 +4,11 @@
 
 mod common;
 
-use common::{bloc, repo};
+use bloc_testkit::Table;
+use common::{bloc, run_example};
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-
-/// Runs a shipped example into `dir/name` and returns the run directory.
-fn run_example(dir: &Path, name: &str) -> PathBuf {
-    let out = dir.join(name);
-    let scenario = repo().join("scenarios").join(name);
-    let o = bloc(&[
-        "run".as_ref(),
-        scenario.as_os_str(),
-        "--out".as_ref(),
-        out.as_os_str(),
-        "--quiet".as_ref(),
-    ]);
-    assert!(
-        o.status.success(),
-        "bloc run {name}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    out
-}
 
 fn report(run: &Path, extra: &[&OsStr], out: &Path) -> String {
     let mut args: Vec<&OsStr> = vec!["report".as_ref(), run.as_os_str()];
@@ -119,10 +101,8 @@ fn a_stockpile_run_draws_inventory_and_spend() {
 fn bands_from(runs: &[PathBuf], out: &Path) {
     let mut v: BTreeMap<(String, String, String), Vec<f64>> = BTreeMap::new();
     for r in runs {
-        let mut rdr = csv::Reader::from_path(r.join("indicators.csv")).unwrap();
-        for rec in rdr.records() {
-            let rec = rec.unwrap();
-            v.entry((rec[0].to_string(), rec[1].to_string(), rec[2].to_string()))
+        for rec in Table::read(&r.join("indicators.csv")).rows {
+            v.entry((rec[0].clone(), rec[1].clone(), rec[2].clone()))
                 .or_default()
                 .push(rec[3].parse().unwrap());
         }
@@ -230,15 +210,13 @@ fn compare_prints_writes_csv_and_html_with_every_headline_difference() {
     // Every (indicator, scope) of either run's indicators.csv is a row of the CSV.
     let mut keys = std::collections::BTreeSet::new();
     for r in [&base, &floor] {
-        let mut rdr = csv::Reader::from_path(r.join("indicators.csv")).unwrap();
-        for rec in rdr.records() {
-            let rec = rec.unwrap();
-            keys.insert((rec[1].to_string(), rec[2].to_string()));
+        for rec in Table::read(&r.join("indicators.csv")).rows {
+            keys.insert((rec[1].clone(), rec[2].clone()));
         }
     }
-    let mut rdr = csv::Reader::from_path(&csv_path).unwrap();
+    let comparison = Table::read(&csv_path);
     assert_eq!(
-        rdr.headers().unwrap().iter().collect::<Vec<_>>(),
+        comparison.header,
         [
             "indicator",
             "scope",
@@ -250,12 +228,8 @@ fn compare_prints_writes_csv_and_html_with_every_headline_difference() {
         ]
     );
     let mut rows = BTreeMap::new();
-    for rec in rdr.records() {
-        let rec = rec.unwrap();
-        rows.insert(
-            (rec[0].to_string(), rec[1].to_string()),
-            rec.iter().map(str::to_string).collect::<Vec<_>>(),
-        );
+    for rec in comparison.rows {
+        rows.insert((rec[0].clone(), rec[1].clone()), rec);
     }
     for k in &keys {
         assert!(rows.contains_key(k), "{k:?} missing from the comparison");

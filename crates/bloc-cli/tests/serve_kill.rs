@@ -2,17 +2,16 @@
 //! then restarted: every acknowledged report is there, exactly as sent, and nothing is
 //! half-written (SQLite integrity check; no report without its first version).
 
+mod common;
+
+use common::bloc_command as bloc;
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-fn bloc() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_bloc"))
-}
 
 fn demo() -> String {
     format!("{}/../bloc-serve/demo", env!("CARGO_MANIFEST_DIR"))

@@ -1,11 +1,14 @@
 //! `bloc sweep` on the command line: a sweep of the shipped default, exit codes on bad
 //! input, shards merged with `bloc sweep merge`.
 
+mod common;
+
+use common::{bloc_command, BLOC};
 use std::path::Path;
 use std::process::{Command, Output};
 
 fn bloc(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_bloc"))
+    bloc_command()
         .args(args)
         .current_dir(cwd)
         .output()
@@ -131,7 +134,7 @@ fn the_kubernetes_job_command_runs_each_index_as_a_shard() {
     let sweep_dir = t.join("sweep");
     std::fs::create_dir(&sweep_dir).unwrap();
     let command = command.replace("/sweep", &sweep_dir.display().to_string());
-    let bin_dir = Path::new(env!("CARGO_BIN_EXE_bloc")).parent().unwrap();
+    let bin_dir = Path::new(BLOC).parent().unwrap();
     let path = format!(
         "{}:{}",
         bin_dir.display(),

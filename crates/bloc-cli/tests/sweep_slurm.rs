@@ -10,16 +10,13 @@
 //! `BLOC_REQUIRE_SLURM=1` is set, where it fails instead: set that in CI, which installs
 //! Slurm, so a broken setup cannot pass silently.
 
+mod common;
+
+use bloc_testkit::copy_files;
+use common::{repo, BLOC};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
 
 fn required() -> bool {
     std::env::var("BLOC_REQUIRE_SLURM").is_ok_and(|v| v == "1")
@@ -253,10 +250,7 @@ fn wait_for(limit: Duration, mut ok: impl FnMut() -> bool) -> Result<(), ()> {
 fn scenario(dir: &Path) -> PathBuf {
     let s = dir.join("scenario");
     std::fs::create_dir_all(&s).unwrap();
-    for e in std::fs::read_dir(repo().join("scenarios/illustrative")).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), s.join(e.file_name())).unwrap();
-    }
+    copy_files(&repo().join("scenarios/illustrative"), &s);
     let toml = s.join("scenario.toml");
     let mut text = std::fs::read_to_string(&toml).unwrap();
     text += r#"
@@ -333,7 +327,7 @@ fn issue7_four_shard_sweep_through_sbatch_merges_to_the_unsharded_bytes() {
         Ok(c) => c,
         Err(why) => return skip(&format!("the single-node cluster did not start: {why}")),
     };
-    let bloc = env!("CARGO_BIN_EXE_bloc");
+    let bloc = BLOC;
     let scenario = scenario(tmp.path());
     let shards = tmp.path().join("shards");
     let script = repo().join("deploy/slurm/sweep.sbatch");

@@ -10,28 +10,13 @@
 
 mod common;
 
-use common::{bloc, repo};
+use bloc_testkit::Table;
+use common::{bloc, repo, run_quiet};
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 fn world() -> PathBuf {
     repo().join("scenarios/world")
-}
-
-/// Rows of a CSV file as (header, rows), with the `csv` crate's quoting rules.
-fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
-    let mut r = csv::Reader::from_path(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let header = r
-        .headers()
-        .expect("a header")
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let rows = r
-        .records()
-        .map(|rec| rec.expect("a record").iter().map(str::to_string).collect())
-        .collect();
-    (header, rows)
 }
 
 fn csv_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -52,7 +37,7 @@ fn every_world_row_names_its_source() {
     assert!(files.len() >= 9, "world CSV files: {files:?}");
     let mut checked = 0;
     for f in &files {
-        let (header, rows) = read_csv(f);
+        let Table { header, rows } = Table::read(f);
         let name = f.file_name().unwrap().to_string_lossy().into_owned();
         if matches!(name.as_str(), "regions.csv" | "commodities.csv") {
             continue; // names only, no figures
@@ -75,7 +60,7 @@ fn every_world_row_names_its_source() {
 
 #[test]
 fn world_has_the_regions_and_commodities_issue_6_asks_for() {
-    let (_, regions) = read_csv(&world().join("regions.csv"));
+    let regions = Table::read(&world().join("regions.csv")).rows;
     let ids: Vec<&str> = regions.iter().map(|r| r[0].as_str()).collect();
     for r in [
         "USA", "CAN", "MEX", "ARG", "CHL", "PER", "BRA", "AUS", "JPN", "KOR", "IND", "EU", "GBR",
@@ -83,7 +68,7 @@ fn world_has_the_regions_and_commodities_issue_6_asks_for() {
     ] {
         assert!(ids.contains(&r), "region {r} missing");
     }
-    let (_, commodities) = read_csv(&world().join("commodities.csv"));
+    let commodities = Table::read(&world().join("commodities.csv")).rows;
     assert!(commodities.len() >= 25, "{} commodities", commodities.len());
     let families: std::collections::BTreeSet<&str> =
         commodities.iter().map(|r| r[1].as_str()).collect();
@@ -118,8 +103,8 @@ fn base_year_2024_reproduces_sourced_shares_and_prices() {
         .lines()
         .filter(|l| l.starts_with("share ") || l.starts_with("price "))
         .collect();
-    let (_, shares) = read_csv(&world().join("calibration/shares.csv"));
-    let (_, prices) = read_csv(&world().join("calibration/prices.csv"));
+    let shares = Table::read(&world().join("calibration/shares.csv")).rows;
+    let prices = Table::read(&world().join("calibration/prices.csv")).rows;
     assert!(shares.len() >= 100 && prices.len() >= 12);
     assert_eq!(
         lines.len(),
@@ -152,13 +137,7 @@ fn run_short(scenario: &str, periods: u32, clean_through: &str, tmp: &Path) -> P
     )
     .expect("write the short scenario");
     let out = tmp.join(format!("out-{}", scenario.replace('/', "-")));
-    let res = bloc(&[
-        OsStr::new("run"),
-        toml.as_os_str(),
-        OsStr::new("--out"),
-        out.as_os_str(),
-        OsStr::new("--quiet"),
-    ]);
+    let res = run_quiet(&toml, &out);
     assert!(
         res.status.success(),
         "{scenario}: {}",
@@ -190,7 +169,7 @@ fn run_short(scenario: &str, periods: u32, clean_through: &str, tmp: &Path) -> P
 }
 
 fn unserved(out: &Path, period: &str) -> f64 {
-    let (header, rows) = read_csv(&out.join("consumption.csv"));
+    let Table { header, rows } = Table::read(&out.join("consumption.csv"));
     let u = header.iter().position(|h| h == "unserved_t").unwrap();
     rows.iter()
         .filter(|r| r[0] == period)
@@ -219,20 +198,14 @@ fn world_variants_run_clean() {
         run_short(v, periods, clean_through, tmp.path());
     }
     let out = tmp.path().join("out-2024");
-    let res = bloc(&[
-        OsStr::new("run"),
-        world().join("calibration-2024.toml").as_os_str(),
-        OsStr::new("--out"),
-        out.as_os_str(),
-        OsStr::new("--quiet"),
-    ]);
+    let res = run_quiet(&world().join("calibration-2024.toml"), &out);
     assert!(res.status.success());
     assert!(unserved(&out, "2024") < 1e-6);
 }
 
 /// Prices of `commodity` in `region`, in period order, from a results directory.
 fn price_path(out: &Path, region: &str, commodity: &str) -> Vec<(String, f64)> {
-    let (_, rows) = read_csv(&out.join("prices.csv"));
+    let rows = Table::read(&out.join("prices.csv")).rows;
     rows.iter()
         .filter(|r| r[1] == region && r[2] == commodity)
         .map(|r| (r[0].clone(), r[3].parse().unwrap()))
@@ -250,13 +223,7 @@ fn price_path(out: &Path, region: &str, commodity: &str) -> Vec<(String, f64)> {
 fn crisis_2010_backtest_spikes_and_falls_back_like_the_record() {
     let tmp = tempfile::tempdir().expect("a temporary directory");
     let out = tmp.path().join("crisis");
-    let res = bloc(&[
-        OsStr::new("run"),
-        world().join("crisis-2010").as_os_str(),
-        OsStr::new("--out"),
-        out.as_os_str(),
-        OsStr::new("--quiet"),
-    ]);
+    let res = run_quiet(&world().join("crisis-2010"), &out);
     assert!(
         res.status.success() && res.stderr.is_empty(),
         "{}",
@@ -282,7 +249,7 @@ fn crisis_2010_backtest_spikes_and_falls_back_like_the_record() {
         "after the restart the price is {after:.0}, peak {peak:.0}: it should fall by 30% or more"
     );
     // Non-Chinese supply is back from the restart on.
-    let (_, prod) = read_csv(&out.join("production.csv"));
+    let prod = Table::read(&out.join("production.csv")).rows;
     let mp: f64 = prod
         .iter()
         .filter(|r| r[2] == "usa_mountain_pass" && r[0] == "2012Q4")

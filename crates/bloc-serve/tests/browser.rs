@@ -8,45 +8,24 @@
 //! every console message as an `INFO:CONSOLE` line, which the test collects. A control page
 //! that logs an error proves that this detection works with the installed Chromium.
 //!
-//! Chromium missing is a failure with a clear message; `BLOC_SKIP_BROWSER=1` skips the test
-//! and says so.
+//! Chromium is found by `bloc_testkit::chromium`: missing, it is a failure with a clear
+//! message; `BLOC_SKIP_BROWSER=1` skips the test and says so.
 
 mod common;
+use bloc_testkit::chromium;
 use common::{report, Server};
 use serde_json::{json, Value};
-use std::path::PathBuf;
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn chromium() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("BLOC_CHROMIUM") {
-        return Some(PathBuf::from(p));
-    }
-    let path = std::env::var_os("PATH")?;
-    for dir in std::env::split_paths(&path) {
-        for name in ["chromium", "chromium-browser", "google-chrome"] {
-            let p = dir.join(name);
-            if p.is_file() {
-                return Some(p);
-            }
-        }
-    }
-    None
-}
-
 /// Loads `url`; returns the DOM and the console messages.
-fn load(chrome: &PathBuf, url: &str) -> (String, Vec<String>) {
+fn load(chrome: &Path, url: &str) -> (String, Vec<String>) {
     let profile = tempfile::tempdir().unwrap();
     let mut child = Command::new(chrome)
+        .arg("--headless")
+        .args(chromium::FLAGS)
         .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
             "--enable-logging=stderr",
             "--v=0",
             "--virtual-time-budget=15000",
@@ -81,13 +60,9 @@ fn load(chrome: &PathBuf, url: &str) -> (String, Vec<String>) {
 
 #[test]
 fn dashboard_loads_cleanly_and_the_calculator_gives_the_right_duty() {
-    if std::env::var("BLOC_SKIP_BROWSER").as_deref() == Ok("1") {
-        eprintln!("SKIPPED: BLOC_SKIP_BROWSER=1 is set; the dashboard was not tested in Chromium");
+    let Some(chrome) = chromium::for_test("the dashboard") else {
         return;
-    }
-    let chrome = chromium().unwrap_or_else(|| {
-        panic!("headless Chromium not found on PATH (install the Debian package `chromium`, or set BLOC_CHROMIUM=/path/to/chromium; BLOC_SKIP_BROWSER=1 skips this test)")
-    });
+    };
 
     // The control: a console error and an uncaught exception are seen.
     let (dom, console) = load(&chrome, "data:text/html,<p id=x>1</p><script>console.error('control-error');document.getElementById('x').textContent='ran';throw new Error('control-throw')</script>");

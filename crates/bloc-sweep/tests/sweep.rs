@@ -6,19 +6,17 @@ use bloc_scenario::Disk;
 use bloc_sweep::{
     merge, prepare, read_dir, sweep, write_dir, Sampling, Shard, SweepOptions, SweepOutput,
 };
+use bloc_testkit::{copy_files, repo};
 use std::path::{Path, PathBuf};
 
 fn shipped() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/illustrative")
+    repo().join("scenarios/illustrative")
 }
 
 /// The shipped scenario in a temporary folder, with `extra` appended to its TOML.
 fn scenario(extra: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    for e in std::fs::read_dir(shipped()).unwrap() {
-        let e = e.unwrap();
-        std::fs::copy(e.path(), dir.path().join(e.file_name())).unwrap();
-    }
+    copy_files(&shipped(), dir.path());
     let toml = dir.path().join("scenario.toml");
     let mut text = std::fs::read_to_string(&toml).unwrap();
     text.push('\n');
@@ -430,15 +428,9 @@ fn bands_file_agrees_with_the_samples() {
 fn export_ban(extra: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     for name in ["base", "export-ban"] {
-        let from = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../scenarios/examples")
-            .join(name);
         let to = dir.path().join(name);
         std::fs::create_dir_all(&to).unwrap();
-        for e in std::fs::read_dir(from).unwrap() {
-            let e = e.unwrap();
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
+        copy_files(&repo().join("scenarios/examples").join(name), &to);
     }
     let toml = dir.path().join("export-ban/scenario.toml");
     let mut text = std::fs::read_to_string(&toml).unwrap();
@@ -451,9 +443,7 @@ fn export_ban(extra: &str) -> (tempfile::TempDir, PathBuf) {
 
 #[test]
 fn the_readme_uncertain_example_runs() {
-    let readme =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"))
-            .unwrap();
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
     let start = readme
         .find("<!-- uncertain-example -->\n```toml\n")
         .expect("marker")
@@ -546,7 +536,7 @@ fn a_scenario_with_a_baseline_sweeps_with_its_comparison() {
     // baseline scenario") because samples read only the scenario's own files. The shipped
     // examples/floor-fixed names examples/base as its baseline; by hand (its TOML's
     // comment) B's buyers pay (45 − 42) × 17.5 t = 52.5 more a year than in the baseline.
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/examples/floor-fixed");
+    let dir = repo().join("scenarios/examples/floor-fixed");
     let r = run(&dir, 3, 1, None);
     assert!(
         r.samples.iter().all(|x| x.error.is_none()),

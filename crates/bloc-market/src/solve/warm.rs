@@ -164,14 +164,6 @@ pub(super) fn natural_scales(p: &MarketProblem, b: &Built, s: &Scaling) -> (Vec<
     (cs, rs)
 }
 
-// `Tolerances::far`: the reduced cost (USD/t, as a share of the commodity's price scale)
-// beyond which a column that a known answer puts on a bound is held there in `near_solve`.
-// Measured on the world
-/// sweep benchmark (`bloc sweep bench`, 20 samples, 2 cores): 0.03 gave 1.32 samples/s,
-// 0.1 1.40, 0.2 1.35, 0.3 1.44–1.56, 0.4 1.52–1.56, 0.6 1.50, 1.5 1.14. Smaller holds more
-// columns (smaller QPs) but more often holds one the new answer moves off, and the whole
-// QP is solved after all.
-
 /// The QP solved near a known answer `w` whose active set did not hold: the columns `w` puts
 /// on a bound with a reduced cost that pushes them there by more than [`Tolerances::far`] of their
 /// commodity's price scale (demand segments far above or below the price, plants far below
