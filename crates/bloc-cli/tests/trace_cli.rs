@@ -10,7 +10,10 @@ fn run(trace: bool, out: &std::path::Path) -> std::process::Output {
     if trace {
         c.arg("--trace");
     }
-    let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenarios/examples/floor-fixed");
+    let scenario = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../scenarios/examples/floor-fixed"
+    );
     c.args(["run", scenario, "--quiet", "--out"])
         .arg(out)
         .output()
@@ -22,15 +25,26 @@ fn trace_prints_the_search_and_changes_no_result() {
     let tmp = tempfile::tempdir().unwrap();
     let (a, b) = (tmp.path().join("plain"), tmp.path().join("traced"));
     let plain = run(false, &a);
-    assert!(plain.status.success(), "{}", String::from_utf8_lossy(&plain.stderr));
-    assert!(plain.stderr.is_empty(), "{}", String::from_utf8_lossy(&plain.stderr));
+    assert!(
+        plain.status.success(),
+        "{}",
+        String::from_utf8_lossy(&plain.stderr)
+    );
+    assert!(
+        plain.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&plain.stderr)
+    );
     let traced = run(true, &b);
     assert!(traced.status.success());
     let err = String::from_utf8_lossy(&traced.stderr);
     assert!(err.contains("solve_market"), "{err}");
     assert!(err.contains("period{label=2026}"), "{err}");
     assert!(err.contains("round"), "{err}");
-    assert!(!err.contains('\u{1b}'), "colour codes in a piped trace: {err}");
+    assert!(
+        !err.contains('\u{1b}'),
+        "colour codes in a piped trace: {err}"
+    );
     for f in ["prices.csv", "flows.csv", "indicators.csv"] {
         assert_eq!(
             std::fs::read(a.join(f)).unwrap(),
