@@ -555,15 +555,14 @@ pub fn run(
     }
     let mut policies = Policies::new(scenario);
     if policies.needs_uncontrolled_start() {
-        let (mut market, mut layout) = world.market(0);
-        policies.apply(0, &mut layout, &mut market, false);
-        let outcome = world
-            .solve(&market, solver.as_ref(), true, None)
+        policies
+            .presolve(world.market(0), |m| {
+                world.solve(m, solver.as_ref(), true, None)
+            })
             .map_err(|e| RunError::Solver {
                 period: scenario.time.label(0),
                 source: e,
             })?;
-        policies.state.uncontrolled_flows = Some(outcome.flow);
     }
     for t in 0..scenario.time.periods {
         let label = scenario.time.label(t);
