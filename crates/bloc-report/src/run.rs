@@ -123,22 +123,9 @@ pub struct IndicatorRow {
     pub value: f64,
 }
 
-/// One row of a sweep's `bands.csv`: the 5th, 50th and 95th percentile over the samples.
-#[derive(Debug, Clone, Deserialize)]
-pub struct BandRow {
-    /// Period label.
-    pub period: String,
-    /// Indicator name.
-    pub indicator: String,
-    /// Scope.
-    pub scope: String,
-    /// 5th percentile.
-    pub p5: f64,
-    /// Median.
-    pub p50: f64,
-    /// 95th percentile.
-    pub p95: f64,
-}
+/// One row of a sweep's `bands.csv` (the sweep's own row type: one schema for the writer
+/// and the reader).
+pub use bloc_results::BandRow;
 
 /// What `run.json` says about the run (the fields the report shows; timings are left out).
 #[derive(Debug, Clone, Default)]

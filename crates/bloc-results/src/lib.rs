@@ -10,7 +10,10 @@ use std::fs;
 use std::io;
 use std::path::PathBuf;
 
+mod bands;
 pub mod out;
+
+pub use bands::BandRow;
 
 /// One result table.
 #[derive(Debug, Clone, PartialEq)]

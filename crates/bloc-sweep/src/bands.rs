@@ -8,24 +8,9 @@
 use crate::IndicatorRow;
 use std::collections::HashMap;
 
-/// One band: an indicator's spread over the samples in one period.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Band {
-    /// Period label.
-    pub period: String,
-    /// Indicator name.
-    pub indicator: String,
-    /// Its scope (`commodity:ndpr_oxide`, `region:USA`, …).
-    pub scope: String,
-    /// 5th percentile.
-    pub p5: f64,
-    /// Median.
-    pub p50: f64,
-    /// 95th percentile.
-    pub p95: f64,
-    /// How many samples gave a finite value.
-    pub samples: usize,
-}
+/// One band: an indicator's spread over the samples in one period (the row of `bands.csv`,
+/// shared with the report that reads it).
+pub use bloc_results::BandRow as Band;
 
 /// The p-quantile (0 ≤ p ≤ 1) of `sorted` (ascending, not empty), type 7.
 pub fn quantile(sorted: &[f64], p: f64) -> f64 {

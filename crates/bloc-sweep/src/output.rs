@@ -7,7 +7,6 @@
 use crate::bands::bands;
 use crate::run::Prepared;
 use crate::{parquet_io, IndicatorRow, SampleRecord, Shard, SweepError, SweepOptions};
-use bloc_results::num;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -157,18 +156,10 @@ fn write_samples(
 
 fn write_bands(path: &Path, rows: &[IndicatorRow], ran: &[u64]) -> Result<(), SweepError> {
     let mut w = csv::Writer::from_path(path).map_err(csv_err(path))?;
-    w.write_record(["period", "indicator", "scope", "p5", "p50", "p95"])
+    w.write_record(bloc_results::BandRow::HEADER)
         .map_err(csv_err(path))?;
     for b in bands(rows, ran) {
-        w.write_record([
-            b.period,
-            b.indicator,
-            b.scope,
-            num(b.p5),
-            num(b.p50),
-            num(b.p95),
-        ])
-        .map_err(csv_err(path))?;
+        w.write_record(b.record()).map_err(csv_err(path))?;
     }
     w.flush().map_err(|e| io(path, e))
 }
