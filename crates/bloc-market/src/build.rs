@@ -61,10 +61,6 @@ impl Scaling {
         let w = qs.iter().zip(&ps).map(|(q, p)| q * p).fold(1e-12, f64::max);
         Scaling { qs, w }
     }
-
-    pub fn commodities(&self) -> usize {
-        self.qs.len()
-    }
 }
 
 /// Where each part of the market landed in the QP.

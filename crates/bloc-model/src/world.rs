@@ -554,16 +554,15 @@ pub fn run(
         })?;
     }
     let mut policies = Policies::new(scenario);
-    if policies.needs_uncontrolled_start() {
-        policies
-            .presolve(world.market(0), |m| {
-                world.solve(m, solver.as_ref(), true, None)
-            })
-            .map_err(|e| RunError::Solver {
-                period: scenario.time.label(0),
-                source: e,
-            })?;
-    }
+    policies
+        .presolve(
+            || world.market(0),
+            |m| world.solve(m, solver.as_ref(), true, None),
+        )
+        .map_err(|e| RunError::Solver {
+            period: scenario.time.label(0),
+            source: e,
+        })?;
     for t in 0..scenario.time.periods {
         let label = scenario.time.label(t);
         let _span = tracing::debug_span!("period", %label).entered();
@@ -683,7 +682,7 @@ fn unsolved_reason(p: &PeriodReport, c: &bloc_market::SelfCheck) -> Option<Strin
             at.to_string()
         }
     };
-    if !matches!(p.status, SolveStatus::Optimal | SolveStatus::AlmostOptimal) {
+    if !p.status.is_solved() {
         return Some(format!(
             "the solver stopped with status {}; the largest equilibrium violation is {:.3e} USD/t at {}",
             p.status,

@@ -132,18 +132,19 @@ impl<'s> Policies<'s> {
     }
 
     /// The pre-solve, when an instrument needs it ([`Self::needs_uncontrolled_start`]): the
-    /// first period's market (`market`, as the world builds it) with every instrument but the
-    /// export controls, solved by `solve`; its flows are the normal exports a licence regime
-    /// starting then is measured against. Does nothing when no instrument needs it.
+    /// first period's market (built by `market`, as the world builds it) with every
+    /// instrument but the export controls, solved by `solve`; its flows are the normal exports
+    /// a licence regime starting then is measured against. Does nothing (and builds nothing)
+    /// when no instrument needs it.
     pub fn presolve<E>(
         &mut self,
-        market: (MarketProblem, Layout),
+        market: impl FnOnce() -> (MarketProblem, Layout),
         solve: impl FnOnce(&MarketProblem) -> Result<MarketOutcome, E>,
     ) -> Result<(), E> {
         if !self.needs_uncontrolled_start() {
             return Ok(());
         }
-        let (mut m, mut layout) = market;
+        let (mut m, mut layout) = market();
         self.apply(0, &mut layout, &mut m, false);
         self.state.uncontrolled_flows = Some(solve(&m)?.flow);
         Ok(())

@@ -124,6 +124,21 @@ pub struct FromReports {
     pub max_share: f64,
 }
 
+/// Steps 2–4 of the methodology on stored reports (their entity, price and volume).
+pub fn from_stored_reports(m: &Methodology, reports: &[Report]) -> FromReports {
+    let triples: Vec<(&str, f64, f64)> = reports
+        .iter()
+        .map(|r| {
+            (
+                r.entity.as_str(),
+                r.fields.price_usd_per_t,
+                r.fields.volume_t,
+            )
+        })
+        .collect();
+    from_reports(m, &triples)
+}
+
 /// Steps 2–4 of the methodology on `(entity, price, volume)` triples.
 pub fn from_reports(m: &Methodology, reports: &[(&str, f64, f64)]) -> FromReports {
     if reports.is_empty() {
@@ -320,17 +335,7 @@ pub fn compute_period(s: &Scenario, conn: &Connection, t: usize) -> ApiResult<Ve
                 && in_bounds(r)
         })
         .collect();
-        let triples: Vec<(&str, f64, f64)> = reports
-            .iter()
-            .map(|r| {
-                (
-                    r.entity.as_str(),
-                    r.fields.price_usd_per_t,
-                    r.fields.volume_t,
-                )
-            })
-            .collect();
-        let fr = from_reports(m, &triples);
+        let fr = from_stored_reports(m, &reports);
         if let Some(v) = fr.value {
             finite(
                 &format!("the reference price of {} in {label}", com.id.as_str()),

@@ -16,7 +16,7 @@ use crate::db::audit;
 use crate::error::{ApiError, ApiResult};
 use crate::json::ApiJson;
 use crate::json::{ApiPath, ApiQuery};
-use crate::reference::{from_reports, in_bounds, published, METHODOLOGY};
+use crate::reference::{from_stored_reports, in_bounds, published, METHODOLOGY};
 use crate::reports::query;
 use crate::server::{blocking, AppState};
 use crate::util::{content_hash, finite, period_index};
@@ -175,17 +175,7 @@ pub fn build(
                     .into_iter()
                     .filter(in_bounds)
                     .collect();
-                    let triples: Vec<(&str, f64, f64)> = rep
-                        .iter()
-                        .map(|r| {
-                            (
-                                r.entity.as_str(),
-                                r.fields.price_usd_per_t,
-                                r.fields.volume_t,
-                            )
-                        })
-                        .collect();
-                    let fr = from_reports(&METHODOLOGY, &triples);
+                    let fr = from_stored_reports(&METHODOLOGY, &rep);
                     match fr.value {
                         Some(p) => {
                             basis = Some((

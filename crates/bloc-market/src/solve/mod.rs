@@ -60,7 +60,7 @@ use active_set::active_set_from;
 use fixed_point::{block_support, FixedPoint};
 use outcome::finish;
 use polish::{basic_x, polish};
-use prices::{cap_rents, commodity_price_scale, node_prices, raw_prices};
+use prices::{cap_rents, node_prices, raw_prices};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 pub use tolerances::Tolerances;
@@ -176,7 +176,7 @@ pub fn solve_market(
             .map(|b| block_support(b, guess(b.node)))
             .collect(),
     );
-    let price_scale = commodity_price_scale(p, &scaling);
+    let price_scale = p.commodity_price_scale();
     let mut solver_time = Duration::ZERO;
     let mut solves = 0;
     let mut last_residual = f64::INFINITY;
@@ -241,12 +241,7 @@ pub fn solve_market(
         // (an ad valorem wedge moves with the origin price it is charged on).
         if polished {
             polish_each = true;
-        } else if polish_each
-            && matches!(
-                sol.status,
-                SolveStatus::Optimal | SolveStatus::AlmostOptimal
-            )
-        {
+        } else if polish_each && sol.status.is_solved() {
             // Goods spread over tied routes are first gathered onto a forest of them (same
             // balances, same cost), so that the emptied routes go on their bound and the
             // active set's system is not singular.
@@ -291,10 +286,7 @@ pub fn solve_market(
                 out
             }};
         }
-        if !matches!(
-            sol.status,
-            SolveStatus::Optimal | SolveStatus::AlmostOptimal
-        ) {
+        if !sol.status.is_solved() {
             return Ok(done!(false));
         }
         // The loops work with the QP's own duals: they satisfy every condition of the routes

@@ -7,13 +7,6 @@ use super::Tolerances;
 use crate::build::{Built, Scaling};
 use crate::problem::MarketProblem;
 
-/// A price scale per commodity (USD/t) for relative tolerances (one formula, shared with the
-/// self-check: [`MarketProblem::commodity_price_scale`]).
-pub(super) fn commodity_price_scale(p: &MarketProblem, s: &Scaling) -> Vec<f64> {
-    debug_assert_eq!(s.commodities(), p.commodity_count());
-    p.commodity_price_scale()
-}
-
 /// Quota rents (USD/t) per route: the sum of the rents of the quotas covering it.
 pub(super) fn cap_rents(p: &MarketProblem, b: &Built, s: &Scaling, dual: &[f64]) -> Vec<f64> {
     let mut rent = vec![0.0; p.routes.len()];
@@ -56,7 +49,7 @@ pub(super) fn idle_columns(
     tol: &Tolerances,
 ) -> Vec<bool> {
     let rc = b.qp.reduced_costs(x, dual);
-    let price_scale = commodity_price_scale(p, s);
+    let price_scale = p.commodity_price_scale();
     let commodity = column_commodities(p, b);
     (0..b.qp.cols.len())
         .map(|j| {
