@@ -29,7 +29,7 @@ failed=0
 while IFS= read -r -d '' toml; do
     dir="$(dirname "$toml")"
     rel="${dir#scenarios/}"
-    out="$tmp/runs/$rel"
+    out="$tmp/runs/${rel//\//__}"
     if ! "$bin" run "$dir" --out "$out" --quiet 2>"$tmp/stderr"; then
         echo "FAILED: bloc run $dir" >&2
         cat "$tmp/stderr" >&2

@@ -44,7 +44,7 @@ pub(crate) fn market_indicators(
         if layout.block_process.get(k).copied().flatten().is_none() {
             continue;
         }
-        output[b.node] += o.supply[k];
+        output[layout.use_node(b.node)] += o.supply[k];
     }
     let member = s.bloc.members_in(s.regions.iter().map(|r| &r.id), t);
     let mut row = |indicator: &str, scope: String, v: f64| {

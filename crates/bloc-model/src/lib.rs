@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod fleet;
 mod indicators;
+mod origins;
 mod world;
 
 pub use world::{run, PeriodReport, Run, RunError, RunOptions, SolverChoice, World};

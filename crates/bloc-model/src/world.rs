@@ -3,6 +3,7 @@
 use crate::accounts::{self, PeriodAccounts, PeriodView};
 use crate::fleet::{Fleet, PeriodPrices};
 use crate::indicators;
+use crate::origins::Grid;
 use bloc_market::{
     natural_qp, solve_market, ClarabelSolver, DemandBlock, DemandCurve, Levy, MarketOutcome,
     MarketProblem, Node, QpSolver, Route, RouteStart, SolveOptions, SolveStatus, SupplyBlock,
@@ -173,31 +174,19 @@ fn period_order(time: bloc_scenario::TimeAxis, label: &str) -> usize {
 /// Self-check tolerance (relative): a period above it is a failed run ([`RunError::Unsolved`]).
 pub const CHECK_TOLERANCE: f64 = 1e-6;
 
-/// One route that exists in the scenario (any period).
-#[derive(Debug, Clone)]
-struct RouteSlot {
-    origin: usize,
-    destination: usize,
-    commodity: usize,
-    transport: f64,
-    /// `origin>destination.commodity`, the route's name in every period's market.
-    name: String,
-}
-
 /// The scenario, indexed for the period loop, and what it remembers between periods.
 #[derive(Debug)]
 pub struct World<'s> {
     scenario: &'s Scenario,
     /// Seed in force.
     pub seed: u64,
-    routes: Vec<RouteSlot>,
-    /// Node → whether it is a market (has supply, demand or input use).
+    /// Nodes and routes, with origin classes.
+    grid: Grid,
+    /// Use node → whether it is a market (has supply, demand or input use).
     is_market: Vec<bool>,
     last_prices: Option<Vec<Option<f64>>>,
     last_set: Vec<usize>,
     last_warm: Option<bloc_market::WarmStart>,
-    /// `region.commodity` of each node (node = region × commodities + commodity).
-    node_names: Vec<String>,
     /// Whether [`World::record`] writes the prices, flows, production and consumption tables
     /// (a sweep reads only the indicators).
     market_tables: bool,
@@ -210,27 +199,6 @@ impl<'s> World<'s> {
     pub fn new(scenario: &'s Scenario, seed: u64) -> Self {
         let nr = scenario.regions.len();
         let nc = scenario.commodities.len();
-        let mut routes = Vec::new();
-        for c in 0..nc {
-            for o in 0..nr {
-                for d in 0..nr {
-                    let (ro, rd, cc) = (
-                        &scenario.regions[o].id,
-                        &scenario.regions[d].id,
-                        &scenario.commodities[c].id,
-                    );
-                    if let Some(cost) = scenario.transport_cost(ro, rd, cc) {
-                        routes.push(RouteSlot {
-                            origin: o,
-                            destination: d,
-                            commodity: c,
-                            transport: cost.0,
-                            name: format!("{ro}>{rd}.{cc}"),
-                        });
-                    }
-                }
-            }
-        }
         let mut is_market = vec![false; nr * nc];
         let ri = |id: &str| scenario.region_index(id).expect("validated region");
         let ci = |id: &str| scenario.commodity_index(id).expect("validated commodity");
@@ -247,22 +215,12 @@ impl<'s> World<'s> {
         World {
             scenario,
             seed,
-            routes,
+            grid: Grid::new(scenario),
             is_market,
             last_prices: None,
             last_set: Vec::new(),
             last_warm: None,
             market_tables: true,
-            node_names: scenario
-                .regions
-                .iter()
-                .flat_map(|r| {
-                    scenario
-                        .commodities
-                        .iter()
-                        .map(move |c| format!("{}.{}", r.id, c.id))
-                })
-                .collect(),
             fleet: Fleet::new(scenario),
         }
     }
@@ -274,26 +232,16 @@ impl<'s> World<'s> {
     /// The market of period `t` before any instrument, and how it maps to the scenario.
     pub fn market(&self, t: usize) -> (MarketProblem, Layout) {
         let s = self.scenario;
-        let nc = s.commodities.len();
         let yp = s.time.years_per_period();
         let ri = |id: &str| s.region_index(id).expect("validated region");
         let ci = |id: &str| s.commodity_index(id).expect("validated commodity");
+        let g = &self.grid;
         let mut m = MarketProblem::default();
-        let mut layout = Layout {
-            regions: s.regions.len(),
-            commodities: nc,
-            routes: self
-                .routes
-                .iter()
-                .map(|r| (r.origin, r.destination, r.commodity))
-                .collect(),
-            block_process: Vec::new(),
-            demand_row: Vec::new(),
-        };
-        for (n, name) in self.node_names.iter().enumerate() {
+        let mut layout = g.layout.clone();
+        for (n, name) in g.node_names.iter().enumerate() {
             m.nodes.push(Node {
                 name: name.clone(),
-                commodity: n % nc,
+                commodity: g.node_commodity[n],
             });
         }
         for (pi, p) in s.processes.iter().enumerate() {
@@ -301,12 +249,28 @@ impl<'s> World<'s> {
             if share <= 0.0 {
                 continue;
             }
-            layout.block_process.push(Some(pi));
             let r = ri(p.region.as_str());
+            let capacity = Tonnes(p.capacity.over(yp).0 * share);
+            layout.block_process.push(Some(pi));
+            if let Some(cap_node) = g.capacity_node[pi] {
+                // One activity per input class, sharing the plant's capacity (design §8).
+                m.supply.push(SupplyBlock::new(
+                    p.id.to_string(),
+                    cap_node,
+                    capacity,
+                    p.unit_cost,
+                    p.cost_rise_or_default(),
+                ));
+                for b in g.activities(s, pi, r, capacity) {
+                    layout.block_process.push(None);
+                    m.supply.push(b);
+                }
+                continue;
+            }
             let mut block = SupplyBlock::new(
                 p.id.to_string(),
-                self.node(r, ci(p.output.as_str())),
-                Tonnes(p.capacity.over(yp).0 * share),
+                g.output_node(r, ci(p.output.as_str())),
+                capacity,
                 p.unit_cost,
                 p.cost_rise_or_default(),
             );
@@ -328,22 +292,27 @@ impl<'s> World<'s> {
             };
             let node = self.node(ri(d.region.as_str()), ci(d.commodity.as_str()));
             m.demand.push(DemandBlock {
-                name: self.node_names[node].clone(),
+                name: g.node_names[node].clone(),
                 node,
                 curve,
             });
         }
-        for slot in &self.routes {
-            let (o, d, c) = (
-                &s.regions[slot.origin].id,
-                &s.regions[slot.destination].id,
-                &s.commodities[slot.commodity].id,
-            );
-            let tariff = s.tariff(d, o, c);
+        for (k, slot) in g.routes.iter().enumerate() {
+            let tariff = if layout.is_link(k) {
+                bloc_scenario::Tariff::default()
+            } else {
+                // Under `rule = "origin"` tracked goods pay the tariff on their origin.
+                let o = layout.rules_origin(k);
+                s.tariff(
+                    &s.regions[slot.destination].id,
+                    &s.regions[o].id,
+                    &s.commodities[slot.commodity].id,
+                )
+            };
             m.routes.push(Route {
                 name: slot.name.clone(),
-                from: self.node(slot.origin, slot.commodity),
-                to: self.node(slot.destination, slot.commodity),
+                from: slot.from,
+                to: slot.to,
                 transport: UsdPerTonne(slot.transport),
                 specific_tariff: tariff.specific,
                 ad_valorem: tariff.ad_valorem,
@@ -437,22 +406,30 @@ impl<'s> World<'s> {
                 }
             }
         }
+        let plan = &layout.origin;
         for (k, route) in m.routes.iter().enumerate() {
-            if o.flow[k] <= 0.0 {
+            if o.flow[k] <= 0.0 || layout.is_link(k) {
                 continue;
             }
-            let slot = &self.routes[k];
+            let slot = &self.grid.routes[k];
+            // The goods' origin class; where nothing is followed, the shipper's class.
+            let class = match layout.route_class[k] {
+                bloc_policy::RouteClass::Class(c) => c,
+                _ => plan.home_class(slot.origin),
+            };
             tables.flows.push(vec![
                 label.clone(),
                 s.commodities[slot.commodity].id.to_string(),
                 s.regions[slot.origin].id.to_string(),
                 s.regions[slot.destination].id.to_string(),
+                plan.class_name(s, class),
                 num(o.flow[k]),
                 num(route.transport.0),
                 num(o.tariff[k]),
                 num(o.levy[k]),
             ]);
         }
+        self.record_class_prices(&label, m, layout, o, tables);
         let mut made = vec![(0.0f64, 0.0f64); s.processes.len()];
         for (k, b) in m.supply.iter().enumerate() {
             if let Some(p) = layout.block_process.get(k).copied().flatten() {
@@ -484,6 +461,58 @@ impl<'s> World<'s> {
                 num(self.reference_quantity(d, t) * demand_multiplier(s, d, t)),
                 num(o.unserved[k]),
             ]);
+        }
+    }
+}
+
+impl World<'_> {
+    /// `class_prices.csv`: each origin class's price in a region where goods of that class
+    /// are made, arrive or leave, when it differs from the region's price.
+    fn record_class_prices(
+        &self,
+        label: &str,
+        m: &MarketProblem,
+        layout: &Layout,
+        o: &MarketOutcome,
+        tables: &mut RunTables,
+    ) {
+        let s = self.scenario;
+        let plan = &layout.origin;
+        let mut active = vec![false; m.nodes.len()];
+        for (k, r) in m.routes.iter().enumerate() {
+            if o.flow[k] > 0.0 {
+                active[r.from] = true;
+                active[r.to] = true;
+            }
+        }
+        for (k, b) in m.supply.iter().enumerate() {
+            if o.supply[k] > 0.0 {
+                active[b.node] = true;
+            }
+        }
+        for c in 0..layout.commodities {
+            for r in 0..layout.regions {
+                let region_price = o.prices[layout.node(r, c)];
+                for k in 0..plan.classes() {
+                    let Some(n) = layout.class_node(r, c, k) else {
+                        continue;
+                    };
+                    let (true, Some(p)) = (active[n], o.prices[n]) else {
+                        continue;
+                    };
+                    let differs = region_price
+                        .is_none_or(|q| (p - q).abs() > 1e-9 * p.abs().max(q.abs()).max(1.0));
+                    if differs {
+                        tables.class_prices.push(vec![
+                            label.to_string(),
+                            s.regions[r].id.to_string(),
+                            s.commodities[c].id.to_string(),
+                            plan.class_name(s, k),
+                            num(p),
+                        ]);
+                    }
+                }
+            }
         }
     }
 }
@@ -624,6 +653,8 @@ pub fn run(
             ));
         }
         periods.push(report);
+        let mut outcome = outcome;
+        world.grid.regional_prices(&mut outcome);
         world.record(t, &market, &layout, &outcome, &mut tables);
         answers.push(outcome.warm.clone());
         policies.settle(t, &layout, &market, &outcome, &applied, &mut tables);

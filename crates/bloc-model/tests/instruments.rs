@@ -58,7 +58,7 @@ fn flow(r: &Run, period: &str) -> f64 {
     t.rows
         .iter()
         .find(|row| row[0] == period && row[2] == "A" && row[3] == "B")
-        .map(|row| row[4].parse().unwrap())
+        .map(|row| row[5].parse().unwrap())
         .unwrap_or(0.0)
 }
 

@@ -12,9 +12,14 @@
 //!   licence get their share instead.
 //!
 //! Where two controls cover the same route, both caps apply (the tighter binds).
+//!
+//! Under `[origin] rule = "origin"` (design §8) a control covers the exporter's goods (its
+//! origin class) delivered into the destinations from **any** region; a quota or licence caps
+//! them together. Under `last_shipper` it covers the exporter's own routes only.
 
-use crate::{Applied, Instrument, Layout, Period};
+use crate::{indicator, Applied, Instrument, Layout, Period, PolicyState, RouteClass, Solved};
 use bloc_market::{MarketProblem, RouteCap};
+use bloc_results::RunTables;
 use bloc_scenario::{ControlKind, ExportControl, Scenario};
 use bloc_units::Tonnes;
 
@@ -26,7 +31,9 @@ pub fn needs_uncontrolled_start(s: &Scenario) -> bool {
         .any(|c| matches!(c.kind, ControlKind::Licence { .. }) && c.span.from == 0)
 }
 
-/// The routes a control covers in period t.
+/// The routes a control covers in period t: under `[origin] rule = "origin"`, every route
+/// that delivers the exporter's goods (its origin class) into a destination, whoever ships
+/// them; otherwise (`last_shipper`, or a commodity not followed) the exporter's own routes.
 pub fn covered(s: &Scenario, t: usize, ctl: &ExportControl, layout: &Layout) -> Vec<usize> {
     let Some(x) = s.region_index(ctl.exporter.as_str()) else {
         return Vec::new();
@@ -34,11 +41,58 @@ pub fn covered(s: &Scenario, t: usize, ctl: &ExportControl, layout: &Layout) -> 
     (0..layout.routes.len())
         .filter(|&k| {
             let (o, d, c) = layout.routes[k];
-            o == x
+            let carries_x = match layout.route_class[k] {
+                RouteClass::Any => o == x,
+                RouteClass::Class(_) if layout.origin.by_origin() => {
+                    layout.goods_origin(k) == Some(x)
+                }
+                RouteClass::Class(_) => o == x,
+                RouteClass::Link(_) => false,
+            };
+            carries_x
+                && d != x
                 && ctl.commodities.contains(&s.commodities[c].id)
                 && ctl.destinations.contains(&s.regions[d].id, t, &s.bloc)
         })
         .collect()
+}
+
+/// Class-`x` goods delivered into a destination of `ctl` by a region other than `x`: what
+/// leaks past the control through third countries (0 under `rule = "origin"` while the
+/// control binds, the rerouted tonnes under `last_shipper`), and what the control targets
+/// (every class-`x` tonne into its destinations, direct or not).
+pub fn transshipped(
+    s: &Scenario,
+    t: usize,
+    ctl: &ExportControl,
+    layout: &Layout,
+    flow: &[f64],
+) -> (f64, f64) {
+    let Some(x) = s.region_index(ctl.exporter.as_str()) else {
+        return (0.0, 0.0);
+    };
+    let (mut via, mut all) = (0.0, 0.0);
+    for (k, &(o, d, c)) in layout.routes.iter().enumerate() {
+        if layout.is_link(k)
+            || d == x
+            || !ctl.commodities.contains(&s.commodities[c].id)
+            || !ctl.destinations.contains(&s.regions[d].id, t, &s.bloc)
+        {
+            continue;
+        }
+        let f = flow.get(k).copied().unwrap_or(0.0);
+        let goods_x = match layout.route_class[k] {
+            RouteClass::Any => o == x,
+            _ => layout.goods_origin(k) == Some(x),
+        };
+        if goods_x {
+            all += f;
+            if o != x {
+                via += f;
+            }
+        }
+    }
+    (via, all)
 }
 
 /// The licence cap on one route: share × normal exports, 0 during the delay.
@@ -69,6 +123,25 @@ impl Instrument for ExportControls {
 
     fn needs_presolve(&self, s: &Scenario) -> bool {
         needs_uncontrolled_start(s)
+    }
+
+    /// Reports, per control in force, the exporter's goods that reached its destinations
+    /// through a third country (`transshipped_t`) and their share of all its goods that
+    /// reached them (`leakage_share`, 0 when none did), scope `control:N:EXPORTER` with N the
+    /// control's place among the `[[export_control]]` entries (from 1).
+    fn settle(&self, solved: &Solved<'_>, _: &mut PolicyState, tables: &mut RunTables) {
+        let (s, t) = (solved.scenario, solved.t);
+        for (i, ctl) in s.counter.export_controls.iter().enumerate() {
+            if !ctl.span.covers(t) {
+                continue;
+            }
+            let (via, all) = transshipped(s, t, ctl, solved.layout, &solved.outcome.flow);
+            let scope = format!("control:{}:{}", i + 1, ctl.exporter);
+            let out = &mut tables.indicators;
+            indicator(out, solved.label, "transshipped_t", scope.clone(), via);
+            let share = if all > 0.0 { via / all } else { 0.0 };
+            indicator(out, solved.label, "leakage_share", scope, share);
+        }
     }
 }
 
@@ -116,17 +189,36 @@ fn add_caps(p: &Period<'_>, layout: &Layout, m: &mut MarketProblem) {
                 } else {
                     state.flows.get(ctl.span.from - 1)
                 };
+                // One licence per (destination, commodity): under `origin` it covers the
+                // exporter's goods on every route into that destination (normal exports being
+                // what they carried together); under `last_shipper`, one route.
+                let mut groups: Vec<((usize, usize), Vec<usize>)> = Vec::new();
                 for &k in &routes {
-                    let (_, d, _) = layout.routes[k];
+                    let (o, d, c) = layout.routes[k];
+                    let key = if layout.origin.by_origin() {
+                        (d, c)
+                    } else {
+                        (o * layout.regions + d, c)
+                    };
+                    match groups.iter_mut().find(|g| g.0 == key) {
+                        Some(g) => g.1.push(k),
+                        None => groups.push((key, vec![k])),
+                    }
+                }
+                for (_, group) in groups {
+                    let (_, d, _) = layout.routes[group[0]];
                     let share = match general {
                         Some((set, g)) if set.contains(&s.regions[d].id, t, &s.bloc) => *g,
                         _ => *approved_share,
                     };
-                    let n = normal.and_then(|f| f.get(k)).copied().unwrap_or(0.0);
+                    let n: f64 = group
+                        .iter()
+                        .map(|&k| normal.and_then(|f| f.get(k)).copied().unwrap_or(0.0))
+                        .sum();
                     let cap = licence_cap(t - ctl.span.from, *delay_periods, share, n);
                     m.caps.push(RouteCap {
-                        name: format!("licence{i}:{}", m.routes[k].name),
-                        routes: vec![k],
+                        name: format!("licence{i}:{}", m.routes[group[0]].name),
+                        routes: group,
                         cap: Tonnes(cap),
                     });
                 }

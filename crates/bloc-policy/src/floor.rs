@@ -7,7 +7,8 @@
 //!   period); or `index` — the trailing average of the members' price over the last n
 //!   periods. **Floor** = reference × ratio.
 //! * **Levy** on each route from a non-member into a member (unless a framework makes the
-//!   pair tariff-free): `levy = clamp(floor − (origin price + transport + tariff), 0, cap)`.
+//!   pair tariff-free); under `[origin] rule = "origin"` a tracked non-member's goods pay it
+//!   whichever region ships them in: `levy = clamp(floor − (origin price + transport + tariff), 0, cap)`.
 //!   With `lag = 0` it is solved with the market (a fixed point in `bloc-market`); with
 //!   `lag ≥ 1` it uses the prices of `lag` periods back (0 before such a period exists). It is
 //!   recomputed every `every` periods from the floor's `from` and held in between.
@@ -70,11 +71,17 @@ pub fn reference(
                         && s.bloc.is_member(&s.regions[r].id, t)
                         && b.capacity.0 > 0.0
                 })
-                .map(|(_, b)| {
-                    let inputs: f64 = b
+                .map(|(k, b)| {
+                    // The process's inputs (a plant split by origin class draws them through
+                    // its activities, not its own block).
+                    let pi = layout.block_process[k].expect("filtered on a process");
+                    let inputs: f64 = s.processes[pi]
                         .inputs
                         .iter()
-                        .map(|&(n, coef)| coef * input_value(layout.region_commodity(n).1))
+                        .filter_map(|(cid, coef)| {
+                            s.commodity_index(cid.as_str())
+                                .map(|ci| coef * input_value(ci))
+                        })
                         .sum();
                     (b.unit_cost.0 + b.cost_rise.0 + inputs, b.capacity.0)
                 })
@@ -204,8 +211,8 @@ fn set_levies(
     let recompute = (t - rule.span.from).is_multiple_of(rule.levy.every.max(1));
     let held = state.held_levy.get(&i);
     for (k, route) in m.routes.iter_mut().enumerate() {
-        let (o, d, rc) = layout.routes[k];
-        if rc != c || !levied(s, t, o, d, c) {
+        let (_, d, rc) = layout.routes[k];
+        if rc != c || layout.is_link(k) || !levied(s, t, layout.rules_origin(k), d, c) {
             continue;
         }
         route.levy = if !recompute {

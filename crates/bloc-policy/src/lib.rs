@@ -31,11 +31,13 @@ pub mod floor;
 pub mod guarantee;
 pub mod instrument;
 pub mod membership;
+pub mod origin;
 pub mod shock;
 pub mod stockpile;
 pub mod subsidy;
 
 pub use instrument::{Instrument, Period, Solved, INSTRUMENTS};
+pub use origin::{OriginPlan, RouteClass};
 
 use bloc_market::{MarketOutcome, MarketProblem};
 use bloc_results::{num, RunTables};
@@ -49,22 +51,72 @@ pub struct Layout {
     pub regions: usize,
     /// Commodities.
     pub commodities: usize,
-    /// Per market route: (origin region, destination region, commodity).
+    /// Per market route: (shipping region, destination region, commodity); a link is
+    /// (region, region, commodity).
     pub routes: Vec<(usize, usize, usize)>,
-    /// Per supply block: the scenario process it belongs to (`None` for a stockpile release).
+    /// Per market route: what it carries ([`RouteClass::Any`] when nothing is followed).
+    pub route_class: Vec<RouteClass>,
+    /// Per supply block: the scenario process it belongs to (`None` for a stockpile release
+    /// and for the per-class activities of a plant under `processing = "content"`, whose
+    /// output the plant's own block already counts).
     pub block_process: Vec<Option<usize>>,
     /// Per demand block: the scenario demand row (`None` for a stockpile purchase).
     pub demand_row: Vec<Option<usize>>,
+    /// The nodes after the regions × commodities use nodes: origin-class nodes and plants'
+    /// capacity nodes, as (region, commodity).
+    pub extra_nodes: Vec<(usize, usize)>,
+    /// Per commodity: index of its first class node (class `k` of region `r` is
+    /// `base + r × classes + k`), when it is followed by origin.
+    pub class_base: Vec<Option<usize>>,
+    /// The origin classes of the run.
+    pub origin: OriginPlan,
 }
 
 impl Layout {
-    /// Node index of (region, commodity).
+    /// Use node of (region, commodity): where its buyers buy; its price is the region's price.
     pub fn node(&self, r: usize, c: usize) -> usize {
         r * self.commodities + c
     }
-    /// (region, commodity) of a node.
+    /// Node of class `k` of commodity `c` in region `r`, when `c` is followed by origin.
+    pub fn class_node(&self, r: usize, c: usize, k: usize) -> Option<usize> {
+        self.class_base
+            .get(c)
+            .copied()
+            .flatten()
+            .map(|b| b + r * self.origin.classes() + k)
+    }
+    /// (region, commodity) of any node.
     pub fn region_commodity(&self, n: usize) -> (usize, usize) {
-        (n / self.commodities, n % self.commodities)
+        let grid = self.regions * self.commodities;
+        if n < grid {
+            (n / self.commodities, n % self.commodities)
+        } else {
+            self.extra_nodes[n - grid]
+        }
+    }
+    /// The use node of the region and commodity of any node.
+    pub fn use_node(&self, n: usize) -> usize {
+        let (r, c) = self.region_commodity(n);
+        self.node(r, c)
+    }
+    /// Whether route `k` is a link into a use node rather than trade.
+    pub fn is_link(&self, k: usize) -> bool {
+        matches!(self.route_class.get(k), Some(RouteClass::Link(_)))
+    }
+    /// The tracked region whose goods route `k` carries, if its class is tracked.
+    pub fn goods_origin(&self, k: usize) -> Option<usize> {
+        match self.route_class.get(k) {
+            Some(RouteClass::Class(c)) | Some(RouteClass::Link(c)) => self.origin.class_region(*c),
+            _ => None,
+        }
+    }
+    /// The region whose border treatment route `k`'s goods get: under `rule = "origin"` the
+    /// tracked region they come from, else (and for class `other`) the shipper.
+    pub fn rules_origin(&self, k: usize) -> usize {
+        match self.goods_origin(k) {
+            Some(x) if self.origin.by_origin() => x,
+            _ => self.routes[k].0,
+        }
     }
 }
 
@@ -225,7 +277,7 @@ pub fn members_prices(
     }
     let mut has_supply = vec![false; layout.regions * layout.commodities];
     for b in &m.supply {
-        has_supply[b.node] = true;
+        has_supply[layout.use_node(b.node)] = true;
     }
     (0..layout.commodities)
         .map(|c| {

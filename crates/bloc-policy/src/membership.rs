@@ -28,7 +28,12 @@ impl Instrument for Membership {
 /// [`bloc_scenario::BlocConfig::tariff_free`]).
 pub fn apply(s: &Scenario, t: usize, layout: &Layout, m: &mut MarketProblem) {
     for (k, route) in m.routes.iter_mut().enumerate() {
-        let (o, d, c) = layout.routes[k];
+        if layout.is_link(k) {
+            continue;
+        }
+        // Under `rule = "origin"`, tracked goods meet the treatment of where they come from.
+        let (_, d, c) = layout.routes[k];
+        let o = layout.rules_origin(k);
         let (ro, rd, cc) = (&s.regions[o].id, &s.regions[d].id, &s.commodities[c].id);
         if s.bloc.tariff_free(rd, ro, cc, t) {
             route.specific_tariff = UsdPerTonne(0.0);

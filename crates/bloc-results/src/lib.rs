@@ -120,6 +120,9 @@ pub struct RunTables {
     pub prices: Table,
     /// `flows.csv`.
     pub flows: Table,
+    /// `class_prices.csv`: origin classes' prices where they differ from the region's
+    /// (design §8; empty when nothing is followed by origin).
+    pub class_prices: Table,
     /// `production.csv`.
     pub production: Table,
     /// `consumption.csv`.
@@ -147,10 +150,22 @@ impl Default for RunTables {
                     "commodity",
                     "origin",
                     "destination",
+                    "origin_class",
                     "quantity_t",
                     "transport_usd_per_t",
                     "tariff_usd_per_t",
                     "levy_usd_per_t",
+                ],
+                5,
+            ),
+            class_prices: Table::new(
+                "class_prices.csv",
+                &[
+                    "period",
+                    "region",
+                    "commodity",
+                    "origin_class",
+                    "price_usd_per_t",
                 ],
                 4,
             ),
@@ -214,8 +229,9 @@ impl Default for RunTables {
 
 impl RunTables {
     /// All tables, in file-name order.
-    pub fn all(&self) -> [&Table; 7] {
+    pub fn all(&self) -> [&Table; 8] {
         [
+            &self.class_prices,
             &self.consumption,
             &self.flows,
             &self.indicators,
@@ -230,6 +246,7 @@ impl RunTables {
         for t in [
             &mut self.prices,
             &mut self.flows,
+            &mut self.class_prices,
             &mut self.production,
             &mut self.consumption,
             &mut self.policy,

@@ -37,6 +37,8 @@ pub struct Scenario {
     pub bloc: BlocConfig,
     /// Export controls and shocks.
     pub counter: Counterpolicies,
+    /// `[origin]`: whether trade measures follow where goods come from (design §8).
+    pub origin: crate::policy::OriginRules,
     /// `[investment]`: how planned projects decide (defaults when absent).
     pub investment: Investment,
     /// `[closures]`: when loss-making plants mothball and restart (none when absent).

@@ -473,3 +473,65 @@ impl BlocConfig {
             && self.standards.is_empty()
     }
 }
+
+/// `[origin]` (design §8): whether trade measures follow where goods come from, and how far.
+/// Defaults are resolved by the loader, so every field is what the run uses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OriginRules {
+    /// Which country's rules a shipment meets at a border.
+    pub rule: OriginRule,
+    /// The regions whose goods are followed (each its own origin class; everything else is
+    /// the class `other`). Default: every exporter named by an export control.
+    pub track: Vec<RegionId>,
+    /// Whether processing abroad confers the processor's origin.
+    pub processing: Processing,
+    /// Under [`Processing::Content`], the stages of output whose plants keep the tracked
+    /// origin of their inputs (default: every stage).
+    pub content_stages: Vec<crate::model::Stage>,
+    /// Whether the scenario wrote an `[origin]` table.
+    pub declared: bool,
+}
+
+impl Default for OriginRules {
+    fn default() -> Self {
+        OriginRules {
+            rule: OriginRule::LastShipper,
+            track: Vec::new(),
+            processing: Processing::Transforms,
+            content_stages: crate::model::Stage::ALL.to_vec(),
+            declared: false,
+        }
+    }
+}
+
+/// `[origin] rule`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OriginRule {
+    /// Export controls, tariffs, the levy and frameworks apply by origin class: a tracked
+    /// region's goods meet its rules whoever ships them last.
+    Origin,
+    /// They apply by the region that ships the goods last (goods re-exported through a third
+    /// country take that country's treatment): kept for comparison.
+    LastShipper,
+}
+
+impl OriginRule {
+    /// The word used in the TOML.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OriginRule::Origin => "origin",
+            OriginRule::LastShipper => "last_shipper",
+        }
+    }
+}
+
+/// `[origin] processing`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Processing {
+    /// Processing in another region confers that region's origin (the usual
+    /// non-preferential rule).
+    Transforms,
+    /// A processed good keeps the tracked origin of its tracked inputs (China's 2025 rule on
+    /// foreign products containing Chinese rare earths; a "foreign entity of concern" rule).
+    Content,
+}

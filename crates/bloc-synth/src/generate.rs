@@ -308,6 +308,7 @@ pub fn generate(spec: &SynthSpec) -> Scenario {
         tariffs,
         bloc: BlocConfig::default(),
         counter: Counterpolicies::default(),
+        origin: bloc_scenario::policy::OriginRules::default(),
         investment: Default::default(),
         closures: None,
         demand_growth: Vec::new(),

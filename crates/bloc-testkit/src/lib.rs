@@ -14,9 +14,15 @@ pub use table::Table;
 
 use std::path::{Path, PathBuf};
 
-/// The repository root (the workspace's folder).
+/// The repository root (the workspace's folder): two levels above the manifest of the crate
+/// under test, as cargo sets `CARGO_MANIFEST_DIR` when it runs a test. Read at run time, not
+/// with `env!`: cargo reuses this crate's build across clones that share a target directory
+/// (as CI's fresh clone does), and a path baked in at compile time then names another clone.
 pub fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    manifest
         .join("../..")
         .canonicalize()
         .expect("the repository root")

@@ -13,6 +13,7 @@ pub(crate) mod csv_table;
 mod de;
 mod dynamics;
 mod limits;
+mod origin;
 mod scenario;
 mod tables;
 mod tree;
@@ -142,6 +143,7 @@ pub fn load_with_uncertain(
     };
     let bloc = bloc::check_bloc(raw.bloc.as_ref(), &ctx)?;
     let counter = counter::check_counter(&raw, &ctx)?;
+    let origin = origin::check_origin(raw.origin.as_ref(), &bloc, &counter, &ctx)?;
 
     let uncertain = uncertain::check_uncertain(raw.uncertain.as_ref(), &tree, t, files)?;
     let investment = dynamics::check_investment(raw.investment.as_ref())?;
@@ -183,6 +185,7 @@ pub fn load_with_uncertain(
             tariffs,
             bloc,
             counter,
+            origin,
             investment,
             closures,
             demand_growth,
