@@ -173,7 +173,7 @@ pub fn self_check(p: &MarketProblem, o: &MarketOutcome) -> SelfCheck {
         }
         for &(inp, coef) in &blk.inputs {
             net[inp] -= coef * o.supply[k];
-            gross[inp] += coef * o.supply[k];
+            gross[inp] += coef.abs() * o.supply[k];
         }
     }
     for (k, d) in p.demand.iter().enumerate() {

@@ -22,7 +22,9 @@ pub struct SupplyBlock {
     pub name: String,
     /// Output node.
     pub node: usize,
-    /// Input nodes and tonnes of input per tonne of output.
+    /// Input nodes and tonnes of input per tonne of output. A negative coefficient is a
+    /// co-product: −coefficient tonnes of it are made per tonne of the main output (design §9),
+    /// so every condition reads `p_out + Σ y p_co = mc + Σ coef p_in` with one sum.
     pub inputs: Vec<(usize, f64)>,
     /// Largest output this period.
     pub capacity: Tonnes,

@@ -157,7 +157,16 @@ impl Fleet {
                 let ci = s.commodity_index(c.as_str()).expect("validated");
                 price_now(ci).map(|pi| acc + k * pi)
             });
-            let earns = price_now(out).map(|po| po.max(strike.unwrap_or(0.0)) + support);
+            // Co-products' revenue per tonne of main output (a missing price counts 0).
+            let co_now: f64 = p
+                .outputs
+                .iter()
+                .map(|(c, y)| {
+                    let ci = s.commodity_index(c.as_str()).expect("validated");
+                    y * price_now(ci).unwrap_or(0.0)
+                })
+                .sum();
+            let earns = price_now(out).map(|po| po.max(strike.unwrap_or(0.0)) + support + co_now);
             if let (Some(closures), Some(opcost), Some(earns)) = (s.closures, opcost, earns) {
                 let running = self.share(s, i, t) > 0.0;
                 let st = &mut self.plants[i];
@@ -216,8 +225,18 @@ impl Fleet {
             }) else {
                 continue;
             };
-            let margin =
-                expected + support - p.unit_cost.0 - p.cost_rise_or_default().0 / 2.0 - inputs;
+            let co_products: f64 = p
+                .outputs
+                .iter()
+                .map(|(c, y)| {
+                    let ci = s.commodity_index(c.as_str()).expect("validated");
+                    y * mean(ci).unwrap_or(0.0)
+                })
+                .sum();
+            let margin = expected + support + co_products
+                - p.unit_cost.0
+                - p.cost_rise_or_default().0 / 2.0
+                - inputs;
             let grant = grant_share(s, p, t);
             let life = pr.life_yr.unwrap_or(s.investment.life_yr);
             let recovery = pr.capital_usd_per_t_per_yr

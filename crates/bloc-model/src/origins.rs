@@ -26,6 +26,46 @@ pub(crate) struct RouteSlot {
 /// block.
 const ACTIVITY_COST_RISE: f64 = 1e-3;
 
+/// Per (region, commodity) followed by origin: whether the region is a useful relay, that is
+/// some lane through it, O → region → D, costs less freight than the direct lane O → D (or
+/// there is no direct lane). Where freight obeys the triangle inequality, as with one rate
+/// per commodity, no region is.
+fn relays(s: &Scenario, class_base: &[Option<usize>]) -> Vec<bool> {
+    let nr = s.regions.len();
+    let nc = s.commodities.len();
+    let mut out = vec![false; nr * nc];
+    for c in 0..nc {
+        if class_base[c].is_none() {
+            continue;
+        }
+        let cost: Vec<Option<f64>> = (0..nr * nr)
+            .map(|k| {
+                let (o, d) = (k / nr, k % nr);
+                (o != d)
+                    .then(|| {
+                        s.transport_cost(&s.regions[o].id, &s.regions[d].id, &s.commodities[c].id)
+                    })
+                    .flatten()
+                    .map(|t| t.0)
+            })
+            .collect();
+        for m in 0..nr {
+            out[m * nc + c] = (0..nr).any(|o| {
+                let Some(om) = cost[o * nr + m] else {
+                    return false;
+                };
+                (0..nr).any(|d| {
+                    d != o
+                        && cost[m * nr + d].is_some_and(|md| {
+                            cost[o * nr + d].is_none_or(|od| om + md < od * (1.0 - 1e-12))
+                        })
+                })
+            });
+        }
+    }
+    out
+}
+
 /// The run's nodes and routes.
 #[derive(Debug, Clone)]
 pub(crate) struct Grid {
@@ -102,10 +142,21 @@ impl Grid {
         // Which (region, commodity, class) can ship: a region ships the goods it makes (its
         // own class; every class a plant of it running per-class activities makes). Under
         // `last_shipper` any region also re-exports what it imports, which is how a measure
-        // leaks; under `origin` a re-export meets the treatment of a direct shipment, at one
-        // more freight leg, so it never pays and is left out.
+        // leaks. Under `origin` a re-export meets the treatment of a direct shipment, so it
+        // pays only where freight through the region beats the direct lane (or there is
+        // none): such a region is a relay and keeps every class.
         let relay = layout.origin.rule == Some(bloc_scenario::policy::OriginRule::LastShipper);
+        let relays = relays(s, &layout.class_base);
         let mut ships = vec![relay; nr * nc * ncls];
+        for r in 0..nr {
+            for c in 0..nc {
+                if relays[r * nc + c] {
+                    for k in 0..ncls {
+                        ships[(r * nc + c) * ncls + k] = true;
+                    }
+                }
+            }
+        }
         for r in 0..nr {
             for c in 0..nc {
                 ships[(r * nc + c) * ncls + layout.origin.home_class(r)] = true;
@@ -123,16 +174,18 @@ impl Grid {
         }
         for r in layout.origin.tracked.clone() {
             // A tracked region's own goods are its class; what it imports from elsewhere it
-            // would only ship on at a loss.
+            // would only ship on at a loss, unless it is a relay.
             for c in 0..nc {
-                ships[(r * nc + c) * ncls + ncls - 1] = false;
+                if !relays[r * nc + c] {
+                    ships[(r * nc + c) * ncls + ncls - 1] = false;
+                }
             }
         }
         // Which regions keep imports of a followed commodity apart by class: under
         // `last_shipper` every region (it may re-export them as its own); under `origin` a
         // region whose plants keep the origin of that input. Elsewhere imports go straight to
         // the region's buyers.
-        let mut keeps = vec![relay; nr * nc];
+        let mut keeps: Vec<bool> = relays.iter().map(|&x| x || relay).collect();
         for (pi, p) in s.processes.iter().enumerate() {
             if capacity_node[pi].is_some() {
                 let r = ri(p.region.as_str());

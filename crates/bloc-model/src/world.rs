@@ -187,6 +187,8 @@ pub struct World<'s> {
     last_prices: Option<Vec<Option<f64>>>,
     last_set: Vec<usize>,
     last_warm: Option<bloc_market::WarmStart>,
+    /// Buyers' consumption per use node, each period recorded so far (recycling's source).
+    consumed: Vec<Vec<f64>>,
     /// Whether [`World::record`] writes the prices, flows, production and consumption tables
     /// (a sweep reads only the indicators).
     market_tables: bool,
@@ -205,12 +207,23 @@ impl<'s> World<'s> {
         for p in &scenario.processes {
             let r = ri(p.region.as_str());
             is_market[r * nc + ci(p.output.as_str())] = true;
-            for (c, _) in &p.inputs {
+            for (c, _) in p.inputs.iter().chain(&p.outputs) {
                 is_market[r * nc + ci(c.as_str())] = true;
             }
         }
         for d in &scenario.demand {
             is_market[ri(d.region.as_str()) * nc + ci(d.commodity.as_str())] = true;
+        }
+        for rc in &scenario.recycling {
+            let out = ci(rc.recovered.as_str());
+            for d in scenario.demand.iter().filter(|d| d.commodity == rc.product) {
+                if rc.region.as_ref().is_none_or(|r| *r == d.region) {
+                    is_market[ri(d.region.as_str()) * nc + out] = true;
+                }
+            }
+            if let Some(r) = &rc.region {
+                is_market[ri(r.as_str()) * nc + out] = true;
+            }
         }
         World {
             scenario,
@@ -220,6 +233,7 @@ impl<'s> World<'s> {
             last_prices: None,
             last_set: Vec::new(),
             last_warm: None,
+            consumed: Vec::new(),
             market_tables: true,
             fleet: Fleet::new(scenario),
         }
@@ -254,13 +268,15 @@ impl<'s> World<'s> {
             layout.block_process.push(Some(pi));
             if let Some(cap_node) = g.capacity_node[pi] {
                 // One activity per input class, sharing the plant's capacity (design §8).
-                m.supply.push(SupplyBlock::new(
+                let mut main = SupplyBlock::new(
                     p.id.to_string(),
                     cap_node,
                     capacity,
                     p.unit_cost,
                     p.cost_rise_or_default(),
-                ));
+                );
+                main.inputs = self.co_products(pi, r).collect();
+                m.supply.push(main);
                 for b in g.activities(s, pi, r, capacity) {
                     layout.block_process.push(None);
                     m.supply.push(b);
@@ -278,6 +294,7 @@ impl<'s> World<'s> {
                 .inputs
                 .iter()
                 .map(|(c, k)| (self.node(r, ci(c.as_str())), *k))
+                .chain(self.co_products(pi, r))
                 .collect();
             m.supply.push(block);
         }
@@ -297,6 +314,8 @@ impl<'s> World<'s> {
                 curve,
             });
         }
+        self.add_recycling(t, &mut m, &mut layout);
+        self.add_disposal(&mut m, &mut layout);
         for (k, slot) in g.routes.iter().enumerate() {
             let tariff = if layout.is_link(k) {
                 bloc_scenario::Tariff::default()
@@ -320,6 +339,89 @@ impl<'s> World<'s> {
             });
         }
         (m, layout)
+    }
+
+    /// A plant's co-products as negative inputs (design §9): (node, −tonnes per tonne).
+    fn co_products(&self, pi: usize, r: usize) -> impl Iterator<Item = (usize, f64)> + '_ {
+        let s = self.scenario;
+        s.processes[pi].outputs.iter().map(move |(c, y)| {
+            let c = s.commodity_index(c.as_str()).expect("validated commodity");
+            (self.grid.output_node(r, c), -y)
+        })
+    }
+
+    /// Recycling (design §9): one block per `[[recycling]]` in force and region, whose
+    /// capacity is collection × yield × the region's consumption of the product `lag_yr`
+    /// years earlier (at least one period: this period's is not known before it is solved),
+    /// or before the run its reference quantity Q0.
+    fn add_recycling(&self, t: usize, m: &mut MarketProblem, layout: &mut Layout) {
+        let s = self.scenario;
+        let yp = s.time.years_per_period();
+        for (i, rc) in s.recycling.iter().enumerate() {
+            if !rc.span.covers(t) {
+                continue;
+            }
+            let product = s.commodity_index(rc.product.as_str()).expect("validated");
+            let recovered = s.commodity_index(rc.recovered.as_str()).expect("validated");
+            let lag = ((rc.lag_yr / yp).round() as usize).max(1);
+            for (r, reg) in s.regions.iter().enumerate() {
+                let rows: Vec<&bloc_scenario::Demand> = s
+                    .demand
+                    .iter()
+                    .filter(|d| d.region == reg.id && d.commodity == rc.product)
+                    .collect();
+                if rc.region.as_ref().is_some_and(|x| *x != reg.id)
+                    || (rc.region.is_none() && rows.is_empty())
+                {
+                    continue;
+                }
+                let used = match t.checked_sub(lag) {
+                    Some(tau) => self
+                        .consumed
+                        .get(tau)
+                        .map(|c| c[self.node(r, product)])
+                        .unwrap_or(0.0),
+                    None => rows.iter().map(|d| d.quantity.over(yp).0).sum(),
+                };
+                let cap = rc.collection * rc.yield_t_per_t * used;
+                layout.recycling.push((m.supply.len(), i, r));
+                layout.block_process.push(None);
+                m.supply.push(SupplyBlock::new(
+                    format!("recycling:{}:{}", rc.name, reg.id),
+                    self.grid.output_node(r, recovered),
+                    Tonnes(cap),
+                    rc.unit_cost,
+                    rc.cost_rise,
+                ));
+            }
+        }
+    }
+
+    /// Free disposal (design §9): at every node a co-product enters, a flat buyer at
+    /// `−disposal_usd_per_t` wide enough for everything the blocks there could make, so a
+    /// co-product in glut is worth `−disposal` and the market stays feasible.
+    fn add_disposal(&self, m: &mut MarketProblem, layout: &mut Layout) {
+        let mut most = std::collections::BTreeMap::<usize, f64>::new();
+        for b in &m.supply {
+            for &(n, coef) in &b.inputs {
+                if coef < 0.0 {
+                    *most.entry(n).or_default() += -coef * b.capacity.0;
+                }
+            }
+        }
+        for (n, width) in most {
+            let c = self.grid.node_commodity[n];
+            layout.disposal.push(m.demand.len());
+            layout.demand_row.push(None);
+            m.demand.push(DemandBlock {
+                name: format!("dispose:{}", self.grid.node_names[n]),
+                node: n,
+                curve: DemandCurve::flat(
+                    Tonnes(width + 1.0),
+                    UsdPerTonne(-self.scenario.commodities[c].disposal.0),
+                ),
+            });
+        }
     }
 
     /// Reference quantity of a demand row in period `t` (t per period): Q0 grown from the
@@ -375,6 +477,13 @@ impl<'s> World<'s> {
             &self.is_market,
             &mut tables.indicators,
         );
+        let mut used = vec![0.0f64; layout.regions * layout.commodities];
+        for (k, d) in m.demand.iter().enumerate() {
+            if layout.demand_row.get(k).copied().flatten().is_some() {
+                used[layout.use_node(d.node)] += o.demand[k];
+            }
+        }
+        self.consumed.push(used);
         self.last_prices = Some(o.prices.clone());
         self.last_set = (0..m.routes.len()).filter(|&r| o.flow[r] > 0.0).collect();
         self.last_warm = Some(o.warm.clone());
@@ -448,18 +557,50 @@ impl<'s> World<'s> {
                 num(p.unit_cost.0),
             ]);
         }
-        for (k, _) in m.demand.iter().enumerate() {
+        for &(k, i, r) in &layout.recycling {
+            let rc = &s.recycling[i];
+            tables.production.push(vec![
+                label.clone(),
+                s.regions[r].id.to_string(),
+                format!("recycling:{}", rc.name),
+                rc.recovered.to_string(),
+                num(o.supply[k]),
+                num(m.supply[k].capacity.0),
+                num(rc.unit_cost.0),
+            ]);
+        }
+        // Disposal by (region, commodity), reported beside the region's buyers.
+        let mut disposed = std::collections::BTreeMap::<usize, f64>::new();
+        for &k in &layout.disposal {
+            *disposed
+                .entry(layout.use_node(m.demand[k].node))
+                .or_default() += o.demand[k];
+        }
+        for (k, d) in m.demand.iter().enumerate() {
             let Some(row) = layout.demand_row.get(k).copied().flatten() else {
                 continue;
             };
-            let d = &s.demand[row];
+            let dr = &s.demand[row];
             tables.consumption.push(vec![
                 label.clone(),
-                d.region.to_string(),
-                d.commodity.to_string(),
+                dr.region.to_string(),
+                dr.commodity.to_string(),
                 num(o.demand[k]),
-                num(self.reference_quantity(d, t) * demand_multiplier(s, d, t)),
+                num(self.reference_quantity(dr, t) * demand_multiplier(s, dr, t)),
                 num(o.unserved[k]),
+                num(disposed.remove(&d.node).unwrap_or(0.0)),
+            ]);
+        }
+        for (n, q) in disposed {
+            let (r, c) = layout.region_commodity(n);
+            tables.consumption.push(vec![
+                label.clone(),
+                s.regions[r].id.to_string(),
+                s.commodities[c].id.to_string(),
+                num(0.0),
+                num(0.0),
+                num(0.0),
+                num(q),
             ]);
         }
     }

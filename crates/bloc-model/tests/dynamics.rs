@@ -62,6 +62,7 @@ fn project(
         online: None,
         offline: None,
         inputs: Vec::new(),
+        outputs: Vec::new(),
         project: Some(Project {
             capital_usd_per_t_per_yr: capital,
             lead_periods: lead,
@@ -207,6 +208,7 @@ fn a_loss_making_plant_mothballs_and_restarts_at_the_right_periods() {
         online: None,
         offline: None,
         inputs: Vec::new(),
+        outputs: Vec::new(),
         project: None,
     });
     s.closures = Some(Closures {

@@ -82,7 +82,7 @@ fn a_floor_with_an_uncapped_levy_holds_in_members() {
             // curves set it, and it may then sit below the floor (no levy can lift it).
             let imports: f64 = rows(&r, "flows.csv")
                 .filter(|f| f[0] == row[0] && f[3] == "B")
-                .map(|f| num(&f[4]))
+                .map(|f| num(&f[5]))
                 .sum();
             if imports > 0.0 {
                 assert!(
@@ -123,12 +123,12 @@ fn bans_carry_nothing_and_quotas_are_never_exceeded() {
             let year: i32 = f[0].parse().unwrap();
             if (2027..2030).contains(&year) {
                 if ban {
-                    panic!("case {case}: a banned route carries {} t in {year}", f[4]);
+                    panic!("case {case}: a banned route carries {} t in {year}", f[5]);
                 }
                 assert!(
-                    num(&f[4]) <= quota * (1.0 + 1e-9) + PRINTED,
+                    num(&f[5]) <= quota * (1.0 + 1e-9) + PRINTED,
                     "case {case}: {} t over a {quota} t quota",
-                    f[4]
+                    f[5]
                 );
             }
         }
@@ -262,10 +262,10 @@ fn members_and_framework_parties_pay_no_tariff_to_each_other() {
                 .unwrap();
             if t >= from {
                 assert_eq!(
-                    num(&f[6]),
+                    num(&f[7]),
                     0.0,
                     "case {case}: tariff {} on {:?} in force from {from}",
-                    f[6],
+                    f[7],
                     f
                 );
             }
@@ -285,6 +285,7 @@ fn with_new_plant(s: &mut Scenario, rng: &mut ChaCha8Rng) {
         online: None,
         offline: None,
         inputs: vec![],
+        outputs: vec![],
     });
 }
 

@@ -403,6 +403,7 @@ fn idle_plant(s: &mut Scenario) {
         online: None,
         offline: None,
         inputs: vec![],
+        outputs: vec![],
     });
 }
 

@@ -4,10 +4,12 @@
 //! cost is `unit + q` (capacity 100, rise 100), so each answer is a line or two of algebra,
 //! given in the test's comment.
 
-use bloc_model::{run, Run, RunOptions};
+mod common;
+
+use common::{close, consumed, go, indicator, price, shipped};
 use std::path::Path;
 
-/// Writes a scenario folder: `scenario.toml` = the header below + `extra`, and the tables.
+/// Writes a scenario folder of one oxide `ox` and one metal `x`, yearly, 2026–2027.
 fn world(
     dir: &Path,
     regions: &[&str],
@@ -17,110 +19,16 @@ fn world(
     transport: &str,
     extra: &str,
 ) {
-    let mut regions_csv = String::from("id,name\n");
-    for r in regions {
-        regions_csv.push_str(&format!("{r},{r}\n"));
-    }
-    let files = [
-        ("regions.csv", regions_csv),
-        (
-            "commodities.csv",
-            "id,family,stage,name\nox,test,separated,Oxide\nx,test,metal,Metal\n".to_string(),
-        ),
-        (
-            "processes.csv",
-            format!("id,region,output,capacity_t_per_yr,unit_cost_usd_per_t,cost_rise_usd_per_t,source\n{processes}"),
-        ),
-        ("inputs.csv", format!("process,commodity,t_per_t_output,source\n{inputs}")),
-        (
-            "demand.csv",
-            format!("region,commodity,form,quantity_t_per_yr,price_usd_per_t,elasticity,growth_per_yr,source\n{demand}"),
-        ),
-        ("transport.csv", format!("origin,destination,commodity,cost_usd_per_t,source\n{transport}")),
-        (
-            "scenario.toml",
-            format!(
-                "name = \"origin-test\"\nbase_year = 2024\n[time]\nstart = \"2026\"\nperiods = 2\nstep = \"year\"\n\
-                 [tables]\nregions = \"regions.csv\"\ncommodities = \"commodities.csv\"\nprocesses = \"processes.csv\"\n\
-                 inputs = \"inputs.csv\"\ndemand = \"demand.csv\"\ntransport = \"transport.csv\"\n{extra}"
-            ),
-        ),
-    ];
-    std::fs::create_dir_all(dir).unwrap();
-    for (name, text) in files {
-        std::fs::write(dir.join(name), text).unwrap();
-    }
-}
-
-fn go(dir: &Path) -> Run {
-    let s = bloc_scenario::load(&dir.join("scenario.toml")).expect("the test world loads");
-    run(&s, &RunOptions::default(), &mut |_| {}).expect("runs")
-}
-
-/// The value of `column` on the first row of `table` whose named cells equal `key`.
-fn cell(r: &Run, table: &str, key: &[(&str, &str)], column: &str) -> Option<f64> {
-    let t = r
-        .tables
-        .all()
-        .into_iter()
-        .find(|t| t.file == table)
-        .expect("table");
-    let at = |h: &str| t.header.iter().position(|x| *x == h).expect("column");
-    t.rows
-        .iter()
-        .find(|row| key.iter().all(|(h, v)| row[at(h)] == *v))
-        .map(|row| row[at(column)].parse().expect("number"))
-}
-
-fn price(r: &Run, region: &str, c: &str) -> f64 {
-    cell(
-        r,
-        "prices.csv",
-        &[("period", "2026"), ("region", region), ("commodity", c)],
-        "price_usd_per_t",
-    )
-    .expect("a price")
-}
-
-fn consumed(r: &Run, region: &str, c: &str) -> f64 {
-    cell(
-        r,
-        "consumption.csv",
-        &[("period", "2026"), ("region", region), ("commodity", c)],
-        "quantity_t",
-    )
-    .expect("a consumption row")
-}
-
-fn shipped(r: &Run, c: &str, from: &str, to: &str) -> f64 {
-    let t = &r.tables.flows;
-    let at = |h: &str| t.header.iter().position(|x| *x == h).expect("column");
-    t.rows
-        .iter()
-        .filter(|row| {
-            row[0] == "2026"
-                && row[at("commodity")] == c
-                && row[at("origin")] == from
-                && row[at("destination")] == to
-        })
-        .map(|row| row[at("quantity_t")].parse::<f64>().unwrap())
-        .sum()
-}
-
-fn indicator(r: &Run, name: &str, scope: &str) -> f64 {
-    cell(
-        r,
-        "indicators.csv",
-        &[("period", "2026"), ("indicator", name), ("scope", scope)],
-        "value",
-    )
-    .unwrap_or_else(|| panic!("no indicator {name} {scope}"))
-}
-
-fn close(got: f64, want: f64, what: &str) {
-    assert!(
-        (got - want).abs() <= 1e-6 * want.abs().max(1.0),
-        "{what}: got {got}, want {want}"
+    common::write(
+        dir,
+        regions,
+        "ox,test,separated,Oxide,\nx,test,metal,Metal,\n",
+        processes,
+        inputs,
+        "",
+        demand,
+        transport,
+        extra,
     );
 }
 
@@ -319,84 +227,4 @@ fn quotas_and_licences_cap_an_origin_across_routes() {
     let r = go(&l);
     close(consumed(&r, "U1", "x"), 85.0 / 6.0, "licence U1");
     close(price(&r, "U1", "x"), 100.0 - 85.0 / 6.0, "licence p_U1");
-}
-
-/// Invariants over seeded random worlds with origin classes (every commodity followed, the
-/// first region tracked), against the same world with nothing followed:
-/// - a quota too large to bind changes nothing: the prices under `origin` and under
-///   `last_shipper` equal those of the world without it (to 1e-6 relative), so splitting the
-///   markets by class is neutral when no measure binds;
-/// - with a ban of the tracked region to every other, both rules solve every period with the
-///   self-check passing (the run fails otherwise), and the prices of a cold run (every route
-///   from the start) equal those of the warm one, so they are unique.
-#[test]
-fn origin_classes_are_neutral_when_nothing_binds_and_unique_when_something_does() {
-    use bloc_scenario::policy::{OriginRule, OriginRules};
-    use bloc_scenario::{CommoditySet, ControlKind, ExportControl, RegionSet, Span};
-    let seeds = 0..12u64;
-    for seed in seeds {
-        let base = bloc_synth::generate(&bloc_synth::SynthSpec::small(seed));
-        let exporter = base.regions[0].id.clone();
-        let with = |kind: ControlKind, rule: OriginRule| {
-            let mut s = base.clone();
-            s.counter.export_controls.push(ExportControl {
-                exporter: exporter.clone(),
-                commodities: CommoditySet::All,
-                destinations: RegionSet::All,
-                kind,
-                span: Span { from: 0, to: None },
-                line: 0,
-            });
-            s.origin = OriginRules {
-                rule,
-                track: vec![exporter.clone()],
-                declared: true,
-                ..OriginRules::default()
-            };
-            s
-        };
-        let prices = |s: &bloc_scenario::Scenario, cold: bool| -> Vec<(String, f64)> {
-            let opts = RunOptions {
-                cold,
-                ..RunOptions::default()
-            };
-            let r = run(s, &opts, &mut |_| {}).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
-            r.tables
-                .prices
-                .rows
-                .iter()
-                .map(|row| (row[..3].join("/"), row[3].parse().unwrap()))
-                .collect()
-        };
-        let same = |a: &[(String, f64)], b: &[(String, f64)], what: &str| {
-            assert_eq!(a.len(), b.len(), "seed {seed} {what}: markets differ");
-            for ((ka, pa), (kb, pb)) in a.iter().zip(b) {
-                assert_eq!(ka, kb, "seed {seed} {what}");
-                assert!(
-                    (pa - pb).abs() <= 1e-6 * pa.abs().max(pb.abs()).max(1.0),
-                    "seed {seed} {what}: {ka} {pa} against {pb}"
-                );
-            }
-        };
-        let plain = prices(&base, false);
-        let slack = ControlKind::Quota(bloc_units::Tonnes(1e12));
-        same(
-            &plain,
-            &prices(&with(slack.clone(), OriginRule::Origin), false),
-            "slack quota, origin",
-        );
-        same(
-            &plain,
-            &prices(&with(slack, OriginRule::LastShipper), false),
-            "slack quota, last_shipper",
-        );
-        for rule in [OriginRule::Origin, OriginRule::LastShipper] {
-            let s = with(ControlKind::Ban, rule);
-            same(
-                &prices(&s, false),
-                &prices(&s, true),
-                &format!("ban, {rule:?}, warm against cold"),
-            );
-        }
-    }
 }

@@ -60,8 +60,13 @@ pub struct Layout {
     /// and for the per-class activities of a plant under `processing = "content"`, whose
     /// output the plant's own block already counts).
     pub block_process: Vec<Option<usize>>,
-    /// Per demand block: the scenario demand row (`None` for a stockpile purchase).
+    /// Per demand block: the scenario demand row (`None` for a stockpile purchase and for
+    /// disposal).
     pub demand_row: Vec<Option<usize>>,
+    /// The demand blocks that dispose of a co-product in glut (design §9).
+    pub disposal: Vec<usize>,
+    /// Recycling blocks: (supply block, `[[recycling]]` index, region).
+    pub recycling: Vec<(usize, usize, usize)>,
     /// The nodes after the regions × commodities use nodes: origin-class nodes and plants'
     /// capacity nodes, as (region, commodity).
     pub extra_nodes: Vec<(usize, usize)>,

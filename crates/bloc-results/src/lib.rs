@@ -191,6 +191,7 @@ impl Default for RunTables {
                     "quantity_t",
                     "reference_quantity_t",
                     "unserved_t",
+                    "disposed_t",
                 ],
                 3,
             ),

@@ -123,3 +123,31 @@ pub struct CapitalGrant {
     /// Decisions covered.
     pub span: Span,
 }
+
+/// `[[recycling]]` (design §9): a product's scrap recovered as another commodity. Its capacity
+/// each period is `collection × yield ×` the region's consumption of the product `lag_yr`
+/// years earlier (before the run: the product's reference quantity), at a rising cost like a
+/// plant's; it is reported in `production.csv` as `recycling:<name>`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recycling {
+    /// `name`.
+    pub name: String,
+    /// The product collected at its end of life.
+    pub product: bloc_units::CommodityId,
+    /// The commodity recovered from it.
+    pub recovered: bloc_units::CommodityId,
+    /// The region, or `None` for every region that buys the product.
+    pub region: Option<bloc_units::RegionId>,
+    /// Tonnes recovered per tonne of product collected.
+    pub yield_t_per_t: f64,
+    /// Share of the product's consumption collected.
+    pub collection: f64,
+    /// Years between consumption and collection.
+    pub lag_yr: f64,
+    /// Marginal cost at zero output.
+    pub unit_cost: bloc_units::UsdPerTonne,
+    /// Rise of the marginal cost across the capacity.
+    pub cost_rise: bloc_units::UsdPerTonne,
+    /// When it runs.
+    pub span: Span,
+}

@@ -45,6 +45,8 @@ pub struct Scenario {
     pub closures: Option<Closures>,
     /// `[[demand_growth]]`: growth paths by end use on top of `growth_per_yr`.
     pub demand_growth: Vec<DemandGrowth>,
+    /// `[[recycling]]`: scrap recovered as another commodity (design §9).
+    pub recycling: Vec<crate::dynamics::Recycling>,
     /// `baseline`: the scenario this one is compared against (consumer cost, welfare
     /// change), resolved against the file that names it.
     pub baseline: Option<PathBuf>,
@@ -153,6 +155,9 @@ pub struct Commodity {
     pub stage: Stage,
     /// Display name.
     pub name: String,
+    /// Cost of disposing of a tonne (`disposal_usd_per_t`, default 0): a co-product in glut
+    /// is worth `−disposal` at worst.
+    pub disposal: UsdPerTonne,
 }
 
 /// A plant, mine or capacity block (a row of `processes.csv` with its `inputs.csv` rows).
@@ -178,6 +183,9 @@ pub struct Process {
     pub offline: Option<usize>,
     /// Inputs: tonnes of each commodity per tonne of output (empty for a mine).
     pub inputs: Vec<(CommodityId, f64)>,
+    /// Co-products (`outputs.csv`): tonnes of each further commodity made per tonne of the
+    /// main output (design §9); capacity and costs stay per tonne of main output.
+    pub outputs: Vec<(CommodityId, f64)>,
     /// `Some` for a planned project (a row of `projects.csv`): it has no capacity until it
     /// has decided and its lead time has passed.
     pub project: Option<Project>,

@@ -123,6 +123,12 @@ aus_refinery,AUS,ndpr_oxide,3000,30000,,150000,2.5,1,2026Q3,2025Q1,25,assumption
 """
 
 
+def with_outputs(text):
+    """Edits that add an outputs (co-products) table and its key to the base."""
+    return [sub("scenario.toml", 'tariffs = "tariffs.csv"\n', 'tariffs = "tariffs.csv"\noutputs = "outputs.csv"\n'),
+            put("outputs.csv", "process,commodity,t_per_t_output,source\n" + text)]
+
+
 def with_projects(text=PROJECTS):
     """Edits that add a projects table (and its key) to the base."""
     return [sub("scenario.toml", 'tariffs = "tariffs.csv"\n', 'tariffs = "tariffs.csv"\nprojects = "projects.csv"\n'),
@@ -194,6 +200,14 @@ CASES = [
      "projects.csv", "usa_new_mine", "earliest_fid", "the cell is empty"),
     ("project-zero-life", with_projects(PROJECTS.replace(",2025Q1,25,", ",2025Q1,0,")),
      "projects.csv", "aus_refinery", "life_yr", "must be greater than 0"),
+    ("co-product-is-main-output", with_outputs("chn_separation,ndpr_oxide,0.5,assumption: illustrative\n"),
+     "outputs.csv", 2, "commodity", "is the main output of process `chn_separation`"),
+    ("co-product-negative-yield", with_outputs("chn_separation,re_concentrate,-0.5,assumption: illustrative\n"),
+     "outputs.csv", 2, "t_per_t_output", "-0.5"),
+    ("co-product-unknown-commodity", with_outputs("chn_mine,la_oxide,2.3,assumption: illustrative\n"),
+     "outputs.csv", 2, "commodity", "commodity `la_oxide` does not exist"),
+    ("co-product-unknown-process", with_outputs("chn_sep,re_concentrate,0.5,assumption: illustrative\n"),
+     "outputs.csv", 2, "process", "process `chn_sep` does not exist"),
     ("origin-unknown-tracked-region", [append("scenario.toml", '\n[origin]\ntrack = ["CHX"]\n')],
      "scenario.toml", "track = [", "origin.track[0]", "region `CHX` does not exist"),
     ("origin-content-stages-empty", [append("scenario.toml", '\n[origin]\ntrack = ["USA"]\nprocessing = "content"\ncontent_stages = []\n')],

@@ -148,6 +148,7 @@ pub fn generate(spec: &SynthSpec) -> Scenario {
                 family: format!("chain{k:02}"),
                 stage,
                 name: format!("Chain {k} {}", stage.as_str()),
+                disposal: UsdPerTonne(0.0),
             });
         }
         chains.push(draw_chain(&mut rng, spec));
@@ -230,6 +231,7 @@ pub fn generate(spec: &SynthSpec) -> Scenario {
                         } else {
                             vec![(cid(k, s - 1), coef)]
                         },
+                        outputs: Vec::new(),
                     });
                 }
             }
@@ -312,6 +314,7 @@ pub fn generate(spec: &SynthSpec) -> Scenario {
         investment: Default::default(),
         closures: None,
         demand_growth: Vec::new(),
+        recycling: Vec::new(),
         baseline: None,
         files: Vec::new(),
         hash: "synthetic".to_string(),

@@ -84,10 +84,16 @@ pub(super) fn node_prices(
         .map(|(&v, &i)| if i { 0.0 } else { v })
         .collect();
     for (k, blk) in p.supply.iter().enumerate() {
+        let made = x[b.supply_col[k]] * s.qs[p.nodes[blk.node].commodity];
         if !blk.sold_to_state {
-            inflow[blk.node] += x[b.supply_col[k]] * s.qs[p.nodes[blk.node].commodity];
+            inflow[blk.node] += made;
         }
         scale[blk.node] = scale[blk.node].max(blk.capacity.0);
+        // Co-products (negative inputs) flow into their nodes too.
+        for &(n, coef) in blk.inputs.iter().filter(|(_, c)| *c < 0.0) {
+            inflow[n] += -coef * made;
+            scale[n] = scale[n].max(-coef * blk.capacity.0);
+        }
     }
     for d in &p.demand {
         scale[d.node] = scale[d.node].max(d.curve.segments.iter().map(|g| g.width.0).sum::<f64>());
@@ -142,11 +148,40 @@ fn fill_idle_prices(
             let mut c = blk.unit_cost.0
                 - blk.subsidy_at(best[blk.node].min(price[blk.node].unwrap_or(f64::INFINITY)));
             for &(inp, coef) in &blk.inputs {
-                c += coef * price[inp].unwrap_or(f64::INFINITY);
+                // An input of unknown price bars the block; a co-product of unknown price
+                // earns nothing.
+                let unknown = if coef < 0.0 { 0.0 } else { f64::INFINITY };
+                c += coef * price[inp].unwrap_or(unknown);
             }
             if c < best[blk.node] - 1e-12 * c.abs() {
                 best[blk.node] = c;
                 changed = true;
+            }
+        }
+        // An idle co-product's first tonne: what the block's cost at zero output, net of its
+        // main output's revenue, its inputs and its other co-products, leaves per tonne of it.
+        for blk in &p.supply {
+            if blk.capacity.0 <= 0.0 || blk.sold_to_state {
+                continue;
+            }
+            let Some(p_main) = price[blk.node] else {
+                continue;
+            };
+            for &(n, y) in blk.inputs.iter().filter(|(n, c)| *c < 0.0 && is_idle[*n]) {
+                let mut c = blk.unit_cost.0 - blk.revenue_at(p_main);
+                let mut known = true;
+                for &(inp, coef) in blk.inputs.iter().filter(|(m, _)| *m != n) {
+                    match (price[inp], coef < 0.0) {
+                        (Some(v), _) => c += coef * v,
+                        (None, true) => {}
+                        (None, false) => known = false,
+                    }
+                }
+                let c = c / -y;
+                if known && c < best[n] - 1e-12 * c.abs() {
+                    best[n] = c;
+                    changed = true;
+                }
             }
         }
         for (r, route) in p.routes.iter().enumerate() {

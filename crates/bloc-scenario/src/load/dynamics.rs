@@ -6,8 +6,8 @@
 //! once in [`PROJECTS`]; the README's table is generated from it.
 
 use super::bloc::{
-    check_commodity_set, check_process, check_region_set, check_span, each, positive, share,
-    BlocCtx,
+    check_commodity, check_commodity_set, check_process, check_region_set, check_span, each,
+    positive, share, BlocCtx,
 };
 use super::check::parse_period_label;
 use super::csv_table::{opt, req, Bound, Cell, CsvTable, Schema};
@@ -141,6 +141,7 @@ pub(crate) fn check_projects(
             online: None,
             offline: None,
             inputs: Vec::new(),
+            outputs: Vec::new(),
             project: Some(Project {
                 capital_usd_per_t_per_yr: capital,
                 lead_periods: years_to_periods(lead, time),
@@ -312,4 +313,99 @@ pub(crate) fn check_capital_grant(
         share: share(&raw.share, "share", "share = 0.3")?,
         span: check_span(raw.from.as_ref(), raw.to.as_ref(), ctx.time)?,
     })
+}
+
+/// One `[[recycling]]` as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RecyclingRaw {
+    pub name: Located<String>,
+    pub product: Located<String>,
+    pub recovered: Located<String>,
+    pub region: Option<Located<String>>,
+    #[serde(rename = "yield")]
+    pub yield_t_per_t: Located<f64>,
+    pub collection: Located<f64>,
+    pub lag_yr: Located<f64>,
+    pub unit_cost_usd_per_t: Located<f64>,
+    pub cost_rise_usd_per_t: Option<Located<f64>>,
+    pub from: Option<Located<String>>,
+    pub to: Option<Located<String>>,
+}
+
+/// The longest collection lag accepted (years): a product's life is decades at most.
+pub(crate) const MAX_RECYCLING_LAG_YR: f64 = 50.0;
+
+/// One `[[recycling]]`.
+pub(crate) fn check_recycling(
+    x: &Located<RecyclingRaw>,
+    ctx: &BlocCtx,
+) -> Result<Recycling, ScenarioError> {
+    let raw = &x.value;
+    let name = raw.name.value.trim();
+    if name.is_empty() {
+        return Err(raw
+            .name
+            .error("the name is empty; name the stream, as `name = \"magnet-scrap\"`"));
+    }
+    let product = check_commodity(&raw.product, ctx)?;
+    let recovered = check_commodity(&raw.recovered, ctx)?;
+    if product == recovered {
+        return Err(raw.recovered.error(format!(
+            "`{recovered}` is also the product; recycling recovers another commodity from it, as `recovered = \"ndpr_oxide\"` from `product = \"ndfeb_magnet\"`"
+        )));
+    }
+    let region = match &raw.region {
+        None => None,
+        Some(r) if r.value.trim() == "*" => None,
+        Some(r) => Some(super::bloc::check_region(r, ctx)?),
+    };
+    let lag = &raw.lag_yr;
+    if !(lag.value.is_finite() && (0.0..=MAX_RECYCLING_LAG_YR).contains(&lag.value)) {
+        return Err(lag.error(format!(
+            "lag_yr = {} is out of range; write the years from consumption to collection, from 0 to {MAX_RECYCLING_LAG_YR}, as `lag_yr = 12`",
+            lag.value
+        )));
+    }
+    let cost = super::bloc::non_negative(
+        &raw.unit_cost_usd_per_t,
+        "unit_cost_usd_per_t",
+        "unit_cost_usd_per_t = 30000",
+    )?;
+    let rise = match &raw.cost_rise_usd_per_t {
+        Some(v) => {
+            super::bloc::non_negative(v, "cost_rise_usd_per_t", "cost_rise_usd_per_t = 3000")?
+        }
+        None => (cost * Process::DEFAULT_COST_RISE_SHARE).max(Process::MIN_COST_RISE),
+    };
+    Ok(Recycling {
+        name: name.to_string(),
+        product,
+        recovered,
+        region,
+        yield_t_per_t: share(&raw.yield_t_per_t, "yield", "yield = 0.9")?,
+        collection: share(&raw.collection, "collection", "collection = 0.3")?,
+        lag_yr: lag.value,
+        unit_cost: bloc_units::UsdPerTonne(cost),
+        cost_rise: bloc_units::UsdPerTonne(rise),
+        span: check_span(raw.from.as_ref(), raw.to.as_ref(), ctx.time)?,
+    })
+}
+
+/// Every `[[recycling]]`; names are unique.
+pub(crate) fn check_recyclings(
+    raw: &Option<Vec<Located<RecyclingRaw>>>,
+    ctx: &BlocCtx,
+) -> Result<Vec<Recycling>, ScenarioError> {
+    let all = each(raw, |x| check_recycling(x, ctx))?;
+    for (j, r) in all.iter().enumerate() {
+        if let Some(i) = all[..j].iter().position(|q| q.name == r.name) {
+            let list = raw.as_deref().unwrap_or_default();
+            return Err(list[j].value.name.error(format!(
+                "recycling `{}` is named twice (first on line {}); give each stream its own name",
+                r.name, list[i].at.line
+            )));
+        }
+    }
+    Ok(all)
 }

@@ -134,6 +134,16 @@ pub fn load_with_uncertain(
         None => Vec::new(),
     };
 
+    if let Some(outputs) = &t.outputs {
+        let outputs_t = reader.table(outputs, tables::OUTPUTS)?;
+        tables::check_outputs(
+            &outputs_t,
+            &mut processes,
+            &file_name(&processes_t.file),
+            &refs,
+        )?;
+    }
+
     // What the bloc, counter-policy and growth checks need of the rest, built once.
     let ctx = bloc::BlocCtx {
         time: &time,
@@ -149,6 +159,7 @@ pub fn load_with_uncertain(
     let investment = dynamics::check_investment(raw.investment.as_ref())?;
     let closures = dynamics::check_closures(raw.closures.as_ref())?;
     let demand_growth = dynamics::check_demand_growths(&raw.demand_growth, &ctx)?;
+    let recycling = dynamics::check_recyclings(&raw.recycling, &ctx)?;
     let baseline = match &raw.baseline {
         None => None,
         Some(b) => {
@@ -189,6 +200,7 @@ pub fn load_with_uncertain(
             investment,
             closures,
             demand_growth,
+            recycling,
             baseline,
             files,
             hash,
@@ -401,11 +413,12 @@ mod column_names {
     use super::{dynamics, tables};
 
     /// Every CSV schema, in the order of the README's tables.
-    const SCHEMAS: [Schema; 8] = [
+    const SCHEMAS: [Schema; 9] = [
         tables::REGIONS,
         tables::COMMODITIES,
         tables::PROCESSES,
         tables::INPUTS,
+        tables::OUTPUTS,
         tables::DEMAND,
         tables::TRANSPORT,
         tables::TARIFFS,
@@ -435,8 +448,8 @@ mod column_names {
     #[test]
     fn every_column_read_is_in_a_schema() {
         let files: [(&str, &str, &[Schema]); 2] = [
-            ("tables.rs", include_str!("tables.rs"), &SCHEMAS[..7]),
-            ("dynamics.rs", include_str!("dynamics.rs"), &SCHEMAS[7..]),
+            ("tables.rs", include_str!("tables.rs"), &SCHEMAS[..8]),
+            ("dynamics.rs", include_str!("dynamics.rs"), &SCHEMAS[8..]),
         ];
         let mut checked = 0;
         let mut numbers = 0;

@@ -33,6 +33,8 @@ pub(crate) struct ScenarioRaw {
     pub investment: Option<super::dynamics::InvestmentRaw>,
     /// `[closures]`.
     pub closures: Option<super::dynamics::ClosuresRaw>,
+    /// `[[recycling]]`.
+    pub recycling: Option<Vec<Located<super::dynamics::RecyclingRaw>>>,
     /// `[[demand_growth]]`.
     pub demand_growth: Option<Vec<Located<super::dynamics::DemandGrowthRaw>>>,
     /// `baseline = "no-bloc.toml"`: resolved against the file that names it.
@@ -60,6 +62,7 @@ pub(crate) struct TablesRaw {
     pub commodities: Located<String>,
     pub processes: Located<String>,
     pub inputs: Option<Located<String>>,
+    pub outputs: Option<Located<String>>,
     pub demand: Located<String>,
     pub transport: Option<Located<String>>,
     pub tariffs: Option<Located<String>>,

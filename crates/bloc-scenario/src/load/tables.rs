@@ -35,6 +35,9 @@ pub(crate) const COMMODITIES: Schema = Schema {
             "one of `mine`, `concentrate`, `refined`, `separated`, `metal`, `material`, `component`",
         ),
         req("name").text("", "NdPr oxide").doc("display name"),
+        opt("disposal_usd_per_t")
+            .number("USD/t", Bound::AtLeast(0.0), "50")
+            .doc("cost of disposing of a tonne (tailings, storage): a co-product in glut is worth minus this at worst (empty: 0)"),
     ],
 };
 /// `processes.csv`.
@@ -81,6 +84,22 @@ pub(crate) const INPUTS: Schema = Schema {
         req("t_per_t_output")
             .number("t/t", Bound::Above(0.0), "4.0")
             .doc("tonnes of input per tonne of output"),
+        req("source").text("", "S02").doc("as in `processes`"),
+    ],
+};
+/// `outputs.csv`: co-products (design §9).
+pub(crate) const OUTPUTS: Schema = Schema {
+    table: "outputs",
+    columns: &[
+        req("process").text("", "chn_bayan_obo_separation").doc(
+            "a process of `processes` or a project of `projects`",
+        ),
+        req("commodity").text("", "la_ce_oxide").doc(
+            "a further output, not the process's main output nor one of its inputs; one row per process and commodity",
+        ),
+        req("t_per_t_output")
+            .number("t/t", Bound::Above(0.0), "2.3")
+            .doc("tonnes of it made per tonne of the main output (capacity and costs stay per tonne of main output)"),
         req("source").text("", "S02").doc("as in `processes`"),
     ],
 };
@@ -254,6 +273,7 @@ pub(crate) fn check_commodities(t: &CsvTable) -> Result<Vec<Commodity>, Scenario
             family: t.cell(row, "family").text.to_string(),
             stage,
             name: t.cell(row, "name").text.to_string(),
+            disposal: UsdPerTonne(t.opt_number(row, "disposal_usd_per_t")?.unwrap_or(0.0)),
         });
     }
     check_duplicate_ids(
@@ -306,6 +326,7 @@ pub(crate) fn check_processes(
             online,
             offline,
             inputs: Vec::new(),
+            outputs: Vec::new(),
             project: None,
         });
     }
@@ -378,6 +399,49 @@ pub(crate) fn check_inputs(
             )));
         }
         p.inputs.push((CommodityId::from(commodity), coef));
+    }
+    Ok(())
+}
+
+/// `outputs.csv` → each process's co-products: not its main output, not one of its inputs,
+/// one row per process and commodity.
+pub(crate) fn check_outputs(
+    t: &CsvTable,
+    processes: &mut [Process],
+    processes_file: &str,
+    refs: &Refs,
+) -> Result<(), ScenarioError> {
+    let known = Known::new(
+        "process",
+        processes_file.to_string(),
+        processes.iter().map(|p| p.id.to_string()),
+    );
+    let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for row in &t.rows {
+        let pcell = t.cell(row, "process");
+        let process = check_ref(pcell, &known)?;
+        let ccell = t.cell(row, "commodity");
+        let commodity = check_ref(ccell, &refs.commodities)?;
+        let y = t.number(row, "t_per_t_output")?;
+        let Some(p) = processes.iter_mut().find(|p| p.id.as_str() == process) else {
+            return Err(pcell.error(format!("process `{process}` does not exist")));
+        };
+        if p.output.as_str() == commodity {
+            return Err(ccell.error(format!(
+                "`{commodity}` is the main output of process `{process}`; a co-product must be another commodity (capacity and costs are already per tonne of `{commodity}`)"
+            )));
+        }
+        if p.inputs.iter().any(|(c, _)| c.as_str() == commodity) {
+            return Err(ccell.error(format!(
+                "process `{process}` uses `{commodity}` as an input and cannot also make it; remove one of the two rows"
+            )));
+        }
+        if let Some(first) = seen.insert((process.clone(), commodity.clone()), row.line) {
+            return Err(ccell.error(format!(
+                "process `{process}` already has co-product `{commodity}` on line {first}; give one row per process and commodity"
+            )));
+        }
+        p.outputs.push((CommodityId::from(commodity), y));
     }
     Ok(())
 }
