@@ -30,6 +30,9 @@ pub enum Size {
     Medium,
     /// 40 regions × 60 commodities.
     Large,
+    /// The shipped world's scenarios (`scenarios/world/`), each over its whole horizon:
+    /// time per run with origin classes as each declares them.
+    World,
 }
 
 /// Options of `bloc bench`.
@@ -103,6 +106,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         bail!("--periods must be at least 1");
     }
     if let Some(dir) = &args.write_scenarios {
+        if args.sizes.contains(&Size::World) {
+            bail!("--write-scenarios writes synthetic worlds; the shipped world is already a scenario folder (`bloc example world DIR`)");
+        }
         for &size in &args.sizes {
             let folder = dir.join(format!("{size:?}").to_lowercase());
             let scenario = bloc_synth::generate(&spec_for(size, args));
@@ -113,10 +119,55 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         return Ok(());
     }
     let mut rows = Vec::new();
-    for &size in &args.sizes {
+    for &size in args.sizes.iter().filter(|&&s| s != Size::World) {
         rows.push(bench_one(size, args)?);
     }
-    print_table(&rows, args);
+    if !rows.is_empty() {
+        print_table(&rows, args);
+    }
+    if args.sizes.contains(&Size::World) {
+        bench_world()?;
+    }
+    Ok(())
+}
+
+/// `--sizes world`: every shipped world scenario, run whole on one thread, with its origin
+/// rule, the commodities followed by origin, the market's size and the time.
+fn bench_world() -> Result<()> {
+    let names: Vec<String> = crate::shipped::names()
+        .into_iter()
+        .filter(|n| n == "world" || n.starts_with("world/"))
+        .collect();
+    println!(
+        "| scenario | origin rule | followed | nodes | routes | periods | run s | s/period | worst self-check |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    for name in names {
+        let s = crate::shipped::load_embedded(Path::new(&name))
+            .with_context(|| format!("loading {name}"))?;
+        let plan = bloc_policy::OriginPlan::new(&s);
+        let (m, _) = World::new(&s, s.seed).market(0);
+        eprintln!("world: running {name}");
+        let started = Instant::now();
+        let run = bloc_model::run(&s, &RunOptions::default(), &mut |_| {})
+            .with_context(|| format!("running {name}"))?;
+        let secs = started.elapsed().as_secs_f64();
+        let worst = run
+            .periods
+            .iter()
+            .map(|p| p.max_violation_relative)
+            .fold(0.0, f64::max);
+        let followed = plan.split.iter().filter(|&&b| b).count();
+        println!(
+            "| {name} | {} | {followed} of {} | {} | {} | {} | {secs:.2} | {:.3} | {worst:.1e} |",
+            s.origin.rule.as_str(),
+            s.commodities.len(),
+            m.nodes.len(),
+            m.routes.len(),
+            run.periods.len(),
+            secs / run.periods.len().max(1) as f64,
+        );
+    }
     Ok(())
 }
 
@@ -125,6 +176,8 @@ fn spec_for(size: Size, args: &BenchArgs) -> SynthSpec {
         Size::Small => SynthSpec::small(args.seed.unwrap_or(0)),
         Size::Medium => SynthSpec::bench_medium(),
         Size::Large => SynthSpec::bench_large(),
+        // `world` is the shipped world, run by `bench_world`, never generated.
+        Size::World => SynthSpec::small(args.seed.unwrap_or(0)),
     };
     if let Some(seed) = args.seed {
         spec.seed = seed;

@@ -66,7 +66,10 @@ impl Server {
     pub fn client(&self) -> Client {
         Client {
             base: self.base.clone(),
-            agent: ureq::AgentBuilder::new().build(),
+            // A fresh connection per request: the service may close a kept-alive connection
+            // after answering early (a 401 before reading the body), and a client that then
+            // reuses it sees an unexpected EOF (seen once in CI under load).
+            agent: ureq::AgentBuilder::new().max_idle_connections(0).build(),
         }
     }
 }
