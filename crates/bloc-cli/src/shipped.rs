@@ -42,6 +42,37 @@ pub fn load_default() -> Result<Scenario, ScenarioError> {
     bloc_scenario::load_from(&embedded(), Path::new(DEFAULT))
 }
 
+/// One line on a shipped scenario: its own `description`, or, where it inherits one with
+/// `extends`, the first line of its opening comment (an example says there what it shows).
+fn about(name: &str) -> String {
+    let path = format!("{name}/scenario.toml");
+    let own = files::FILES
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map(|(_, bytes)| String::from_utf8_lossy(bytes).into_owned())
+        .unwrap_or_default();
+    let declares = own
+        .lines()
+        .any(|l| l.trim_start().starts_with("description"));
+    if declares || !own.contains("extends") {
+        if let Ok(s) = load_embedded(Path::new(name)) {
+            return s.description;
+        }
+    }
+    // The first sentence of the opening comment, which may run over several lines.
+    let comment: Vec<&str> = own
+        .lines()
+        .map_while(|l| l.strip_prefix('#'))
+        .map(str::trim)
+        .take_while(|l| !l.is_empty())
+        .collect();
+    let joined = comment.join(" ");
+    match joined.find(". ").or_else(|| joined.find(": ")) {
+        Some(i) => joined[..=i].trim_end().to_string(),
+        None => joined,
+    }
+}
+
 /// `bloc example [NAME] [DIR]`.
 pub fn example(name: Option<&str>, dir: Option<&Path>) -> Result<(), Failure> {
     let Some(dir) = dir else {
@@ -50,11 +81,16 @@ pub fn example(name: Option<&str>, dir: Option<&Path>) -> Result<(), Failure> {
                 "give a directory to write `{n}` into: bloc example {n} DIR"
             )));
         }
-        println!("shipped scenarios (bloc example NAME DIR writes one out):");
-        for n in names() {
-            let mark = if n == DEFAULT { "  (default)" } else { "" };
-            println!("  {n}{mark}");
+        let all = names();
+        let width = all.iter().map(|n| n.len()).max().unwrap_or(0);
+        let mut text = String::from("shipped scenarios (bloc example NAME DIR writes one out):\n");
+        for n in all {
+            let mark = if n == DEFAULT { " (default)" } else { "" };
+            text.push_str(&format!("  {n:width$}  {}{mark}\n", about(&n)));
         }
+        // A closed pipe (`bloc example | head`) is not a failure.
+        use std::io::Write;
+        let _ = std::io::stdout().lock().write_all(text.as_bytes());
         return Ok(());
     };
     let name = resolve(name.unwrap_or(DEFAULT))?;

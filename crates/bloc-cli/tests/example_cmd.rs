@@ -17,6 +17,13 @@ fn with_no_arguments_it_lists_every_shipped_scenario() {
         .filter_map(|l| l.split_whitespace().next().map(str::to_string))
         .collect();
     assert_eq!(listed, shipped());
+    // Each line says what the scenario is: its `description`.
+    let text = String::from_utf8_lossy(&o.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("world/bloc-vs-controls-leaky"))
+        .expect("the leaky variant is listed");
+    assert!(line.contains("last shipper"), "{line}");
 }
 
 #[test]
