@@ -328,6 +328,12 @@ fn main() -> ExitCode {
             };
         }
     };
+    // Output into a closed pipe (`bloc bench | head`) ends a command quietly, as for any
+    // command-line tool, instead of a panic in `println!` (Rust ignores SIGPIPE by default).
+    // Not for the service, which must outlive whatever reads its output.
+    if !matches!(cli.command, Command::Serve { .. }) {
+        sigpipe::reset();
+    }
     init_tracing(cli.trace);
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
