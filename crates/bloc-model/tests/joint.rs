@@ -14,17 +14,17 @@ use std::path::Path;
 fn one_region(dir: &Path, a: (f64, f64), b: (f64, f64), disposal: f64) {
     common::write(
         dir,
-        &["R"],
-        &format!("a,test,refined,A,\nb,test,refined,B,{disposal}\n"),
-        "mine,R,a,100,10,100,a\n",
-        "",
-        "mine,b,1,a\n",
-        &format!(
-            "R,a,linear,{},{},-1,0,a\nR,b,linear,{},{},-1,0,a\n",
-            a.0, a.1, b.0, b.1
-        ),
-        "",
-        "",
+        &common::Tables {
+            regions: &["R"],
+            commodities: &format!("a,test,refined,A,\nb,test,refined,B,{disposal}\n"),
+            processes: "mine,R,a,100,10,100,a\n",
+            outputs: "mine,b,1,a\n",
+            demand: &format!(
+                "R,a,linear,{},{},-1,0,a\nR,b,linear,{},{},-1,0,a\n",
+                a.0, a.1, b.0, b.1
+            ),
+            ..Default::default()
+        },
     );
 }
 
@@ -80,14 +80,18 @@ fn a_floor_on_one_co_product_raises_the_price_of_the_other() {
     let setup = |dir: &Path, floor: &str| {
         common::write(
             dir,
-            &["M", "U"],
-            "a,test,refined,A,\nb,test,refined,B,\n",
-            "mine,M,a,100,10,100,a\n",
-            "",
-            "mine,b,1,a\n",
-            "U,a,linear,50,50,-1,0,a\nU,b,linear,30,30,-1,0,a\n",
-            "M,U,*,5,a\n",
-            &format!("[bloc]\nmembers = [{{ region = \"U\", from = \"2026\" }}]\n{floor}"),
+            &common::Tables {
+                regions: &["M", "U"],
+                commodities: "a,test,refined,A,\nb,test,refined,B,\n",
+                processes: "mine,M,a,100,10,100,a\n",
+                outputs: "mine,b,1,a\n",
+                demand: "U,a,linear,50,50,-1,0,a\nU,b,linear,30,30,-1,0,a\n",
+                transport: "M,U,*,5,a\n",
+                extra: &format!(
+                    "[bloc]\nmembers = [{{ region = \"U\", from = \"2026\" }}]\n{floor}"
+                ),
+                ..Default::default()
+            },
         )
     };
     let free = tmp.path().join("free");
@@ -124,16 +128,9 @@ fn recycling_capacity_follows_consumption_lag_years_earlier() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path().join("recycling");
     common::write(
-        &d,
-        &["R"],
-        "m,test,component,Magnet,\nox,test,separated,Oxide,\n",
-        "mplant,R,m,100,10,100,a\noxmine,R,ox,100,10,100,a\n",
-        "",
-        "",
-        "R,m,linear,50,50,-1,0,a\nR,ox,linear,50,50,-1,0,a\n",
-        "",
-        "[[recycling]]\nname = \"scrap\"\nproduct = \"m\"\nrecovered = \"ox\"\nregion = \"R\"\nyield = 0.8\ncollection = 0.5\nlag_yr = 2\nunit_cost_usd_per_t = 0\ncost_rise_usd_per_t = 0\n",
-    );
+&d,
+&common::Tables { regions: &["R"], commodities: "m,test,component,Magnet,\nox,test,separated,Oxide,\n", processes: "mplant,R,m,100,10,100,a\noxmine,R,ox,100,10,100,a\n", demand: "R,m,linear,50,50,-1,0,a\nR,ox,linear,50,50,-1,0,a\n", extra: "[[recycling]]\nname = \"scrap\"\nproduct = \"m\"\nrecovered = \"ox\"\nregion = \"R\"\nyield = 0.8\ncollection = 0.5\nlag_yr = 2\nunit_cost_usd_per_t = 0\ncost_rise_usd_per_t = 0\n", ..Default::default() },
+);
     let r = go(&d);
     let cap = |period: &str, col: &str| {
         common::cell(

@@ -21,14 +21,16 @@ fn world(
 ) {
     common::write(
         dir,
-        regions,
-        "ox,test,separated,Oxide,\nx,test,metal,Metal,\n",
-        processes,
-        inputs,
-        "",
-        demand,
-        transport,
-        extra,
+        &common::Tables {
+            regions,
+            commodities: "ox,test,separated,Oxide,\nx,test,metal,Metal,\n",
+            processes,
+            inputs,
+            demand,
+            transport,
+            extra,
+            ..Default::default()
+        },
     );
 }
 

@@ -5,21 +5,33 @@
 use bloc_model::{run, Run, RunOptions};
 use std::path::Path;
 
+/// The tables of a small world, as CSV rows without their headers (`commodities` rows end
+/// with their `disposal_usd_per_t`, which may be empty), and TOML added after the header.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Tables<'a> {
+    pub regions: &'a [&'a str],
+    pub commodities: &'a str,
+    pub processes: &'a str,
+    pub inputs: &'a str,
+    pub outputs: &'a str,
+    pub demand: &'a str,
+    pub transport: &'a str,
+    pub extra: &'a str,
+}
+
 /// Writes a scenario folder: `scenario.toml` (a yearly header naming every table, then
-/// `extra`) and the tables from their rows (headers added here; `commodities` rows end with
-/// their `disposal_usd_per_t`, which may be empty).
-#[allow(clippy::too_many_arguments)]
-pub fn write(
-    dir: &Path,
-    regions: &[&str],
-    commodities: &str,
-    processes: &str,
-    inputs: &str,
-    outputs: &str,
-    demand: &str,
-    transport: &str,
-    extra: &str,
-) {
+/// `extra`) and the tables, with their headers.
+pub fn write(dir: &Path, t: &Tables<'_>) {
+    let Tables {
+        regions,
+        commodities,
+        processes,
+        inputs,
+        outputs,
+        demand,
+        transport,
+        extra,
+    } = *t;
     let mut regions_csv = String::from("id,name\n");
     for r in regions {
         regions_csv.push_str(&format!("{r},{r}\n"));
