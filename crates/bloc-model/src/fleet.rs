@@ -157,15 +157,7 @@ impl Fleet {
                 let ci = s.commodity_index(c.as_str()).expect("validated");
                 price_now(ci).map(|pi| acc + k * pi)
             });
-            // Co-products' revenue per tonne of main output (a missing price counts 0).
-            let co_now: f64 = p
-                .outputs
-                .iter()
-                .map(|(c, y)| {
-                    let ci = s.commodity_index(c.as_str()).expect("validated");
-                    y * price_now(ci).unwrap_or(0.0)
-                })
-                .sum();
+            let co_now = co_product_revenue(s, p, price_now);
             let earns = price_now(out).map(|po| po.max(strike.unwrap_or(0.0)) + support + co_now);
             if let (Some(closures), Some(opcost), Some(earns)) = (s.closures, opcost, earns) {
                 let running = self.share(s, i, t) > 0.0;
@@ -225,14 +217,7 @@ impl Fleet {
             }) else {
                 continue;
             };
-            let co_products: f64 = p
-                .outputs
-                .iter()
-                .map(|(c, y)| {
-                    let ci = s.commodity_index(c.as_str()).expect("validated");
-                    y * mean(ci).unwrap_or(0.0)
-                })
-                .sum();
+            let co_products = co_product_revenue(s, p, mean);
             let margin = expected + support + co_products
                 - p.unit_cost.0
                 - p.cost_rise_or_default().0 / 2.0
@@ -310,4 +295,16 @@ fn grant_share(s: &Scenario, p: &Process, t: usize) -> f64 {
         })
         .map(|g| g.share)
         .fold(0.0, f64::max)
+}
+
+/// A process's co-products' revenue per tonne of its main output at the prices `price` gives
+/// per commodity (a co-product without a price earns nothing).
+fn co_product_revenue(s: &Scenario, p: &Process, price: impl Fn(usize) -> Option<f64>) -> f64 {
+    p.outputs
+        .iter()
+        .map(|(c, y)| {
+            let ci = s.commodity_index(c.as_str()).expect("validated");
+            y * price(ci).unwrap_or(0.0)
+        })
+        .sum()
 }

@@ -199,20 +199,18 @@ pub struct World<'s> {
 impl<'s> World<'s> {
     /// Indexes the scenario.
     pub fn new(scenario: &'s Scenario, seed: u64) -> Self {
-        let nr = scenario.regions.len();
         let nc = scenario.commodities.len();
-        let mut is_market = vec![false; nr * nc];
+        let grid = Grid::new(scenario);
+        // A market is where someone buys (the grid's buyers: demand rows, plants' inputs) or
+        // something is made (a main output, a co-product, a recycled commodity).
+        let mut is_market = grid.buyers.clone();
         let ri = |id: &str| scenario.region_index(id).expect("validated region");
         let ci = |id: &str| scenario.commodity_index(id).expect("validated commodity");
         for p in &scenario.processes {
             let r = ri(p.region.as_str());
-            is_market[r * nc + ci(p.output.as_str())] = true;
-            for (c, _) in p.inputs.iter().chain(&p.outputs) {
+            for c in std::iter::once(&p.output).chain(p.outputs.iter().map(|(c, _)| c)) {
                 is_market[r * nc + ci(c.as_str())] = true;
             }
-        }
-        for d in &scenario.demand {
-            is_market[ri(d.region.as_str()) * nc + ci(d.commodity.as_str())] = true;
         }
         for rc in &scenario.recycling {
             let out = ci(rc.recovered.as_str());
@@ -228,7 +226,7 @@ impl<'s> World<'s> {
         World {
             scenario,
             seed,
-            grid: Grid::new(scenario),
+            grid,
             is_market,
             last_prices: None,
             last_set: Vec::new(),
@@ -604,9 +602,7 @@ impl<'s> World<'s> {
             ]);
         }
     }
-}
 
-impl World<'_> {
     /// `class_prices.csv`: each origin class's price in a region where goods of that class
     /// are made, arrive or leave, when it differs from the region's price.
     fn record_class_prices(

@@ -31,6 +31,33 @@ pub fn needs_uncontrolled_start(s: &Scenario) -> bool {
         .any(|c| matches!(c.kind, ControlKind::Licence { .. }) && c.span.from == 0)
 }
 
+/// Whether route `k` carries region `x`'s goods: its origin class where the commodity is
+/// followed, else (nothing followed) its shipper's.
+fn carries_goods_of(layout: &Layout, k: usize, x: usize) -> bool {
+    match layout.route_class[k] {
+        RouteClass::Any => layout.routes[k].0 == x,
+        _ => layout.goods_origin(k) == Some(x),
+    }
+}
+
+/// The trade routes (no links) into a destination of `ctl` other than its exporter `x`,
+/// carrying a commodity it controls.
+fn into_destinations<'a>(
+    s: &'a Scenario,
+    t: usize,
+    ctl: &'a ExportControl,
+    layout: &'a Layout,
+    x: usize,
+) -> impl Iterator<Item = usize> + 'a {
+    (0..layout.routes.len()).filter(move |&k| {
+        let (_, d, c) = layout.routes[k];
+        !layout.is_link(k)
+            && d != x
+            && ctl.commodities.contains(&s.commodities[c].id)
+            && ctl.destinations.contains(&s.regions[d].id, t, &s.bloc)
+    })
+}
+
 /// The routes a control covers in period t: under `[origin] rule = "origin"`, every route
 /// that delivers the exporter's goods (its origin class) into a destination, whoever ships
 /// them; otherwise (`last_shipper`, or a commodity not followed) the exporter's own routes.
@@ -38,21 +65,13 @@ pub fn covered(s: &Scenario, t: usize, ctl: &ExportControl, layout: &Layout) -> 
     let Some(x) = s.region_index(ctl.exporter.as_str()) else {
         return Vec::new();
     };
-    (0..layout.routes.len())
+    into_destinations(s, t, ctl, layout, x)
         .filter(|&k| {
-            let (o, d, c) = layout.routes[k];
-            let carries_x = match layout.route_class[k] {
-                RouteClass::Any => o == x,
-                RouteClass::Class(_) if layout.origin.by_origin() => {
-                    layout.goods_origin(k) == Some(x)
-                }
-                RouteClass::Class(_) => o == x,
-                RouteClass::Link(_) => false,
-            };
-            carries_x
-                && d != x
-                && ctl.commodities.contains(&s.commodities[c].id)
-                && ctl.destinations.contains(&s.regions[d].id, t, &s.bloc)
+            if layout.origin.by_origin() {
+                carries_goods_of(layout, k, x)
+            } else {
+                layout.routes[k].0 == x
+            }
         })
         .collect()
 }
@@ -72,24 +91,11 @@ pub fn transshipped(
         return (0.0, 0.0);
     };
     let (mut via, mut all) = (0.0, 0.0);
-    for (k, &(o, d, c)) in layout.routes.iter().enumerate() {
-        if layout.is_link(k)
-            || d == x
-            || !ctl.commodities.contains(&s.commodities[c].id)
-            || !ctl.destinations.contains(&s.regions[d].id, t, &s.bloc)
-        {
-            continue;
-        }
+    for k in into_destinations(s, t, ctl, layout, x).filter(|&k| carries_goods_of(layout, k, x)) {
         let f = flow.get(k).copied().unwrap_or(0.0);
-        let goods_x = match layout.route_class[k] {
-            RouteClass::Any => o == x,
-            _ => layout.goods_origin(k) == Some(x),
-        };
-        if goods_x {
-            all += f;
-            if o != x {
-                via += f;
-            }
+        all += f;
+        if layout.routes[k].0 != x {
+            via += f;
         }
     }
     (via, all)

@@ -363,44 +363,32 @@ pub(crate) fn check_inputs(
     commodities: &[Commodity],
     refs: &Refs,
 ) -> Result<(), ScenarioError> {
-    let known = Known::new(
-        "process",
-        processes_file.to_string(),
-        processes.iter().map(|p| p.id.to_string()),
-    );
     let stage_of: BTreeMap<&str, Stage> = commodities
         .iter()
         .map(|c| (c.id.as_str(), c.stage))
         .collect();
-    let mut seen: BTreeMap<(String, String), usize> = BTreeMap::new();
-    for row in &t.rows {
-        let pcell = t.cell(row, "process");
-        let process = check_ref(pcell, &known)?;
-        let ccell = t.cell(row, "commodity");
-        let commodity = check_ref(ccell, &refs.commodities)?;
-        let coef = t.number(row, "t_per_t_output")?;
-        let Some(p) = processes.iter_mut().find(|p| p.id.as_str() == process) else {
-            return Err(pcell.error(format!("process `{process}` does not exist")));
-        };
-        if stage_of.get(p.output.as_str()) == Some(&Stage::Mine) {
-            return Err(pcell.error(format!(
+    per_process_rows(
+        t,
+        processes,
+        processes_file,
+        refs,
+        "input",
+        |p, commodity, pcell, ccell| {
+            let process = p.id.as_str();
+            if stage_of.get(p.output.as_str()) == Some(&Stage::Mine) {
+                return Err(pcell.error(format!(
                 "process `{process}` makes `{}`, a mine-stage commodity, and a mine has no inputs; remove this row or give the process a later-stage output",
                 p.output
             )));
-        }
-        if p.output.as_str() == commodity {
-            return Err(ccell.error(format!(
+            }
+            if p.output.as_str() == commodity {
+                return Err(ccell.error(format!(
                 "process `{process}` would use its own output `{commodity}` as an input; name a different commodity"
             )));
-        }
-        if let Some(first) = seen.insert((process.clone(), commodity.clone()), row.line) {
-            return Err(ccell.error(format!(
-                "process `{process}` already has input `{commodity}` on line {first}; give one row per process and commodity"
-            )));
-        }
-        p.inputs.push((CommodityId::from(commodity), coef));
-    }
-    Ok(())
+            }
+            Ok(&mut p.inputs)
+        },
+    )
 }
 
 /// `outputs.csv` → each process's co-products: not its main output, not one of its inputs,
@@ -410,6 +398,45 @@ pub(crate) fn check_outputs(
     processes: &mut [Process],
     processes_file: &str,
     refs: &Refs,
+) -> Result<(), ScenarioError> {
+    per_process_rows(
+        t,
+        processes,
+        processes_file,
+        refs,
+        "co-product",
+        |p, commodity, _, ccell| {
+            let process = p.id.as_str();
+            if p.output.as_str() == commodity {
+                return Err(ccell.error(format!(
+                "`{commodity}` is the main output of process `{process}`; a co-product must be another commodity (capacity and costs are already per tonne of `{commodity}`)"
+            )));
+            }
+            if p.inputs.iter().any(|(c, _)| c.as_str() == commodity) {
+                return Err(ccell.error(format!(
+                "process `{process}` uses `{commodity}` as an input and cannot also make it; remove one of the two rows"
+            )));
+            }
+            Ok(&mut p.outputs)
+        },
+    )
+}
+
+/// The rows of a per-process table (`process, commodity, t_per_t_output`, as `inputs.csv` and
+/// `outputs.csv`): each names a known process and commodity, once per pair; `check` tests the
+/// row against its process and says which of the process's lists it goes into.
+fn per_process_rows(
+    t: &CsvTable,
+    processes: &mut [Process],
+    processes_file: &str,
+    refs: &Refs,
+    what: &str,
+    mut check: impl for<'p> FnMut(
+        &'p mut Process,
+        &str,
+        Cell<'_>,
+        Cell<'_>,
+    ) -> Result<&'p mut Vec<(CommodityId, f64)>, ScenarioError>,
 ) -> Result<(), ScenarioError> {
     let known = Known::new(
         "process",
@@ -422,26 +449,17 @@ pub(crate) fn check_outputs(
         let process = check_ref(pcell, &known)?;
         let ccell = t.cell(row, "commodity");
         let commodity = check_ref(ccell, &refs.commodities)?;
-        let y = t.number(row, "t_per_t_output")?;
+        let coef = t.number(row, "t_per_t_output")?;
         let Some(p) = processes.iter_mut().find(|p| p.id.as_str() == process) else {
             return Err(pcell.error(format!("process `{process}` does not exist")));
         };
-        if p.output.as_str() == commodity {
-            return Err(ccell.error(format!(
-                "`{commodity}` is the main output of process `{process}`; a co-product must be another commodity (capacity and costs are already per tonne of `{commodity}`)"
-            )));
-        }
-        if p.inputs.iter().any(|(c, _)| c.as_str() == commodity) {
-            return Err(ccell.error(format!(
-                "process `{process}` uses `{commodity}` as an input and cannot also make it; remove one of the two rows"
-            )));
-        }
+        let list = check(p, &commodity, pcell, ccell)?;
         if let Some(first) = seen.insert((process.clone(), commodity.clone()), row.line) {
             return Err(ccell.error(format!(
-                "process `{process}` already has co-product `{commodity}` on line {first}; give one row per process and commodity"
+                "process `{process}` already has {what} `{commodity}` on line {first}; give one row per process and commodity"
             )));
         }
-        p.outputs.push((CommodityId::from(commodity), y));
+        list.push((CommodityId::from(commodity), coef));
     }
     Ok(())
 }
