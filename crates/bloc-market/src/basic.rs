@@ -142,6 +142,7 @@ mod tests {
             transport: UsdPerTonne(1.0),
             specific_tariff: UsdPerTonne(0.0),
             ad_valorem: 0.0,
+            export_tax: 0.0,
             levy: Levy::None,
         }
     }

@@ -150,8 +150,10 @@ pub struct Route {
     pub transport: UsdPerTonne,
     /// Specific tariff.
     pub specific_tariff: UsdPerTonne,
-    /// Ad valorem tariff, a fraction of the customs value (origin price + transport).
+    /// Ad valorem tariff, a fraction of the customs value (fob price + transport).
     pub ad_valorem: f64,
+    /// Export tax, a fraction of the origin price, collected by the exporter (0 = none).
+    pub export_tax: f64,
     /// Levy.
     pub levy: Levy,
 }
@@ -166,16 +168,27 @@ impl Route {
             transport,
             specific_tariff: UsdPerTonne(0.0),
             ad_valorem: 0.0,
+            export_tax: 0.0,
             levy: Levy::None,
         }
     }
 
-    /// Tariff per tonne when the origin price is `p_origin`.
+    /// Export tax per tonne when the origin price is `p_origin`.
+    pub fn export_tax_at(&self, p_origin: f64) -> f64 {
+        bloc_units::border::export_tax(self.export_tax, UsdPerTonne(p_origin)).0
+    }
+    /// Price free on board (origin price + export tax) when the origin price is `p_origin`.
+    fn fob_at(&self, p_origin: f64) -> UsdPerTonne {
+        bloc_units::border::fob(self.export_tax, UsdPerTonne(p_origin))
+    }
+
+    /// Tariff per tonne when the origin price is `p_origin` (on the customs value: fob price
+    /// + transport).
     pub fn tariff_at(&self, p_origin: f64) -> f64 {
         bloc_units::border::tariff(
             self.specific_tariff,
             self.ad_valorem,
-            UsdPerTonne(p_origin),
+            self.fob_at(p_origin),
             self.transport,
         )
         .0
@@ -188,7 +201,7 @@ impl Route {
             Levy::ToFloor { floor, cap } => {
                 bloc_units::border::levy_to_floor(
                     floor,
-                    UsdPerTonne(p_origin),
+                    self.fob_at(p_origin),
                     self.transport,
                     UsdPerTonne(self.tariff_at(p_origin)),
                     cap,
@@ -197,13 +210,18 @@ impl Route {
             }
         }
     }
-    /// Everything a tonne pays to cross: transport + tariff + levy.
+    /// Everything a tonne pays to cross: export tax + transport + tariff + levy.
     pub fn wedge_at(&self, p_origin: f64) -> f64 {
-        self.transport.0 + self.tariff_at(p_origin) + self.levy_at(p_origin)
+        self.export_tax_at(p_origin)
+            + self.transport.0
+            + self.tariff_at(p_origin)
+            + self.levy_at(p_origin)
     }
-    /// Whether the wedge depends on the origin price (ad valorem or lag-0 levy).
+    /// Whether the wedge depends on the origin price (export tax, ad valorem or lag-0 levy).
     pub fn price_dependent(&self) -> bool {
-        self.ad_valorem != 0.0 || matches!(self.levy, Levy::ToFloor { .. })
+        self.export_tax != 0.0
+            || self.ad_valorem != 0.0
+            || matches!(self.levy, Levy::ToFloor { .. })
     }
 }
 

@@ -28,6 +28,7 @@ fn route(name: &str, from: usize, to: usize, transport: f64, specific: f64, adv:
         transport: UsdPerTonne(transport),
         specific_tariff: UsdPerTonne(specific),
         ad_valorem: adv,
+        export_tax: 0.0,
         levy: Levy::None,
     }
 }
@@ -245,4 +246,36 @@ fn shortage_is_unserved_demand_not_an_error() {
         o.unserved
     );
     assert!(close(o.prices[0].unwrap(), 1000.0, 1e-6));
+}
+
+/// An export tax of 20% of A's price, collected by A, with the route's transport 5 and
+/// specific tariff 3: p_B = 1.2 p_A + 8. A's exports 2 p_A − 60 = B's imports 50 − p_B =
+/// 42 − 1.2 p_A → 3.2 p_A = 102: p_A = 31.875, p_B = 46.25, flow 3.75, tax 6.375 per tonne.
+/// With 10% export tax and a 10% ad valorem tariff on the customs value (fob + transport):
+/// p_B = 1.1 (1.1 p_A + 5) + 3 = 1.21 p_A + 8.5; 2 p_A − 60 = 41.5 − 1.21 p_A →
+/// p_A = 101.5 / 3.21 = 31.619938, tax 3.161994, tariff 3 + 0.1 (1.1 p_A + 5) = 6.978193.
+#[test]
+fn export_tax_on_the_origin_price_enters_the_customs_value() {
+    let mut p = two_region();
+    p.routes[0].export_tax = 0.2;
+    let o = solve_market(&p, &ClarabelSolver::default(), &SolveOptions::default()).unwrap();
+    assert!(o.converged, "{} solves", o.solves);
+    assert!(close(o.prices[0].unwrap(), 31.875, 1e-6), "{:?}", o.prices);
+    assert!(close(o.prices[1].unwrap(), 46.25, 1e-6), "{:?}", o.prices);
+    assert!(close(o.flow[0], 3.75, 1e-6), "{:?}", o.flow);
+    assert!(close(o.export_tax[0], 6.375, 1e-6), "{:?}", o.export_tax);
+    assert!(o.check.max_violation_relative < 1e-6, "{:?}", o.check);
+
+    p.routes[0].export_tax = 0.1;
+    p.routes[0].ad_valorem = 0.1;
+    let o = solve_market(&p, &ClarabelSolver::default(), &SolveOptions::default()).unwrap();
+    let pa = 101.5 / 3.21;
+    assert!(close(o.prices[0].unwrap(), pa, 1e-6), "{:?}", o.prices);
+    assert!(close(o.export_tax[0], 0.1 * pa, 1e-6), "{:?}", o.export_tax);
+    assert!(
+        close(o.tariff[0], 3.0 + 0.1 * (1.1 * pa + 5.0), 1e-6),
+        "{:?}",
+        o.tariff
+    );
+    assert!(close(o.flow[0], 2.0 * pa - 60.0, 1e-6), "{:?}", o.flow);
 }

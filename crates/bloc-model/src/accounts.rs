@@ -11,12 +11,15 @@
 //!   − operating cost (unit cost × q + cost rise × q² / (2 × capacity)) − inputs at their
 //!   regional prices.
 //! * `welfare_tariff_revenue_usd`, `welfare_levy_revenue_usd`: duties on its imports.
+//! * `welfare_export_revenue_usd`: what its export measures earn it: export tax × tonnes and
+//!   the scarcity rent of its quotas and licences (the quota's shadow price × tonnes), on
+//!   every route its export controls and strategies cover.
 //! * `welfare_support_cost_usd`: what its government pays its own producers: subsidies and
 //!   guarantee top-ups ((earned − market price) × output), or the strike × output for a
 //!   guarantee that buys the output outright (that output is counted when it is released).
 //! * `welfare_stockpile_cost_usd`: its stockpiles' purchases − release revenue + storage.
-//! * `welfare_total_usd` = consumer + producer surplus + tariff + levy revenue − support −
-//!   stockpile cost. Scopes `region:<id>`, `members`, `non_members`, `world`.
+//! * `welfare_total_usd` = consumer + producer surplus + tariff + levy + export revenue −
+//!   support − stockpile cost. Scopes `region:<id>`, `members`, `non_members`, `world`.
 //!
 //! With a baseline, `welfare_change_usd` is this run's `welfare_total_usd` minus the
 //! baseline's in the same period, per region, and for `members`, `non_members` and `world`
@@ -42,6 +45,8 @@ pub struct Welfare {
     pub tariff_revenue: f64,
     /// Levy revenue.
     pub levy_revenue: f64,
+    /// Export-tax revenue and quota rent.
+    pub export_revenue: f64,
     /// Subsidies and guarantees paid.
     pub support_cost: f64,
     /// Stockpile purchases − releases + storage.
@@ -51,7 +56,11 @@ pub struct Welfare {
 impl Welfare {
     /// The sum.
     pub fn total(&self) -> f64 {
-        self.consumer_surplus + self.producer_surplus + self.tariff_revenue + self.levy_revenue
+        self.consumer_surplus
+            + self.producer_surplus
+            + self.tariff_revenue
+            + self.levy_revenue
+            + self.export_revenue
             - self.support_cost
             - self.stockpile_cost
     }
@@ -60,15 +69,17 @@ impl Welfare {
         self.producer_surplus += o.producer_surplus;
         self.tariff_revenue += o.tariff_revenue;
         self.levy_revenue += o.levy_revenue;
+        self.export_revenue += o.export_revenue;
         self.support_cost += o.support_cost;
         self.stockpile_cost += o.stockpile_cost;
     }
-    fn rows(&self) -> [(&'static str, f64); 7] {
+    fn rows(&self) -> [(&'static str, f64); 8] {
         [
             ("welfare_consumer_surplus_usd", self.consumer_surplus),
             ("welfare_producer_surplus_usd", self.producer_surplus),
             ("welfare_tariff_revenue_usd", self.tariff_revenue),
             ("welfare_levy_revenue_usd", self.levy_revenue),
+            ("welfare_export_revenue_usd", self.export_revenue),
             ("welfare_support_cost_usd", self.support_cost),
             ("welfare_stockpile_cost_usd", self.stockpile_cost),
             ("welfare_total_usd", self.total()),
@@ -118,18 +129,26 @@ pub(crate) struct PeriodView<'a> {
     pub fleet: &'a Fleet,
 }
 
-/// Writes the period's welfare, producer, capacity, investment and import-dependence
-/// indicators, and returns what a baseline comparison needs.
-pub(crate) fn period_accounts(v: &PeriodView, out: &mut Table) -> PeriodAccounts {
-    let (s, t, m, o, layout) = (v.s, v.t, v.m, v.o, v.layout);
+/// A period's books by region, before they are written.
+pub(crate) struct Ledger<'a> {
+    /// Welfare per region.
+    pub w: Vec<Welfare>,
+    /// (region id, commodity id) → (price, quantity bought by final buyers).
+    purchases: BTreeMap<(String, String), (f64, f64)>,
+    /// Per use node: buyers' purchases plus plants' input use (t).
+    use_: Vec<f64>,
+    /// (region, stage) → (producers' revenue, margin).
+    by_stage: BTreeMap<(usize, &'a str), (f64, f64)>,
+}
+
+/// Every region's welfare in the period and what the indicators need besides (design §4; the
+/// module's header says what each component is).
+pub(crate) fn ledger<'a>(v: &PeriodView<'a>) -> Ledger<'a> {
+    let (s, m, o, layout) = (v.s, v.m, v.o, v.layout);
     let nr = s.regions.len();
     let nc = s.commodities.len();
     let yp = s.time.years_per_period();
     let price = |n: usize| o.prices[n].unwrap_or(0.0);
-    let member = s.bloc.members_in(s.regions.iter().map(|r| &r.id), t);
-    let mut row = |name: &str, scope: String, x: f64| {
-        out.push(vec![v.label.to_string(), name.to_string(), scope, num(x)]);
-    };
     let mut w = vec![Welfare::default(); nr];
     let mut purchases = BTreeMap::new();
     // Buyers.
@@ -161,8 +180,10 @@ pub(crate) fn period_accounts(v: &PeriodView, out: &mut Table) -> PeriodAccounts
         let p = price(b.node);
         let earned = b.revenue_at(p);
         let inputs: f64 = b.inputs.iter().map(|&(n, kk)| kk * price(n) * q).sum();
-        for &(n, kk) in &b.inputs {
-            use_[n] += kk * q;
+        // Inputs are use (co-products, negative inputs, are not); under rules of origin an
+        // input or co-product node may be an origin-class node: count it at its use node.
+        for &(n, kk) in b.inputs.iter().filter(|&&(_, kk)| kk > 0.0) {
+            use_[layout.use_node(n)] += kk * q;
         }
         let cap = b.capacity.0;
         let opcost = b.unit_cost.0 * q
@@ -194,6 +215,15 @@ pub(crate) fn period_accounts(v: &PeriodView, out: &mut Table) -> PeriodAccounts
             w[d].levy_revenue += o.levy[k] * f;
         }
     }
+    // Export measures: the exporter collects the tax and the quota rent.
+    for (&k, &x) in &v.applied.route_exporter {
+        let f = o.flow.get(k).copied().unwrap_or(0.0);
+        if f > 0.0 {
+            let tax = o.export_tax.get(k).copied().unwrap_or(0.0);
+            let rent = o.cap_rent.get(k).copied().unwrap_or(0.0);
+            w[x].export_revenue += (tax + rent) * f;
+        }
+    }
     // Stockpiles: purchases and releases at the owner's price, storage on what it holds.
     for sb in &v.applied.stock_blocks {
         let st = &s.bloc.stockpiles[sb.stockpile];
@@ -216,6 +246,30 @@ pub(crate) fn period_accounts(v: &PeriodView, out: &mut Table) -> PeriodAccounts
             w[r].stockpile_cost += held * st.storage_cost_per_t_yr.0 * yp;
         }
     }
+    Ledger {
+        w,
+        purchases,
+        use_,
+        by_stage,
+    }
+}
+
+/// Writes the period's welfare, producer, capacity, investment and import-dependence
+/// indicators, and returns what a baseline comparison needs.
+pub(crate) fn period_accounts(v: &PeriodView, out: &mut Table) -> PeriodAccounts {
+    let (s, t, o, layout) = (v.s, v.t, v.o, v.layout);
+    let nr = s.regions.len();
+    let nc = s.commodities.len();
+    let member = s.bloc.members_in(s.regions.iter().map(|r| &r.id), t);
+    let mut row = |name: &str, scope: String, x: f64| {
+        out.push(vec![v.label.to_string(), name.to_string(), scope, num(x)]);
+    };
+    let Ledger {
+        w,
+        purchases,
+        use_,
+        by_stage,
+    } = ledger(v);
     // Welfare rows.
     let mut acc = PeriodAccounts {
         label: v.label.to_string(),

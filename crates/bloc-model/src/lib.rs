@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod fleet;
 mod indicators;
 mod origins;
+pub mod strategy;
 mod world;
 
 pub use world::{run, PeriodReport, Run, RunError, RunOptions, SolverChoice, World};

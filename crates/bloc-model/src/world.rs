@@ -333,6 +333,7 @@ impl<'s> World<'s> {
                 transport: UsdPerTonne(slot.transport),
                 specific_tariff: tariff.specific,
                 ad_valorem: tariff.ad_valorem,
+                export_tax: 0.0,
                 levy: Levy::None,
             });
         }
@@ -449,6 +450,41 @@ impl<'s> World<'s> {
             ..SolveOptions::default()
         };
         solve_market(m, solver, &opts)
+    }
+
+    /// The scenario it runs.
+    pub(crate) fn scenario(&self) -> &'s Scenario {
+        self.scenario
+    }
+
+    /// Solves a variant of this period's market (a strategy's candidate), warm from `near`,
+    /// the answer to the variant before it, or else as [`World::solve`] would; with the
+    /// regions' prices set as the run sets them.
+    pub(crate) fn solve_near(
+        &self,
+        m: &MarketProblem,
+        solver: &dyn QpSolver,
+        near: Option<&MarketOutcome>,
+    ) -> Result<MarketOutcome, bloc_market::SolverError> {
+        let mut o = match near {
+            None => self.solve(m, solver, false, None)?,
+            Some(n) => solve_market(
+                m,
+                solver,
+                &SolveOptions {
+                    start: RouteStart::Set(
+                        (0..m.routes.len())
+                            .filter(|&r| n.flow.get(r).is_some_and(|&f| f > 0.0))
+                            .collect(),
+                    ),
+                    price_guess: Some(n.prices.clone()),
+                    warm: Some(n.warm.clone()),
+                    ..SolveOptions::default()
+                },
+            )?,
+        };
+        self.grid.regional_prices(&mut o);
+        Ok(o)
     }
 
     /// Writes period `t`'s outcome into the tables and remembers what the next period needs.
@@ -732,6 +768,20 @@ pub fn run(
     for t in 0..scenario.time.periods {
         let label = scenario.time.label(t);
         let _span = tracing::debug_span!("period", %label).entered();
+        if scenario
+            .strategies
+            .iter()
+            .any(|st| bloc_policy::strategy::decides(st, t))
+        {
+            let _span = tracing::debug_span!("strategy").entered();
+            crate::strategy::decide(
+                &world,
+                &mut policies,
+                t,
+                solver.as_ref(),
+                &mut tables.strategy,
+            );
+        }
         let (mut market, mut layout) = world.market(t);
         let applied: Applied = policies.apply(t, &mut layout, &mut market, true);
         let outcome = world

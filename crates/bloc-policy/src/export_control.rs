@@ -20,6 +20,7 @@
 use crate::{indicator, Applied, Instrument, Layout, Period, PolicyState, RouteClass, Solved};
 use bloc_market::{MarketProblem, RouteCap};
 use bloc_results::RunTables;
+use bloc_scenario::policy::{CommoditySet, RegionSet};
 use bloc_scenario::{ControlKind, ExportControl, Scenario};
 use bloc_units::Tonnes;
 
@@ -40,12 +41,13 @@ fn carries_goods_of(layout: &Layout, k: usize, x: usize) -> bool {
     }
 }
 
-/// The trade routes (no links) into a destination of `ctl` other than its exporter `x`,
-/// carrying a commodity it controls.
+/// The trade routes (no links) into a destination other than the exporter `x`, carrying
+/// one of the commodities.
 fn into_destinations<'a>(
     s: &'a Scenario,
     t: usize,
-    ctl: &'a ExportControl,
+    commodities: &'a CommoditySet,
+    destinations: &'a RegionSet,
     layout: &'a Layout,
     x: usize,
 ) -> impl Iterator<Item = usize> + 'a {
@@ -53,8 +55,8 @@ fn into_destinations<'a>(
         let (_, d, c) = layout.routes[k];
         !layout.is_link(k)
             && d != x
-            && ctl.commodities.contains(&s.commodities[c].id)
-            && ctl.destinations.contains(&s.regions[d].id, t, &s.bloc)
+            && commodities.contains(&s.commodities[c].id)
+            && destinations.contains(&s.regions[d].id, t, &s.bloc)
     })
 }
 
@@ -65,7 +67,20 @@ pub fn covered(s: &Scenario, t: usize, ctl: &ExportControl, layout: &Layout) -> 
     let Some(x) = s.region_index(ctl.exporter.as_str()) else {
         return Vec::new();
     };
-    into_destinations(s, t, ctl, layout, x)
+    exports_of(s, t, x, &ctl.commodities, &ctl.destinations, layout)
+}
+
+/// The routes an export measure of region `x` on `commodities` to `destinations` covers in
+/// period t (the rule of [`covered`], for a control or a strategy's instrument).
+pub fn exports_of(
+    s: &Scenario,
+    t: usize,
+    x: usize,
+    commodities: &CommoditySet,
+    destinations: &RegionSet,
+    layout: &Layout,
+) -> Vec<usize> {
+    into_destinations(s, t, commodities, destinations, layout, x)
         .filter(|&k| {
             if layout.origin.by_origin() {
                 carries_goods_of(layout, k, x)
@@ -91,7 +106,9 @@ pub fn transshipped(
         return (0.0, 0.0);
     };
     let (mut via, mut all) = (0.0, 0.0);
-    for k in into_destinations(s, t, ctl, layout, x).filter(|&k| carries_goods_of(layout, k, x)) {
+    let goods = into_destinations(s, t, &ctl.commodities, &ctl.destinations, layout, x)
+        .filter(|&k| carries_goods_of(layout, k, x));
+    for k in goods {
         let f = flow.get(k).copied().unwrap_or(0.0);
         all += f;
         if layout.routes[k].0 != x {
@@ -121,9 +138,9 @@ impl Instrument for ExportControls {
     }
 
     /// Adds the caps of every control in force (none in the pre-solve without controls).
-    fn apply(&self, p: &Period<'_>, m: &mut MarketProblem, layout: &mut Layout, _: &mut Applied) {
+    fn apply(&self, p: &Period<'_>, m: &mut MarketProblem, layout: &mut Layout, a: &mut Applied) {
         if p.export_controls {
-            add_caps(p, layout, m);
+            add_caps(p, layout, m, a);
         }
     }
 
@@ -151,14 +168,20 @@ impl Instrument for ExportControls {
     }
 }
 
-/// Adds the caps of every control in force.
-fn add_caps(p: &Period<'_>, layout: &Layout, m: &mut MarketProblem) {
+/// Adds the caps of every control in force; their rents go to the exporter
+/// ([`Applied::route_exporter`]).
+fn add_caps(p: &Period<'_>, layout: &Layout, m: &mut MarketProblem, applied: &mut Applied) {
     let (s, t, state) = (p.scenario, p.t, p.state);
     for (i, ctl) in s.counter.export_controls.iter().enumerate() {
         if !ctl.span.covers(t) {
             continue;
         }
         let routes = covered(s, t, ctl, layout);
+        if let Some(x) = s.region_index(ctl.exporter.as_str()) {
+            for &k in &routes {
+                applied.route_exporter.insert(k, x);
+            }
+        }
         match &ctl.kind {
             ControlKind::Ban => {
                 for &k in &routes {
@@ -169,22 +192,7 @@ fn add_caps(p: &Period<'_>, layout: &Layout, m: &mut MarketProblem) {
                     });
                 }
             }
-            ControlKind::Quota(q) => {
-                for c in 0..layout.commodities {
-                    let group: Vec<usize> = routes
-                        .iter()
-                        .copied()
-                        .filter(|&k| layout.routes[k].2 == c)
-                        .collect();
-                    if !group.is_empty() {
-                        m.caps.push(RouteCap {
-                            name: format!("quota{i}:{}", s.commodities[c].id),
-                            routes: group,
-                            cap: *q,
-                        });
-                    }
-                }
-            }
+            ControlKind::Quota(q) => add_quota(s, layout, m, &routes, *q, &format!("quota{i}")),
             ControlKind::Licence {
                 approved_share,
                 delay_periods,
@@ -229,6 +237,31 @@ fn add_caps(p: &Period<'_>, layout: &Layout, m: &mut MarketProblem) {
                     });
                 }
             }
+        }
+    }
+}
+
+/// One cap per commodity of `routes`, each at `q` (an export quota on them together).
+pub fn add_quota(
+    s: &Scenario,
+    layout: &Layout,
+    m: &mut MarketProblem,
+    routes: &[usize],
+    q: Tonnes,
+    name: &str,
+) {
+    for c in 0..layout.commodities {
+        let group: Vec<usize> = routes
+            .iter()
+            .copied()
+            .filter(|&k| layout.routes[k].2 == c)
+            .collect();
+        if !group.is_empty() {
+            m.caps.push(RouteCap {
+                name: format!("{name}:{}", s.commodities[c].id),
+                routes: group,
+                cap: q,
+            });
         }
     }
 }

@@ -125,6 +125,16 @@ pub fn cost_percentile(blocks: &mut [(f64, f64)], percentile: f64) -> Option<f64
     blocks.last().map(|b| b.0)
 }
 
+/// The ratio of floor `i`: the bloc's answer to a strategy when it chose one, else declared.
+pub fn ratio(state: &PolicyState, i: usize, rule: &FloorRule) -> f64 {
+    state
+        .floor_ratio
+        .get(i)
+        .copied()
+        .flatten()
+        .unwrap_or(rule.ratio)
+}
+
 /// A floor in force in a period.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct AppliedFloor {
@@ -171,7 +181,7 @@ impl Instrument for Floors {
                 rule: i,
                 commodity: c,
                 reference: UsdPerTonne(reference),
-                floor: UsdPerTonne(reference * rule.ratio),
+                floor: UsdPerTonne(reference * ratio(state, i, rule)),
             };
             set_levies(period, rule, &applied_floor, layout, m);
             applied.floors.push(applied_floor);
@@ -229,7 +239,7 @@ fn set_levies(
             let v = match past.and_then(|p| p[route.from]) {
                 Some(po) => levy(
                     floor,
-                    po,
+                    po + route.export_tax_at(po),
                     route.transport.0,
                     route.tariff_at(po),
                     rule.levy.cap.0,

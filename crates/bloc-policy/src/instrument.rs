@@ -87,6 +87,7 @@ pub const INSTRUMENTS: &[&dyn Instrument] = &[
     &crate::membership::Membership,
     &crate::floor::Floors,
     &crate::export_control::ExportControls,
+    &crate::strategy::Strategies,
     &crate::guarantee::Guarantees,
     &crate::subsidy::Subsidies,
     &crate::stockpile::Stockpiles,

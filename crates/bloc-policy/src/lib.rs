@@ -10,6 +10,7 @@
 //! | membership, frameworks | [`membership`], [`membership::Membership`] | tariff-free routes between members / framework parties | — |
 //! | reference prices, floors, levy | [`floor`], [`floor::Floors`] | a levy on non-member imports into members | held levies; `policy.csv`, levy and tariff revenue |
 //! | export controls | [`export_control`], [`export_control::ExportControls`] | caps (ban = 0, quota, licences) on groups of routes | — (asks for a pre-solve without controls) |
+//! | strategies (a player's own measures) | [`strategy`], [`strategy::Strategies`] | the export taxes and quotas the search chose ([`PolicyState::strategy`]) | — (the search in `bloc-model` writes `strategy.csv`) |
 //! | guarantees / offtake | [`guarantee`], [`guarantee::Guarantees`] | the contracted part of a plant is topped up to a strike, or bought at it | payouts; purchases into stockpiles |
 //! | production subsidies | [`subsidy`], [`subsidy::Subsidies`] | a per-tonne support on named plants | payouts |
 //! | stockpile (Project Vault) | [`stockpile`], [`stockpile::Stockpiles`] | a flat buyer below a trigger, a flat seller above one | books; `stockpile.csv` |
@@ -34,6 +35,7 @@ pub mod membership;
 pub mod origin;
 pub mod shock;
 pub mod stockpile;
+pub mod strategy;
 pub mod subsidy;
 
 pub use instrument::{Instrument, Period, Solved, INSTRUMENTS};
@@ -141,6 +143,11 @@ pub struct PolicyState {
     pub held_levy: BTreeMap<usize, Vec<f64>>,
     /// Stockpiles' books.
     pub stocks: Vec<stockpile::Books>,
+    /// Per `[[strategy]]`, the value of each instrument in force (set by the search).
+    pub strategy: Vec<Vec<f64>>,
+    /// Per `[[bloc.floor]]`, the ratio the bloc chose in answer to a strategy (`None`: the
+    /// declared ratio).
+    pub floor_ratio: Vec<Option<f64>>,
 }
 
 /// Everything the instruments added to one period's market, to read the outcome back.
@@ -154,6 +161,9 @@ pub struct Applied {
     pub guarantee_blocks: Vec<guarantee::GuaranteeBlock>,
     /// Subsidised blocks (one entry per subsidy and block).
     pub subsidy_blocks: Vec<subsidy::SubsidyBlock>,
+    /// Routes under an export measure (a control's cap, a strategy's tax or quota) → the
+    /// exporting region, which collects the export tax and the quota rent on them.
+    pub route_exporter: BTreeMap<usize, usize>,
 }
 
 /// The instruments of a scenario and their state.
@@ -177,6 +187,12 @@ impl<'s> Policies<'s> {
             scenario,
             state: PolicyState {
                 stocks,
+                strategy: scenario
+                    .strategies
+                    .iter()
+                    .map(|st| st.instruments.iter().map(|i| i.start).collect())
+                    .collect(),
+                floor_ratio: vec![None; scenario.bloc.floors.len()],
                 ..PolicyState::default()
             },
         }

@@ -69,6 +69,9 @@ impl OriginPlan {
         for f in &s.bloc.frameworks {
             touch(&f.commodities);
         }
+        for i in s.strategies.iter().flat_map(|st| &st.instruments) {
+            touch(&i.commodities);
+        }
         for f in &s.bloc.floors {
             if let Some(c) = s.commodity_index(f.commodity.as_str()) {
                 split[c] = true;

@@ -133,6 +133,10 @@ pub struct RunTables {
     pub stockpile: Table,
     /// `indicators.csv`.
     pub indicators: Table,
+    /// `strategy.csv`: per decision period of each `[[strategy]]`, the instruments chosen
+    /// (and the bloc's floor ratios under `against = "bloc"`), the objective, the evaluations
+    /// used and whether the search converged (design §10; empty without strategies).
+    pub strategy: Table,
 }
 
 impl Default for RunTables {
@@ -224,13 +228,32 @@ impl Default for RunTables {
                 &["period", "indicator", "scope", "value"],
                 3,
             ),
+            strategy: Table::new(
+                "strategy.csv",
+                &[
+                    "period",
+                    "player",
+                    "side",
+                    "instrument",
+                    "value",
+                    "min",
+                    "max",
+                    "objective_usd",
+                    "evaluations",
+                    "failed_evaluations",
+                    "rounds",
+                    "converged",
+                    "note",
+                ],
+                4,
+            ),
         }
     }
 }
 
 impl RunTables {
     /// All tables, in file-name order.
-    pub fn all(&self) -> [&Table; 8] {
+    pub fn all(&self) -> [&Table; 9] {
         [
             &self.class_prices,
             &self.consumption,
@@ -240,6 +263,7 @@ impl RunTables {
             &self.prices,
             &self.production,
             &self.stockpile,
+            &self.strategy,
         ]
     }
     /// Sorts every table.
@@ -253,6 +277,7 @@ impl RunTables {
             &mut self.policy,
             &mut self.stockpile,
             &mut self.indicators,
+            &mut self.strategy,
         ] {
             t.sort(period_order);
         }

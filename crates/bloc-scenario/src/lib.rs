@@ -18,9 +18,11 @@ mod load;
 pub mod model;
 pub mod policy;
 mod source;
+pub mod strategy;
 pub mod uncertain;
 
 pub use error::{Location, ScenarioError};
 pub use load::{load, load_from, load_with_uncertain, SCENARIO_FILE};
 pub use model::*;
 pub use source::{Disk, Embedded, FileSource};
+pub use strategy::{Against, Measure, Objective, Strategy, StrategyInstrument};

@@ -39,6 +39,8 @@ pub struct Scenario {
     pub counter: Counterpolicies,
     /// `[origin]`: whether trade measures follow where goods come from (design §8).
     pub origin: crate::policy::OriginRules,
+    /// `[[strategy]]`: players that set their own export measures (design §10).
+    pub strategies: Vec<crate::strategy::Strategy>,
     /// `[investment]`: how planned projects decide (defaults when absent).
     pub investment: Investment,
     /// `[closures]`: when loss-making plants mothball and restart (none when absent).

@@ -311,6 +311,7 @@ pub fn generate(spec: &SynthSpec) -> Scenario {
         bloc: BlocConfig::default(),
         counter: Counterpolicies::default(),
         origin: bloc_scenario::policy::OriginRules::default(),
+        strategies: Vec::new(),
         investment: Default::default(),
         closures: None,
         demand_growth: Vec::new(),

@@ -413,8 +413,10 @@ pub fn solve_market(
                 let lo = route.transport.0 + route.specific_tariff.0;
                 let hi = match route.levy {
                     Levy::ToFloor { cap, .. } => {
-                        route.transport.0
-                            + route.tariff_at(prices[route.from].unwrap_or(0.0))
+                        let po = prices[route.from].unwrap_or(0.0);
+                        route.export_tax_at(po)
+                            + route.transport.0
+                            + route.tariff_at(po)
                             + cap.0
                             + 1e-9
                     }

@@ -32,6 +32,8 @@ pub struct MarketOutcome {
     pub tariff: Vec<f64>,
     /// Levy per route at the final prices (USD/t).
     pub levy: Vec<f64>,
+    /// Export tax per route at the final prices (USD/t), collected by the exporter.
+    pub export_tax: Vec<f64>,
     /// Shadow price of each quota (USD/t; 0 when it does not bind).
     pub cap_rent: Vec<f64>,
     /// Routes in the final working set.
@@ -138,6 +140,11 @@ pub(super) fn finish(
         .iter()
         .map(|r| prices[r.from].map(|po| r.levy_at(po)).unwrap_or(0.0))
         .collect();
+    let export_tax: Vec<f64> = p
+        .routes
+        .iter()
+        .map(|r| prices[r.from].map(|po| r.export_tax_at(po)).unwrap_or(0.0))
+        .collect();
     let cap_rent = cap_rents(p, b, s, dual);
     let objective = b.qp.objective(x) * s.w;
     let working_set: Vec<usize> = (0..p.routes.len()).filter(|&r| in_set[r]).collect();
@@ -151,6 +158,7 @@ pub(super) fn finish(
         flow,
         tariff,
         levy,
+        export_tax,
         cap_rent,
         working_set,
         objective,

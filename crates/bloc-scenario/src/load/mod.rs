@@ -15,6 +15,7 @@ mod dynamics;
 mod limits;
 mod origin;
 mod scenario;
+mod strategy;
 mod tables;
 mod tree;
 mod uncertain;
@@ -153,7 +154,8 @@ pub fn load_with_uncertain(
     };
     let bloc = bloc::check_bloc(raw.bloc.as_ref(), &ctx)?;
     let counter = counter::check_counter(&raw, &ctx)?;
-    let origin = origin::check_origin(raw.origin.as_ref(), &bloc, &counter, &ctx)?;
+    let strategies = strategy::check_strategies(&raw.strategy, &bloc, &ctx)?;
+    let origin = origin::check_origin(raw.origin.as_ref(), &bloc, &counter, &strategies, &ctx)?;
 
     let uncertain = uncertain::check_uncertain(raw.uncertain.as_ref(), &tree, t, files)?;
     let investment = dynamics::check_investment(raw.investment.as_ref())?;
@@ -197,6 +199,7 @@ pub fn load_with_uncertain(
             bloc,
             counter,
             origin,
+            strategies,
             investment,
             closures,
             demand_growth,

@@ -5,6 +5,7 @@ use super::bloc::{check_region, BlocCtx};
 use super::de::Located;
 use crate::model::Stage;
 use crate::policy::{BlocConfig, Counterpolicies, OriginRule, OriginRules, Processing};
+use crate::strategy::Strategy;
 use crate::ScenarioError;
 use serde::Deserialize;
 
@@ -19,15 +20,17 @@ pub(crate) struct OriginRaw {
 }
 
 /// `[origin]` → [`OriginRules`]. Without the table, or without `rule`: `origin` when an export
-/// control, a floor or a framework is declared, `last_shipper` otherwise (the two agree when
-/// no measure is declared). Without `track`: every exporter named by an export control.
+/// control, a strategy, a floor or a framework is declared, `last_shipper` otherwise (the two agree when
+/// no measure is declared). Without `track`: every exporter named by an export control or playing a strategy.
 pub(crate) fn check_origin(
     raw: Option<&OriginRaw>,
     bloc: &BlocConfig,
     counter: &Counterpolicies,
+    strategies: &[Strategy],
     ctx: &BlocCtx,
 ) -> Result<OriginRules, ScenarioError> {
     let measures = !counter.export_controls.is_empty()
+        || !strategies.is_empty()
         || !bloc.floors.is_empty()
         || !bloc.frameworks.is_empty();
     let rule = match raw.and_then(|r| r.rule.as_ref()) {
@@ -46,9 +49,10 @@ pub(crate) fn check_origin(
     let track = match raw.and_then(|r| r.track.as_ref()) {
         None => {
             let mut t = Vec::new();
-            for c in &counter.export_controls {
-                if !t.contains(&c.exporter) {
-                    t.push(c.exporter.clone());
+            let exporters = counter.export_controls.iter().map(|c| &c.exporter);
+            for x in exporters.chain(strategies.iter().map(|s| &s.player)) {
+                if !t.contains(x) {
+                    t.push(x.clone());
                 }
             }
             t

@@ -23,6 +23,8 @@ pub(crate) struct ScenarioRaw {
     pub bloc: Option<BlocRaw>,
     /// `[[export_control]]`.
     pub export_control: Option<Vec<Located<super::counter::ExportControlRaw>>>,
+    /// `[[strategy]]`: a player's own export measures (see `strategy.rs`).
+    pub strategy: Option<Vec<Located<super::strategy::StrategyRaw>>>,
     /// `[origin]`: rules of origin (see `origin.rs`).
     pub origin: Option<super::origin::OriginRaw>,
     /// `[shock]` with `[[shock.outage]]`, `[[shock.demand]]`, `[[shock.cost]]`.
