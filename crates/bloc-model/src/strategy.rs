@@ -32,7 +32,7 @@
 //! creep; a status, not an error).
 
 use crate::accounts::{self, PeriodView};
-use crate::world::{World, CHECK_TOLERANCE};
+use crate::world::{passes_check, World};
 use bloc_market::{MarketOutcome, QpSolver};
 use bloc_policy::Policies;
 use bloc_results::{num, Table};
@@ -194,7 +194,7 @@ impl Search<'_, '_> {
         self.evaluations += 1;
         let solved = self.world.solve_near(&m, self.solver, self.last.as_ref());
         let o = match solved {
-            Ok(o) if exact(&o) => o,
+            Ok(o) if passes_check(&o) => o,
             _ => {
                 self.failed += 1;
                 return None;
@@ -372,14 +372,6 @@ struct Line {
     moved: bool,
     /// Every value tried gave the same objective (within [`IMPROVEMENT`]).
     flat: bool,
-}
-
-/// Whether a solved market passes the run's self-check.
-fn exact(o: &MarketOutcome) -> bool {
-    let c = &o.check;
-    o.status.is_solved()
-        && c.max_violation_relative <= CHECK_TOLERANCE
-        && c.max_balance_error_relative <= CHECK_TOLERANCE
 }
 
 /// Region `x`'s share (0–1) of the world's output of the commodities `st`'s instruments

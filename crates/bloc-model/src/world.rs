@@ -430,8 +430,33 @@ impl<'s> World<'s> {
         reference_quantity(self.scenario, d, t)
     }
 
-    /// Solves period `t`'s market.
+    /// Solves period `t`'s market: from last period's working set and answer (or, `cold`,
+    /// from every route). When the warm start ends in an answer that fails the self-check (a
+    /// working set that misled the route search, as where co-products tie routes on a glut)
+    /// or in a solver error, it solves again from every route, which is slower but does not
+    /// depend on last period; the outcome counts the solves and time of both.
     pub fn solve(
+        &self,
+        m: &MarketProblem,
+        solver: &dyn QpSolver,
+        cold: bool,
+        guide: Option<&bloc_market::WarmStart>,
+    ) -> Result<MarketOutcome, bloc_market::SolverError> {
+        let first = self.solve_once(m, solver, cold, guide);
+        if cold || first.as_ref().is_ok_and(passes_check) {
+            return first;
+        }
+        tracing::debug!("the warm start gave no exact equilibrium; solving again from every route");
+        let mut again = self.solve_once(m, solver, true, None)?;
+        if let Ok(f) = first {
+            again.solves += f.solves;
+            again.solver_time += f.solver_time;
+            again.total_time += f.total_time;
+        }
+        Ok(again)
+    }
+
+    fn solve_once(
         &self,
         m: &MarketProblem,
         solver: &dyn QpSolver,
@@ -458,7 +483,7 @@ impl<'s> World<'s> {
     }
 
     /// Solves a variant of this period's market (a strategy's candidate), warm from `near`,
-    /// the answer to the variant before it, or else as [`World::solve`] would; with the
+    /// the answer to the variant before it, or, where that start gives no exact answer, as [`World::solve`] would; with the
     /// regions' prices set as the run sets them.
     pub(crate) fn solve_near(
         &self,
@@ -466,9 +491,8 @@ impl<'s> World<'s> {
         solver: &dyn QpSolver,
         near: Option<&MarketOutcome>,
     ) -> Result<MarketOutcome, bloc_market::SolverError> {
-        let mut o = match near {
-            None => self.solve(m, solver, false, None)?,
-            Some(n) => solve_market(
+        let near_answer = near.and_then(|n| {
+            solve_market(
                 m,
                 solver,
                 &SolveOptions {
@@ -481,7 +505,13 @@ impl<'s> World<'s> {
                     warm: Some(n.warm.clone()),
                     ..SolveOptions::default()
                 },
-            )?,
+            )
+            .ok()
+            .filter(passes_check)
+        });
+        let mut o = match near_answer {
+            Some(o) => o,
+            None => self.solve(m, solver, false, None)?,
         };
         self.grid.regional_prices(&mut o);
         Ok(o)
@@ -887,6 +917,15 @@ pub fn run(
         fleet: world.fleet,
         answers,
     })
+}
+
+/// Whether a solved market passes the run's self-check: solved, and its largest violation and
+/// balance error within [`CHECK_TOLERANCE`] (relative; a NaN fails).
+pub(crate) fn passes_check(o: &MarketOutcome) -> bool {
+    let c = &o.check;
+    o.status.is_solved()
+        && c.max_violation_relative <= CHECK_TOLERANCE
+        && c.max_balance_error_relative <= CHECK_TOLERANCE
 }
 
 /// Why period `p`'s answer is not an equilibrium, or `None` when it is one: the solver
