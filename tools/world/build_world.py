@@ -44,7 +44,9 @@ REGIONS = [
 
 # (id, family, stage, name)
 COMMODITIES = [
-    ("re_concentrate", "rare_earths", "concentrate", "Mixed rare-earth concentrate (t REO)"),
+    ("re_concentrate", "rare_earths", "concentrate", "Mineral rare-earth concentrate: bastnaesite, monazite (t REO)"),
+    ("re_ionic", "rare_earths", "concentrate", "Ionic-clay mixed rare-earth carbonate (t REO)"),
+    ("lace_oxide", "rare_earths", "separated", "Lanthanum and cerium oxides (t REO)"),
     ("ndpr_oxide", "rare_earths", "separated", "NdPr oxide (t oxide)"),
     ("dy_oxide", "rare_earths", "separated", "Dysprosium oxide (t oxide)"),
     ("tb_oxide", "rare_earths", "separated", "Terbium oxide (t oxide)"),
@@ -76,10 +78,87 @@ PER_LB = 2204.62262
 LI_PER_LCE = 1 / 5.323  # sources §7.2: Li -> Li2CO3 x5.323
 SC6_LI = 0.06 / 2.153  # t Li per t SC6: 6.0% Li2O, Li -> Li2O x2.153 (§7.2) [derived]
 
+# --- Rare-earth separation by deposit type (issue 19; research in research/co_products.md) ---
+# A separation plant's capacity and costs are per t of its main output; its other oxides are
+# co-products (outputs.csv). The oxide distribution of each deposit type, per t REO of feed:
+MP_NDPR, MP_LACE, MP_OTHER = 0.157, 0.323 + 0.502, 0.018
+MP_SRC = "MP Materials 10-K 2021 (0001801368-22-000010, sources §7.2): Mountain Pass TREO distribution Ce 50.2%, La 32.3%, NdPr 15.7%, SEG+ 1.8%"
+LACE_PRICE = (0.323 * 970 + 0.502 * 1210) / MP_LACE
+DY_OX, TB_OX = 2600, 500  # world Dy and Tb oxide 2024 (assumptions, see PRODUCTION history and SOURCES.md gaps)
+CN_IONIC = 2 * 9575
+CN_IONIC_SRC = "assumption: China's ionic-clay (medium-heavy) output = its medium/heavy mining quota, 2 x the 9,575 t first batch of 2019 (globaltimes.cn/content/1142893.shtml; later medium/heavy quotas not found, taken as unchanged); the rest of China's 270,000 t (S01) is mineral concentrate"
+MMR_IONIC = 27000
+IONIC_TOTAL = CN_IONIC + MMR_IONIC
+IONIC_MAG = 12.1 / 27.0
+IONIC_DY = DY_OX / IONIC_TOTAL
+IONIC_TB = TB_OX / IONIC_TOTAL
+IONIC_NDPR = IONIC_MAG - IONIC_DY - IONIC_TB
+IONIC_LACE = (1 - IONIC_MAG) / 2
+IONIC_SRC = (f"[derived] ionic-clay feed: magnet REE (Nd, Pr, Dy, Tb) {IONIC_MAG:.3f} of REO = IEA mining 2024 Myanmar magnet REE 12.1 kt (S02, §2.1) / USGS Myanmar 27,000 t REO (S01); "
+             f"Dy {IONIC_DY:.4f} and Tb {IONIC_TB:.4f} = the world's Dy and Tb oxide (2,600 t, 500 t; assumptions, SOURCES.md) / ionic feed {IONIC_TOTAL} t (China {CN_IONIC} + Myanmar {MMR_IONIC}); "
+             f"NdPr {IONIC_NDPR:.3f} = the rest of the magnet REE; heavy REE all from ionic clays (the issue's premise; rawmaterials.net 21 Jul 2023: China imports mainly heavy REE such as Dy, Tb from Myanmar)")
+IONIC_LACE_SRC = f"assumption: La+Ce {IONIC_LACE:.3f} of ionic-clay REO, half of the non-magnet remainder (the other half Y, Sm, Gd, ... not modelled); no ionic-clay La/Ce assay found (research/co_products.md)"
+LYNAS_NDPR = 3.2 / 13.0
+LYNAS_SRC = f"[derived] Mt Weld feed: magnet REE {LYNAS_NDPR:.3f} of REO = IEA mining 2024 Australia magnet REE 3.2 kt (S02, §2.1) / USGS MCS 2025 Australia 13,000 t REO (S03, §1.1); Dy/Tb not separated in 2024 (first Lynas Dy oxide May 2025, §5.4)"
+LYNAS_LACE = (2722 - 1677) / 1677
+LYNAS_LACE_SRC = "[derived] Lynas Sep-2024 quarter: 2,722 t REO produced of which 1,677 t NdPr (australianmining.com.au/rare-earths-on-the-up-for-lynas, 30 Oct 2024): (2,722 - 1,677) / 1,677 t other REO (La, Ce, SEG) per t NdPr"
+# China's light separation: the NdPr left once ionic clays, Dy and Tb are counted, from the
+# mineral concentrate that reaches China (the balance is written in `separation`).
+RE_OTHER_USE = 12000
+RE_OTHER_USE_SRC = "assumption: ~12 kt REO of mineral concentrate to other uses and stocks (as before issue 19: world concentrate 384 kt vs magnet-oxide output 80.8 kt, S01, S02)"
+
+
+def separation():
+    """Deposit type -> feed, t feed per t main output, main output, [(co-product, t per t, source)], source."""
+    light = sum(float(r[1]) for r in PRODUCTION["re_concentrate"])
+    outside = {"USA": 1000 / MP_NDPR, "MYS": 3600 / LYNAS_NDPR, "ROW": 2500 / MP_NDPR}
+    cn_ndpr = 73800 - DY_OX - TB_OX - IONIC_TOTAL * IONIC_NDPR
+    to_china = light - sum(outside.values()) - RE_OTHER_USE
+    k_cn = to_china / cn_ndpr
+    bal = (f"[derived] China light separation: {to_china:.0f} t REO of mineral concentrate (world {light:.0f} t, S01, less US/Malaysia/RoW separation feed {sum(outside.values()):.0f} t and other uses {RE_OTHER_USE} t) "
+           f"per {cn_ndpr:.0f} t NdPr oxide (S02 IEA China magnet REE refining 73.8 kt less Dy 2,600, Tb 500 and ionic-clay NdPr {IONIC_TOTAL * IONIC_NDPR:.0f} t) = {k_cn:.3f} t per t, i.e. NdPr {1 / k_cn:.3f} of REO "
+           f"(cross-check: IEA mining China magnet REE 45.8 kt / 270 kt = 0.170, S02, S01)")
+    lace_cn = k_cn * (1 - 1 / k_cn - MP_OTHER)
+    return {
+        "bayan_obo": ("re_concentrate", k_cn, "ndpr_oxide", [
+            ("lace_oxide", lace_cn, f"[derived] La+Ce = feed less NdPr less SEG+ at Mountain Pass's 1.8% ({MP_SRC}): {k_cn:.3f} x (1 - {1 / k_cn:.3f} - 0.018); assumption: Bayan Obo-type light concentrate, its own assay not found (research/co_products.md)")], bal),
+        "ionic": ("re_ionic", 1 / IONIC_NDPR, "ndpr_oxide", [
+            ("dy_oxide", IONIC_DY / IONIC_NDPR, f"{IONIC_SRC}; per t NdPr = Dy / NdPr share"),
+            ("tb_oxide", IONIC_TB / IONIC_NDPR, f"{IONIC_SRC}; per t NdPr = Tb / NdPr share"),
+            ("lace_oxide", IONIC_LACE / IONIC_NDPR, f"{IONIC_LACE_SRC}; per t NdPr = La+Ce / NdPr share")], f"{IONIC_SRC}; t REO per t NdPr = 1 / {IONIC_NDPR:.3f}; recovery 100% (sources §8.11)"),
+        "mountain_pass": ("re_concentrate", 1 / MP_NDPR, "ndpr_oxide", [
+            ("lace_oxide", MP_LACE / MP_NDPR, f"[derived] {MP_SRC}: La+Ce 82.5 / NdPr 15.7")], f"[derived] {MP_SRC}: 1 / 0.157 t REO per t NdPr, recovery 100% (sources §8.11)"),
+        "mt_weld": ("re_concentrate", 1 / LYNAS_NDPR, "ndpr_oxide", [
+            ("lace_oxide", LYNAS_LACE, LYNAS_LACE_SRC)], f"{LYNAS_SRC}; 1 / {LYNAS_NDPR:.3f} t REO per t NdPr"),
+        "ionic_heavy": ("re_ionic", 1 / IONIC_DY, "dy_oxide", [
+            ("ndpr_oxide", IONIC_NDPR / IONIC_DY, f"{IONIC_SRC}; per t Dy = NdPr / Dy share"),
+            ("tb_oxide", IONIC_TB / IONIC_DY, f"{IONIC_SRC}; per t Dy = Tb / Dy share"),
+            ("lace_oxide", IONIC_LACE / IONIC_DY, f"{IONIC_LACE_SRC}; per t Dy")],
+            f"{IONIC_SRC}; t REO per t Dy = 1 / {IONIC_DY:.4f}; assumption: heavy-RE lines outside China run on heavy-rich (ionic-clay type) feed, the Dy content of Mountain Pass and Mt Weld feed not being sourced"),
+    }
+
+
+# Which deposit type each separation row and project uses.
+SEP_OF = {"chn_ndpr_oxide": "bayan_obo", "chn_ndpr_oxide_re_ionic": "ionic", "usa_ndpr_oxide": "mountain_pass",
+          "mys_ndpr_oxide": "mt_weld", "row_ndpr_oxide": "mountain_pass",
+          "mp_heavy_re_separation": "ionic_heavy", "lynas_heavy_re": "ionic_heavy", "lynas_ndpr_expansion": "mt_weld",
+          "iluka_eneabba": "mountain_pass", "arafura_nolans": "mountain_pass", "energy_fuels_white_mesa": "mountain_pass",
+          "solvay_la_rochelle": "mountain_pass"}
+SEP_OF_SRC = {"row_ndpr_oxide": "assumption: RoW separators (Estonia, India, Japan, Vietnam) given the Mountain Pass distribution; ",
+              "iluka_eneabba": "assumption: Mountain Pass distribution for a monazite feed (its assay not sourced); ",
+              "arafura_nolans": "assumption: Mountain Pass distribution (Nolans assay not sourced); ",
+              "energy_fuels_white_mesa": "assumption: Mountain Pass distribution for monazite feed (not sourced); ",
+              "solvay_la_rochelle": "assumption: Mountain Pass distribution (feed not sourced); "}
+LACE_DISPOSAL = 150
+LACE_DISPOSAL_SRC = "assumption: cost of storing or landfilling unsold La/Ce oxide or carbonate (not sourced); the 'balance problem' of excess La/Ce from mining for Nd and Dy: reeproduce.eu/faq/why-recycling-of-ndfeb-magnets"
+
+
 # Reference 2024 prices, USD per t of the commodity as defined above: (price, region where the
 # model price is compared, source, published: whether the calibration test checks it).
 PRICES = {
     "re_concentrate": (4717, "USA", "S07 via ng.investing.com (§3.2): MP realised $4,717/t REO Q4 2024", True),
+    "re_ionic": (None, "CHN", "[derived] assumption: no traded price; the oxide basket of ionic-clay feed (its NdPr, Dy, Tb, La+Ce per t REO below at the 2024 prices) x the payable of MP's concentrate, $4,717 / the Mountain Pass basket at 2024 prices (S07, S01, MP 10-K distribution)", False),
+    "lace_oxide": (LACE_PRICE, "CHN", "[derived] S01 (§3.1) 2024: La oxide 99.5% $0.97/kg, Ce oxide 99.5% $1.21/kg, weighted La 32.3 : Ce 50.2 (Mountain Pass distribution, MP 10-K 2021, §7.2) = $1.12/kg", True),
     "ndpr_oxide": (55000, "CHN", "S01 (§3.1): NdPr oxide 99% fob (Argus) 2024 avg $55/kg", True),
     "dy_oxide": (260000, "CHN", "S03 (§3.1): Dy oxide 99.5% 2024 $260/kg", True),
     "tb_oxide": (810000, "CHN", "S03 (§3.1): Tb oxide 99.99% 2024 $810/kg", True),
@@ -106,13 +185,22 @@ PRICES = {
     "sb_metal": (10.24 * PER_LB, "EU", "S01 (§3.1): antimony metal 99.65% cif Argus 2024 $10.24/lb", True),
 }
 
+
+def _ionic_price():
+    """re_ionic: the ionic-clay oxide basket at 2024 prices x the payable of MP's concentrate."""
+    px = {c: PRICES[c][0] for c in ("ndpr_oxide", "dy_oxide", "tb_oxide", "lace_oxide")}
+    mp_basket = MP_NDPR * px["ndpr_oxide"] + MP_LACE * px["lace_oxide"]
+    payable = PRICES["re_concentrate"][0] / mp_basket
+    basket = IONIC_NDPR * px["ndpr_oxide"] + IONIC_DY * px["dy_oxide"] + IONIC_TB * px["tb_oxide"] + IONIC_LACE * px["lace_oxide"]
+    return basket * payable, payable
+
+
+_IONIC_P, _PAYABLE = _ionic_price()
+PRICES["re_ionic"] = (_IONIC_P, "CHN", PRICES["re_ionic"][2] + f" = {_PAYABLE:.3f} x basket", False)
+
 # Inputs: process output -> [(input, t per t output, source)]. Applied to every process making
 # that output unless a process overrides (`feed`).
-RE_ALLOC = 4.6
 INPUTS = {
-    "ndpr_oxide": [("re_concentrate", RE_ALLOC, "assumption: concentrate REO allocated to the magnet oxides (co-products La/Ce not modelled); world concentrate 384 kt / magnet-oxide output 80.8 kt (S01, S02) = 4.75 [derived]; 4.6 leaves ~12 kt for other uses and stocks")],
-    "dy_oxide": [("re_concentrate", RE_ALLOC, "assumption: as ndpr_oxide (one REO allocation for all magnet oxides)")],
-    "tb_oxide": [("re_concentrate", RE_ALLOC, "assumption: as ndpr_oxide (one REO allocation for all magnet oxides)")],
     "ndpr_metal": [("ndpr_oxide", 1 / 0.857, "[derived §7.2] stoichiometric Nd2O3 -> Nd 0.857; reduction recovery not found (sources §8.11) so 100%")],
     "ndfeb_magnet": [
         ("ndpr_metal", 0.30, "[derived §7.2] ~0.30 t NdPr metal per t NdFeB (RE 28-31% NdPr); manufacturing loss not found (sources §8.11)"),
@@ -136,21 +224,24 @@ S01 = "S01 MCS 2026"
 PRODUCTION = {
     "re_concentrate": [
         ("USA", 45500, S01 + " rare earths 2024"), ("AUS", 29000, S01 + " rare earths 2024"),
-        ("BRA", 560, S01 + " rare earths 2024"), ("MMR", 27000, S01 + " rare earths 2024"),
-        ("CHN", 270000, S01 + " rare earths 2024"), ("IND", 2900, S01 + " rare earths 2024"),
+        ("BRA", 560, S01 + " rare earths 2024"), ("CHN", 270000 - CN_IONIC, S01 + " rare earths 2024: China 270,000 t less its ionic-clay output (re_ionic) [derived]"), ("IND", 2900, S01 + " rare earths 2024"),
         ("MYS", 140, S01 + " rare earths 2024"), ("RUS", 2600, S01 + " rare earths 2024"),
         ("THA", 2100, S01 + " rare earths 2024"), ("VNM", 300, S01 + " rare earths 2024"),
         ("ROW", 3900, S01 + " rare earths 2024: Madagascar 1,400 + Nigeria 1,500 + other 1,000 [derived]"),
     ],
-    # IEA magnet REE refining (Nd, Pr, Tb, Dy oxides) 80.8 kt; Dy and Tb split out of China's.
+    "re_ionic": [
+        ("CHN", CN_IONIC, CN_IONIC_SRC),
+        ("MMR", MMR_IONIC, S01 + " rare earths 2024 Burma (estimated from China import data): ionic-clay deposits (rawmaterials.net 21 Jul 2023; ti22strategies.com: Kachin ionic clays)"),
+    ],
+    # IEA magnet REE refining (Nd, Pr, Tb, Dy oxides) 80.8 kt. Dy and Tb are co-products of
+    # China's ionic-clay separation (outputs.csv); its NdPr is split off China's total.
     "ndpr_oxide": [
-        ("CHN", 73800 - 2600 - 500, "S02 IEA magnet REE refining China 73.8 kt less the Dy and Tb oxide assumed below [derived]"),
+        ("CHN", 73800 - DY_OX - TB_OX - IONIC_TOTAL * IONIC_NDPR, "S02 IEA magnet REE refining China 73.8 kt less Dy 2,600 t and Tb 500 t oxide (assumptions) and the NdPr of ionic-clay separation (row below) [derived]"),
+        ("CHN", IONIC_TOTAL * IONIC_NDPR, "[derived] China's separation of ionic-clay feed (China's own and Myanmar's): feed / t REO per t NdPr (inputs.csv); Dy and Tb oxide are its co-products", "re_ionic"),
         ("MYS", 3600, "S02 IEA magnet REE refining 2024 Malaysia 3.6 kt (Lynas)"),
         ("USA", 1000, "S02 IEA magnet REE refining 2024 US 1.0 kt (S07: MP 1,294 t NdPr oxide)"),
         ("ROW", 2500, "S02 IEA magnet REE refining 2024 rest of world 2.5 kt"),
     ],
-    "dy_oxide": [("CHN", 2600, "assumption: world Dy oxide output not sourced (sources §8); sized to cover magnet use (~200 kt x 1.15%) with some other use; all Chinese in 2024 (first non-Chinese commercial Dy oxide May 2025, §5.4)")],
-    "tb_oxide": [("CHN", 500, "assumption: world Tb oxide output not sourced (sources §8); order of magnitude; all Chinese in 2024 (§5.4)")],
     "ndpr_metal": [
         ("CHN", 57000, "assumption: NdPr metal output not sourced; sized to magnet use (~200 kt magnets x 0.30, §2.2 and §7.2) with China ~95% as for magnets"),
         ("VNM", 1500, "assumption: small non-Chinese metal making (not sourced)"),
@@ -322,7 +413,7 @@ FINAL = {
     "ndfeb_magnet": "magnets", "li_carbonate": "battery", "li_hydroxide": "battery",
     "graphite_battery": "battery", "co_refined": "battery", "ni_refined": "nickel",
     "cu_refined": "copper", "gallium": "tech", "ge_metal": "tech", "ge_dioxide": None,
-    "w_apt": "tech", "sb_metal": "tech", "ndpr_oxide": "tech", "dy_oxide": None,
+    "w_apt": "tech", "sb_metal": "tech", "ndpr_oxide": "tech", "dy_oxide": None, "lace_oxide": "tech",
     "tb_oxide": None, "graphite_flake": "tech", "li_brine": "local",
 }
 
@@ -337,13 +428,17 @@ GROWTH = {
     "copper": (0.025, "assumption: ~2.5%/yr; not sourced"),
 }
 DEFAULT_GROWTH = (0.02, "assumption: ~2%/yr; not sourced")
+# Growth by commodity where it differs from its family's.
+COMMODITY_GROWTH = {
+    "lace_oxide": (0.02, "assumption: La/Ce uses (FCC and auto catalysts, polishing, glass, NiMH) grow ~2%/yr, slower than magnets; not sourced (the 'balance problem', reeproduce.eu)"),
+}
 
 
 # Production-share targets of the calibration (sources §1-§2): (stage, commodities summed,
 # {region: t} or None to take the sourced rows of PRODUCTION, source). A share is the region's
 # tonnage over the sum of the rows, as in sources §2.1.
 SHARE_STAGES = [
-    ("rare earths mine", ["re_concentrate"], None, "S01 MCS 2026 rare earths 2024 (§1.1)"),
+    ("rare earths mine", ["re_concentrate", "re_ionic"], None, "S01 MCS 2026 rare earths 2024 (§1.1)"),
     ("magnet REE refining", ["ndpr_oxide", "dy_oxide", "tb_oxide"], {"CHN": 73.8, "MYS": 3.6, "USA": 1.0, "ROW": 2.5}, "S02 IEA magnet REE refining 2024 (§2.1)"),
     ("lithium mine", ["li_spodumene", "li_brine"], None, "S01 MCS 2026 lithium 2024 (§1.2)"),
     ("lithium chemicals", ["li_carbonate", "li_hydroxide"], {"CHN": 169.7, "CHL": 49.3, "ARG": 13.2, "AUS": 4.3, "ROW": 5.1}, "S02 IEA lithium chemicals 2024 (§2.1)"),
@@ -398,16 +493,35 @@ def build_processes():
     return procs
 
 
+_SEP = {}
+
+
+def sep_of(pid):
+    if not _SEP:
+        _SEP.update(separation())
+    t = SEP_OF.get(pid)
+    return (_SEP[t], SEP_OF_SRC.get(pid, "")) if t else (None, "")
+
+
 def inputs_of(p):
+    sep, pre = sep_of(p["id"])
+    if sep:
+        return [(sep[0], sep[1], pre + sep[4])]
     rows = list(INPUTS.get(p["output"], []))
     if p["feed"]:
         rows = [(p["feed"], 1.0, "[derived §7.2] Li content basis; brine converted at the salar")]
     return rows
 
 
+def outputs_of(p):
+    """Co-products: [(commodity, t per t main output, source)]."""
+    sep, pre = sep_of(p["id"])
+    return [(c, y, pre + src) for (c, y, src) in sep[3]] if sep else []
+
+
 def initial_costs(procs, prices):
     for p in procs:
-        margin = prices[p["output"]] - sum(k * prices[i] for (i, k, _) in inputs_of(p))
+        margin = prices[p["output"]] + sum(y * prices[c] for (c, y, _) in outputs_of(p)) - sum(k * prices[i] for (i, k, _) in inputs_of(p))
         if margin <= 0:
             sys.exit(f"non-positive margin for {p['id']}: {margin}")
         p["rise"] = margin
@@ -424,6 +538,10 @@ def demand_rows(procs):
             top[c] = (p["region"], p["q"])
         for (i, k, _) in inputs_of(p):
             use_total[i] = use_total.get(i, 0) + k * p["q"]
+        for (c2, y, _) in outputs_of(p):
+            out_total[c2] = out_total.get(c2, 0) + y * p["q"]
+            if y * p["q"] > top.get(c2, (None, -1))[1]:
+                top[c2] = (p["region"], y * p["q"])
     rows = []
     for (c, fam, _, _) in COMMODITIES:
         rest = out_total.get(c, 0) - use_total.get(c, 0)
@@ -433,7 +551,7 @@ def demand_rows(procs):
             continue
         bal = f"[derived] 2024 output {out_total[c]:.0f} t less modelled input use {use_total.get(c, 0):.0f} t = {rest:.0f} t"
         prof = FINAL.get(c)
-        g, gsrc = GROWTH.get(fam, DEFAULT_GROWTH)
+        g, gsrc = COMMODITY_GROWTH.get(c) or GROWTH.get(fam, DEFAULT_GROWTH)
         if prof == "local":
             for p in procs:
                 if p["output"] != c:
@@ -464,7 +582,8 @@ def fmt(x):
 
 def write_tables(procs, dem, prices, scale):
     write_csv("regions.csv", ["id", "name"], REGIONS)
-    write_csv("commodities.csv", ["id", "family", "stage", "name"], COMMODITIES)
+    write_csv("commodities.csv", ["id", "family", "stage", "name", "disposal_usd_per_t", "note_disposal_source"],
+              [list(c) + ([LACE_DISPOSAL, LACE_DISPOSAL_SRC] if c[0] == "lace_oxide" else [0, "assumption: default, no disposal cost (not a co-product in glut)"]) for c in COMMODITIES])
     rows = []
     for p in procs:
         price_src = PRICES[p["output"]][2]
@@ -478,6 +597,11 @@ def write_tables(procs, dem, prices, scale):
         for (i, k, src) in inputs_of(p):
             rows.append([p["id"], i, fmt(k), src])
     write_csv("inputs.csv", ["process", "commodity", "t_per_t_output", "source"], rows)
+    rows = []
+    for p in procs:
+        for (c, y, src) in outputs_of(p):
+            rows.append([p["id"], c, fmt(y), src])
+    write_csv("outputs.csv", ["process", "commodity", "t_per_t_output", "source"], rows)
     rows = []
     for (region, c, q, src, g, gsrc) in dem:
         q *= scale.get(c, 1.0)
@@ -541,9 +665,13 @@ PROJECTS = [
 
 def write_projects(prices):
     rows, inputs = [], []
+    outs = []
     for (pid, region, out, cap, capex, lead, ramp, efid, fid, src) in PROJECTS:
-        feed = INPUTS.get(out, [])
-        margin = prices[out] - sum(k * prices[i] for (i, k, _) in feed)
+        q = {"id": pid, "output": out, "feed": None}
+        feed = inputs_of(q)
+        co = outputs_of(q)
+        outs += [[pid, c, fmt(y), ysrc] for (c, y, ysrc) in co]
+        margin = prices[out] + sum(y * prices[c] for (c, y, _) in co) - sum(k * prices[i] for (i, k, _) in feed)
         rows.append([pid, region, out, fmt(cap), fmt(0.6 * margin), fmt(capex), lead, ramp, efid, fid,
                      f"{src}; unit cost: assumption, 60% of the 2024 processing margin at reference prices (costs of new non-Chinese plants not sourced)"])
         for (i, k, isrc) in feed:
@@ -552,6 +680,8 @@ def write_projects(prices):
     # A project's inputs are rows of inputs.csv like any process's (written just before).
     with open(os.path.join(WORLD, "inputs.csv"), "a", newline="") as f:
         csv.writer(f, lineterminator="\n").writerows(inputs)
+    with open(os.path.join(WORLD, "outputs.csv"), "a", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(outs)
 
 
 def read_csv(path):
@@ -583,6 +713,13 @@ def calibrate(procs, dem, prices, bloc, rounds):
                 m = price.get((rg, i))
                 if m is not None:
                     p["cost"] -= DAMP * coef * (ref - m)
+            # Co-products: a co-product cheaper than its reference earns the plant less than
+            # at the target, so the cost that meets the target is higher by y x the gap.
+            for (c, y, _) in outputs_of(p):
+                ref, rg, _, _ = PRICES[c]
+                m = price.get((rg, c))
+                if m is not None:
+                    p["cost"] += DAMP * y * (ref - m)
             worst = max(worst, abs(x - p["q"]) / p["q"])
         worst_p = 0.0
         for (c, (ref, region, _, _)) in PRICES.items():
