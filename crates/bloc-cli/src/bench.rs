@@ -33,6 +33,9 @@ pub enum Size {
     /// The shipped world's scenarios (`scenarios/world/`), each over its whole horizon:
     /// time per run with origin classes as each declares them.
     World,
+    /// A strategy (design §10) of 1 to 4 instruments on the shipped world: market solves and
+    /// time of one decision.
+    Strategy,
 }
 
 /// Options of `bloc bench`.
@@ -106,7 +109,11 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         bail!("--periods must be at least 1");
     }
     if let Some(dir) = &args.write_scenarios {
-        if args.sizes.contains(&Size::World) {
+        if args
+            .sizes
+            .iter()
+            .any(|s| matches!(s, Size::World | Size::Strategy))
+        {
             bail!("--write-scenarios writes synthetic worlds; the shipped world is already a scenario folder (`bloc example world DIR`)");
         }
         for &size in &args.sizes {
@@ -119,7 +126,11 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         return Ok(());
     }
     let mut rows = Vec::new();
-    for &size in args.sizes.iter().filter(|&&s| s != Size::World) {
+    for &size in args
+        .sizes
+        .iter()
+        .filter(|&&s| !matches!(s, Size::World | Size::Strategy))
+    {
         rows.push(bench_one(size, args)?);
     }
     if !rows.is_empty() {
@@ -127,6 +138,9 @@ pub fn run(args: &BenchArgs) -> Result<()> {
     }
     if args.sizes.contains(&Size::World) {
         bench_world()?;
+    }
+    if args.sizes.contains(&Size::Strategy) {
+        crate::bench_strategy::bench_strategy()?;
     }
     Ok(())
 }
@@ -176,8 +190,8 @@ fn spec_for(size: Size, args: &BenchArgs) -> SynthSpec {
         Size::Small => SynthSpec::small(args.seed.unwrap_or(0)),
         Size::Medium => SynthSpec::bench_medium(),
         Size::Large => SynthSpec::bench_large(),
-        // `world` is the shipped world, run by `bench_world`, never generated.
-        Size::World => SynthSpec::small(args.seed.unwrap_or(0)),
+        // `world` and `strategy` run the shipped world (`bench_world`, `bench_strategy`), never generated.
+        Size::World | Size::Strategy => SynthSpec::small(args.seed.unwrap_or(0)),
     };
     if let Some(seed) = args.seed {
         spec.seed = seed;

@@ -10,6 +10,7 @@
 //! without an exact equilibrium is an unsolved run, anything else is internal.
 
 mod bench;
+mod bench_strategy;
 mod calibrate;
 mod shipped;
 mod sweep;
