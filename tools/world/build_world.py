@@ -58,6 +58,7 @@ COMMODITIES = [
     ("li_hydroxide", "lithium", "refined", "Lithium hydroxide, battery grade (t Li content)"),
     ("graphite_flake", "graphite", "concentrate", "Natural flake graphite (t)"),
     ("graphite_battery", "graphite", "material", "Battery-grade (spherical/anode) graphite (t)"),
+    ("co_in_leach", "cobalt", "mine", "Cobalt in copper-cobalt and laterite (HPAL) leach solution, before hydroxide precipitation (t Co; not shipped)"),
     ("co_intermediate", "cobalt", "concentrate", "Cobalt in mine output: hydroxide, concentrate (t Co)"),
     ("co_refined", "cobalt", "refined", "Refined cobalt: metal and chemicals (t Co)"),
     ("ni_ore", "nickel", "mine", "Nickel in mine output (t Ni)"),
@@ -152,6 +153,48 @@ SEP_OF_SRC = {"row_ndpr_oxide": "assumption: RoW separators (Estonia, India, Jap
 LACE_DISPOSAL = 150
 LACE_DISPOSAL_SRC = "assumption: cost of storing or landfilling unsold La/Ce oxide or carbonate (not sourced); the 'balance problem' of excess La/Ce from mining for Nd and Dy: reeproduce.eu/faq/why-recycling-of-ndfeb-magnets"
 
+# --- Cobalt as a co-product of DRC copper and Indonesian HPAL nickel (issue 19; research in
+# research/co_products.md, "Cobalt"). The mine makes copper (or nickel in MHP) and, as a
+# co-product, cobalt in its leach solution (`co_in_leach`, not shipped); a cobalt hydroxide
+# circuit in the same country turns that into `co_intermediate`, so what is not recovered
+# goes to tailings (free disposal) and the cobalt mine shares stay visible in production.csv.
+COD_CU, COD_CO = 3300000, 226000  # S04 DRC copper mine 2024e, S01 DRC cobalt mine 2024
+KAMOA_CU = 437061
+KAMOA_SRC = "S26: stocktitan.net/news/IVPAF/ivanhoe-mines-issues-2024-fourth-quarter-and-annual-financial-yl1ks0fbvclv.html (Ivanhoe Mines 2024 results): 'The Kamoa-Kakula Copper Complex delivered record production of 437,061 tonnes of copper in 2024'; assumption: no cobalt (Kamoa-Kakula reports copper only)"
+COD_CO_PER_CU = COD_CO / (COD_CU - KAMOA_CU)
+COD_CO_SRC = (f"[derived] DRC cobalt mine output 2024 226,000 t (S01 MCS 2026, §1.4) / DRC copper mine output 2024e 3,300,000 t (S04, §1.10) less Kamoa-Kakula's 437,061 t (copper only) = {COD_CO_PER_CU:.4f} t Co per t Cu "
+              "(cross-check: CMOC, the largest producer, 114,165 t Co and 650,161 t Cu in 2024 = 0.176, S25: allafrica.com/stories/202504010648.html; all DRC cobalt, artisanal included, taken as from copper-cobalt ore)")
+HPAL_DESIGN = [(4577, 37260, "S27: Halmahera Persada Lygend (Obi) HPAL 'Ni 37,260 mt per year and Co 4,577 mt per year' (Davis Index, ec2-54-156-51-66.compute-1.amazonaws.com/hpal-starts-nickel-cobalt-project-trials)"),
+               (4000, 40000, "S28: CNI/WIKA HPAL design 'MHP dengan kandungan 40.000 ton Nikel per tahun dan 4.000 ton Kobalt' (properti.kompas.com/read/2020/11/28/202929521)")]
+HPAL_CO_PER_NI = sum(co / ni for (co, ni, _) in HPAL_DESIGN) / len(HPAL_DESIGN)
+IDN_CO = 35000  # S01 Indonesia cobalt mine 2024
+HPAL_NI = IDN_CO / HPAL_CO_PER_NI
+HPAL_CO_SRC = (f"[derived] Co per t Ni in Indonesian HPAL mixed hydroxide precipitate = mean of two plant designs ({'; '.join(s for (_, _, s) in HPAL_DESIGN)}): "
+               f"(0.1228 + 0.1000) / 2 = {HPAL_CO_PER_NI:.4f}; all Indonesian cobalt (35,000 t, S01) from HPAL (RKEF/NPI lines do not recover cobalt)")
+HPAL_NI_SRC = (f"[derived] Indonesian nickel in HPAL feed = Indonesia cobalt mine 2024 35,000 t (S01) / {HPAL_CO_PER_NI:.4f} t Co per t Ni = {HPAL_NI:.0f} t "
+               "(cross-check: Indonesia's 2023 MHP capacity 265 kt Ni, Septian Hario Seto, Coordinating Ministry for Maritime Affairs and Investment, S29 via mcheese.ru; more HPAL lines started in 2024)")
+# Co-products by process id, as SEP_OF for separation: [(commodity, t per t main output, source)].
+CO_OF = {
+    "cod_cu_concentrate": [("co_in_leach", COD_CO_PER_CU, COD_CO_SRC)],
+    "idn_ni_ore_hpal": [("co_in_leach", HPAL_CO_PER_NI, HPAL_CO_SRC)],
+}
+CO_RECOVERY_SRC = "assumption: Co content basis; the USGS mine figure is cobalt recovered in hydroxide/MHP, so the co-product is counted as recoverable cobalt (recovery 100% of it; precipitation yield not sourced, §8.11)"
+# Processes whose input is not their output's default (INPUTS): process id -> [(input, t, source)].
+FEED_OF = {
+    "cod_co_intermediate": [("co_in_leach", 1.0, CO_RECOVERY_SRC)],
+    "idn_co_intermediate": [("co_in_leach", 1.0, CO_RECOVERY_SRC)],
+}
+# A hydroxide circuit as large as its mine's leach at full capacity would tie the two limits and
+# leave the leach price undetermined once the mine runs full; it is given 10% more.
+RECOVERY_HEADROOM = 1.1
+RECOVERY_CAP_SRC = "capacity = the leach of the mine at full capacity x 1.1 (assumption: circuit capacity not sourced; sized above the mine's so that the mine, not the circuit, binds)"
+CO_LEACH_PRICE_SRC = "assumption: not traded; hydroxide payable (60% of LME, below) less a precipitation and handling cost of 10% of it (not sourced)"
+# Disposal cost by commodity (commodities.csv), where not 0.
+DISPOSAL = {
+    "lace_oxide": (LACE_DISPOSAL, LACE_DISPOSAL_SRC),
+    "co_in_leach": (0, "assumption: cobalt not precipitated stays in the leach solution and reports to the tailings, at no cost beyond the mine's own"),
+}
+
 
 # Reference 2024 prices, USD per t of the commodity as defined above: (price, region where the
 # model price is compared, source, published: whether the calibration test checks it).
@@ -170,6 +213,7 @@ PRICES = {
     "li_hydroxide": (11800 * 5.323 * 1.25, "CHN", "assumption: 2024 hydroxide price not sourced; carbonate x 1.25 per t Li [derived from S01 2025 China levels: hydroxide ~$10,750/t / 0.1654 vs carbonate ~$9,800/t / 0.1879]", False),
     "graphite_flake": (1050, "CHN", "S01 (§3.1): natural flake graphite US import unit value at foreign ports 2024 $1,050/t", True),
     "graphite_battery": (1850, "CHN", "fastmarkets.com (§3.2): spherical graphite 99.95% fob China $1,700-2,000/t 31 Oct 2024 (mid)", True),
+    "co_in_leach": (0.9 * 0.6 * 11.84 * PER_LB, "COD", CO_LEACH_PRICE_SRC, False),
     "co_intermediate": (0.6 * 11.84 * PER_LB, "COD", "assumption: hydroxide payable 60% of LME cobalt (payables not sourced); LME 2024 $11.84/lb S01", False),
     "co_refined": (11.84 * PER_LB, "CHN", "S01 (§3.1): cobalt LME cash 2024 $11.84/lb", True),
     "ni_ore": (0.6 * 16812, "IDN", "assumption: ore/NPI-feed payable 60% of LME nickel (not sourced); LME 2024 $16,812/t S01", False),
@@ -291,12 +335,15 @@ PRODUCTION = {
         ("ROW", 34400, "S02 IEA battery-grade graphite 2024 rest of world 34.4 kt"),
     ],
     "co_intermediate": [
-        ("COD", 226000, S01 + " cobalt 2024"), ("IDN", 35000, S01 + " cobalt 2024"),
+        ("COD", COD_CO, S01 + " cobalt 2024; hydroxide precipitated from the leach of DRC copper-cobalt mines (their co-product, outputs.csv)"),
+        ("IDN", IDN_CO, S01 + " cobalt 2024; cobalt in MHP from Indonesian HPAL (co-product of its nickel, outputs.csv)"),
         ("RUS", 8000, S01 + " cobalt 2024"), ("AUS", 4780, S01 + " cobalt 2024"),
         ("CAN", 3350, S01 + " cobalt 2024"), ("PHL", 3100, S01 + " cobalt 2024"),
         ("CHN", 2000, S01 + " cobalt 2024"), ("USA", 200, S01 + " cobalt 2024"),
         ("ROW", 19160, S01 + " cobalt 2024: Cuba 3,450 + Madagascar 3,100 + PNG 2,630 + Turkey 2,200 + other 7,780 [derived]"),
-    ],
+    ],  # COD and IDN precipitate the cobalt of their copper-cobalt and HPAL leach (FEED_OF); the
+        # others stay cobalt processes of their own (assumption: mostly nickel by-product cobalt, its
+        # ratio to nickel not sourced country by country).
     "co_refined": [
         ("CHN", 196100, "S02 IEA cobalt refining 2024 China 196.1 kt"),
         ("EU", 20100, "S02 IEA cobalt refining 2024 Finland 20.1 kt"),
@@ -306,7 +353,8 @@ PRODUCTION = {
         ("ROW", 23600, "S02 IEA cobalt refining 2024 rest of world 23.6 kt"),
     ],
     "ni_ore": [
-        ("IDN", 2310000, S01 + " nickel 2024"), ("PHL", 354000, S01 + " nickel 2024"),
+        ("IDN", 2310000 - HPAL_NI, S01 + f" nickel 2024: Indonesia 2,310,000 t less the nickel of HPAL feed (row below) [derived]; saprolite for RKEF (NPI, matte), no cobalt recovered"),
+        ("IDN", HPAL_NI, HPAL_NI_SRC, "hpal"), ("PHL", 354000, S01 + " nickel 2024"),
         ("RUS", 205000, S01 + " nickel 2024"), ("CAN", 125000, S01 + " nickel 2024"),
         ("CHN", 115000, S01 + " nickel 2024"), ("AUS", 98000, S01 + " nickel 2024"),
         ("BRA", 67500, S01 + " nickel 2024"), ("USA", 7490, S01 + " nickel 2024"),
@@ -322,7 +370,9 @@ PRODUCTION = {
         ("ROW", 631400, "S02 IEA nickel refining 2024 rest of world 631.4 kt"),
     ],
     "cu_concentrate": [
-        ("CHL", 5300000, "S04 MCS 2025 copper mine 2024e"), ("COD", 3300000, "S04 MCS 2025 copper mine 2024e"),
+        ("CHL", 5300000, "S04 MCS 2025 copper mine 2024e"),
+        ("COD", COD_CU - KAMOA_CU, "S04 MCS 2025 copper mine 2024e: DRC 3,300 kt less Kamoa-Kakula (row below) [derived]; copper-cobalt mines, cobalt their co-product (outputs.csv)"),
+        ("COD", KAMOA_CU, KAMOA_SRC, "kamoa"),
         ("PER", 2600000, "S04 MCS 2025 copper mine 2024e"), ("CHN", 1800000, "S04 MCS 2025 copper mine 2024e"),
         ("USA", 1100000, "S04 MCS 2025 copper mine 2024e"), ("IDN", 1100000, "S04 MCS 2025 copper mine 2024e"),
         ("RUS", 930000, "S04 MCS 2025 copper mine 2024e"), ("AUS", 800000, "S04 MCS 2025 copper mine 2024e"),
@@ -474,6 +524,14 @@ def share_rows():
     return rows
 
 
+COMMODITY_IDS = {c[0] for c in COMMODITIES}
+
+
+def capacity(p):
+    """Capacity of a block: sourced output / UTILISATION, or a recovery circuit's headroom."""
+    return p["q"] / UTILISATION * (RECOVERY_HEADROOM if p["id"] in FEED_OF else 1.0)
+
+
 def family(c):
     return next(f for (i, f, _, _) in COMMODITIES if i == c)
 
@@ -484,11 +542,13 @@ def build_processes():
     for out, rows in PRODUCTION.items():
         for row in rows:
             region, q, src = row[0], float(row[1]), row[2]
-            feed = row[3] if len(row) > 3 else None
+            # A fourth element is a feed commodity (its input) or a label naming a second block.
+            tag = row[3] if len(row) > 3 else None
+            feed = tag if tag in COMMODITY_IDS else None
             if out in ("li_spodumene", "li_brine"):
                 q *= LI_SCALE
                 src += LI_SCALE_SRC
-            pid = f"{region.lower()}_{out}" + (f"_{feed}" if feed else "")
+            pid = f"{region.lower()}_{out}" + (f"_{tag}" if tag else "")
             procs.append({"id": pid, "region": region, "output": out, "q": q, "src": src, "feed": feed})
     return procs
 
@@ -507,6 +567,8 @@ def inputs_of(p):
     sep, pre = sep_of(p["id"])
     if sep:
         return [(sep[0], sep[1], pre + sep[4])]
+    if p["id"] in FEED_OF:
+        return list(FEED_OF[p["id"]])
     rows = list(INPUTS.get(p["output"], []))
     if p["feed"]:
         rows = [(p["feed"], 1.0, "[derived §7.2] Li content basis; brine converted at the salar")]
@@ -516,7 +578,9 @@ def inputs_of(p):
 def outputs_of(p):
     """Co-products: [(commodity, t per t main output, source)]."""
     sep, pre = sep_of(p["id"])
-    return [(c, y, pre + src) for (c, y, src) in sep[3]] if sep else []
+    if sep:
+        return [(c, y, pre + src) for (c, y, src) in sep[3]]
+    return list(CO_OF.get(p["id"], []))
 
 
 def initial_costs(procs, prices):
@@ -525,7 +589,7 @@ def initial_costs(procs, prices):
         if margin <= 0:
             sys.exit(f"non-positive margin for {p['id']}: {margin}")
         p["rise"] = margin
-        p["cost"] = margin - margin * UTILISATION
+        p["cost"] = margin - margin * p["q"] / capacity(p)
 
 
 def demand_rows(procs):
@@ -583,13 +647,13 @@ def fmt(x):
 def write_tables(procs, dem, prices, scale):
     write_csv("regions.csv", ["id", "name"], REGIONS)
     write_csv("commodities.csv", ["id", "family", "stage", "name", "disposal_usd_per_t", "note_disposal_source"],
-              [list(c) + ([LACE_DISPOSAL, LACE_DISPOSAL_SRC] if c[0] == "lace_oxide" else [0, "assumption: default, no disposal cost (not a co-product in glut)"]) for c in COMMODITIES])
+              [list(c) + list(DISPOSAL.get(c[0], (0, "assumption: default, no disposal cost (not a co-product in glut)"))) for c in COMMODITIES])
     rows = []
     for p in procs:
         price_src = PRICES[p["output"]][2]
         rows.append([
-            p["id"], p["region"], p["output"], fmt(p["q"] / UTILISATION), fmt(max(p["cost"], 0.0)), fmt(p["rise"]), "", "",
-            f"{p['src']}; {U_SRC}; unit cost and rise calibrated so the 2024 run makes the sourced output at the published prices (tools/world/build_world.py; price: {price_src})",
+            p["id"], p["region"], p["output"], fmt(capacity(p)), fmt(max(p["cost"], 0.0)), fmt(p["rise"]), "", "",
+            f"{p['src']}; {RECOVERY_CAP_SRC if p['id'] in FEED_OF else U_SRC}; unit cost and rise calibrated so the 2024 run makes the sourced output at the published prices (tools/world/build_world.py; price: {price_src})",
         ])
     write_csv("processes.csv", ["id", "region", "output", "capacity_t_per_yr", "unit_cost_usd_per_t", "cost_rise_usd_per_t", "online", "offline", "source"], rows)
     rows = []
@@ -613,6 +677,7 @@ def write_tables(procs, dem, prices, scale):
         ["*", "*", "graphite_flake", 90, "§7.1: bulk mineral freight, spodumene Port Hedland -> China $90/dmt (S&P Platts, Apr 2023)"],
         ["*", "*", "li_spodumene", fmt(90 / SC6_LI), "[derived] §7.1: $90/dmt SC6 Port Hedland -> China / 0.02787 t Li per t SC6 (§7.2)"],
         ["*", "*", "li_brine", 1000000, "assumption: brine is processed at the salar and not shipped; a prohibitive cost stands for no route"],
+        ["*", "*", "co_in_leach", 1000000, "assumption: cobalt in leach solution is precipitated at the mine and not shipped; a prohibitive cost stands for no route"],
     ])
     write_csv("tariffs.csv", ["importer", "exporter", "commodity", "ad_valorem", "specific_usd_per_t", "source"], [])
     # Calibration targets for the test and `bloc calibrate`.
@@ -704,7 +769,7 @@ def calibrate(procs, dem, prices, bloc, rounds):
         worst = 0.0
         for p in procs:
             x = prod[p["id"]]
-            k = p["q"] / UTILISATION
+            k = capacity(p)
             p["cost"] += DAMP * p["rise"] * (x - p["q"]) / k
             # Anchor the input prices at their references: a lower cost downstream lets the
             # plant bid more for its inputs at the same output.
@@ -737,7 +802,7 @@ def calibrate(procs, dem, prices, bloc, rounds):
         for p in procs:
             if p["cost"] < 0:
                 # Lower cost impossible: raise the rise instead so the curve is not negative at zero.
-                p["rise"] += -p["cost"] / UTILISATION
+                p["rise"] += -p["cost"] * capacity(p) / p["q"]
                 p["cost"] = 0.0
     _, r, (costs, scale) = best
     for p, (cost, rise) in zip(procs, costs):
