@@ -12,6 +12,7 @@
 mod bench;
 mod bench_strategy;
 mod calibrate;
+mod headline;
 mod shipped;
 mod sweep;
 
@@ -65,7 +66,7 @@ fn init_tracing(trace: bool) {
 enum Command {
     /// Run a scenario and write its result files.
     Run {
-        /// Scenario folder (holding scenario.toml) or .toml file; default: the shipped default scenario.
+        /// Scenario folder (holding scenario.toml) or .toml file; default: the shipped bloc as announced (`world/bloc-feb-2026`) against its baseline, the world without it.
         scenario: Option<PathBuf>,
         /// Results directory (created or replaced atomically); default: `out/<scenario name>`.
         #[arg(long, short)]
@@ -623,7 +624,10 @@ fn load_baseline(
 
 fn run(path: Option<&Path>, out: Option<PathBuf>, opts: RunOptions, quiet: bool) -> Result<()> {
     let started = Instant::now();
-    let scenario = load(path)?;
+    let scenario = match path {
+        None => shipped::load_run_default()?,
+        Some(_) => load(path)?,
+    };
     let out = out.unwrap_or_else(|| Path::new("out").join(&scenario.name));
     // Refused before the run, so a long run does not end in a directory it may not replace.
     let inputs: Vec<&Path> = scenario.files.iter().map(PathBuf::as_path).collect();
@@ -652,12 +656,14 @@ fn run(path: Option<&Path>, out: Option<PathBuf>, opts: RunOptions, quiet: bool)
     };
     let mut result = bloc_model::run(&scenario, &opts, &mut progress)
         .map_err(|e| failed_run(e, &out, "the run"))?;
+    let mut base_run = None;
     if let Some(baseline) = &baseline {
         bar.set_message(format!("{} (baseline)", baseline.name));
         bar.set_length(baseline.time.periods as u64);
-        let base_run = bloc_model::run(baseline, &opts, &mut progress)
+        let b = bloc_model::run(baseline, &opts, &mut progress)
             .map_err(|e| failed_run(e, &out, "the baseline run"))?;
-        result.compare_with(&scenario, baseline, &base_run);
+        result.compare_with(&scenario, baseline, &b);
+        base_run = Some(b);
     }
     bar.finish_and_clear();
     for w in &result.warnings {
@@ -666,7 +672,23 @@ fn run(path: Option<&Path>, out: Option<PathBuf>, opts: RunOptions, quiet: bool)
     CsvDirSink::new(&out)
         .write(&result.tables, &result.run_json)
         .with_context(|| format!("writing results to {}", out.display()))?;
+    // With a baseline: its own results beside (in `baseline/`, a run directory of its own), and
+    // the headline answers against it (`summary.md`, and on stdout).
+    let mut summary = None;
+    if let (Some(b), Some(base)) = (&base_run, &baseline) {
+        let dir = out.join("baseline");
+        CsvDirSink::new(&dir)
+            .write(&b.tables, &b.run_json)
+            .with_context(|| format!("writing the baseline's results to {}", dir.display()))?;
+        let md = headline::headlines(&scenario, base, &result, &out.display().to_string());
+        std::fs::write(out.join("summary.md"), &md)
+            .with_context(|| format!("writing {}", out.join("summary.md").display()))?;
+        summary = Some(md);
+    }
     if !quiet {
+        if let Some(md) = &summary {
+            println!("{md}");
+        }
         let worst = result
             .periods
             .iter()

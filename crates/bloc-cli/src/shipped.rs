@@ -38,6 +38,15 @@ pub fn load_embedded(path: &Path) -> Result<Scenario, ScenarioError> {
     bloc_scenario::load_from(&embedded(), path)
 }
 
+/// What `bloc run` runs without a scenario: the bloc as announced, against its baseline (the
+/// world without it), so that the first command answers the main question.
+pub const RUN_DEFAULT: &str = "world/bloc-feb-2026";
+
+/// The scenario `bloc run` runs without one named ([`RUN_DEFAULT`]).
+pub fn load_run_default() -> Result<Scenario, ScenarioError> {
+    bloc_scenario::load_from(&embedded(), Path::new(RUN_DEFAULT))
+}
+
 pub fn load_default() -> Result<Scenario, ScenarioError> {
     bloc_scenario::load_from(&embedded(), Path::new(DEFAULT))
 }

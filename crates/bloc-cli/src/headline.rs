@@ -1,0 +1,187 @@
+//! The headline answers of a run against its baseline (issue 21, "the main job"): what the
+//! bloc costs its members' buyers, what it raises and spends, who makes what at each stage,
+//! what gets built inside it and what goes short. Printed after `bloc run` and written as
+//! `summary.md` in the run directory, from the run's own tables (nothing is recomputed).
+
+use bloc_model::Run;
+use bloc_results::Table;
+use bloc_scenario::Scenario;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// Sums of `indicator` over every period, by scope.
+fn sums(t: &Table, indicator: &str) -> BTreeMap<String, f64> {
+    let mut out = BTreeMap::new();
+    for row in t.rows.iter().filter(|r| r[1] == indicator) {
+        *out.entry(row[2].clone()).or_insert(0.0) += row[3].parse::<f64>().unwrap_or(0.0);
+    }
+    out
+}
+
+/// Money in words an analyst reads: `$1.23 bn`, `$45.6 M`, `$7,890`.
+pub fn usd(x: f64) -> String {
+    let a = x.abs();
+    let sign = if x < 0.0 { "−" } else { "" };
+    if a >= 1e9 {
+        format!("{sign}${:.2} bn", a / 1e9)
+    } else if a >= 1e6 {
+        format!("{sign}${:.1} M", a / 1e6)
+    } else {
+        format!("{sign}${}", thousands(a.round()))
+    }
+}
+
+fn thousands(x: f64) -> String {
+    let s = format!("{:.0}", x.abs());
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// China's share of world output by value (price × tonnes) at each stage, in the periods of
+/// one year (`periods`), from `production.csv` and `prices.csv`.
+fn china_share_by_stage(s: &Scenario, run: &Run, periods: &[String]) -> BTreeMap<String, f64> {
+    let t = &run.tables;
+    let mut price: BTreeMap<(&str, &str, &str), f64> = BTreeMap::new();
+    for r in &t.prices.rows {
+        price.insert((&r[0], &r[1], &r[2]), r[3].parse().unwrap_or(0.0));
+    }
+    let stage: BTreeMap<&str, &str> = s
+        .commodities
+        .iter()
+        .map(|c| (c.id.as_str(), c.stage.as_str()))
+        .collect();
+    let mut value: BTreeMap<String, (f64, f64)> = BTreeMap::new();
+    for r in t.production.rows.iter().filter(|r| periods.contains(&r[0])) {
+        let q: f64 = r[4].parse().unwrap_or(0.0);
+        let p = price
+            .get(&(r[0].as_str(), r[1].as_str(), r[3].as_str()))
+            .copied()
+            .unwrap_or(0.0)
+            .max(0.0);
+        let Some(st) = stage.get(r[3].as_str()) else {
+            continue;
+        };
+        let e = value.entry(st.to_string()).or_default();
+        e.1 += p * q;
+        if r[1] == "CHN" {
+            e.0 += p * q;
+        }
+    }
+    value
+        .into_iter()
+        .filter(|(_, (_, all))| *all > 0.0)
+        .map(|(st, (chn, all))| (st, chn / all))
+        .collect()
+}
+
+/// The headline answers as Markdown.
+pub fn headlines(s: &Scenario, baseline: &Scenario, run: &Run, out_dir: &str) -> String {
+    let ind = &run.tables.indicators;
+    let members = |name: &str| sums(ind, name).get("members").copied().unwrap_or(0.0);
+    let world = |name: &str| sums(ind, name).get("world").copied().unwrap_or(0.0);
+    let first = s.time.label(0);
+    let last = s.time.label(s.time.periods - 1);
+    let mut md = String::new();
+    let _ = writeln!(
+        md,
+        "# {} against {} ({first}–{last})\n",
+        s.name, baseline.name
+    );
+    let _ = writeln!(md, "| headline | whole run |\n| --- | --- |");
+    for (what, v) in [
+        (
+            "members' consumer cost (extra spend of their buyers against the baseline)",
+            members("consumer_cost_usd"),
+        ),
+        ("members' welfare change", members("welfare_change_usd")),
+        ("levy revenue", world("levy_revenue_usd")),
+        (
+            "members' support cost (subsidies, guarantees)",
+            members("welfare_support_cost_usd"),
+        ),
+        (
+            "members' stockpile cost (purchases − releases + storage)",
+            members("welfare_stockpile_cost_usd"),
+        ),
+    ] {
+        let _ = writeln!(md, "| {what} | {} |", usd(v));
+    }
+    let per_year = ((1.0 / s.time.years_per_period()).round() as usize).max(1);
+    let year = |from: usize| -> Vec<String> {
+        (from..(from + per_year).min(s.time.periods))
+            .map(|t| s.time.label(t))
+            .collect()
+    };
+    let start = china_share_by_stage(s, run, &year(0));
+    let end = china_share_by_stage(s, run, &year(s.time.periods.saturating_sub(per_year)));
+    if !end.is_empty() {
+        let _ = writeln!(
+            md,
+            "\nChina's share of world output by value, first and last year:\n\n| stage | first year | last year |\n| --- | --- | --- |"
+        );
+        for st in bloc_scenario::Stage::ALL {
+            let key = st.as_str();
+            if let Some(e) = end.get(key) {
+                let b = start.get(key).copied().unwrap_or(0.0);
+                let _ = writeln!(md, "| {key} | {:.1}% | {:.1}% |", 100.0 * b, 100.0 * e);
+            }
+        }
+    }
+    let list = |name: &str| -> Vec<(String, f64)> {
+        let mut v: Vec<(String, f64)> = sums(ind, name)
+            .into_iter()
+            .filter_map(|(scope, x)| {
+                scope
+                    .strip_prefix("members:")
+                    .filter(|_| x > 0.0)
+                    .map(|c| (c.to_string(), x))
+            })
+            .collect();
+        v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        v
+    };
+    let built = list("capacity_built_t_per_yr");
+    let _ = writeln!(
+        md,
+        "\nCapacity built inside the bloc (nameplate, t/yr, whole run):"
+    );
+    if built.is_empty() {
+        let _ = writeln!(md, "none.");
+    }
+    for (c, x) in &built {
+        let _ = writeln!(md, "- {c}: {}", thousands(*x));
+    }
+    let unserved = list("unserved_t");
+    let _ = writeln!(md, "\nMembers' demand left unserved (t, whole run):");
+    if unserved.is_empty() {
+        let _ = writeln!(md, "none.");
+    }
+    for (c, x) in &unserved {
+        let _ = writeln!(md, "- {c}: {}", thousands(*x));
+    }
+    let _ = writeln!(
+        md,
+        "\nThe baseline's own results are in `{out_dir}/baseline/`. Next: `bloc report {out_dir} -o {out_dir}/report.html` draws the run against it; `bloc compare {out_dir}/baseline {out_dir}` lists every indicator that changed."
+    );
+    md
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_reads_in_bn_m_and_thousands() {
+        assert_eq!(usd(1.234e9), "$1.23 bn");
+        assert_eq!(usd(-45.64e6), "−$45.6 M");
+        assert_eq!(usd(7890.4), "$7,890");
+        assert_eq!(usd(0.0), "$0");
+        assert_eq!(thousands(1234567.0), "1,234,567");
+    }
+}

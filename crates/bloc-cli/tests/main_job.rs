@@ -1,0 +1,53 @@
+//! The main job (issue 21): `bloc run` without a scenario runs the bloc as announced
+//! (`world/bloc-feb-2026`) against its baseline (`world/no-bloc`), writes both run
+//! directories, and prints the headline answers, also kept as `summary.md`.
+
+mod common;
+
+use common::bloc_ok;
+use std::ffi::OsStr;
+
+#[test]
+fn the_default_run_is_the_bloc_against_the_world_without_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("default");
+    let o = bloc_ok(&[OsStr::new("run"), OsStr::new("--out"), out.as_os_str()]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    // The headline, on the first screen: the run against its baseline and what it costs.
+    assert!(
+        stdout.starts_with("# world-bloc-feb-2026 against world-no-bloc (2026Q1–2035Q4)"),
+        "{stdout}"
+    );
+    for line in [
+        "members' consumer cost",
+        "levy revenue",
+        "members' support cost",
+        "members' stockpile cost",
+        "China's share of world output by value",
+        "Capacity built inside the bloc",
+        "Members' demand left unserved",
+        "bloc report",
+    ] {
+        assert!(stdout.contains(line), "no `{line}` in:\n{stdout}");
+    }
+    // Both runs are written; the summary is the printed text.
+    for f in ["prices.csv", "indicators.csv", "policy.csv", "run.json"] {
+        assert!(out.join(f).is_file(), "{f}");
+        assert!(out.join("baseline").join(f).is_file(), "baseline/{f}");
+    }
+    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert_eq!(summary.trim(), stdout.trim());
+    // The bloc's floors are in force in the run, none in the baseline.
+    let policy = std::fs::read_to_string(out.join("policy.csv")).unwrap();
+    let base_policy = std::fs::read_to_string(out.join("baseline/policy.csv")).unwrap();
+    assert!(policy.lines().count() > 1 && base_policy.lines().count() == 1);
+    // The consumer cost printed is the sum of the members' rows of indicators.csv.
+    let ind = std::fs::read_to_string(out.join("indicators.csv")).unwrap();
+    let total: f64 = ind
+        .lines()
+        .filter(|l| l.contains(",consumer_cost_usd,members,"))
+        .map(|l| l.rsplit(',').next().unwrap().parse::<f64>().unwrap())
+        .sum();
+    let printed = format!("{:.1} M", total / 1e6);
+    assert!(stdout.contains(&printed), "{printed} not in:\n{stdout}");
+}
