@@ -198,17 +198,21 @@ impl Route {
         match self.levy {
             Levy::None => 0.0,
             Levy::Fixed(v) => v.0,
-            Levy::ToFloor { floor, cap } => {
-                bloc_units::border::levy_to_floor(
-                    floor,
-                    self.fob_at(p_origin),
-                    self.transport,
-                    UsdPerTonne(self.tariff_at(p_origin)),
-                    cap,
-                )
-                .0
-            }
+            Levy::ToFloor { floor, cap } => self.levy_to_floor_at(floor, cap, p_origin),
         }
+    }
+    /// The levy that lifts this route's landed price (fob + transport + tariff) to `floor`,
+    /// at most `cap`, when the origin price is `p_origin`: the lag-0 levy, and a lagged one
+    /// set from an earlier period's origin price.
+    pub fn levy_to_floor_at(&self, floor: UsdPerTonne, cap: UsdPerTonne, p_origin: f64) -> f64 {
+        bloc_units::border::levy_to_floor(
+            floor,
+            self.fob_at(p_origin),
+            self.transport,
+            UsdPerTonne(self.tariff_at(p_origin)),
+            cap,
+        )
+        .0
     }
     /// Everything a tonne pays to cross: export tax + transport + tariff + levy.
     pub fn wedge_at(&self, p_origin: f64) -> f64 {

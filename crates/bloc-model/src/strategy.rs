@@ -19,8 +19,9 @@
 //! hump is not missed), then refines between the best grid point's neighbours by Brent's
 //! method (golden sections with parabolic steps, [`brent_max`]). On the smooth objectives
 //! of a linear market Brent needs about a third of the evaluations of golden sections alone
-//! to reach the same tolerance (the test `brent_needs_fewer_evaluations_than_golden_sections`
-//! measures it on the monopoly mark-up). An instrument moves only when the move raises the
+//! to reach the same tolerance (the test
+//! `brent_finds_the_mark_up_and_needs_fewer_evaluations_than_golden_sections` measures it on
+//! the monopoly mark-up). An instrument moves only when the move raises the
 //! objective by more than [`IMPROVEMENT`] relative: where the objective does not depend on it
 //! (the player's goods cannot reach the destinations, or a floor holds their price whatever
 //! it does) it stays where it is, and `strategy.csv` says so.

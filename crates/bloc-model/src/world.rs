@@ -483,8 +483,8 @@ impl<'s> World<'s> {
     }
 
     /// Solves a variant of this period's market (a strategy's candidate), warm from `near`,
-    /// the answer to the variant before it, or, where that start gives no exact answer, as [`World::solve`] would; with the
-    /// regions' prices set as the run sets them.
+    /// the answer to the variant before it, or, where that start gives no exact answer, as
+    /// [`World::solve`] would; with the regions' prices set as the run sets them.
     pub(crate) fn solve_near(
         &self,
         m: &MarketProblem,

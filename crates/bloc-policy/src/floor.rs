@@ -237,13 +237,7 @@ fn set_levies(
                 .checked_sub(rule.levy.lag)
                 .and_then(|k| state.prices.get(k));
             let v = match past.and_then(|p| p[route.from]) {
-                Some(po) => levy(
-                    floor,
-                    po + route.export_tax_at(po),
-                    route.transport.0,
-                    route.tariff_at(po),
-                    rule.levy.cap.0,
-                ),
+                Some(po) => route.levy_to_floor_at(UsdPerTonne(floor), rule.levy.cap, po),
                 None => 0.0,
             };
             Levy::Fixed(UsdPerTonne(v))
