@@ -22,7 +22,10 @@ pub mod strategy;
 pub mod uncertain;
 
 pub use error::{Location, ScenarioError};
-pub use load::{load, load_from, load_with_uncertain, SCENARIO_FILE};
+pub use load::{
+    change_file_name, load, load_from, load_with_changes, load_with_uncertain, with_changes,
+    SCENARIO_FILE,
+};
 pub use model::*;
-pub use source::{Disk, Embedded, FileSource};
+pub use source::{Disk, Embedded, FileSource, Layered};
 pub use strategy::{Against, Measure, Objective, Strategy, StrategyInstrument};

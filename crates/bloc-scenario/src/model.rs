@@ -56,6 +56,10 @@ pub struct Scenario {
     pub files: Vec<PathBuf>,
     /// SHA-256 (hex) over the contents of `files`, in order.
     pub hash: String,
+    /// What the `extends` chain replaced that it may not have meant to: an inherited array
+    /// replaced whole (`bloc.members: 14 inherited entries replaced by 1`). `bloc run` and
+    /// `bloc check` print each as a warning.
+    pub warnings: Vec<String>,
 }
 
 /// The periods of a run (`[time]`).

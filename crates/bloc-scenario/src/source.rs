@@ -143,6 +143,33 @@ impl FileSource for Embedded {
     }
 }
 
+/// Files held in memory laid over another source: a path it holds is read from it, any
+/// other from the source beneath (how [`crate::load_with_changes`] adds its change files).
+#[derive(Debug)]
+pub struct Layered<'a, S: FileSource + ?Sized> {
+    base: &'a S,
+    over: Embedded,
+}
+
+impl<'a, S: FileSource + ?Sized> Layered<'a, S> {
+    /// `over` laid on `base`.
+    pub fn new(base: &'a S, over: Embedded) -> Self {
+        Layered { base, over }
+    }
+}
+
+impl<S: FileSource + ?Sized> FileSource for Layered<'_, S> {
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        match self.over.files.get(&normalize(path)) {
+            Some(b) => Ok(b.to_vec()),
+            None => self.base.read(path),
+        }
+    }
+    fn is_dir(&self, path: &Path) -> bool {
+        !self.over.files.contains_key(&normalize(path)) && self.base.is_dir(path)
+    }
+}
+
 /// `a/./b/../c` → `a/c`, without asking the file system (an embedded set has none). A `..`
 /// that would climb above the start is kept.
 pub(crate) fn normalize(path: &Path) -> PathBuf {

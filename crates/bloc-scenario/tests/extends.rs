@@ -240,3 +240,112 @@ fn defaults_of_time_and_seed() {
     assert_eq!(s.time.label(39), "2035Q4");
     assert_eq!(s.bloc.members[1].span.to, Some(7));
 }
+
+/// `load_with_changes` (what Python's `Scenario.with_changes` calls): each change extends
+/// the one before exactly as a file would, and an error in a change names its layer.
+#[test]
+fn changes_layer_over_the_scenario_as_extending_files_would() {
+    use bloc_scenario::{load_with_changes, Disk};
+    let base = base_dir();
+    let plain = load(&base).unwrap();
+    let changes = [
+        "name = \"changed\"\n[time]\nperiods = 12\n".to_string(),
+        "[time]\nperiods = 10\n".to_string(),
+    ];
+    let (s, _) = load_with_changes(&Disk, &base, &changes).unwrap();
+    assert_eq!(s.name, "changed");
+    // The second change wins over the first; `[time]` merges key by key.
+    assert_eq!(s.time.periods, 10);
+    assert_eq!(s.time.label(0), plain.time.label(0));
+    assert_eq!(s.demand, plain.demand);
+    // No change: the scenario itself.
+    let (same, _) = load_with_changes(&Disk, &base, &[]).unwrap();
+    assert_eq!(same.name, plain.name);
+
+    let e = load_with_changes(&Disk, &base, &["[time]\nperiods = 0\n".to_string()]).unwrap_err();
+    let (file, line, field, _) = invalid(&e);
+    assert_eq!(file, "with_changes-1.toml");
+    // Line 1 is the `extends` the layer is given; the change's own line 2 is line 3.
+    assert_eq!(line, Some(3));
+    assert_eq!(field.as_deref(), Some("time.periods"));
+
+    let e = load_with_changes(&Disk, &base, &["extends = \"x.toml\"\n".to_string()]).unwrap_err();
+    let (file, _, field, message) = invalid(&e);
+    assert_eq!((file.as_str(), field.as_deref()), ("with_changes-1.toml", Some("extends")));
+    assert!(message.contains("cannot set `extends`"), "{message}");
+}
+
+/// Issue 21: an inherited array replaced whole is warned about, with both files and counts;
+/// `members_add` appends instead, and `[[bloc.floor_override]]` changes one floor by commodity.
+#[test]
+fn replacing_an_inherited_array_warns_and_the_explicit_forms_add_or_override() {
+    let dir = setup();
+    let v = dir.path().join("variants");
+    let base = load(&dir.path().join("base")).unwrap();
+    assert!(base.warnings.is_empty(), "{:?}", base.warnings);
+
+    write(
+        &v.join("replace.toml"),
+        "extends = \"../base/scenario.toml\"\n[bloc]\nmembers = [{ region = \"CHN\", from = \"2026Q1\" }]\n",
+    );
+    let s = load(&v.join("replace.toml")).unwrap();
+    assert_eq!(s.bloc.members.len(), 1);
+    assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
+    let w = &s.warnings[0];
+    assert!(w.starts_with("bloc.members: 2 inherited entries ("), "{w}");
+    assert!(w.contains("replaced by 1 (") && w.contains("replace.toml:3"), "{w}");
+    assert!(w.contains("`members_add = [...]`"), "{w}");
+    assert!(w.contains("`members_replace = [...]`"), "{w}");
+
+    // `_replace` says the replacement is meant: the same members, no warning; beside an
+    // `_add` in the same file it applies first, whatever the order of the keys.
+    write(
+        &v.join("replace-on-purpose.toml"),
+        "extends = \"../base/scenario.toml\"\n[bloc]\nmembers_add = [{ region = \"AUS\", from = \"2027Q4\" }]\nmembers_replace = [{ region = \"CHN\", from = \"2026Q1\" }]\n",
+    );
+    let s = load(&v.join("replace-on-purpose.toml")).unwrap();
+    assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+    let ids: Vec<&str> = s.bloc.members.iter().map(|m| m.region.as_str()).collect();
+    assert_eq!(ids, ["CHN", "AUS"]);
+
+    write(
+        &v.join("add.toml"),
+        "extends = \"../base/scenario.toml\"\n[bloc]\nmembers_add = [{ region = \"CHN\", from = \"2026Q1\" }]\n",
+    );
+    let s = load(&v.join("add.toml")).unwrap();
+    assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+    let ids: Vec<&str> = s.bloc.members.iter().map(|m| m.region.as_str()).collect();
+    assert_eq!(ids, ["USA", "AUS", "CHN"]);
+
+    // An override changes the named floor's keys and keeps the rest; adds stack over a chain.
+    write(
+        &v.join("override.toml"),
+        "extends = \"add.toml\"\n[bloc]\nmembers_add = [{ region = \"AUS\", from = \"2027Q4\" }]\n[[bloc.floor_override]]\ncommodity = \"ndpr_oxide\"\nratio = 0.8\n",
+    );
+    let s = load(&v.join("override.toml")).unwrap();
+    assert_eq!(s.bloc.members.len(), 4);
+    assert_eq!(s.bloc.floors.len(), base.bloc.floors.len());
+    assert_eq!(s.bloc.floors[0].ratio, 0.8);
+    assert_eq!(s.bloc.floors[0].reference, base.bloc.floors[0].reference);
+    assert_eq!(s.bloc.floors[0].levy, base.bloc.floors[0].levy);
+
+    // Overriding a floor that is not there says which floors there are.
+    write(
+        &v.join("bad-override.toml"),
+        "extends = \"../base/scenario.toml\"\n[[bloc.floor_override]]\ncommodity = \"gallium\"\nratio = 0.8\n",
+    );
+    let e = load(&v.join("bad-override.toml")).unwrap_err();
+    let (file, line, field, message) = invalid(&e);
+    assert_eq!((file.as_str(), line), ("bad-override.toml", Some(2)));
+    assert_eq!(field.as_deref(), Some("bloc.floor_override.commodity"));
+    assert!(message.contains("`ndpr_oxide`"), "{message}");
+    // `_add` on something that is not an array is an error, not a silent no-op.
+    write(
+        &v.join("bad-add.toml"),
+        "extends = \"../base/scenario.toml\"\n[bloc]\nname_add = [\"x\"]\n",
+    );
+    let e = load(&v.join("bad-add.toml")).unwrap_err();
+    let (_, _, field, message) = invalid(&e);
+    assert_eq!(field.as_deref(), Some("bloc.name_add"));
+    assert!(message.contains("is not one"), "{message}");
+}

@@ -319,6 +319,7 @@ pub fn generate(spec: &SynthSpec) -> Scenario {
         baseline: None,
         files: Vec::new(),
         hash: "synthetic".to_string(),
+        warnings: Vec::new(),
     }
 }
 

@@ -49,6 +49,71 @@ pub fn load_from(files: &dyn FileSource, path: &Path) -> Result<Scenario, Scenar
     load_with_uncertain(files, path).map(|(s, _)| s)
 }
 
+/// The file name of the `k`-th change layer (1-based) of [`load_with_changes`], beside the
+/// scenario's own file: what an error in a change names.
+pub fn change_file_name(k: usize) -> String {
+    format!("with_changes-{k}.toml")
+}
+
+/// `files` with `changes` laid over the scenario at `path`, in order, and the path to load:
+/// each change a TOML document of the scenario's keys (`[bloc] members = [...]`,
+/// `[[bloc.floor]]`, ...) that extends the one before, exactly as a file with `extends` would
+/// (tables merge key by key, arrays replace). The layers are held in memory as
+/// `with_changes-1.toml`, ... beside the scenario's file, so an error in one names that file,
+/// its line and its key. With no change, the path is the scenario's own.
+pub fn with_changes<'a>(
+    files: &'a dyn FileSource,
+    path: &Path,
+    changes: &[String],
+) -> Result<(crate::Layered<'a, dyn FileSource + 'a>, PathBuf), ScenarioError> {
+    let path = normalize(path);
+    let mut over = crate::Embedded::new();
+    if changes.is_empty() {
+        return Ok((crate::Layered::new(files, over), path));
+    }
+    let top = if files.is_dir(&path) {
+        path.join(SCENARIO_FILE)
+    } else {
+        path
+    };
+    let dir = top.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut below = top
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut last = top.clone();
+    for (i, text) in changes.iter().enumerate() {
+        let name = change_file_name(i + 1);
+        let file = dir.join(&name);
+        if let Ok(doc) = text.parse::<toml_edit::DocumentMut>() {
+            if doc.contains_key("extends") {
+                return Err(ScenarioError::invalid(
+                    &file,
+                    None,
+                    Some("extends"),
+                    "a change cannot set `extends`: it always extends the scenario it changes; load the other scenario instead",
+                ));
+            }
+        }
+        let quoted = toml_edit::Value::from(below.as_str()).to_string();
+        over.insert(&file, format!("extends = {quoted}\n{text}").into_bytes());
+        below = name;
+        last = file;
+    }
+    Ok((crate::Layered::new(files, over), last))
+}
+
+/// Loads the scenario at `path` from `files` with `changes` laid over it (see
+/// [`with_changes`]), with its `[[uncertain]]` inputs.
+pub fn load_with_changes(
+    files: &dyn FileSource,
+    path: &Path,
+    changes: &[String],
+) -> Result<(Scenario, Vec<Uncertain>), ScenarioError> {
+    let (layered, top) = with_changes(files, path, changes)?;
+    load_with_uncertain(&layered, &top)
+}
+
 /// Loads the scenario at `path` from `files`, with its `[[uncertain]]` inputs, each checked
 /// against the scenario as written (its table, column and selector, or its key).
 pub fn load_with_uncertain(
@@ -64,6 +129,7 @@ pub fn load_with_uncertain(
     let mut reader = Reader {
         files,
         read: Vec::new(),
+        notes: tree::Notes::default(),
     };
     let tree = reader.toml_chain(&top, None, &mut Vec::new())?;
     let raw: scenario::ScenarioRaw = de::from_node(&tree)?;
@@ -181,7 +247,7 @@ pub fn load_with_uncertain(
         hasher.update(bytes);
     }
     let hash = hex(&hasher.finalize());
-    let files = reader.read.into_iter().map(|(p, _)| p).collect();
+    let files = reader.read.iter().map(|(p, _)| p.clone()).collect();
 
     Ok((
         Scenario {
@@ -207,6 +273,7 @@ pub fn load_with_uncertain(
             baseline,
             files,
             hash,
+            warnings: reader.notes.0,
         },
         uncertain,
     ))
@@ -272,6 +339,8 @@ fn file_name(path: &Path) -> String {
 struct Reader<'a> {
     files: &'a dyn FileSource,
     read: Vec<(PathBuf, Vec<u8>)>,
+    /// What the `extends` merges replaced (see [`tree::merge`]).
+    notes: tree::Notes,
 }
 
 impl Reader<'_> {
@@ -320,7 +389,7 @@ impl Reader<'_> {
             }
         }
         let Some(ext) = node.remove("extends") else {
-            return Ok(node);
+            return tree::settle(node, "");
         };
         let at = At {
             file: path.to_path_buf(),
@@ -354,7 +423,7 @@ impl Reader<'_> {
         }
         let base = self.toml_chain(&parent, Some(&at), stack)?;
         stack.pop();
-        Ok(tree::merge(base, node))
+        tree::merge(base, node, "", &mut self.notes)
     }
 
     /// Reads the table named by the TOML key `named` against `schema`.

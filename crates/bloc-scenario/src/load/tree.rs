@@ -6,6 +6,7 @@
 //! region) must still say *which* file and line wrote that key, so provenance is kept per
 //! value through the merge, and the serde layer (`de.rs`) hands it to the `…Raw` types.
 
+use super::de::At;
 use crate::ScenarioError;
 use std::path::Path;
 use std::sync::Arc;
@@ -41,7 +42,6 @@ pub(crate) enum Kind {
 
 impl Node {
     /// The value of `key` in a table node.
-    #[cfg(test)]
     pub fn get(&self, key: &str) -> Option<&Node> {
         match &self.kind {
             Kind::Table(entries) => entries.iter().find(|(k, _)| k == key).map(|(_, v)| v),
@@ -202,14 +202,57 @@ impl Builder<'_> {
     }
 }
 
+/// The suffix of a key that adds to an inherited array instead of replacing it
+/// (`members_add = [...]`).
+pub(crate) const ADD: &str = "_add";
+
+/// The suffix of a key that replaces an inherited array on purpose, without the note a plain
+/// `X = [...]` leaves (`[[export_control_replace]]`: a variant that restates a regime).
+pub(crate) const REPLACE: &str = "_replace";
+
+/// Arrays of tables whose entries an extending file may change one at a time, by the key that
+/// names an entry: `[[bloc.floor_override]]` with `commodity = "x"` merges its keys into the
+/// inherited floor on `x`.
+const OVERRIDES: &[(&str, &str)] = &[("floor", "commodity")];
+
+/// What an extending file did to what it inherited that its author may not have meant: an
+/// array replaced whole.
+#[derive(Debug, Default)]
+pub(crate) struct Notes(pub Vec<String>);
+
 /// `over` (the extending file) on top of `base` (the file it extends): tables merge key by
-/// key, recursively; anything else, arrays included, replaces the inherited value whole.
-pub(crate) fn merge(base: Node, over: Node) -> Node {
+/// key, recursively; anything else, arrays included, replaces the inherited value whole (an
+/// inherited non-empty array replaced is noted in `notes`). Three explicit forms say what is
+/// meant: `X_add = [...]` appends to the inherited array `X` (or starts it), `X_replace =
+/// [...]` replaces it whole without a note, and `[[bloc.floor_override]]` merges each entry
+/// into the inherited floor on the same commodity.
+/// `path` is the dotted key of `base` (empty at the top).
+pub(crate) fn merge(base: Node, over: Node, path: &str, notes: &mut Notes) -> Result<Node, ScenarioError> {
     match (base.kind, over.kind) {
         (Kind::Table(mut b), Kind::Table(o)) => {
+            let mut later = Vec::new();
             for (k, v) in o {
+                if is_explicit(&k, &v) {
+                    later.push((k, v));
+                    continue;
+                }
+                let key = join(path, &k);
                 match b.iter_mut().find(|(bk, _)| *bk == k) {
                     Some(slot) => {
+                        if let (Kind::Array(old), Kind::Array(new)) = (&slot.1.kind, &v.kind) {
+                            if !old.is_empty() {
+                                notes.0.push(format!(
+                                    "{key}: {} inherited {} ({}) replaced by {} ({}:{}); to keep them and add to them, write `{k}{ADD} = [...]`{}; to replace them on purpose, write `{k}{REPLACE} = [...]`",
+                                    old.len(),
+                                    if old.len() == 1 { "entry" } else { "entries" },
+                                    slot.1.at.file.display(),
+                                    new.len(),
+                                    v.at.file.display(),
+                                    v.at.line,
+                                    override_hint(path, &k),
+                                ));
+                            }
+                        }
                         let old = std::mem::replace(
                             &mut slot.1,
                             Node {
@@ -217,18 +260,216 @@ pub(crate) fn merge(base: Node, over: Node) -> Node {
                                 at: v.at.clone(),
                             },
                         );
-                        slot.1 = merge(old, v);
+                        slot.1 = merge(old, v, &key, notes)?;
                     }
-                    None => b.push((k, v)),
+                    None => b.push((k, settle(v, &key)?)),
                 }
             }
-            Node {
+            for (k, v) in replace_first(later) {
+                apply_explicit(&mut b, path, k, v)?;
+            }
+            Ok(Node {
                 kind: Kind::Table(b),
                 at: over.at,
-            }
+            })
         }
-        (_, kind) => Node { kind, at: over.at },
+        (_, kind) => settle(Node { kind, at: over.at }, path),
     }
+}
+
+/// The explicit forms in a file with nothing beneath it (the first of a chain, or a table the
+/// base does not have): `X_add` starts `X`; an override has nothing to change, an error.
+pub(crate) fn settle(node: Node, path: &str) -> Result<Node, ScenarioError> {
+    match node.kind {
+        Kind::Table(entries) => {
+            let mut out: Vec<(String, Node)> = Vec::with_capacity(entries.len());
+            let mut later = Vec::new();
+            for (k, v) in entries {
+                if is_explicit(&k, &v) {
+                    later.push((k, v));
+                } else {
+                    let key = join(path, &k);
+                    out.push((k, settle(v, &key)?));
+                }
+            }
+            for (k, v) in replace_first(later) {
+                apply_explicit(&mut out, path, k, v)?;
+            }
+            Ok(Node {
+                kind: Kind::Table(out),
+                at: node.at,
+            })
+        }
+        kind => Ok(Node { kind, at: node.at }),
+    }
+}
+
+/// The explicit forms of one file in the order they apply: every `X_replace` before the adds
+/// and overrides, so that `X_replace` and `X_add` in one file replace, then add.
+fn replace_first(mut later: Vec<(String, Node)>) -> Vec<(String, Node)> {
+    later.sort_by_key(|(k, _)| !k.ends_with(REPLACE));
+    later
+}
+
+fn join(path: &str, k: &str) -> String {
+    if path.is_empty() {
+        k.to_string()
+    } else {
+        format!("{path}.{k}")
+    }
+}
+
+fn override_of<'a>(path: &str, k: &'a str) -> Option<(&'a str, &'static str)> {
+    let target = k.strip_suffix("_override")?;
+    OVERRIDES
+        .iter()
+        .find(|(array, _)| *array == target && path == "bloc")
+        .map(|(_, key)| (target, *key))
+}
+
+fn override_hint(path: &str, k: &str) -> String {
+    OVERRIDES
+        .iter()
+        .find(|(array, _)| *array == k && path == "bloc")
+        .map(|(array, key)| {
+            format!(", or change one with `[[{path}.{array}_override]]` naming its `{key}`")
+        })
+        .unwrap_or_default()
+}
+
+fn is_explicit(k: &str, v: &Node) -> bool {
+    let suffixed = |suffix: &str| k.ends_with(suffix) && k.len() > suffix.len();
+    matches!(v.kind, Kind::Array(_)) && (suffixed(ADD) || suffixed(REPLACE) || k.ends_with("_override"))
+}
+
+/// Applies `X_add`, `X_replace` or `X_override` (`v`, an array) to the table `b` at `path`.
+fn apply_explicit(b: &mut Vec<(String, Node)>, path: &str, k: String, v: Node) -> Result<(), ScenarioError> {
+    let file = v.at.file.to_path_buf();
+    let at = |line: usize, field: &str, message: String| {
+        At {
+            file: file.clone(),
+            line,
+            field: field.to_string(),
+        }
+        .error(message)
+    };
+    let Kind::Array(items) = v.kind else {
+        return Ok(());
+    };
+    if let Some(target) = k.strip_suffix(REPLACE) {
+        let field = join(path, &k);
+        let items: Vec<Node> = items
+            .into_iter()
+            .enumerate()
+            .map(|(i, n)| settle(n, &format!("{field}[{i}]")))
+            .collect::<Result<_, _>>()?;
+        let node = Node {
+            kind: Kind::Array(items),
+            at: v.at,
+        };
+        match b.iter_mut().find(|(bk, _)| bk == target) {
+            Some((_, slot)) => *slot = node,
+            None => b.push((target.to_string(), node)),
+        }
+        return Ok(());
+    }
+    if let Some(target) = k.strip_suffix(ADD) {
+        let field = join(path, &k);
+        let items: Vec<Node> = items
+            .into_iter()
+            .enumerate()
+            .map(|(i, n)| settle(n, &format!("{field}[{i}]")))
+            .collect::<Result<_, _>>()?;
+        match b.iter_mut().find(|(bk, _)| bk == target) {
+            Some((_, Node { kind: Kind::Array(old), .. })) => old.extend(items),
+            Some(_) => {
+                return Err(at(
+                    v.at.line,
+                    &field,
+                    format!("`{k}` adds to an array, but `{}` is not one", join(path, target)),
+                ))
+            }
+            None => b.push((
+                target.to_string(),
+                Node {
+                    kind: Kind::Array(items),
+                    at: v.at,
+                },
+            )),
+        }
+        return Ok(());
+    }
+    let field = join(path, &k);
+    let Some((target, key)) = override_of(path, &k) else {
+        return Err(at(
+            v.at.line,
+            &field,
+            format!(
+                "`{field}` is not a key; `_override` works on {}",
+                OVERRIDES
+                    .iter()
+                    .map(|(a, key)| format!("`[[bloc.{a}_override]]` (by `{key}`)"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    };
+    let inherited: &mut Vec<Node> = match b.iter_mut().find(|(bk, _)| bk == target) {
+        Some((_, Node { kind: Kind::Array(old), .. })) => old,
+        _ => {
+            if items.is_empty() {
+                return Ok(());
+            }
+            return Err(at(
+                items[0].at.line,
+                &field,
+                format!("there is no inherited `{}` to override; write `[[{}]]` to add one", join(path, target), join(path, target)),
+            ));
+        }
+    };
+    for item in items {
+        let name = match item.get(key).map(|n| &n.kind) {
+            Some(Kind::Str(s)) => s.clone(),
+            _ => {
+                return Err(at(
+                    item.at.line,
+                    &format!("{field}.{key}"),
+                    format!("each `[[{field}]]` names the {target} it changes with `{key} = \"...\"`"),
+                ))
+            }
+        };
+        let found = inherited
+            .iter_mut()
+            .find(|n| matches!(n.get(key).map(|x| &x.kind), Some(Kind::Str(s)) if *s == name));
+        let Some(slot) = found else {
+            let known: Vec<String> = inherited
+                .iter()
+                .filter_map(|n| match n.get(key).map(|x| &x.kind) {
+                    Some(Kind::Str(s)) => Some(format!("`{s}`")),
+                    _ => None,
+                })
+                .collect();
+            return Err(at(
+                item.at.line,
+                &format!("{field}.{key}"),
+                format!(
+                    "no inherited {target} has {key} `{name}` (they are {}); write `[[{}]]` to add one",
+                    if known.is_empty() { "none".to_string() } else { known.join(", ") },
+                    join(path, target)
+                ),
+            ));
+        };
+        let old = std::mem::replace(
+            slot,
+            Node {
+                kind: Kind::Bool(false),
+                at: item.at.clone(),
+            },
+        );
+        let mut quiet = Notes::default();
+        *slot = merge(old, item, &format!("{}.{target}", path), &mut quiet)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -268,7 +509,7 @@ mod tests {
     fn merge_tables_by_key_arrays_whole() {
         let base = tree("base.toml", "name = \"a\"\n[bloc]\nname = \"c\"\nmembers = [{ region = \"B\" }, { region = \"C\" }]\n");
         let over = tree("over.toml", "\n[bloc]\nmembers = [{ region = \"D\" }]\n");
-        let m = merge(base, over);
+        let m = merge(base, over, "", &mut Notes::default()).unwrap();
         let bloc = m.get("bloc").unwrap();
         assert_eq!(&*bloc.get("name").unwrap().at.file, Path::new("base.toml"));
         let members = bloc.get("members").unwrap();
