@@ -12,13 +12,12 @@
 mod bench;
 mod bench_strategy;
 mod calibrate;
-mod headline;
 mod shipped;
 mod sweep;
 
 use anyhow::{Context, Result};
 use bloc_model::{RunOptions, SolverChoice};
-use bloc_results::{CsvDirSink, ResultsSink};
+use bloc_results::RunDirSink;
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::path::{Path, PathBuf};
@@ -62,6 +61,15 @@ fn init_tracing(trace: bool) {
         .try_init();
 }
 
+/// `bloc run --format`.
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum FormatArg {
+    /// One CSV file per table.
+    Csv,
+    /// One Parquet file per table.
+    Parquet,
+}
+
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run a scenario and write its result files.
@@ -86,6 +94,10 @@ enum Command {
         /// Start every period from all routes instead of last period's working set.
         #[arg(long)]
         cold: bool,
+        /// Format of the result tables: `csv` (what `bloc report` and `bloc compare` read) or
+        /// `parquet` (typed columns, for pandas and Arrow).
+        #[arg(long, value_enum, default_value_t = FormatArg::Csv)]
+        format: FormatArg,
     },
     /// Validate a scenario without solving it.
     Check {
@@ -357,6 +369,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             quiet,
             solver,
             cold,
+            format,
         } => {
             let solver = match solver {
                 SolverArg::Clarabel => SolverChoice::Clarabel,
@@ -380,12 +393,20 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                     guide: None,
                     indicators_only: false,
                 },
+                match format {
+                    FormatArg::Csv => bloc_results::Format::Csv,
+                    FormatArg::Parquet => bloc_results::Format::Parquet,
+                },
                 quiet,
             )?)
         }
         Command::Check { scenario, quiet } => {
             let s = load(Some(&scenario))?;
             load_baseline(Some(&scenario), &s)?;
+            // Said even with --quiet: a policy dropped by `extends` is what check is for.
+            for w in &s.warnings {
+                eprintln!("warning: {w}");
+            }
             if !quiet {
                 let projects = s.processes.iter().filter(|p| p.project.is_some()).count();
                 let n = |k: usize, one: &str, many: &str| {
@@ -591,7 +612,7 @@ fn load(path: Option<&Path>) -> Result<bloc_scenario::Scenario> {
 /// solved is kept and nothing looks like a result.
 fn failed_run(e: bloc_model::RunError, out: &Path, what: &str) -> anyhow::Error {
     if let bloc_model::RunError::Unsolved { run_json, .. } = &e {
-        if let Err(w) = CsvDirSink::new(out).write_failed(run_json) {
+        if let Err(w) = RunDirSink::new(out).write_failed(run_json) {
             return anyhow::Error::new(e).context(format!(
                 "{what} failed (and its run.json could not be written: {w})"
             ));
@@ -622,7 +643,13 @@ fn load_baseline(
     .context("loading the baseline")
 }
 
-fn run(path: Option<&Path>, out: Option<PathBuf>, opts: RunOptions, quiet: bool) -> Result<()> {
+fn run(
+    path: Option<&Path>,
+    out: Option<PathBuf>,
+    opts: RunOptions,
+    format: bloc_results::Format,
+    quiet: bool,
+) -> Result<()> {
     let started = Instant::now();
     let scenario = match path {
         None => shipped::load_run_default()?,
@@ -634,6 +661,12 @@ fn run(path: Option<&Path>, out: Option<PathBuf>, opts: RunOptions, quiet: bool)
     bloc_results::out::check_out_dir(&out, bloc_results::out::OutKind::Run, &inputs)
         .context("--out")?;
     let baseline = load_baseline(path, &scenario)?;
+    for w in &scenario.warnings {
+        eprintln!("warning: {w}");
+    }
+    for w in baseline.iter().flat_map(|b| &b.warnings) {
+        eprintln!("warning: baseline: {w}");
+    }
     let bar = ProgressBar::with_draw_target(
         Some(scenario.time.periods as u64),
         ProgressDrawTarget::hidden(),
@@ -654,37 +687,30 @@ fn run(path: Option<&Path>, out: Option<PathBuf>, opts: RunOptions, quiet: bool)
             shown = true;
         }
     };
-    let mut result = bloc_model::run(&scenario, &opts, &mut progress)
-        .map_err(|e| failed_run(e, &out, "the run"))?;
-    let mut base_run = None;
-    if let Some(baseline) = &baseline {
-        bar.set_message(format!("{} (baseline)", baseline.name));
-        bar.set_length(baseline.time.periods as u64);
-        let b = bloc_model::run(baseline, &opts, &mut progress)
-            .map_err(|e| failed_run(e, &out, "the baseline run"))?;
-        result.compare_with(&scenario, baseline, &b);
-        base_run = Some(b);
-    }
+    let label = out.display().to_string();
+    let job = bloc_model::run_job(
+        &scenario,
+        baseline.as_ref(),
+        &opts,
+        &label,
+        &mut |which, t| {
+            if which == bloc_model::Which::Baseline && t == 0 {
+                if let Some(b) = &baseline {
+                    bar.set_message(format!("{} (baseline)", b.name));
+                    bar.set_length(b.time.periods as u64);
+                }
+            }
+            progress(t)
+        },
+    )
+    .map_err(|e| failed_run(e.error, &out, e.which.what()))?;
     bar.finish_and_clear();
+    let result = &job.run;
     for w in &result.warnings {
         eprintln!("warning: {w}");
     }
-    CsvDirSink::new(&out)
-        .write(&result.tables, &result.run_json)
-        .with_context(|| format!("writing results to {}", out.display()))?;
-    // With a baseline: its own results beside (in `baseline/`, a run directory of its own), and
-    // the headline answers against it (`summary.md`, and on stdout).
-    let mut summary = None;
-    if let (Some(b), Some(base)) = (&base_run, &baseline) {
-        let dir = out.join("baseline");
-        CsvDirSink::new(&dir)
-            .write(&b.tables, &b.run_json)
-            .with_context(|| format!("writing the baseline's results to {}", dir.display()))?;
-        let md = headline::headlines(&scenario, base, &result, &out.display().to_string());
-        std::fs::write(out.join("summary.md"), &md)
-            .with_context(|| format!("writing {}", out.join("summary.md").display()))?;
-        summary = Some(md);
-    }
+    job.write(&out, format)?;
+    let summary = &job.summary;
     if !quiet {
         if let Some(md) = &summary {
             println!("{md}");

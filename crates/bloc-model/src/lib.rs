@@ -7,9 +7,12 @@
 
 pub mod accounts;
 pub mod fleet;
+pub mod headline;
 mod indicators;
+pub mod job;
 mod origins;
 pub mod strategy;
 mod world;
 
+pub use job::{run_job, JobError, JobOutput, Which};
 pub use world::{run, PeriodReport, Run, RunError, RunOptions, SolverChoice, World};

@@ -1,7 +1,7 @@
 //! The result files of a run (design §4) and the sinks that write them.
 //!
 //! A run fills [`RunTables`] (tidy tables, one header row each) and a `run.json` value; a
-//! [`ResultsSink`] writes them. [`CsvDirSink`] writes a directory atomically: everything goes
+//! [`ResultsSink`] writes them. [`RunDirSink`] writes a directory atomically: everything goes
 //! into a temporary sibling directory that is renamed into place only once every file is
 //! complete, so a failed run never leaves a directory that looks like a result.
 #![deny(missing_docs)]
@@ -12,6 +12,7 @@ use std::path::PathBuf;
 
 mod bands;
 pub mod out;
+mod parquet_table;
 
 pub use bands::BandRow;
 
@@ -51,6 +52,11 @@ impl Table {
                 .cmp(&period_order(&b[0]))
                 .then_with(|| a[1..k].cmp(&b[1..k]))
         });
+    }
+    /// The file name when written as Parquet (`prices.parquet` for `prices.csv`).
+    pub fn parquet_file(&self) -> String {
+        let stem = self.file.strip_suffix(".csv").unwrap_or(self.file);
+        format!("{stem}.parquet")
     }
     /// The table as CSV text.
     pub fn to_csv(&self) -> String {
@@ -290,21 +296,42 @@ pub trait ResultsSink {
     fn write(&mut self, tables: &RunTables, run_json: &serde_json::Value) -> io::Result<()>;
 }
 
-/// Writes a run directory atomically.
-#[derive(Debug, Clone)]
-pub struct CsvDirSink {
-    out: PathBuf,
+/// How a run directory's tables are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    /// `prices.csv`, … (the default, and what `bloc report` and `bloc compare` read).
+    #[default]
+    Csv,
+    /// `prices.parquet`, …: typed columns (a column whose every cell is a number, or empty,
+    /// is a nullable DOUBLE; any other column nullable UTF8), for pandas and Arrow.
+    Parquet,
 }
 
-impl CsvDirSink {
+/// Writes a run directory atomically.
+#[derive(Debug, Clone)]
+pub struct RunDirSink {
+    out: PathBuf,
+    format: Format,
+}
+
+impl RunDirSink {
     /// A sink that will create `out`, or replace it if it is empty or holds an earlier bloc
     /// run (its [`out::MARKER`]); anything else is refused (see [`out::check_out_dir`]).
     pub fn new(out: impl Into<PathBuf>) -> Self {
-        CsvDirSink { out: out.into() }
+        RunDirSink {
+            out: out.into(),
+            format: Format::Csv,
+        }
+    }
+
+    /// Writes the tables in `format` (CSV by default).
+    pub fn format(mut self, format: Format) -> Self {
+        self.format = format;
+        self
     }
 }
 
-impl CsvDirSink {
+impl RunDirSink {
     /// Writes a failed run: the directory holds only `run.json` (whose `status` says
     /// `failed`, with the period and the reason) and the marker, so that nothing in it
     /// looks like a result table.
@@ -326,7 +353,10 @@ impl CsvDirSink {
             fs::create_dir(&tmp)?;
             for t in tables {
                 check_finite(t)?;
-                fs::write(tmp.join(t.file), t.to_csv())?;
+                match self.format {
+                    Format::Csv => fs::write(tmp.join(t.file), t.to_csv())?,
+                    Format::Parquet => parquet_table::write(&tmp.join(t.parquet_file()), t)?,
+                }
             }
             let mut json = serde_json::to_string_pretty(run_json).map_err(io::Error::other)?;
             json.push('\n');
@@ -366,7 +396,7 @@ fn check_finite(t: &Table) -> io::Result<()> {
     Ok(())
 }
 
-impl ResultsSink for CsvDirSink {
+impl ResultsSink for RunDirSink {
     fn write(&mut self, tables: &RunTables, run_json: &serde_json::Value) -> io::Result<()> {
         let all: Vec<&Table> = tables.all().into_iter().collect();
         self.write_files(&all, run_json)
@@ -404,7 +434,7 @@ mod tests {
         tables
             .prices
             .push(vec!["2026".into(), "A".into(), "x".into(), num(34.0)]);
-        CsvDirSink::new(&out)
+        RunDirSink::new(&out)
             .write(&tables, &serde_json::json!({"ok": true}))
             .unwrap();
         assert!(out.join("prices.csv").exists() && out.join("run.json").exists());
@@ -415,7 +445,7 @@ mod tests {
         assert_eq!(names.len(), 1, "no temporary directory left: {names:?}");
         // Replacing an earlier run leaves only the new files.
         fs::write(out.join("stale.txt"), "old").unwrap();
-        CsvDirSink::new(&out)
+        RunDirSink::new(&out)
             .write(&tables, &serde_json::json!({}))
             .unwrap();
         assert!(!out.join("stale.txt").exists());
@@ -427,7 +457,7 @@ mod tests {
         // Before issue 15 this deleted `notes.txt` and put a run in its place.
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join("notes.txt"), "keep me").unwrap();
-        let e = CsvDirSink::new(dir.path())
+        let e = RunDirSink::new(dir.path())
             .write(&RunTables::default(), &serde_json::json!({}))
             .unwrap_err();
         assert!(e.to_string().contains("did not write"), "{e}");
@@ -448,7 +478,7 @@ mod tests {
             "x".into(),
             format!("{}", f64::NAN),
         ]);
-        let e = CsvDirSink::new(&out)
+        let e = RunDirSink::new(&out)
             .write(&tables, &serde_json::json!({}))
             .unwrap_err();
         assert!(e.to_string().contains("not a finite number"), "{e}");

@@ -3,7 +3,7 @@
 //! what gets built inside it and what goes short. Printed after `bloc run` and written as
 //! `summary.md` in the run directory, from the run's own tables (nothing is recomputed).
 
-use bloc_model::Run;
+use crate::Run;
 use bloc_results::Table;
 use bloc_scenario::Scenario;
 use std::collections::BTreeMap;
