@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{close, consumed, go, indicator, price, shipped};
+use common::{cell, close, consumed, go, indicator, price, shipped};
 use std::path::Path;
 
 /// Writes a scenario folder of one oxide `ox` and one metal `x`, yearly, 2026–2027.
@@ -85,6 +85,20 @@ fn a_ban_leaks_through_a_third_country_under_last_shipper_only() {
         "leakage share",
     );
 
+    // Under `origin` with C not tracked (only M is), C's goods are class `other`: the ban
+    // covers what C ships itself (it once covered nothing: free trade's p_U = 50). Under
+    // `origin` a region re-exports only as a relay (freight through it beating the direct
+    // lane), which M is not (10 against 5), so U is served by M alone, p_U = 67.5, as when C
+    // is tracked.
+    let untracked = tmp.path().join("untracked");
+    three(
+        &untracked,
+        &format!("{BAN}[origin]\nrule = \"origin\"\ntrack = [\"M\"]\n"),
+    );
+    let r = go(&untracked);
+    close(price(&r, "U", "x"), 67.5, "untracked exporter p_U");
+    close(shipped(&r, "x", "C", "U"), 0.0, "untracked exporter C→U");
+
     let tight = tmp.path().join("origin");
     three(&tight, &format!("{BAN}[origin]\nrule = \"origin\"\n"));
     let r = go(&tight);
@@ -140,6 +154,20 @@ fn the_levy_follows_origin_through_a_framework_partner() {
         0.0,
         "last_shipper levy",
     );
+
+    // Under `origin` with C not tracked (only M is), C's goods are class `other`: the ban
+    // covers what C ships itself (it once covered nothing: free trade's p_U = 50). Under
+    // `origin` a region re-exports only as a relay (freight through it beating the direct
+    // lane), which M is not (10 against 5), so U is served by M alone, p_U = 67.5, as when C
+    // is tracked.
+    let untracked = tmp.path().join("untracked");
+    three(
+        &untracked,
+        &format!("{BAN}[origin]\nrule = \"origin\"\ntrack = [\"M\"]\n"),
+    );
+    let r = go(&untracked);
+    close(price(&r, "U", "x"), 67.5, "untracked exporter p_U");
+    close(shipped(&r, "x", "C", "U"), 0.0, "untracked exporter C→U");
 
     let tight = tmp.path().join("origin");
     setup(&tight, "origin");
@@ -229,4 +257,44 @@ fn quotas_and_licences_cap_an_origin_across_routes() {
     let r = go(&l);
     close(consumed(&r, "U1", "x"), 85.0 / 6.0, "licence U1");
     close(price(&r, "U1", "x"), 100.0 - 85.0 / 6.0, "licence p_U1");
+}
+
+/// Controls may overlap; on a shipment under two, the tighter binds. The world above (C sells
+/// to members U1 and U2 at 5) with the licence of 50% to U1 for the whole run and a ban to U1
+/// in 2026 only:
+/// * 2026, both in force: the ban binds, U1 buys nothing; C serves U2 alone, p_C − 10 =
+///   100 − p_U2 with p_U2 = p_C + 5 → p_C = 52.5, U2 buys p_C − 10 = 42.5 (the quota of
+///   1,000 t does not bind).
+/// * 2027, the ban over: the licence applies again with its own normal exports (the first
+///   period solved without controls, 85/3 t to U1), so U1 buys 85/6 = 14.167 t, as in the
+///   licence case of the test above.
+#[test]
+fn overlapping_controls_all_apply_and_the_tighter_binds() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("both");
+    world(
+        &dir,
+        &["C", "U1", "U2"],
+        "c_mine,C,x,100,10,100,a\n",
+        "",
+        "U1,x,linear,50,50,-1,0,a\nU2,x,linear,50,50,-1,0,a\n",
+        "C,U1,x,5,a\nC,U2,x,5,a\n",
+        "[bloc]\nmembers = [{ region = \"U1\", from = \"2026\" }, { region = \"U2\", from = \"2026\" }]\n\
+         [[export_control]]\nexporter = \"C\"\ncommodities = [\"x\"]\ndestinations = [\"U1\"]\nkind = \"licence\"\napproved_share = 0.5\n\
+         [[export_control]]\nexporter = \"C\"\ncommodities = [\"*\"]\ndestinations = [\"U1\", \"U2\"]\nkind = \"quota\"\nquota_t_per_period = 1000\n\
+         [[export_control]]\nexporter = \"C\"\ncommodities = [\"x\"]\ndestinations = [\"U1\"]\nkind = \"ban\"\nto = \"2027\"\n",
+    );
+    let r = go(&dir);
+    close(consumed(&r, "U1", "x"), 0.0, "2026 U1 (ban)");
+    close(consumed(&r, "U2", "x"), 42.5, "2026 U2");
+    let in_2027 = |region: &str| {
+        cell(
+            &r,
+            "consumption.csv",
+            &[("period", "2027"), ("region", region), ("commodity", "x")],
+            "quantity_t",
+        )
+        .expect("a 2027 row")
+    };
+    close(in_2027("U1"), 85.0 / 6.0, "2027 U1 (licence again)");
 }

@@ -33,11 +33,13 @@ pub fn needs_uncontrolled_start(s: &Scenario) -> bool {
 }
 
 /// Whether route `k` carries region `x`'s goods: its origin class where the commodity is
-/// followed, else (nothing followed) its shipper's.
+/// followed, else (nothing followed) its shipper's. The goods of an exporter that is not
+/// tracked (`[origin] track` leaves it out) are in class `other`: the ones it ships itself.
 fn carries_goods_of(layout: &Layout, k: usize, x: usize) -> bool {
     match layout.route_class[k] {
         RouteClass::Any => layout.routes[k].0 == x,
-        _ => layout.goods_origin(k) == Some(x),
+        _ if layout.origin.tracked.contains(&x) => layout.goods_origin(k) == Some(x),
+        _ => layout.routes[k].0 == x && layout.goods_origin(k).is_none(),
     }
 }
 

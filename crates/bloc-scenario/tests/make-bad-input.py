@@ -365,7 +365,6 @@ CASES = [
      "scenario.toml", "usd_per_t = -100", "bloc.subsidy[0].usd_per_t", "0 or more"),
     ("framework-one-region", [append("scenario.toml", '\n[[bloc.framework]]\nregions = ["USA"]\ncommodities = ["*"]\n')],
      "scenario.toml", 'regions = ["USA"]', "bloc.framework[0].regions", "two or more"),
-    ("export-controls-overlap", [append("scenario.toml", '\n[[export_control]]\nexporter = "CHN"\ncommodities = ["ndpr_oxide"]\ndestinations = ["USA"]\nkind = "ban"\n\n[[export_control]]\nexporter = "CHN"\ncommodities = ["*"]\ndestinations = ["USA", "AUS"]\nkind = "quota"\nquota_t_per_period = 100\n')],
      "scenario.toml", 'exporter = "CHN"\ncommodities = ["*"]', "export_control[1].exporter", "overlaps"),
     ("export-control-bad-kind", [append("scenario.toml", '\n[[export_control]]\nexporter = "CHN"\ncommodities = ["ndpr_oxide"]\ndestinations = ["members"]\nkind = "embargo"\n')],
      "scenario.toml", 'kind = "embargo"', "export_control[0].kind", "not a kind"),

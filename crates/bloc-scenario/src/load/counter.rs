@@ -86,9 +86,10 @@ pub(crate) fn check_counter(
     raw: &ScenarioRaw,
     ctx: &BlocCtx,
 ) -> Result<Counterpolicies, ScenarioError> {
-    let controls_raw = raw.export_control.as_deref().unwrap_or_default();
+    // Controls may overlap: every control in force caps the routes it covers, and on a route
+    // under two the tighter binds (a ban in the dates of a licence regime shuts the routes;
+    // the licence, with its own normal exports, applies again when the ban ends).
     let export_controls = each(&raw.export_control, |c| check_export_control(c, ctx))?;
-    check_control_overlap(controls_raw, &export_controls)?;
     let shock = raw.shock.as_ref();
     let none = None;
     Ok(Counterpolicies {
@@ -268,42 +269,3 @@ fn check_export_control(
     })
 }
 
-fn sets_meet<T: PartialEq>(a: &[T], b: &[T]) -> bool {
-    a.iter().any(|x| b.contains(x))
-}
-
-/// Two controls by one exporter that overlap in dates, commodities and destinations
-/// contradict each other (which would bind?): an error naming both.
-fn check_control_overlap(
-    raw: &[Located<ExportControlRaw>],
-    all: &[ExportControl],
-) -> Result<(), ScenarioError> {
-    let spans_meet = |a: &Span, b: &Span| {
-        !(a.to.is_some_and(|t| t <= b.from) || b.to.is_some_and(|t| t <= a.from))
-    };
-    let commodities_meet = |a: &CommoditySet, b: &CommoditySet| match (a, b) {
-        (CommoditySet::Named(x), CommoditySet::Named(y)) => sets_meet(x, y),
-        _ => true,
-    };
-    let destinations_meet = |a: &RegionSet, b: &RegionSet| match (a, b) {
-        (RegionSet::Named(x), RegionSet::Named(y)) => sets_meet(x, y),
-        (RegionSet::Members, RegionSet::NonMembers)
-        | (RegionSet::NonMembers, RegionSet::Members) => false,
-        _ => true,
-    };
-    for (j, b) in all.iter().enumerate() {
-        for (i, a) in all[..j].iter().enumerate() {
-            if a.exporter == b.exporter
-                && spans_meet(&a.span, &b.span)
-                && commodities_meet(&a.commodities, &b.commodities)
-                && destinations_meet(&a.destinations, &b.destinations)
-            {
-                return Err(raw[j].value.exporter.error(format!(
-                    "this export control by `{}` overlaps the one at line {} in dates, commodities and destinations; give them disjoint dates, commodities or destinations so that one rule applies to each shipment",
-                    b.exporter, raw[i].at.line
-                )));
-            }
-        }
-    }
-    Ok(())
-}
