@@ -297,6 +297,15 @@ fn replacing_an_inherited_array_warns_and_the_explicit_forms_add_or_override() {
     assert!(w.contains("`members_add = [...]`"), "{w}");
     assert!(w.contains("`members_replace = [...]`"), "{w}");
 
+    // Restating the inherited array, entry for entry, drops nothing: no warning.
+    write(
+        &v.join("restate.toml"),
+        "extends = \"../base/scenario.toml\"\n[bloc]\nmembers = [{ region = \"USA\", from = \"2026Q1\" }, { region = \"AUS\", from = \"2026Q3\", to = \"2027Q4\" }]\n",
+    );
+    let s = load(&v.join("restate.toml")).unwrap();
+    assert_eq!(s.bloc.members, base.bloc.members);
+    assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+
     // `_replace` says the replacement is meant: the same members, no warning; beside an
     // `_add` in the same file it applies first, whatever the order of the keys.
     write(

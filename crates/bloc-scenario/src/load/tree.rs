@@ -41,6 +41,27 @@ pub(crate) enum Kind {
 }
 
 impl Node {
+    /// Whether two nodes hold the same value, wherever each was written (a table's keys in
+    /// the same order).
+    fn same_value(&self, other: &Node) -> bool {
+        match (&self.kind, &other.kind) {
+            (Kind::Table(a), Kind::Table(b)) => {
+                a.len() == b.len()
+                    && a.iter()
+                        .zip(b)
+                        .all(|((ka, va), (kb, vb))| ka == kb && va.same_value(vb))
+            }
+            (Kind::Array(a), Kind::Array(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same_value(y))
+            }
+            (Kind::Str(a), Kind::Str(b)) | (Kind::Datetime(a), Kind::Datetime(b)) => a == b,
+            (Kind::Int(a), Kind::Int(b)) => a == b,
+            (Kind::Float(a), Kind::Float(b)) => a == b,
+            (Kind::Bool(a), Kind::Bool(b)) => a == b,
+            _ => false,
+        }
+    }
+
     /// The value of `key` in a table node.
     pub fn get(&self, key: &str) -> Option<&Node> {
         match &self.kind {
@@ -240,7 +261,8 @@ pub(crate) fn merge(base: Node, over: Node, path: &str, notes: &mut Notes) -> Re
                 match b.iter_mut().find(|(bk, _)| *bk == k) {
                     Some(slot) => {
                         if let (Kind::Array(old), Kind::Array(new)) = (&slot.1.kind, &v.kind) {
-                            if !old.is_empty() {
+                            // Restating the inherited entries drops nothing: no note.
+                            if !old.is_empty() && !slot.1.same_value(&v) {
                                 notes.0.push(format!(
                                     "{key}: {} inherited {} ({}) replaced by {} ({}:{}); to keep them and add to them, write `{k}{ADD} = [...]`{}; to replace them on purpose, write `{k}{REPLACE} = [...]`",
                                     old.len(),
