@@ -18,6 +18,7 @@ price is met), `--rounds` times. Usage (from the repository root):
 """
 
 import argparse
+import io
 import csv
 import os
 import subprocess
@@ -632,6 +633,76 @@ def demand_rows(procs):
     return rows
 
 
+# Tariffs in force at 2026Q1 (issue 20): MFN and US Section 301 rates on the world's lines,
+# FTA partners' zero rows (a (USA, CAN, *) row would tie with (USA, *, c) and be ambiguous),
+# China's retained 10% on US goods. Sources P41-P54 of
+# tools/world/research/policies_2023_2025.md (listed in scenarios/world/SOURCES.md).
+# ad_valorem is a fraction; specific_usd_per_t per t of the commodity.
+TARIFFS_CSV = """\
+USA,CHN,graphite_flake,0.25,0,"P41 Section 301 natural graphite (HTS 2504.10.10/.50) 0% -> 25% from 1 Jan 2026; MFN Free (P44, P45)"
+USA,CHN,graphite_battery,0.25,0,"P41, P43 Section 301 25% (2504.10.50 from 1 Jan 2026; 3801.10.50 earlier 301 list); MFN Free (P43, P44); AD/CVD on active anode material NOT imposed: ITC final negative 12 Mar 2026 (P47, P48)"
+USA,CHN,ndfeb_magnet,0.271,0,"[derived] MFN 2.1% HTS 8505.11.00.70 (P43, P44) + Section 301 permanent magnets 25% from 1 Jan 2026 (P41)"
+USA,CHN,li_carbonate,0.287,0,"[derived] MFN 3.7% HTS 2836.91 + Section 301 25% (earlier list, P43)"
+USA,CHN,li_hydroxide,0.287,0,"[derived] MFN 3.7% HTS 2825.20 + Section 301 25% (earlier list, P43)"
+USA,CHN,w_apt,0.305,0,"[derived] MFN 5.5% HTS 2841.80 (P44) + Section 301 tungstates 25% from 27 Sep 2024 (P41)"
+USA,CHN,w_concentrate,0.25,375,"MFN 37.5 cents/kg W content HTS 2611.00.60 = 375 USD/t W (P46) + Section 301 tungsten concentrates 25% from 27 Sep 2024 (P41)"
+USA,*,ndfeb_magnet,0.021,0,"P43, P44 MFN 2.1% HTS 8505.11"
+USA,*,li_carbonate,0.037,0,"P43, P44 MFN 3.7% HTS 2836.91"
+USA,*,li_hydroxide,0.037,0,"P43, P44 MFN 3.7% HTS 2825.20"
+USA,*,w_apt,0.055,0,"P44 MFN 5.5% HTS 2841.80"
+USA,*,w_concentrate,0,375,"P46 MFN 37.5 cents/kg W content HTS 2611.00.60"
+USA,CAN,ndfeb_magnet,0,0,"USMCA Free (special column S, P44, P54); assumption: origin rules met"
+USA,MEX,ndfeb_magnet,0,0,"USMCA Free (P44, P54); assumption: origin rules met"
+USA,AUS,ndfeb_magnet,0,0,"AUSFTA Free (AU, P44, P54)"
+USA,KOR,ndfeb_magnet,0,0,"KORUS Free (KR, P44, P54)"
+USA,CHL,ndfeb_magnet,0,0,"US-Chile FTA Free (CL, P44, P54)"
+USA,PER,ndfeb_magnet,0,0,"US-Peru TPA Free (PE, P44, P54)"
+USA,CAN,li_carbonate,0,0,"USMCA Free (P44, P54); assumption: origin rules met"
+USA,MEX,li_carbonate,0,0,"USMCA Free (P44, P54); assumption: origin rules met"
+USA,AUS,li_carbonate,0,0,"AUSFTA Free (P44, P54)"
+USA,KOR,li_carbonate,0,0,"KORUS Free (P44, P54)"
+USA,CHL,li_carbonate,0,0,"US-Chile FTA Free (P44, P54)"
+USA,PER,li_carbonate,0,0,"US-Peru TPA Free (P44, P54)"
+USA,CAN,li_hydroxide,0,0,"USMCA Free (P44, P54); assumption: origin rules met"
+USA,MEX,li_hydroxide,0,0,"USMCA Free (P44, P54); assumption: origin rules met"
+USA,AUS,li_hydroxide,0,0,"AUSFTA Free (P44, P54)"
+USA,KOR,li_hydroxide,0,0,"KORUS Free (P44, P54)"
+USA,CHL,li_hydroxide,0,0,"US-Chile FTA Free (P44, P54)"
+USA,PER,li_hydroxide,0,0,"US-Peru TPA Free (P44, P54)"
+USA,CAN,w_apt,0,0,"USMCA Free (P44, P54); assumption: origin rules met"
+USA,MEX,w_apt,0,0,"USMCA Free (P44, P54); assumption: origin rules met"
+USA,AUS,w_apt,0,0,"AUSFTA Free (P44, P54)"
+USA,KOR,w_apt,0,0,"KORUS Free (P44, P54)"
+USA,CHL,w_apt,0,0,"US-Chile FTA Free (P44, P54)"
+USA,PER,w_apt,0,0,"US-Peru TPA Free (P44, P54)"
+USA,CAN,w_concentrate,0,0,"USMCA Free (P46, P54); assumption: origin rules met"
+USA,MEX,w_concentrate,0,0,"USMCA Free (P46, P54); assumption: origin rules met"
+USA,AUS,w_concentrate,0,0,"AUSFTA Free (P46, P54)"
+USA,KOR,w_concentrate,0,0,"KORUS Free (P54)"
+USA,CHL,w_concentrate,0,0,"US-Chile FTA Free (P46, P54)"
+USA,PER,w_concentrate,0,0,"US-Peru TPA Free (P54)"
+EU,CHN,ndfeb_magnet,0.022,0,"P44 EU TARIC third-country duty 2.2% CN 8505 11; assumption: no autonomous suspension applies (P53)"
+EU,CHN,li_hydroxide,0.053,0,"P44 EU TARIC 5.3% CN 2825 20; assumption: no autonomous suspension applies (P53)"
+EU,CHN,li_carbonate,0.055,0,"P44 EU TARIC 5.5% CN 2836 91; assumption: no autonomous suspension applies (P53)"
+EU,CHN,w_apt,0.055,0,"P44 EU TARIC 5.5% CN 2841 80; assumption: no autonomous suspension applies (P53)"
+EU,CHN,ndpr_oxide,0.032,0,"P44 EU TARIC 3.2% CN 2846 90; assumption: no autonomous suspension applies (P53)"
+EU,CHN,dy_oxide,0.032,0,"P44 EU TARIC 3.2% CN 2846 90; assumption: no autonomous suspension applies (P53)"
+EU,CHN,tb_oxide,0.032,0,"P44 EU TARIC 3.2% CN 2846 90; assumption: no autonomous suspension applies (P53)"
+GBR,CHN,li_hydroxide,0.04,0,"P44 UK Global Tariff 4% 2825 20"
+GBR,CHN,li_carbonate,0.04,0,"P44 UK Global Tariff 4% 2836 91"
+GBR,CHN,w_apt,0.04,0,"P44 UK Global Tariff 4% 2841 80"
+CHN,USA,*,0.10,0,"P52 China's additional 10% on all US-origin goods retained from 10 Nov 2025 (24% suspended to 10 Nov 2026); China's own MFN rates not added (not checked)"
+"""
+TARIFF_HEADER = ["importer", "exporter", "commodity", "ad_valorem", "specific_usd_per_t", "source"]
+
+
+def write_tariffs():
+    rows = list(csv.reader(io.StringIO(TARIFFS_CSV)))
+    write_csv("tariffs.csv", TARIFF_HEADER, rows)
+    # The 2024 calibration is fitted without today's tariffs (see calibration-2024.toml).
+    write_csv("calibration/tariffs-none.csv", TARIFF_HEADER, [])
+
+
 def write_csv(name, header, rows):
     path = os.path.join(WORLD, name)
     with open(path, "w", newline="") as f:
@@ -679,7 +750,7 @@ def write_tables(procs, dem, prices, scale):
         ["*", "*", "li_brine", 1000000, "assumption: brine is processed at the salar and not shipped; a prohibitive cost stands for no route"],
         ["*", "*", "co_in_leach", 1000000, "assumption: cobalt in leach solution is precipitated at the mine and not shipped; a prohibitive cost stands for no route"],
     ])
-    write_csv("tariffs.csv", ["importer", "exporter", "commodity", "ad_valorem", "specific_usd_per_t", "source"], [])
+    write_tariffs()
     # Calibration targets for the test and `bloc calibrate`.
     rows = []
     for (c, (price, region, src, published)) in PRICES.items():

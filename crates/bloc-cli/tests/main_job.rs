@@ -48,6 +48,7 @@ fn the_default_run_is_the_bloc_against_the_world_without_it() {
         .filter(|l| l.contains(",consumer_cost_usd,members,"))
         .map(|l| l.rsplit(',').next().unwrap().parse::<f64>().unwrap())
         .sum();
-    let printed = format!("{:.1} M", total / 1e6);
+    // Formatted as the headline reads money (its own unit test: `money_reads_in_bn_m_and_thousands`).
+    let printed = bloc_model::headline::usd(total);
     assert!(stdout.contains(&printed), "{printed} not in:\n{stdout}");
 }
