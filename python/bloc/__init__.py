@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping, Optional, Union
 
 import pandas as pd
+import pyarrow as pa
 
 from . import _native
 
@@ -379,13 +380,14 @@ def sweep(
         out = Path(keep.name) / s.name
     options = {"samples": int(samples), "seed": int(seed), "sampling": sampling, "jobs": jobs}
     cols = _call(_native.sweep, s.path, list(s.changes), os.fspath(out), options)
-    df = pd.DataFrame(
+    # Through Arrow, as `pd.read_parquet` reads indicators.parquet, so the dtypes are the same.
+    df = pa.table(
         {
-            "sample": pd.Series(cols["sample"], dtype="int64"),
-            "period": pd.Series(cols["period"], dtype="object"),
-            "indicator": pd.Series(cols["indicator"], dtype="object"),
-            "scope": pd.Series(cols["scope"], dtype="object"),
-            "value": pd.Series(cols["value"], dtype="float64"),
+            "sample": pa.array(cols["sample"], pa.int64()),
+            "period": pa.array(cols["period"], pa.string()),
+            "indicator": pa.array(cols["indicator"], pa.string()),
+            "scope": pa.array(cols["scope"], pa.string()),
+            "value": pa.array(cols["value"], pa.float64()),
         }
-    )
+    ).to_pandas()
     return Sweep(out, df, _keep=keep)

@@ -48,9 +48,10 @@ def test_changes_merge_as_extends_does_and_errors_name_the_change():
     low = s.with_changes({"bloc.floor_override": [{"commodity": "ndpr_oxide", "ratio": 0.5}]})
     assert low.warnings == []
     # Nested and dotted keys are the same change; later changes win.
-    a = s.with_changes({"time": {"periods": 4}})
-    b = s.with_changes({"time.periods": 8}).with_changes({"time.periods": 4})
-    assert a.periods == b.periods == s.periods[:4]
+    # (At least 9 quarters: the world's DRC quota ends at 2028Q1, which must lie in the run.)
+    a = s.with_changes({"time": {"periods": 12}})
+    b = s.with_changes({"time.periods": 16}).with_changes({"time.periods": 12})
+    assert a.periods == b.periods == s.periods[:12]
     # The original is untouched.
     assert len(s.periods) == 40
     with pytest.raises(bloc.ScenarioError) as e:

@@ -60,12 +60,11 @@ pub fn run_job(
     out_label: &str,
     progress: &mut dyn FnMut(Which, usize),
 ) -> Result<JobOutput, JobError> {
-    let mut result = run(scenario, opts, &mut |t| progress(Which::Run, t)).map_err(|error| {
-        JobError {
+    let mut result =
+        run(scenario, opts, &mut |t| progress(Which::Run, t)).map_err(|error| JobError {
             which: Which::Run,
             error,
-        }
-    })?;
+        })?;
     let Some(base) = baseline else {
         return Ok(JobOutput {
             run: result,

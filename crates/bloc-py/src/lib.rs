@@ -128,9 +128,9 @@ fn to_toml(v: &Bound<'_, PyAny>, at: &str, depth: usize) -> PyResult<toml::Value
 fn to_table(d: &Bound<'_, PyDict>, at: &str, depth: usize) -> PyResult<toml::Table> {
     let mut out = toml::Table::new();
     for (k, v) in d.iter() {
-        let key: String = k.extract().map_err(|_| {
-            PyTypeError::new_err(format!("`{at}`: every key must be a str"))
-        })?;
+        let key: String = k
+            .extract()
+            .map_err(|_| PyTypeError::new_err(format!("`{at}`: every key must be a str")))?;
         let path: Vec<&str> = key.split('.').collect();
         if path.iter().any(|p| p.is_empty()) {
             return Err(PyValueError::new_err(format!(
@@ -386,9 +386,8 @@ fn sweep<'py>(
     let out = PathBuf::from(out);
     let result = py.detach(|| -> PyResult<bloc_sweep::SweepOutput> {
         let p = resolve(path)?;
-        let (files, top) =
-            bloc_scenario::with_changes(&Disk as &dyn FileSource, &p, &changes)
-                .map_err(scenario_error)?;
+        let (files, top) = bloc_scenario::with_changes(&Disk as &dyn FileSource, &p, &changes)
+            .map_err(scenario_error)?;
         let prepared = bloc_sweep::prepare(&files, &top).map_err(|e| match e {
             bloc_sweep::SweepError::Scenario(s) => scenario_error(s),
             other => PyValueError::new_err(other.to_string()),
@@ -411,12 +410,20 @@ fn sweep<'py>(
     let d = PyDict::new(py);
     let rows = &result.rows;
     d.set_item("sample", rows.iter().map(|r| r.sample).collect::<Vec<_>>())?;
-    d.set_item("period", rows.iter().map(|r| r.period.as_str()).collect::<Vec<_>>())?;
+    d.set_item(
+        "period",
+        rows.iter().map(|r| r.period.as_str()).collect::<Vec<_>>(),
+    )?;
     d.set_item(
         "indicator",
-        rows.iter().map(|r| r.indicator.as_str()).collect::<Vec<_>>(),
+        rows.iter()
+            .map(|r| r.indicator.as_str())
+            .collect::<Vec<_>>(),
     )?;
-    d.set_item("scope", rows.iter().map(|r| r.scope.as_str()).collect::<Vec<_>>())?;
+    d.set_item(
+        "scope",
+        rows.iter().map(|r| r.scope.as_str()).collect::<Vec<_>>(),
+    )?;
     d.set_item("value", rows.iter().map(|r| r.value).collect::<Vec<_>>())?;
     Ok(d)
 }
@@ -441,7 +448,10 @@ fn version() -> &'static str {
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add("NativeScenarioError", m.py().get_type::<NativeScenarioError>())?;
+    m.add(
+        "NativeScenarioError",
+        m.py().get_type::<NativeScenarioError>(),
+    )?;
     m.add("RunError", m.py().get_type::<RunError>())?;
     m.add_function(wrap_pyfunction!(load_scenario, m)?)?;
     m.add_function(wrap_pyfunction!(changes_to_toml, m)?)?;

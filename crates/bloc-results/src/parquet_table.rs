@@ -116,7 +116,12 @@ mod tests {
 
     fn table() -> Table {
         let mut t = Table::new("prices.csv", &["period", "region", "price", "note"], 2);
-        t.push(vec!["2026Q1".into(), "USA".into(), "12.5".into(), "".into()]);
+        t.push(vec![
+            "2026Q1".into(),
+            "USA".into(),
+            "12.5".into(),
+            "".into(),
+        ]);
         t.push(vec!["2026Q1".into(), "CHN".into(), "".into(), "a,b".into()]);
         t.push(vec!["2026Q2".into(), "USA".into(), "-3".into(), "x".into()]);
         t
@@ -140,7 +145,12 @@ mod tests {
         let rows: Vec<Vec<Field>> = reader
             .get_row_iter(None)
             .unwrap()
-            .map(|r| r.unwrap().get_column_iter().map(|(_, f)| f.clone()).collect())
+            .map(|r| {
+                r.unwrap()
+                    .get_column_iter()
+                    .map(|(_, f)| f.clone())
+                    .collect()
+            })
             .collect();
         assert_eq!(rows.len(), 3);
         assert_eq!(rows[0][2], Field::Double(12.5));

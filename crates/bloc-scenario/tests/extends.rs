@@ -271,7 +271,10 @@ fn changes_layer_over_the_scenario_as_extending_files_would() {
 
     let e = load_with_changes(&Disk, &base, &["extends = \"x.toml\"\n".to_string()]).unwrap_err();
     let (file, _, field, message) = invalid(&e);
-    assert_eq!((file.as_str(), field.as_deref()), ("with_changes-1.toml", Some("extends")));
+    assert_eq!(
+        (file.as_str(), field.as_deref()),
+        ("with_changes-1.toml", Some("extends"))
+    );
     assert!(message.contains("cannot set `extends`"), "{message}");
 }
 
@@ -293,7 +296,10 @@ fn replacing_an_inherited_array_warns_and_the_explicit_forms_add_or_override() {
     assert_eq!(s.warnings.len(), 1, "{:?}", s.warnings);
     let w = &s.warnings[0];
     assert!(w.starts_with("bloc.members: 2 inherited entries ("), "{w}");
-    assert!(w.contains("replaced by 1 (") && w.contains("replace.toml:3"), "{w}");
+    assert!(
+        w.contains("replaced by 1 (") && w.contains("replace.toml:3"),
+        "{w}"
+    );
     assert!(w.contains("`members_add = [...]`"), "{w}");
     assert!(w.contains("`members_replace = [...]`"), "{w}");
 

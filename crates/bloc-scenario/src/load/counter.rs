@@ -268,4 +268,3 @@ fn check_export_control(
         line: c.at.line,
     })
 }
-

@@ -248,7 +248,12 @@ pub(crate) struct Notes(pub Vec<String>);
 /// [...]` replaces it whole without a note, and `[[bloc.floor_override]]` merges each entry
 /// into the inherited floor on the same commodity.
 /// `path` is the dotted key of `base` (empty at the top).
-pub(crate) fn merge(base: Node, over: Node, path: &str, notes: &mut Notes) -> Result<Node, ScenarioError> {
+pub(crate) fn merge(
+    base: Node,
+    over: Node,
+    path: &str,
+    notes: &mut Notes,
+) -> Result<Node, ScenarioError> {
     match (base.kind, over.kind) {
         (Kind::Table(mut b), Kind::Table(o)) => {
             let mut later = Vec::new();
@@ -361,11 +366,17 @@ fn override_hint(path: &str, k: &str) -> String {
 
 fn is_explicit(k: &str, v: &Node) -> bool {
     let suffixed = |suffix: &str| k.ends_with(suffix) && k.len() > suffix.len();
-    matches!(v.kind, Kind::Array(_)) && (suffixed(ADD) || suffixed(REPLACE) || k.ends_with("_override"))
+    matches!(v.kind, Kind::Array(_))
+        && (suffixed(ADD) || suffixed(REPLACE) || k.ends_with("_override"))
 }
 
 /// Applies `X_add`, `X_replace` or `X_override` (`v`, an array) to the table `b` at `path`.
-fn apply_explicit(b: &mut Vec<(String, Node)>, path: &str, k: String, v: Node) -> Result<(), ScenarioError> {
+fn apply_explicit(
+    b: &mut Vec<(String, Node)>,
+    path: &str,
+    k: String,
+    v: Node,
+) -> Result<(), ScenarioError> {
     let file = v.at.file.to_path_buf();
     let at = |line: usize, field: &str, message: String| {
         At {
@@ -403,12 +414,21 @@ fn apply_explicit(b: &mut Vec<(String, Node)>, path: &str, k: String, v: Node) -
             .map(|(i, n)| settle(n, &format!("{field}[{i}]")))
             .collect::<Result<_, _>>()?;
         match b.iter_mut().find(|(bk, _)| bk == target) {
-            Some((_, Node { kind: Kind::Array(old), .. })) => old.extend(items),
+            Some((
+                _,
+                Node {
+                    kind: Kind::Array(old),
+                    ..
+                },
+            )) => old.extend(items),
             Some(_) => {
                 return Err(at(
                     v.at.line,
                     &field,
-                    format!("`{k}` adds to an array, but `{}` is not one", join(path, target)),
+                    format!(
+                        "`{k}` adds to an array, but `{}` is not one",
+                        join(path, target)
+                    ),
                 ))
             }
             None => b.push((
@@ -437,7 +457,13 @@ fn apply_explicit(b: &mut Vec<(String, Node)>, path: &str, k: String, v: Node) -
         ));
     };
     let inherited: &mut Vec<Node> = match b.iter_mut().find(|(bk, _)| bk == target) {
-        Some((_, Node { kind: Kind::Array(old), .. })) => old,
+        Some((
+            _,
+            Node {
+                kind: Kind::Array(old),
+                ..
+            },
+        )) => old,
         _ => {
             if items.is_empty() {
                 return Ok(());
@@ -445,7 +471,11 @@ fn apply_explicit(b: &mut Vec<(String, Node)>, path: &str, k: String, v: Node) -
             return Err(at(
                 items[0].at.line,
                 &field,
-                format!("there is no inherited `{}` to override; write `[[{}]]` to add one", join(path, target), join(path, target)),
+                format!(
+                    "there is no inherited `{}` to override; write `[[{}]]` to add one",
+                    join(path, target),
+                    join(path, target)
+                ),
             ));
         }
     };
@@ -456,7 +486,9 @@ fn apply_explicit(b: &mut Vec<(String, Node)>, path: &str, k: String, v: Node) -
                 return Err(at(
                     item.at.line,
                     &format!("{field}.{key}"),
-                    format!("each `[[{field}]]` names the {target} it changes with `{key} = \"...\"`"),
+                    format!(
+                        "each `[[{field}]]` names the {target} it changes with `{key} = \"...\"`"
+                    ),
                 ))
             }
         };
