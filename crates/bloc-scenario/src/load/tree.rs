@@ -331,6 +331,15 @@ pub(crate) fn settle(node: Node, path: &str) -> Result<Node, ScenarioError> {
     }
 }
 
+/// The elements of an `X_add` or `X_replace` array (`field`), each settled.
+fn settle_all(items: Vec<Node>, field: &str) -> Result<Vec<Node>, ScenarioError> {
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, n)| settle(n, &format!("{field}[{i}]")))
+        .collect()
+}
+
 /// The explicit forms of one file in the order they apply: every `X_replace` before the adds
 /// and overrides, so that `X_replace` and `X_add` in one file replace, then add.
 fn replace_first(mut later: Vec<(String, Node)>) -> Vec<(String, Node)> {
@@ -391,11 +400,7 @@ fn apply_explicit(
     };
     if let Some(target) = k.strip_suffix(REPLACE) {
         let field = join(path, &k);
-        let items: Vec<Node> = items
-            .into_iter()
-            .enumerate()
-            .map(|(i, n)| settle(n, &format!("{field}[{i}]")))
-            .collect::<Result<_, _>>()?;
+        let items = settle_all(items, &field)?;
         let node = Node {
             kind: Kind::Array(items),
             at: v.at,
@@ -408,11 +413,7 @@ fn apply_explicit(
     }
     if let Some(target) = k.strip_suffix(ADD) {
         let field = join(path, &k);
-        let items: Vec<Node> = items
-            .into_iter()
-            .enumerate()
-            .map(|(i, n)| settle(n, &format!("{field}[{i}]")))
-            .collect::<Result<_, _>>()?;
+        let items = settle_all(items, &field)?;
         match b.iter_mut().find(|(bk, _)| bk == target) {
             Some((
                 _,
