@@ -14,6 +14,8 @@ mod bands;
 pub mod out;
 mod parquet_table;
 
+pub use parquet_table::pinned_properties;
+
 pub use bands::BandRow;
 
 /// One result table.

@@ -9,7 +9,9 @@
 use crate::Table;
 use parquet::basic::{Compression, ConvertedType, Repetition, Type as Physical};
 use parquet::data_type::{ByteArray, ByteArrayType, DoubleType};
-use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterVersion};
+use parquet::file::properties::{
+    EnabledStatistics, WriterProperties, WriterPropertiesBuilder, WriterVersion,
+};
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::Type;
 use std::io;
@@ -45,6 +47,18 @@ pub(crate) fn kind(t: &Table, c: usize) -> Kind {
     }
 }
 
+/// The writer settings every Parquet file of bloc is written with, so that the same rows give
+/// the same bytes: a fixed `created_by` (the writing crate and version, no time or host),
+/// Parquet 1.0, Snappy, statistics per column chunk. Callers add what is theirs (row group
+/// size) before `build()`.
+pub fn pinned_properties(created_by: &str) -> WriterPropertiesBuilder {
+    WriterProperties::builder()
+        .set_created_by(created_by.to_string())
+        .set_writer_version(WriterVersion::PARQUET_1_0)
+        .set_compression(Compression::SNAPPY)
+        .set_statistics_enabled(EnabledStatistics::Chunk)
+}
+
 fn err(path: &Path, e: impl std::fmt::Display) -> io::Error {
     io::Error::other(format!("{}: {e}", path.display()))
 }
@@ -68,14 +82,8 @@ pub(crate) fn write(path: &Path, t: &Table) -> io::Result<()> {
         .with_fields(fields)
         .build()
         .map_err(|e| err(path, e))?;
-    let props = Arc::new(
-        WriterProperties::builder()
-            .set_created_by(format!("bloc-results {}", env!("CARGO_PKG_VERSION")))
-            .set_writer_version(WriterVersion::PARQUET_1_0)
-            .set_compression(Compression::SNAPPY)
-            .set_statistics_enabled(EnabledStatistics::Chunk)
-            .build(),
-    );
+    let props =
+        Arc::new(pinned_properties(&format!("bloc-results {}", env!("CARGO_PKG_VERSION"))).build());
     let file = std::fs::File::create(path)?;
     let mut writer =
         SerializedFileWriter::new(file, Arc::new(schema), props).map_err(|e| err(path, e))?;

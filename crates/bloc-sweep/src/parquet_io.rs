@@ -6,9 +6,7 @@
 //! holds no time or host). Reading back (for `sweep merge`) gives the exact values written.
 
 use crate::{IndicatorRow, SweepError};
-use parquet::basic::Compression;
 use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int64Type};
-use parquet::file::properties::{EnabledStatistics, WriterProperties, WriterVersion};
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::file::writer::SerializedFileWriter;
 use parquet::record::RowAccessor;
@@ -39,11 +37,7 @@ fn perr(path: &Path, e: impl std::fmt::Display) -> SweepError {
 pub fn write(path: &Path, rows: &[IndicatorRow]) -> Result<(), SweepError> {
     let schema = Arc::new(parse_message_type(SCHEMA).map_err(|e| perr(path, e))?);
     let props = Arc::new(
-        WriterProperties::builder()
-            .set_created_by(format!("bloc-sweep {}", env!("CARGO_PKG_VERSION")))
-            .set_writer_version(WriterVersion::PARQUET_1_0)
-            .set_compression(Compression::SNAPPY)
-            .set_statistics_enabled(EnabledStatistics::Chunk)
+        bloc_results::pinned_properties(&format!("bloc-sweep {}", env!("CARGO_PKG_VERSION")))
             .set_max_row_group_size(ROW_GROUP)
             .build(),
     );
