@@ -592,15 +592,10 @@ fn compare(a: &Path, b: &Path, csv: Option<&Path>, html: Option<&Path>) -> Resul
 /// not load is bad input (a `ScenarioError`).
 fn load(path: Option<&Path>) -> Result<bloc_scenario::Scenario> {
     let loaded = match path {
-        // `.` (or `./`) names the working directory; the loader reads paths lexically.
-        Some(p)
-            if p.components()
-                .all(|c| matches!(c, std::path::Component::CurDir)) =>
-        {
-            let here = std::env::current_dir().context("reading the working directory")?;
-            bloc_scenario::load(&here)
-        }
-        Some(p) => bloc_scenario::load(p),
+        // `.` (or `./`) names the working directory.
+        Some(p) => bloc_scenario::load(
+            &bloc_scenario::Disk::scenario_path(p).context("reading the working directory")?,
+        ),
         None => shipped::load_default(),
     };
     Ok(loaded?)

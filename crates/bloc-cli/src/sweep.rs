@@ -208,14 +208,10 @@ fn check_out(out: &Path, inputs: &[&Path]) -> Result<(), Failure> {
 /// The scenario to sweep: a folder or file on disk, or the shipped default.
 fn prepare(path: Option<&Path>) -> Result<Prepared, Failure> {
     match path {
-        Some(p)
-            if p.components()
-                .all(|c| matches!(c, std::path::Component::CurDir)) =>
-        {
-            let here = std::env::current_dir().map_err(|e| Failure::Internal(e.into()))?;
-            bloc_sweep::prepare(&Disk, &here).map_err(bad)
+        Some(p) => {
+            let p = Disk::scenario_path(p).map_err(|e| Failure::Internal(e.into()))?;
+            bloc_sweep::prepare(&Disk, &p).map_err(bad)
         }
-        Some(p) => bloc_sweep::prepare(&Disk, p).map_err(bad),
         None => bloc_sweep::prepare(&shipped::embedded(), Path::new(shipped::DEFAULT)).map_err(bad),
     }
 }

@@ -51,16 +51,10 @@ fn run_error(e: impl std::fmt::Display) -> PyErr {
     RunError::new_err(e.to_string())
 }
 
-/// `.` names the working directory (the loader reads paths lexically), as in the CLI.
+/// The scenario path as the CLI reads it (`.` names the working directory).
 fn resolve(path: &str) -> PyResult<PathBuf> {
-    let p = Path::new(path);
-    if p.components()
-        .all(|c| matches!(c, std::path::Component::CurDir))
-    {
-        return std::env::current_dir()
-            .map_err(|e| PyValueError::new_err(format!("reading the working directory: {e}")));
-    }
-    Ok(p.to_path_buf())
+    Disk::scenario_path(Path::new(path))
+        .map_err(|e| PyValueError::new_err(format!("reading the working directory: {e}")))
 }
 
 fn load(path: &str, changes: &[String]) -> PyResult<Scenario> {

@@ -21,6 +21,20 @@ pub trait FileSource {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Disk;
 
+impl Disk {
+    /// `path` as a scenario path to read from the disk: one of only `.` components (`.`,
+    /// `./`) names the working directory, which it becomes (the loader reads paths lexically,
+    /// so `.` alone has no parent to resolve `extends` and table paths against); any other is
+    /// kept as given. An error only when the working directory cannot be read.
+    pub fn scenario_path(path: &Path) -> io::Result<PathBuf> {
+        if path.components().all(|c| matches!(c, Component::CurDir)) {
+            std::env::current_dir()
+        } else {
+            Ok(path.to_path_buf())
+        }
+    }
+}
+
 /// The largest scenario file read (TOML or CSV): 256 MiB, far above any real table (the
 /// shipped world's largest is under 1 MiB) and small enough to hold in memory.
 pub const MAX_FILE_BYTES: u64 = 256 << 20;
