@@ -10,6 +10,13 @@
 //!
 //! A quantity counts as "at a bound" within [`BOUND_TOLERANCE`] of its scale, because an
 //! interior-point answer is never exactly on one.
+//!
+//! A block's or segment's quantity is known only to the solver's quantity resolution,
+//! [`crate::solve::NOISE`] × its commodity's quantity scale (quantities below it are read as
+//! zero). On a small block with a steep cost line that resolution is worth a measurable price
+//! (a 139 t/yr graphite mine beside China's 1.4 Mt: slope 30 USD/t per t, resolution 3.5e-3 t),
+//! so its condition is checked at the quantity within that resolution that meets it best
+//! ([`within_resolution`]); routes and balances are checked as they are.
 
 use crate::problem::MarketProblem;
 use crate::solve::MarketOutcome;
@@ -72,11 +79,47 @@ fn complementarity(gap: f64, pos: i8) -> f64 {
     }
 }
 
+/// The smallest violation of "value − cost is 0 inside, ≥ 0 at the top bound, ≤ 0 at zero"
+/// over the quantities within `delta` of `x` (clamped to [0, cap]), where `gap_at(x')` is value
+/// minus cost at x'. The gap is linear in x', so the candidates are x itself, the ends, the
+/// bounds where they fall inside, and the quantity where the gap crosses zero.
+fn within_resolution(x: f64, cap: f64, delta: f64, gap_at: impl Fn(f64) -> f64) -> f64 {
+    let hi = if cap > 0.0 { cap } else { 0.0 };
+    let lo_x = (x - delta).max(0.0);
+    let hi_x = if cap.is_finite() {
+        (x + delta).min(hi.max(x))
+    } else {
+        x + delta
+    };
+    let mut candidates = vec![x, lo_x, hi_x];
+    if lo_x <= 0.0 {
+        candidates.push(0.0);
+    }
+    if cap.is_finite() && cap > 0.0 && hi_x >= cap {
+        candidates.push(cap);
+    }
+    // Where the gap crosses zero between the ends, the quantity that meets the condition.
+    let (g_lo, g_hi) = (gap_at(lo_x), gap_at(hi_x));
+    if g_lo * g_hi < 0.0 {
+        candidates.push(lo_x + (hi_x - lo_x) * g_lo / (g_lo - g_hi));
+    }
+    candidates
+        .into_iter()
+        .map(|y| complementarity(gap_at(y), position(y, cap)))
+        .fold(f64::INFINITY, f64::min)
+}
+
 /// Checks an outcome against its problem.
 pub fn self_check(p: &MarketProblem, o: &MarketOutcome) -> SelfCheck {
     let mut c = SelfCheck::default();
     let n = p.nodes.len();
     let scale_q = scale_q(p);
+    // The solver scales each commodity's quantities as one (crate::build::Scaling), so its
+    // quantity resolution is a share of the commodity's largest scale, not of the node's.
+    let mut resolution_q = vec![1.0f64; p.commodity_count()];
+    for (node, q) in p.nodes.iter().zip(&scale_q) {
+        resolution_q[node.commodity] = resolution_q[node.commodity].max(*q);
+    }
     // The price scale of each commodity: the largest of its unit costs, a tenth of its
     // buyers' top willingness to pay, and its prices anywhere (at least 1 USD/t). One scale
     // per commodity, so that a transit market (routes only, no plant or buyer) is measured
@@ -136,11 +179,15 @@ pub fn self_check(p: &MarketProblem, o: &MarketOutcome) -> SelfCheck {
         } else {
             blk.capacity.0
         };
-        c.price(
-            complementarity(pout - cost, position(o.supply[k], cap)),
-            scale_p[blk.node],
-            || format!("supply block {}", blk.name),
-        );
+        // Inputs valued at their prices; the block's own cost line moves with its quantity.
+        let inputs = cost - blk.marginal_cost(o.supply[k]);
+        let delta = crate::solve::NOISE * resolution_q[p.nodes[blk.node].commodity];
+        let v = within_resolution(o.supply[k], cap, delta, |x| {
+            pout - blk.marginal_cost(x) - inputs
+        });
+        c.price(v, scale_p[blk.node], || {
+            format!("supply block {}", blk.name)
+        });
     }
     for (k, d) in p.demand.iter().enumerate() {
         let Some(price) = o.prices[d.node] else {
@@ -156,9 +203,9 @@ pub fn self_check(p: &MarketProblem, o: &MarketOutcome) -> SelfCheck {
             } else {
                 seg.width.0
             };
-            let pos = position(y, width);
-            let wtp = seg.wtp_at(y);
-            c.price(complementarity(wtp - price, pos), scale_p[d.node], || {
+            let delta = crate::solve::NOISE * resolution_q[p.nodes[d.node].commodity];
+            let v = within_resolution(y, width, delta, |x| seg.wtp_at(x) - price);
+            c.price(v, scale_p[d.node], || {
                 format!("demand {} segment {s}", d.name)
             });
         }
@@ -209,4 +256,39 @@ fn scale_q(p: &MarketProblem) -> Vec<f64> {
         s[d.node] = s[d.node].max(d.curve.segments.iter().map(|g| g.width.0).sum());
     }
     s.into_iter().map(|v| v.max(1.0)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // A block of capacity 10 whose cost line rises from 100 to 130 (slope 3 USD/t per t),
+    // selling at 115: by hand its quantity is 5, inside. At 5.001 the gap is -0.003 USD/t.
+    fn gap(x: f64) -> f64 {
+        115.0 - (100.0 + 3.0 * x)
+    }
+
+    #[test]
+    fn a_quantity_within_the_resolution_meets_its_condition() {
+        // 0.001 t off, resolution 0.002 t: some quantity within it has gap 0.
+        assert_eq!(within_resolution(5.001, 10.0, 0.002, gap), 0.0);
+        // Resolution 0.0004 t: the nearest is 5.0006, gap -0.0018 USD/t.
+        let v = within_resolution(5.001, 10.0, 0.0004, gap);
+        assert!((v - 0.0018).abs() < 1e-9, "{v}");
+        // No resolution: the violation at the quantity itself.
+        assert!((within_resolution(5.001, 10.0, 0.0, gap) - 0.003).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_bounds_count_within_the_resolution() {
+        // Price 135 above the top of the line: the block belongs at capacity. At 9.9999 it
+        // is inside (gap 5.0003 breaks equality) unless the resolution reaches the bound.
+        let g = |x: f64| 135.0 - (100.0 + 3.0 * x);
+        assert!(within_resolution(9.99, 10.0, 0.001, g) > 5.0);
+        assert_eq!(within_resolution(9.9995, 10.0, 0.001, g), 0.0);
+        // Price 95 below the bottom: idle; 0.0005 t is within a resolution of 0.001.
+        let g = |x: f64| 95.0 - (100.0 + 3.0 * x);
+        assert_eq!(within_resolution(0.0005, 10.0, 0.001, g), 0.0);
+        assert!(within_resolution(0.01, 10.0, 0.001, g) > 5.0);
+    }
 }

@@ -17,7 +17,9 @@
 //!   Decisions use prices up to and including period t (the period is solved first), so a
 //!   project that decides in t comes online in `t + lead` (at the earliest `t + 1`), and has
 //!   `min(1, (k + 1) / ramp)` of its capacity in its k-th period online. A project with a
-//!   `fid` in the table has decided then, whatever the economics.
+//!   `fid` in the table has decided then, whatever the economics. A project with an `after`
+//!   (a staged expansion's next step) may decide only from the first period the project it
+//!   names is online.
 //! * With `[closures]`, a process in service whose price (its region's output price, with
 //!   per-tonne subsidies and guarantee strikes in force) stays below its operating cost (unit
 //!   cost plus inputs at their regional prices) for `after_periods` consecutive periods
@@ -57,6 +59,8 @@ struct PlantState {
 #[derive(Debug, Clone)]
 pub struct Fleet {
     plants: Vec<PlantState>,
+    /// Per process: the process its project's `after` names.
+    after: Vec<Option<usize>>,
     /// (period, process, event), in the order they happened.
     pub events: Vec<(usize, usize, Event)>,
 }
@@ -81,8 +85,17 @@ impl Fleet {
                 ..PlantState::default()
             })
             .collect();
+        let after = s
+            .processes
+            .iter()
+            .map(|p| {
+                let a = p.project.as_ref()?.after.as_ref()?;
+                s.processes.iter().position(|q| q.id == *a)
+            })
+            .collect();
         let mut f = Fleet {
             plants,
+            after,
             events: Vec::new(),
         };
         let n = s.time.periods as i64;
@@ -187,6 +200,18 @@ impl Fleet {
             let Some(pr) = &p.project else { continue };
             if self.plants[i].fid.is_some() || (t as i64) < pr.earliest_fid {
                 continue;
+            }
+            if let Some(j) = self.after[i] {
+                let on = self.plants[j].fid.map(|f| {
+                    f + s.processes[j]
+                        .project
+                        .as_ref()
+                        .map_or(0, |q| q.lead_periods)
+                        .max(1) as i64
+                });
+                if on.is_none_or(|on| (t as i64) < on) {
+                    continue;
+                }
             }
             let ExpectedPrice::Trailing { periods } = s.investment.expected_price;
             let from = (t + 1).saturating_sub(periods);

@@ -611,6 +611,11 @@ impl<'s> World<'s> {
             }
         }
         for (pi, p) in s.processes.iter().enumerate() {
+            // A planned project (or expansion step) not yet online has no row: the world
+            // holds hundreds that may never be built.
+            if p.project.is_some() && made[pi].0 == 0.0 && made[pi].1 == 0.0 {
+                continue;
+            }
             tables.production.push(vec![
                 label.clone(),
                 p.region.to_string(),

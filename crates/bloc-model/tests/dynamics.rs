@@ -70,18 +70,28 @@ fn project(
             earliest_fid: earliest,
             fid: None,
             life_yr: None,
+            after: None,
         }),
     }
 }
 
-/// (period label, value) of `column` for a process in production.csv.
+/// (period label, value) of `column` for a process in production.csv, every period of the
+/// run: a project has no row before it is online, which reads as 0.
 fn production(r: &Run, process: &str, column: &str) -> Vec<(String, f64)> {
     let t = &r.tables.production;
     let col = t.header.iter().position(|h| *h == column).unwrap();
-    t.rows
-        .iter()
-        .filter(|row| row[2] == process)
-        .map(|row| (row[0].clone(), row[col].parse().unwrap()))
+    let mut periods: Vec<String> = t.rows.iter().map(|row| row[0].clone()).collect();
+    periods.dedup();
+    periods
+        .into_iter()
+        .map(|p| {
+            let v = t
+                .rows
+                .iter()
+                .find(|row| row[0] == p && row[2] == process)
+                .map_or(0.0, |row| row[col].parse().unwrap());
+            (p, v)
+        })
         .collect()
 }
 
@@ -171,6 +181,60 @@ fn a_capital_grant_lowers_the_hurdle() {
         .map(|x| x.1)
         .collect();
     assert_eq!(caps, vec![0.0, 0.0, 10.0, 10.0, 10.0, 10.0]);
+}
+
+/// Two steps of the same expansion, each clearing full cost in 2026 (as `b_new` above with a
+/// 10% capital grant: margin 42 − 21 = 21 ≥ 20.25). Without `after` both decide in 2026 and
+/// are online from 2028. With the second `after` the first, it may decide only from 2028,
+/// when the first is online. By hand, with the first step's 10 t in B (mc ≤ 22, so it runs
+/// full): B's buyers 40 − p/2 = b_plant (p − 20)/2 + A's exports 2(p − 8) − 60 + 10, so
+/// 3p = 116, p_B = 38.667 (A still exports 1.33 t); the second step's margin 38.667 − 21 =
+/// 17.67 < 20.25, so it never decides.
+#[test]
+fn a_staged_step_waits_until_the_step_before_it_is_online() {
+    let mut s = base();
+    s.investment = Investment {
+        discount_rate: 0.0,
+        life_yr: 10.0,
+        expected_price: ExpectedPrice::Trailing { periods: 1 },
+    };
+    for id in ["b_step1", "b_step2"] {
+        s.processes
+            .push(project(id, "B", 10.0, 20.0, 2.0, 225.0, 2, 0, 0));
+    }
+    s.bloc.capital_grants.push(CapitalGrant {
+        projects: vec![ProcessId::from("b_step1"), ProcessId::from("b_step2")],
+        share: 0.1,
+        span: Span { from: 0, to: None },
+    });
+    let caps = |r: &Run, id: &str| -> Vec<f64> {
+        production(r, id, "capacity_t")
+            .into_iter()
+            .map(|x| x.1)
+            .collect()
+    };
+    let online_2028 = vec![0.0, 0.0, 10.0, 10.0, 10.0, 10.0];
+    let together = go(&s);
+    assert_eq!(caps(&together, "b_step1"), online_2028);
+    assert_eq!(caps(&together, "b_step2"), online_2028);
+    let last = s.processes.len() - 1;
+    s.processes[last].project.as_mut().unwrap().after = Some(ProcessId::from("b_step1"));
+    let staged = go(&s);
+    assert_eq!(caps(&staged, "b_step1"), online_2028);
+    assert_eq!(caps(&staged, "b_step2"), vec![0.0; 6]);
+    assert_eq!(
+        indicator(&staged, "2026", "projects_decided", "non_members"),
+        Some(1.0)
+    );
+    let p_b = staged
+        .tables
+        .prices
+        .rows
+        .iter()
+        .find(|row| row[0] == "2028" && row[1] == "B")
+        .map(|row| row[3].parse::<f64>().unwrap())
+        .unwrap();
+    assert!((p_b - 116.0 / 3.0).abs() < 1e-6, "p_B 2028 = {p_b}");
 }
 
 /// A ramp of 4 periods: 1/4, 2/4, 3/4, then full capacity; a committed FID two periods

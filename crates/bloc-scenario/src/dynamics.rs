@@ -25,6 +25,9 @@ pub struct Project {
     pub fid: Option<i64>,
     /// Economic life in years (`life_yr`; empty: the scenario's `[investment] life_yr`).
     pub life_yr: Option<f64>,
+    /// A project that must be online before this one may decide (`after`; a staged
+    /// expansion's step before it).
+    pub after: Option<ProcessId>,
 }
 
 impl Project {

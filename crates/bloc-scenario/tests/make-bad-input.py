@@ -122,6 +122,12 @@ usa_new_mine,USA,re_concentrate,20000,3500,,8000,3,1,2026Q1,,,assumption: illust
 aus_refinery,AUS,ndpr_oxide,3000,30000,,150000,2.5,1,2026Q3,2025Q1,25,assumption: illustrative
 """
 
+# The same two projects with an `after` column: {0} and {1} are its cells.
+PROJECTS_AFTER = """id,region,output,capacity_t_per_yr,unit_cost_usd_per_t,cost_rise_usd_per_t,capital_usd_per_t_per_yr,lead_time_yr,ramp_up_yr,earliest_fid,fid,life_yr,after,source
+usa_new_mine,USA,re_concentrate,20000,3500,,8000,3,1,2026Q1,,,{0},assumption: illustrative
+aus_refinery,AUS,ndpr_oxide,3000,30000,,150000,2.5,1,2026Q3,2025Q1,25,{1},assumption: illustrative
+"""
+
 
 def with_outputs(text):
     """Edits that add an outputs (co-products) table and its key to the base."""
@@ -200,6 +206,14 @@ CASES = [
      "projects.csv", "usa_new_mine", "earliest_fid", "the cell is empty"),
     ("project-zero-life", with_projects(PROJECTS.replace(",2025Q1,25,", ",2025Q1,0,")),
      "projects.csv", "aus_refinery", "life_yr", "must be greater than 0"),
+    ("project-after-itself", with_projects(PROJECTS_AFTER.format("usa_new_mine", "")),
+     "projects.csv", ",usa_new_mine,assumption", "after", "cannot wait for itself"),
+    ("project-after-a-process", with_projects(PROJECTS_AFTER.format("usa_mine", "")),
+     "projects.csv", ",usa_mine,assumption", "after", "already in service"),
+    ("project-after-unknown", with_projects(PROJECTS_AFTER.format("", "no_such_project")),
+     "projects.csv", "no_such_project", "after", "is not a project of this table"),
+    ("project-after-cycle", with_projects(PROJECTS_AFTER.format("aus_refinery", "usa_new_mine")),
+     "projects.csv", ",aus_refinery,assumption", "after", "break the cycle"),
     ("co-product-is-main-output", with_outputs("chn_separation,ndpr_oxide,0.5,assumption: illustrative\n"),
      "outputs.csv", 2, "commodity", "is the main output of process `chn_separation`"),
     ("co-product-negative-yield", with_outputs("chn_separation,re_concentrate,-0.5,assumption: illustrative\n"),
@@ -365,7 +379,6 @@ CASES = [
      "scenario.toml", "usd_per_t = -100", "bloc.subsidy[0].usd_per_t", "0 or more"),
     ("framework-one-region", [append("scenario.toml", '\n[[bloc.framework]]\nregions = ["USA"]\ncommodities = ["*"]\n')],
      "scenario.toml", 'regions = ["USA"]', "bloc.framework[0].regions", "two or more"),
-     "scenario.toml", 'exporter = "CHN"\ncommodities = ["*"]', "export_control[1].exporter", "overlaps"),
     ("export-control-bad-kind", [append("scenario.toml", '\n[[export_control]]\nexporter = "CHN"\ncommodities = ["ndpr_oxide"]\ndestinations = ["members"]\nkind = "embargo"\n')],
      "scenario.toml", 'kind = "embargo"', "export_control[0].kind", "not a kind"),
     ("quota-with-delay", [append("scenario.toml", '\n[[export_control]]\nexporter = "CHN"\ncommodities = ["ndpr_oxide"]\ndestinations = ["USA"]\nkind = "quota"\nquota_t_per_period = 10\ndelay_periods = 2\n')],

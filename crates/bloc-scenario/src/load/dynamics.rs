@@ -54,6 +54,9 @@ pub(crate) const PROJECTS: Schema = Schema {
         opt("fid")
             .text("period", "2025Q3")
             .doc("a decision already taken (may lie before the run): it comes online at `fid` + lead time whatever the prices"),
+        opt("after")
+            .text("", "pilbara_p1000")
+            .doc("another project of this table that must be online before this one may decide (a staged expansion); empty: none"),
         opt("life_yr")
             .number("yr", Bound::Above(0.0), "20")
             .doc("economic life (empty: `[investment] life_yr`)"),
@@ -96,7 +99,9 @@ pub(crate) fn check_projects(
     processes_file: &str,
 ) -> Result<Vec<Process>, ScenarioError> {
     let mut out: Vec<Process> = Vec::new();
-    for row in &t.rows {
+    // (project, its row) of every `after`, checked once all projects are read.
+    let mut afters: Vec<(usize, usize)> = Vec::new();
+    for (ri, row) in t.rows.iter().enumerate() {
         let idc = t.cell(row, "id");
         super::check::check_id_syntax(idc.text).map_err(|m| idc.error(m))?;
         if existing.iter().any(|p| p.id.as_str() == idc.text) {
@@ -125,6 +130,25 @@ pub(crate) fn check_projects(
             )));
         }
         let earliest_fid = check_any_period(efc, time)?;
+        let ac = t.cell(row, "after");
+        let after = if ac.is_empty() {
+            None
+        } else {
+            if ac.text == idc.text {
+                return Err(ac.error(format!(
+                    "project `{}` cannot wait for itself; name the project before it, or leave the cell empty",
+                    idc.text
+                )));
+            }
+            if existing.iter().any(|p| p.id.as_str() == ac.text) {
+                return Err(ac.error(format!(
+                    "`{}` is a process of {processes_file}, already in service; `after` names another project of this table, or is empty",
+                    ac.text
+                )));
+            }
+            afters.push((out.len(), ri));
+            Some(ProcessId::from(ac.text))
+        };
         let fc = t.cell(row, "fid");
         let fid = if fc.is_empty() {
             None
@@ -149,10 +173,51 @@ pub(crate) fn check_projects(
                 earliest_fid,
                 fid,
                 life_yr: life,
+                after,
             }),
         });
     }
+    check_afters(t, &out, &afters)?;
     Ok(out)
+}
+
+/// Every `after` names a project of the table, and no chain of them comes back to where it
+/// started (those projects would wait on each other for ever).
+fn check_afters(
+    t: &CsvTable,
+    out: &[Process],
+    afters: &[(usize, usize)],
+) -> Result<(), ScenarioError> {
+    let index = |id: &str| out.iter().position(|p| p.id.as_str() == id);
+    for &(i, ri) in afters {
+        let cell = t.cell(&t.rows[ri], "after");
+        if index(cell.text).is_none() {
+            return Err(cell.error(format!(
+                "`{}` is not a project of this table; name one of its ids, or leave the cell empty",
+                cell.text
+            )));
+        }
+        // Follow the chain: it must end within as many steps as there are projects.
+        let mut at = i;
+        for _ in 0..=out.len() {
+            let next = out[at]
+                .project
+                .as_ref()
+                .and_then(|pr| pr.after.as_ref())
+                .and_then(|a| index(a.as_str()));
+            match next {
+                None => break,
+                Some(n) if n == i => {
+                    return Err(cell.error(format!(
+                        "project `{}` waits, through `after`, on a project that waits on it; break the cycle",
+                        out[i].id
+                    )));
+                }
+                Some(n) => at = n,
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `[investment]`.
