@@ -25,6 +25,8 @@ import subprocess
 import sys
 import tempfile
 
+import supply
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORLD = os.path.normpath(os.path.join(HERE, "..", "..", "scenarios", "world"))
 
@@ -756,68 +758,70 @@ def write_tables(procs, dem, prices, scale):
     for (c, (price, region, src, published)) in PRICES.items():
         if published:
             rows.append([c, region, fmt(price), src])
-    write_projects(prices)
+    write_projects(procs, prices)
     write_csv("calibration/shares.csv", ["stage", "commodities", "region", "share", "source"], share_rows())
     write_csv("calibration/prices.csv", ["commodity", "region", "price_usd_per_t", "source"], rows)
 
 
-# The announced non-Chinese project pipeline (issue 6), for the investment loader (issue 5):
-# (id, region, output, t/yr, capital USD per t/yr, lead yr, ramp yr, earliest_fid, fid, source).
-# Unit cost: 60% of the output's 2024 processing margin at reference prices (assumption:
-# operating costs of new non-Chinese plants are not sourced).
+# Projects of earlier issues kept beside the research pipeline (issue 6): the sourced US and
+# Lynas decisions (S08/S09, §5.4) and the WA gallium stake (§3.3), with their inputs as any
+# process's: (id, region, output, t/yr, capital USD per t/yr, lead yr, ramp yr, earliest_fid,
+# fid, source). Unit cost: 60% of the output's 2024 processing margin at reference prices
+# (assumption: operating costs of new non-Chinese plants are not sourced). The placeholders of
+# issue 6 that were assumptions throughout (Iluka, Arafura, Solvay, Noveon, e-VAC, a US carbonate,
+# an Australian hydroxide, a US anode and a Canadian flake project) gave way to the pipeline's
+# sourced rows (tools/world/supply.py).
 PROJECTS = [
     ("mp_10x_magnets", "USA", "ndfeb_magnet", 10000, 100000, 2.5, 2.0, "2025Q3", "2025Q3",
      "S08/S09: 10X magnet plant, commissioning 2028, MP magnet capacity ~10,000 t/yr, DoD 100% offtake, $1.0B JPMorgan/Goldman commitment; capital [derived] $1.0B / 10,000 t/yr; FID = the Jul 2025 DoD deal; lead 2025Q3 -> 2028Q1 [derived]; ramp-up assumption"),
     ("mp_heavy_re_separation", "USA", "dy_oxide", 200, 750000, 2.0, 1.0, "2025Q3", "2025Q3",
      "S08/S09: $150M DoD loan for heavy-RE separation at Mountain Pass; capacity 200 t/yr Dy oxide equivalent is an assumption (not sourced); capital [derived] $150M / 200 t/yr; lead and ramp assumptions"),
-    ("lynas_ndpr_expansion", "MYS", "ndpr_oxide", 12000 - 3600, 60000, 2.0, 1.5, "2026Q1", "",
-     "§7.2 (nrinvesting.com): Mount Weld reserves for 12,000 t/yr NdPr; capacity [derived] 12,000 - 3,600 t (S02 Malaysia 2024); capital, lead, ramp assumptions (not sourced)"),
     ("lynas_heavy_re", "MYS", "dy_oxide", 100, 500000, 1.25, 0.5, "2024Q1", "2024Q1",
      "§5.4: Lynas made the first non-Chinese commercial Dy oxide in May 2025 (online 2025Q2 = FID 2024Q1 + 1.25 yr, assumption); capacity 100 t/yr and capital are assumptions (not sourced)"),
-    ("iluka_eneabba", "AUS", "ndpr_oxide", 4000, 150000, 3.0, 1.5, "2026Q1", "",
-     "assumption: Iluka Eneabba refinery named in issue 6; capacity, capital and dates not in sources.md"),
-    ("arafura_nolans", "AUS", "ndpr_oxide", 4400, 200000, 3.0, 1.5, "2026Q1", "",
-     "cmcmarkets.com (§3.3): US $100M stake in Arafura (Nolans) under the Oct 2025 US-Australia framework; capacity, capital and dates are assumptions (not in sources.md)"),
-    ("energy_fuels_white_mesa", "USA", "ndpr_oxide", 1000, 100000, 1.5, 1.0, "2026Q1", "",
-     "assumption: Energy Fuels White Mesa separation named in issue 6; capacity, capital and dates not in sources.md"),
-    ("solvay_la_rochelle", "EU", "ndpr_oxide", 1000, 100000, 1.5, 1.0, "2026Q1", "",
-     "assumption: Solvay La Rochelle separation named in issue 6; capacity, capital and dates not in sources.md"),
-    ("noveon_magnets", "USA", "ndfeb_magnet", 2000, 80000, 2.0, 1.0, "2026Q1", "",
-     "assumption: Noveon magnet expansion named in issue 6; capacity, capital and dates not in sources.md"),
-    ("vac_south_carolina", "USA", "ndfeb_magnet", 1500, 100000, 2.0, 1.0, "2026Q1", "",
-     "assumption: Vacuumschmelze (eVAC) US magnet plant named in issue 6; capacity, capital and dates not in sources.md"),
     ("wa_gallium", "AUS", "gallium", 50, 4000000, 3.0, 1.0, "2026Q1", "",
      "cmcmarkets.com (§3.3): $200M US equity in a WA gallium plant (Oct 2025 framework); capacity 50 t/yr an assumption; capital [derived] $200M / 50 t/yr"),
-    ("us_lithium_carbonate", "USA", "li_carbonate", 40000 * LI_PER_LCE, 400000, 3.0, 2.0, "2026Q1", "",
-     "assumption: a US lithium carbonate project of 40,000 t LCE/yr (x 1/5.323 to Li, §7.2); issue 6 names lithium projects, none sourced in sources.md"),
-    ("aus_lithium_hydroxide", "AUS", "li_hydroxide", 50000 * LI_PER_LCE, 350000, 2.5, 2.0, "2026Q1", "",
-     "assumption: an Australian hydroxide expansion of 50,000 t LCE/yr; not in sources.md"),
-    ("us_anode_graphite", "USA", "graphite_battery", 30000, 8000, 2.5, 1.5, "2026Q1", "",
-     "assumption: a US battery-grade graphite (anode) plant of 30,000 t/yr; issue 6 names graphite projects, none sourced in sources.md"),
-    ("can_flake_graphite", "CAN", "graphite_flake", 50000, 2000, 3.0, 1.5, "2026Q1", "",
-     "assumption: a Canadian flake graphite mine of 50,000 t/yr; not in sources.md"),
 ]
 
+PROJECT_HEADER = ["id", "region", "output", "capacity_t_per_yr", "unit_cost_usd_per_t", "cost_rise_usd_per_t",
+                  "capital_usd_per_t_per_yr", "lead_time_yr", "ramp_up_yr", "earliest_fid", "fid", "after", "source", "note_kind"]
 
-def write_projects(prices):
-    rows, inputs = [], []
-    outs = []
+
+def stage_of(c):
+    return next(s for (i, _, s, _) in COMMODITIES if i == c)
+
+
+def write_projects(procs, prices):
+    """projects.csv: the kept projects above, the research pipeline and brownfield expansion
+    steps of every incumbent (tools/world/supply.py); their inputs and co-products are appended
+    to inputs.csv and outputs.csv (written just before)."""
+    rows, inputs, outs = [], [], []
     for (pid, region, out, cap, capex, lead, ramp, efid, fid, src) in PROJECTS:
         q = {"id": pid, "output": out, "feed": None}
         feed = inputs_of(q)
         co = outputs_of(q)
         outs += [[pid, c, fmt(y), ysrc] for (c, y, ysrc) in co]
         margin = prices[out] + sum(y * prices[c] for (c, y, _) in co) - sum(k * prices[i] for (i, k, _) in feed)
-        rows.append([pid, region, out, fmt(cap), fmt(0.6 * margin), fmt(capex), lead, ramp, efid, fid,
-                     f"{src}; unit cost: assumption, 60% of the 2024 processing margin at reference prices (costs of new non-Chinese plants not sourced)"])
-        for (i, k, isrc) in feed:
-            inputs.append([pid, i, fmt(k), isrc])
-    write_csv("projects.csv", ["id", "region", "output", "capacity_t_per_yr", "unit_cost_usd_per_t", "capital_usd_per_t_per_yr", "lead_time_yr", "ramp_up_yr", "earliest_fid", "fid", "source"], rows)
-    # A project's inputs are rows of inputs.csv like any process's (written just before).
+        rows.append([pid, region, out, fmt(cap), fmt(0.6 * margin), "", fmt(capex), lead, ramp, efid, fid, "",
+                     f"{src}; unit cost: assumption, 60% of the 2024 processing margin at reference prices (costs of new non-Chinese plants not sourced)",
+                     "kept"])
+        inputs += [[pid, i, fmt(k), isrc] for (i, k, isrc) in feed]
+    new = supply.pipeline(procs, inputs_of, outputs_of, UTILISATION)
+    new += supply.brownfield(procs, inputs_of, outputs_of, prices, stage_of, capacity)
+    for x in new:
+        rows.append([x["id"], x["region"], x["output"], fmt(x["cap"]), fmt(x["cost"]), fmt(x["rise"]), fmt(x["capital"]),
+                     fmt(x["lead"]), fmt(x["ramp"]), x["earliest"], x["fid"], x.get("after", ""), x["src"], x["kind"]])
+        inputs += [[x["id"], i, fmt(k), isrc] for (i, k, isrc) in x["inputs"]]
+        outs += [[x["id"], c, fmt(y), ysrc] for (c, y, ysrc) in x["outputs"]]
+    write_csv("projects.csv", PROJECT_HEADER, rows)
     with open(os.path.join(WORLD, "inputs.csv"), "a", newline="") as f:
         csv.writer(f, lineterminator="\n").writerows(inputs)
     with open(os.path.join(WORLD, "outputs.csv"), "a", newline="") as f:
         csv.writer(f, lineterminator="\n").writerows(outs)
+    # The 2024 fit is of the 2024 fleet: calibration-2024.toml is one yearly period, in which a
+    # project deciding comes online only after it; one decided before must not be online in 2024.
+    for r in rows:
+        if r[10] and supply.online_year(r[10], float(r[7])) <= 2024:
+            sys.exit(f"project {r[0]} (fid {r[10]}, lead {r[7]} yr) is online in 2024, the calibration year; it belongs in the base")
 
 
 def read_csv(path):
