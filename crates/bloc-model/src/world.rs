@@ -194,6 +194,9 @@ pub struct World<'s> {
     market_tables: bool,
     /// Which capacity is in service (projects, closures).
     pub fleet: Fleet,
+    /// Per demand row, ln(A_t / Q0_t): how far partial adjustment has moved its curve
+    /// (0 for a row without `adjustment_per_yr`); see [`bloc_scenario::Adjustment`].
+    demand_shift: Vec<f64>,
 }
 
 impl<'s> World<'s> {
@@ -234,6 +237,7 @@ impl<'s> World<'s> {
             consumed: Vec::new(),
             market_tables: true,
             fleet: Fleet::new(scenario),
+            demand_shift: vec![0.0; scenario.demand.len()],
         }
     }
 
@@ -298,7 +302,7 @@ impl<'s> World<'s> {
         }
         for (row, d) in s.demand.iter().enumerate() {
             layout.demand_row.push(Some(row));
-            let q0 = Tonnes(self.reference_quantity(d, t));
+            let q0 = Tonnes(self.reference_quantity(d, t) * self.demand_shift[row].exp());
             let curve = match d.form {
                 DemandForm::Isoelastic { choke } => {
                     DemandCurve::isoelastic(q0, d.price, d.elasticity, choke)
@@ -428,6 +432,29 @@ impl<'s> World<'s> {
     /// period before `t` that cover the row.
     fn reference_quantity(&self, d: &bloc_scenario::Demand, t: usize) -> f64 {
         reference_quantity(self.scenario, d, t)
+    }
+
+    /// After period `t` is solved: each demand row with partial adjustment moves its curve
+    /// towards long-run demand at the period's price at its node
+    /// ([`bloc_scenario::Adjustment`]).
+    pub fn adjust_demand(&mut self, m: &MarketProblem, layout: &Layout, o: &MarketOutcome) {
+        let yp = self.scenario.time.years_per_period();
+        for (k, d) in m.demand.iter().enumerate() {
+            let Some(row) = layout.demand_row.get(k).copied().flatten() else {
+                continue;
+            };
+            let dr = &self.scenario.demand[row];
+            let (Some(a), Some(p)) = (dr.adjust, o.prices[d.node]) else {
+                continue;
+            };
+            if p <= 0.0 {
+                continue;
+            }
+            let lambda = 1.0 - (1.0 - a.per_yr).powf(yp);
+            let target = (a.long_run_elasticity - dr.elasticity) * (p / dr.price.0).ln();
+            let s = &mut self.demand_shift[row];
+            *s = (1.0 - lambda) * *s + lambda * target;
+        }
     }
 
     /// Solves period `t`'s market: from last period's working set and answer (or, `cold`,
@@ -655,7 +682,9 @@ impl<'s> World<'s> {
                 dr.region.to_string(),
                 dr.commodity.to_string(),
                 num(o.demand[k]),
-                num(self.reference_quantity(dr, t) * demand_multiplier(s, dr, t)),
+                num(self.reference_quantity(dr, t)
+                    * self.demand_shift[row].exp()
+                    * demand_multiplier(s, dr, t)),
                 num(o.unserved[k]),
                 num(disposed.remove(&d.node).unwrap_or(0.0)),
             ]);
@@ -878,6 +907,7 @@ pub fn run(
         let mut outcome = outcome;
         world.grid.regional_prices(&mut outcome);
         world.record(t, &market, &layout, &outcome, &mut tables);
+        world.adjust_demand(&market, &layout, &outcome);
         answers.push(outcome.warm.clone());
         policies.settle(t, &layout, &market, &outcome, &applied, &mut tables);
         let floors: Vec<(usize, f64)> = applied

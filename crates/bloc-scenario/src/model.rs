@@ -245,6 +245,22 @@ pub struct Demand {
     pub elasticity: f64,
     /// Growth of Q0 per year (fraction).
     pub growth_per_yr: f64,
+    /// Partial adjustment towards a long-run elasticity (`long_run_elasticity`,
+    /// `adjustment_per_yr`); `elasticity` is then the short-run one.
+    pub adjust: Option<Adjustment>,
+}
+
+/// Partial adjustment of demand (Nerlove): buyers answer a price at once with the short-run
+/// elasticity e_S; the rest of the long-run response, e_L − e_S, comes at `per_yr` a year.
+/// The period's curve is q = A_t (p/P0)^e_S, with A_t = Q0_t · exp(s_t) and, after a period
+/// at price p_t, s_{t+1} = (1 − λ) s_t + λ (e_L − e_S) ln(p_t/P0), λ = 1 − (1 − per_yr)^(years
+/// per period). Held at a price p, demand tends to Q0 (p/P0)^e_L.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Adjustment {
+    /// e_L < 0.
+    pub long_run_elasticity: f64,
+    /// Share of the gap closed per year, in (0, 1].
+    pub per_yr: f64,
 }
 
 /// A `*`-able selector in `transport.csv` and `tariffs.csv`.

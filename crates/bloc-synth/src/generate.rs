@@ -278,6 +278,7 @@ pub fn generate(spec: &SynthSpec) -> Scenario {
                     price: UsdPerTonne(price),
                     elasticity: -log_uniform(&mut rng, 0.2, 2.0),
                     growth_per_yr: rng.gen_range(-0.03..0.08),
+                    adjust: None,
                 });
             }
         }

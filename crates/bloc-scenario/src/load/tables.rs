@@ -126,6 +126,12 @@ pub(crate) const DEMAND: Schema = Schema {
         req("growth_per_yr")
             .number("fraction/yr", Bound::Above(-1.0), "0.05")
             .doc("Q0 grows by this each year from the first period (0.05 = 5%)"),
+        opt("long_run_elasticity")
+            .number("", Bound::Below(0.0), "-0.6")
+            .doc("with `adjustment_per_yr`: the elasticity once buyers have adjusted (thrifting, substitution); `elasticity` is then the short-run one. Empty: no adjustment"),
+        opt("adjustment_per_yr")
+            .number("fraction/yr", Bound::Above(0.0), "0.3")
+            .doc("with `long_run_elasticity`: the share of the gap to long-run demand closed each year, at most 1 (partial adjustment)"),
         req("source").text("", "S01").doc("as in `processes`"),
     ],
 };
@@ -492,6 +498,37 @@ pub(crate) fn check_demand(t: &CsvTable, refs: &Refs) -> Result<Vec<Demand>, Sce
         let price = t.number(row, "price_usd_per_t")?;
         let elasticity = t.number(row, "elasticity")?;
         let growth = t.number(row, "growth_per_yr")?;
+        let long_run = t.opt_number(row, "long_run_elasticity")?;
+        let adjustment = t.opt_number(row, "adjustment_per_yr")?;
+        let adjust = match (long_run, adjustment) {
+            (None, None) => None,
+            (Some(e), Some(rate)) => {
+                if rate > 1.0 {
+                    return Err(t.cell(row, "adjustment_per_yr").error(format!(
+                        "adjustment_per_yr = {rate} closes more than the whole gap in a year; write a fraction above 0 and at most 1 (0.3 = 30% a year)"
+                    )));
+                }
+                if linear {
+                    return Err(t.cell(row, "long_run_elasticity").error(
+                        "partial adjustment applies to isoelastic demand; leave long_run_elasticity and adjustment_per_yr empty for a linear row",
+                    ));
+                }
+                Some(Adjustment {
+                    long_run_elasticity: e,
+                    per_yr: rate,
+                })
+            }
+            (Some(_), None) => {
+                return Err(t.cell(row, "adjustment_per_yr").error(
+                    "long_run_elasticity is given but adjustment_per_yr is empty; write the share of the gap closed each year, as `0.3`, or leave both empty",
+                ))
+            }
+            (None, Some(_)) => {
+                return Err(t.cell(row, "long_run_elasticity").error(
+                    "adjustment_per_yr is given but long_run_elasticity is empty; write the long-run elasticity, as `-0.6`, or leave both empty",
+                ))
+            }
+        };
         if let Some(first) = seen.insert((region.clone(), commodity.clone()), row.line) {
             return Err(rcell.error(format!(
                 "demand for `{commodity}` in `{region}` is already given on line {first}; give one row per region and commodity"
@@ -512,6 +549,7 @@ pub(crate) fn check_demand(t: &CsvTable, refs: &Refs) -> Result<Vec<Demand>, Sce
             price: UsdPerTonne(price),
             elasticity,
             growth_per_yr: growth,
+            adjust,
         });
     }
     Ok(out)
