@@ -471,7 +471,34 @@ FINAL = {
 }
 
 ELASTICITY = -0.3
-ELASTICITY_SRC = "assumption: short-run demand for these minerals is inelastic (few substitutes within a year); no sourced estimate"
+ELASTICITY_SRC = "assumption: short-run demand for these minerals is inelastic (few substitutes within a year); no sourced estimate (research/elasticities.csv finds none for this commodity)"
+
+
+def read_elasticities():
+    """Sourced short-run and long-run elasticities and adjustment rates by commodity
+    (research/elasticities.csv, keys E01...): {commodity: (e_S, e_L or None, rate or None, source)}.
+    Only a row with a numeric short-run figure is used; a long run only with its rate."""
+    out = {}
+    with open(os.path.join(HERE, "research", "elasticities.csv"), newline="") as f:
+        for r in csv.DictReader(f):
+            try:
+                es = float(r["short_run"])
+            except ValueError:
+                continue
+            try:
+                el, rate = float(r["long_run"]), float(r["adjustment_per_yr"])
+            except ValueError:
+                el, rate = None, None
+            out[r["commodity"]] = (es, el, rate, f"research/elasticities.csv {r['commodity']}: {r['source']}")
+    return out
+
+
+ELASTICITIES = read_elasticities()
+
+
+def elasticity(c):
+    """(short-run, long-run or None, adjustment per yr or None, source) of commodity c's buyers."""
+    return ELASTICITIES.get(c, (ELASTICITY, None, None, ELASTICITY_SRC))
 GROWTH = {
     "lithium": (0.08, "assumption: battery demand growth ~8%/yr 2026-35 (S01 global Li consumption 220 kt 2024 -> 263 kt 2025e is +19.5%; longer-run growth lower)"),
     "graphite": (0.06, "assumption: anode demand growth ~6%/yr; not sourced"),
@@ -742,9 +769,11 @@ def write_tables(procs, dem, prices, scale):
     rows = []
     for (region, c, q, src, g, gsrc) in dem:
         q *= scale.get(c, 1.0)
-        rows.append([region, c, fmt(q), fmt(prices[c]), ELASTICITY, g,
-                     f"quantity: {src}{' (scaled in calibration)' if scale.get(c, 1.0) != 1.0 else ''}; price: {PRICES[c][2]}; elasticity: {ELASTICITY_SRC}; growth: {gsrc}"])
-    write_csv("demand.csv", ["region", "commodity", "quantity_t_per_yr", "price_usd_per_t", "elasticity", "growth_per_yr", "source"], rows)
+        es, el, rate, esrc = elasticity(c)
+        rows.append([region, c, fmt(q), fmt(prices[c]), es, g, "" if el is None else el, "" if rate is None else rate,
+                     f"quantity: {src}{' (scaled in calibration)' if scale.get(c, 1.0) != 1.0 else ''}; price: {PRICES[c][2]}; elasticity: {esrc}; growth: {gsrc}"])
+    write_csv("demand.csv", ["region", "commodity", "quantity_t_per_yr", "price_usd_per_t", "elasticity", "growth_per_yr",
+                             "long_run_elasticity", "adjustment_per_yr", "source"], rows)
     write_csv("transport.csv", ["origin", "destination", "commodity", "cost_usd_per_t", "source"], [
         ["*", "*", "*", 200, "assumption: sources §7.1 (not sourced): ~20-25 t per FEU at Drewry Shanghai-Rotterdam $3,997/FEU (Nov 2024) = ~$160-200/t"],
         ["*", "*", "graphite_flake", 90, "§7.1: bulk mineral freight, spodumene Port Hedland -> China $90/dmt (S&P Platts, Apr 2023)"],
@@ -867,7 +896,7 @@ def calibrate(procs, dem, prices, bloc, rounds):
             if m is None:
                 continue
             worst_p = max(worst_p, abs(m / ref - 1))
-            scale[c] = scale.get(c, 1.0) * (m / ref) ** (DAMP * ELASTICITY)
+            scale[c] = scale.get(c, 1.0) * (m / ref) ** (DAMP * elasticity(c)[0])
         bad = sorted(((abs(prod[p["id"]] - p["q"]) / p["q"], p["id"]) for p in procs), reverse=True)[:5]
         badp = sorted(((price.get((rg, c), ref) / ref - 1, c) for (c, (ref, rg, _, _)) in PRICES.items()), key=lambda t: -abs(t[0]))[:5]
         print("  ", [(round(e, 3), i) for e, i in bad], [(round(e, 3), i) for e, i in badp], file=sys.stderr)

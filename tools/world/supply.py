@@ -10,10 +10,10 @@ project decides when its expected margin covers its capital recovery):
   (`fid`: it comes online whatever the prices); an announced one decides on the economics from
   its announced date or the start of the run.
 * **Brownfield expansion**: every incumbent process may grow by `TRANCHES` steps of
-  `STEP_SHARE` of its capacity. A step's operating cost continues the incumbent's calibrated
-  marginal-cost line past its capacity (the k-th step covers capacity (1 + (k-1)s) ... (1 + ks)
-  of the incumbent's), so at 2024 prices no step pays and the base year stays a steady state;
-  a step decides only once prices stay above its cost plus its capital recovery. Capital and
+  `STEP_SHARE` of its capacity, one at a time (`after`: a step may decide once the step before
+  it is online). A step's operating cost follows the incumbent's calibrated marginal-cost line
+  from `START_AT` of its capacity (the k-th step covers START + (k-1)s ... START + ks); a step
+  decides once the trailing price covers that cost plus its capital recovery. Capital and
   lead time per output come from `research/brownfield.csv` (keys B01...).
 
 Every number carries its source or `assumption: <reason>` in the row's `source` cell.
@@ -30,13 +30,22 @@ BROWNFIELD = os.path.join(HERE, "research", "brownfield.csv")
 RUN_START = "2026Q1"
 TRANCHES = 3
 STEP_SHARE = 0.15
+# Where on the incumbent's cost line (a share of its capacity) the first step's cost starts:
+# 0.6, between the incumbent's average cost at its 2024 output (0.45 of the way up the line)
+# and its marginal cost there (0.9). Assumption: a brownfield tonne uses the site's existing
+# infrastructure and sits mid-curve, not at the top of it. Measured on the no-bloc run
+# (highest price in China over the record, tools/world/research/price_records.csv): with the
+# steps at the top of the line (1.0) Dy oxide 1.13x and nickel 1.74x the record, because
+# a step then pays only once capacity binds, two to three years of lead time too late; at
+# 0.75, nickel 1.43x; at 0.6, nickel 1.29x and every other commodity below 0.85x.
+START_AT = 0.6
 STEP_SRC = (f"assumption: brownfield expansion as {TRANCHES} steps of {STEP_SHARE:.0%} of the incumbent's capacity "
             "(a discretisation of the long-run supply curve; sourced expansions run from +10% to +100% of a site's "
             "capacity, research/brownfield.md)")
 STEP_AFTER_SRC = ("assumption: a site takes one step at a time (`after`: step k may decide once step k-1 is online), "
                   "as staged programmes do (Pilbara P680 then P1000 then P2000, Kemerton trains 1-2 then 3-4: research/brownfield.md)")
-STEP_COST_SRC = ("assumption: a step's operating cost continues the incumbent's calibrated marginal-cost line past "
-                 "its capacity (step k covers (1+(k-1)s) to (1+ks) of capacity), so no step pays at 2024 prices")
+STEP_COST_SRC = (f"assumption: a step's operating cost follows the incumbent's calibrated marginal-cost line from {START_AT:g} of "
+                 "its capacity (step k covers (START+(k-1)s) to (START+ks) of it; tools/world/supply.py START_AT says why)")
 
 # Left out of the pipeline: already in the 2024 base, or not a project any more.
 SKIP_STATUS = {"operating-since-2023", "operating-since-2024", "cancelled"}
@@ -279,7 +288,7 @@ def brownfield(procs, inputs_of, outputs_of, prices, stage_of, capacity):
             rsrc = f"ramp-up research/brownfield.csv {c}"
         cap0 = capacity(p)
         for k in range(1, TRANCHES + 1):
-            lo = 1 + (k - 1) * STEP_SHARE
+            lo = START_AT + (k - 1) * STEP_SHARE
             out.append({
                 "id": f"{p['id']}_x{k}", "region": p["region"], "output": c,
                 "cap": STEP_SHARE * cap0,
