@@ -381,6 +381,65 @@ def reshipped_2026():
           "quarters of 2026 summed, t.", ["variant", "commodity", "route", "t"], body)
 
 
+@lru_cache(maxsize=None)
+def records():
+    path = ROOT / "tools/world/research/price_records.csv"
+    return {r["commodity"]: float(r["record_usd_per_t"]) for r in csv.DictReader(path.open())
+            if r["record_usd_per_t"]}
+
+
+def peak(variant, region, commodity, old):
+    """(highest price, its quarter) of one region over the run."""
+    p = prices(variant, old)
+    xs = [(p[(q, region, commodity)], q) for q in RUN if (q, region, commodity) in p]
+    return max(xs) if xs else (None, None)
+
+
+def supply_response():
+    v = "no-bloc"
+    body = []
+    for c in ["li_spodumene", "li_carbonate", "li_hydroxide", "graphite_battery", "co_refined",
+              "ni_refined", "cu_refined", "ndpr_oxide", "ndpr_metal", "dy_oxide", "tb_oxide",
+              "ndfeb_magnet", "w_apt", "sb_metal", "gallium", "ge_metal"]:
+        rec = records().get(c)
+        first, last = region_price(v, "CHN", c, year(2026), False), region_price(v, "CHN", c, year(2035), False)
+        old_last = region_price(v, "CHN", c, year(2035), True)
+        top, when = peak(v, "CHN", c, False)
+        old_top, _ = peak(v, "CHN", c, True)
+        body.append([f"`{c}`", t(first), t(last), t(old_last), f"{t(top)} ({when})", t(old_top),
+                     t(rec) if rec else "not found", f"{top / rec:.2f}" if rec and top else ""])
+    table("Supply that responds: the no-bloc baseline in China, new against old",
+          "USD/t of the model's unit; 2026 and 2035 are means of their four quarters; peak = the "
+          "highest quarter of the run; record = tools/world/research/price_records.csv (nominal, "
+          f"Chinese quotes incl. VAT); old = the run before supply responded ({old_rev()}).",
+          ["commodity", "2026", "2035", "2035 old", "peak (quarter)", "peak old", "record",
+           "peak / record"], body)
+    # Capacity that came online by 2035Q4, by kind.
+    kind = {}
+    for r in csv.DictReader((ROOT / "scenarios/world/projects.csv").open()):
+        kind[r["id"]] = r["note_kind"]
+    added = defaultdict(float)
+    base = defaultdict(float)
+    for r in rows(v, "production", False):
+        if r["period"] != "2035Q4":
+            continue
+        k = kind.get(r["process"])
+        if k:
+            added[(r["commodity"], k)] += 4 * float(r["capacity_t"])
+        elif not r["process"].startswith("recycling:"):
+            base[r["commodity"]] += 4 * float(r["capacity_t"])
+    body = []
+    for c in sorted(base):
+        pipe = added[(c, "pipeline")] + added[(c, "kept")]
+        brown = added[(c, "brownfield")]
+        if pipe or brown:
+            body.append([f"`{c}`", t(base[c]), t(pipe), t(brown), f"{(pipe + brown) / base[c]:.0%}"])
+    table("Capacity online in 2035Q4 beyond 2024's, no-bloc",
+          "t/yr of the commodity's unit (production.csv capacity × 4): 2024's incumbents, the "
+          "pipeline (research/projects_pipeline.csv and the four projects kept) and brownfield steps.",
+          ["commodity", "2024 incumbents", "pipeline", "brownfield steps", "added"], body)
+
+
 if __name__ == "__main__":
     print(f"<!-- python3 tools/world/world_figures.py{' --old' if OLD else ''}: golden runs of "
           f"{'revision ' + old_rev() if OLD else 'the working tree'}; old = {old_rev()} -->\n")
@@ -394,3 +453,4 @@ if __name__ == "__main__":
     base_prices_2026()
     controlled_exports_2026()
     reshipped_2026()
+    supply_response()
