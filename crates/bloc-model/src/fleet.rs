@@ -72,6 +72,9 @@ pub struct PeriodPrices<'a> {
     pub history: &'a [Vec<Option<f64>>],
     /// Floors in force this period: (commodity, floor USD/t).
     pub floors: &'a [(usize, f64)],
+    /// With `[investment] foresight_yr`: the prices per node of the market that far ahead
+    /// (today's decided capacity, that period's demand, no instrument), when it solved.
+    pub ahead: Option<&'a [Option<f64>]>,
 }
 
 impl Fleet {
@@ -222,31 +225,13 @@ impl Fleet {
                     .collect();
                 (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
             };
-            let Some(mut expected) = mean(out) else {
+            let trailing = expected_margin(s, p, t, prices.floors, support, strike, mean);
+            let ahead = prices.ahead.and_then(|a| {
+                expected_margin(s, p, t, prices.floors, support, strike, |c| a[r * nc + c])
+            });
+            let Some(margin) = trailing.into_iter().chain(ahead).reduce(f64::max) else {
                 continue;
             };
-            if s.bloc.is_member(&p.region, t) {
-                if let Some(&(_, fl)) = prices.floors.iter().find(|(c, _)| *c == out) {
-                    expected = expected.max(fl);
-                }
-            }
-            // The guaranteed part earns at least the strike.
-            let cap = p.capacity.0;
-            if let (Some(k), true) = (strike, cap > 0.0) {
-                let covered = guaranteed_volume(s, p, t).min(cap) / cap;
-                expected = covered * expected.max(k) + (1.0 - covered) * expected;
-            }
-            let Some(inputs) = p.inputs.iter().try_fold(0.0, |acc, (c, k)| {
-                let ci = s.commodity_index(c.as_str()).expect("validated");
-                mean(ci).map(|v| acc + k * v)
-            }) else {
-                continue;
-            };
-            let co_products = co_product_revenue(s, p, mean);
-            let margin = expected + support + co_products
-                - p.unit_cost.0
-                - p.cost_rise_or_default().0 / 2.0
-                - inputs;
             let grant = grant_share(s, p, t);
             let life = pr.life_yr.unwrap_or(s.investment.life_yr);
             let recovery = pr.capital_usd_per_t_per_yr
@@ -271,6 +256,46 @@ impl Fleet {
             .filter(move |(at, _, _)| *at == t)
             .map(|&(_, i, e)| (i, e))
     }
+}
+
+/// A project's expected margin per tonne at the prices `price` gives (output, inputs and
+/// co-products at its region): the output price raised to the floor in force when its region
+/// is a member with a floor on its output, the guaranteed share at least the strike, plus
+/// subsidies and co-product revenue, less unit cost, half the cost rise and inputs. `None`
+/// when the output or an input has no price.
+fn expected_margin(
+    s: &Scenario,
+    p: &Process,
+    t: usize,
+    floors: &[(usize, f64)],
+    support: f64,
+    strike: Option<f64>,
+    price: impl Fn(usize) -> Option<f64>,
+) -> Option<f64> {
+    let out = s.commodity_index(p.output.as_str()).expect("validated");
+    let mut expected = price(out)?;
+    if s.bloc.is_member(&p.region, t) {
+        if let Some(&(_, fl)) = floors.iter().find(|(c, _)| *c == out) {
+            expected = expected.max(fl);
+        }
+    }
+    // The guaranteed part earns at least the strike.
+    let cap = p.capacity.0;
+    if let (Some(k), true) = (strike, cap > 0.0) {
+        let covered = guaranteed_volume(s, p, t).min(cap) / cap;
+        expected = covered * expected.max(k) + (1.0 - covered) * expected;
+    }
+    let inputs = p.inputs.iter().try_fold(0.0, |acc, (c, k)| {
+        let ci = s.commodity_index(c.as_str()).expect("validated");
+        price(ci).map(|v| acc + k * v)
+    })?;
+    let co_products = co_product_revenue(s, p, &price);
+    Some(
+        expected + support + co_products
+            - p.unit_cost.0
+            - p.cost_rise_or_default().0 / 2.0
+            - inputs,
+    )
 }
 
 /// Per-tonne production subsidies in force on `p` in period `t`.

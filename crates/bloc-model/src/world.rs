@@ -194,6 +194,10 @@ pub struct World<'s> {
     market_tables: bool,
     /// Which capacity is in service (projects, closures).
     pub fleet: Fleet,
+    /// The last market ahead's answer, the start of the next ([`World::look_ahead`]).
+    ahead: Option<AheadStart>,
+    /// Its prices per node, held until the next look ahead.
+    ahead_prices: Option<Vec<Option<f64>>>,
     /// Per demand row, ln(A_t / Q0_t): how far partial adjustment has moved its curve
     /// (0 for a row without `adjustment_per_yr`); see [`bloc_scenario::Adjustment`].
     demand_shift: Vec<f64>,
@@ -238,6 +242,8 @@ impl<'s> World<'s> {
             market_tables: true,
             fleet: Fleet::new(scenario),
             demand_shift: vec![0.0; scenario.demand.len()],
+            ahead: None,
+            ahead_prices: None,
         }
     }
 
@@ -455,6 +461,74 @@ impl<'s> World<'s> {
             let s = &mut self.demand_shift[row];
             *s = (1.0 - lambda) * *s + lambda * target;
         }
+    }
+
+    /// With `[investment] foresight_yr`: the prices per node of the market that many years
+    /// after the first period of `t`'s year (rounded to periods, at least one; solved in that
+    /// first period and held for the year), with the capacity decided by then,
+    /// the demand of then and no instrument. It is solved warm from the previous period's
+    /// market ahead (the two differ by one period of growth and of decisions), or from period
+    /// `t`'s answer the first time, and from every route when that start gives no exact
+    /// answer. `None` without foresight, or when that market has no exact answer (then
+    /// investors look back only).
+    pub fn look_ahead(&mut self, t: usize, solver: &dyn QpSolver) -> Option<Vec<Option<f64>>> {
+        let f = self.scenario.investment.foresight_yr;
+        if f <= 0.0 {
+            return None;
+        }
+        let yp = self.scenario.time.years_per_period();
+        // Once a year (each year's first period), held for the year: investors review their
+        // view of the market ahead yearly, and the extra solve costs a quarter as much.
+        let per_year = ((1.0 / yp).round() as usize).max(1);
+        if t % per_year != 0 {
+            return self.ahead_prices.clone();
+        }
+        let h = ((f / yp).round() as usize).max(1);
+        let _span = tracing::debug_span!("look_ahead", periods = h).entered();
+        let (m, _) = self.market(t + h);
+        let warm = |st: &Option<AheadStart>| match st {
+            Some(a) => SolveOptions {
+                start: RouteStart::Set(a.set.clone()),
+                price_guess: Some(a.prices.clone()),
+                warm: Some(a.warm.clone()),
+                ..SolveOptions::default()
+            },
+            None => SolveOptions {
+                start: RouteStart::Set(self.last_set.clone()),
+                price_guess: self.last_prices.clone(),
+                warm: self.last_warm.clone(),
+                ..SolveOptions::default()
+            },
+        };
+        let first = solve_market(&m, solver, &warm(&self.ahead)).ok();
+        let o = match first.filter(passes_check) {
+            Some(o) => o,
+            None => {
+                let cold = SolveOptions {
+                    start: RouteStart::All,
+                    ..SolveOptions::default()
+                };
+                match solve_market(&m, solver, &cold).ok().filter(passes_check) {
+                    Some(o) => o,
+                    None => {
+                        tracing::debug!(
+                            "the market ahead has no exact answer; investors look back only"
+                        );
+                        self.ahead_prices = None;
+                        return None;
+                    }
+                }
+            }
+        };
+        self.ahead = Some(AheadStart {
+            set: (0..m.routes.len()).filter(|&r| o.flow[r] > 0.0).collect(),
+            prices: o.prices.clone(),
+            warm: o.warm.clone(),
+        });
+        let mut o = o;
+        self.grid.regional_prices(&mut o);
+        self.ahead_prices = Some(o.prices);
+        self.ahead_prices.clone()
     }
 
     /// Solves period `t`'s market: from last period's working set and answer (or, `cold`,
@@ -915,12 +989,14 @@ pub fn run(
             .iter()
             .map(|f| (f.commodity, f.floor.0))
             .collect();
+        let ahead = world.look_ahead(t, solver.as_ref());
         world.fleet.update(
             scenario,
             t,
             &PeriodPrices {
                 history: &policies.state.prices,
                 floors: &floors,
+                ahead: ahead.as_deref(),
             },
         );
         period_accounts.push(accounts::period_accounts(
@@ -956,6 +1032,14 @@ pub fn run(
 
 /// Whether a solved market passes the run's self-check: solved, and its largest violation and
 /// balance error within [`CHECK_TOLERANCE`] (relative; a NaN fails).
+/// Where the last market ahead ended: its working set, prices and warm start.
+#[derive(Debug, Clone)]
+struct AheadStart {
+    set: Vec<usize>,
+    prices: Vec<Option<f64>>,
+    warm: bloc_market::WarmStart,
+}
+
 pub(crate) fn passes_check(o: &MarketOutcome) -> bool {
     let c = &o.check;
     o.status.is_solved()

@@ -116,6 +116,7 @@ fn a_project_that_clears_full_cost_only_with_the_floor_invests_only_with_it() {
         discount_rate: 0.0,
         life_yr: 10.0,
         expected_price: ExpectedPrice::Trailing { periods: 1 },
+        foresight_yr: 0.0,
     };
     s.processes
         .push(project("b_new", "B", 10.0, 20.0, 2.0, 225.0, 2, 0, 0));
@@ -163,6 +164,7 @@ fn a_capital_grant_lowers_the_hurdle() {
         discount_rate: 0.0,
         life_yr: 10.0,
         expected_price: ExpectedPrice::Trailing { periods: 1 },
+        foresight_yr: 0.0,
     };
     s.processes
         .push(project("b_new", "B", 10.0, 20.0, 2.0, 225.0, 2, 0, 0));
@@ -197,6 +199,7 @@ fn a_staged_step_waits_until_the_step_before_it_is_online() {
         discount_rate: 0.0,
         life_yr: 10.0,
         expected_price: ExpectedPrice::Trailing { periods: 1 },
+        foresight_yr: 0.0,
     };
     for id in ["b_step1", "b_step2"] {
         s.processes
@@ -235,6 +238,38 @@ fn a_staged_step_waits_until_the_step_before_it_is_online() {
         .map(|row| row[3].parse::<f64>().unwrap())
         .unwrap();
     assert!((p_b - 116.0 / 3.0).abs() < 1e-6, "p_B 2028 = {p_b}");
+}
+
+/// Foresight. B's demand grows 10% a year: its curve is k(40 − p/2) with k = 1.1^t, and by
+/// hand B's buyers = b_plant (p − 20)/2 + A's exports 2(p − 8) − 60 gives
+/// p_B = (40k + 86)/(2.5 + k/2): 42 in 2026 (k = 1), 42.62 in 2027, 43.28 in 2028 (k = 1.21).
+/// A project of capital 220 (no discounting, 10 years: recovery 22) and mean cost 21 needs
+/// p ≥ 43. Looking back (one trailing period) it decides in 2028 and is online in 2030;
+/// looking two years ahead it sees 2028's 43.28 in 2026, decides then and is online in 2028.
+/// The last periods look beyond the run's horizon, which must work.
+#[test]
+fn investors_with_foresight_decide_a_lead_time_earlier() {
+    let mut s = base();
+    for d in s.demand.iter_mut().filter(|d| d.region.as_str() == "B") {
+        d.growth_per_yr = 0.1;
+    }
+    s.processes
+        .push(project("b_new", "B", 10.0, 20.0, 2.0, 220.0, 2, 0, 0));
+    let caps = |s: &Scenario| -> Vec<f64> {
+        production(&go(s), "b_new", "capacity_t")
+            .into_iter()
+            .map(|x| x.1)
+            .collect()
+    };
+    s.investment = Investment {
+        discount_rate: 0.0,
+        life_yr: 10.0,
+        expected_price: ExpectedPrice::Trailing { periods: 1 },
+        foresight_yr: 0.0,
+    };
+    assert_eq!(caps(&s), vec![0.0, 0.0, 0.0, 0.0, 10.0, 10.0]);
+    s.investment.foresight_yr = 2.0;
+    assert_eq!(caps(&s), vec![0.0, 0.0, 10.0, 10.0, 10.0, 10.0]);
 }
 
 /// A ramp of 4 periods: 1/4, 2/4, 3/4, then full capacity; a committed FID two periods

@@ -52,6 +52,11 @@ pub struct Investment {
     pub life_yr: f64,
     /// The expected price a project decides on.
     pub expected_price: ExpectedPrice,
+    /// Years ahead investors also look (`foresight_yr`, default 0: not at all). With it, each
+    /// period the market `foresight_yr` ahead is solved with the demand of then and the
+    /// capacity decided by now (no instrument), and a project decides when its margin at
+    /// either the trailing prices or those prices ahead covers its capital recovery.
+    pub foresight_yr: f64,
 }
 
 impl Default for Investment {
@@ -60,6 +65,7 @@ impl Default for Investment {
             discount_rate: 0.08,
             life_yr: 20.0,
             expected_price: ExpectedPrice::Trailing { periods: 4 },
+            foresight_yr: 0.0,
         }
     }
 }

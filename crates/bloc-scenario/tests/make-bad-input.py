@@ -242,6 +242,8 @@ CASES = [
      "scenario.toml", "discount_rate", "investment.discount_rate", "discount_rate = 1.5 is out of range"),
     ("unknown-expected-price-rule", [append("scenario.toml", '\n[investment]\nexpected_price = "perfect"\n')],
      "scenario.toml", "expected_price", "investment.expected_price", "is not an expected-price rule"),
+    ("foresight-out-of-range", [append("scenario.toml", "\n[investment]\nforesight_yr = 12\n")],
+     "scenario.toml", "foresight_yr", "investment.foresight_yr", "foresight_yr = 12 is out of range"),
     ("closures-after-zero", [append("scenario.toml", "\n[closures]\nafter_periods = 0\n")],
      "scenario.toml", "after_periods", "closures.after_periods", "after_periods = 0 is out of range"),
     ("demand-growth-unknown-commodity", [append("scenario.toml", '\n[[demand_growth]]\nregions = ["USA"]\ncommodities = ["ndpr_oxyde"]\nper_yr = 0.1\n')],

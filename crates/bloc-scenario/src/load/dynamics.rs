@@ -228,6 +228,7 @@ pub(crate) struct InvestmentRaw {
     pub life_yr: Option<Located<f64>>,
     pub expected_price: Option<Located<String>>,
     pub trailing_periods: Option<Located<i64>>,
+    pub foresight_yr: Option<Located<f64>>,
 }
 
 /// `[closures]`.
@@ -305,6 +306,15 @@ pub(crate) fn check_investment(raw: Option<&InvestmentRaw>) -> Result<Investment
         }
     }
     inv.expected_price = ExpectedPrice::Trailing { periods };
+    if let Some(f) = &raw.foresight_yr {
+        if !(f.value.is_finite() && (0.0..=10.0).contains(&f.value)) {
+            return Err(f.error(format!(
+                "foresight_yr = {} is out of range; write the years ahead investors look, from 0 (none) to 10, as `foresight_yr = 2`",
+                f.value
+            )));
+        }
+        inv.foresight_yr = f.value;
+    }
     Ok(inv)
 }
 
