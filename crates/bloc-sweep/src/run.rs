@@ -225,7 +225,7 @@ fn run_draws(
     guide: Option<Arc<[WarmStart]>>,
 ) -> Result<Vec<Row>, String> {
     let overlay = Overlay::new(&p.files, &p.uncertain, draws).map_err(|e| message(p, e))?;
-    let scenario = bloc_scenario::load_from(&overlay, &p.top).map_err(|e| message(p, e))?;
+    let scenario = bloc_scenario::load_sample(&overlay, &p.top).map_err(|e| message(p, e))?;
     let opts = RunOptions {
         guide,
         indicators_only: true,
@@ -234,7 +234,7 @@ fn run_draws(
     let mut run = bloc_model::run(&scenario, &opts, &mut |_| {})
         .map_err(|e| format!("the run failed: {e}"))?;
     if let Some(top) = &p.baseline {
-        let baseline = bloc_scenario::load_from(&overlay, top).map_err(|e| message(p, e))?;
+        let baseline = bloc_scenario::load_sample(&overlay, top).map_err(|e| message(p, e))?;
         let base_opts = RunOptions {
             indicators_only: true,
             ..RunOptions::default()

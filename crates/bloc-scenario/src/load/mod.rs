@@ -114,11 +114,27 @@ pub fn load_with_changes(
     load_with_uncertain(&layered, &top)
 }
 
+/// Loads one sample of a sweep: the scenario at `path` from `files` (the files as written
+/// with the sample's draws laid over them), without checking its `[[uncertain]]` inputs
+/// again. They were checked on the files as written; a draw may leave no row that a selector
+/// chose by the value it replaced (`where = { elasticity = "-0.3" }` with `apply = "set"`).
+pub fn load_sample(files: &dyn FileSource, path: &Path) -> Result<Scenario, ScenarioError> {
+    load_inner(files, path, false).map(|(s, _)| s)
+}
+
 /// Loads the scenario at `path` from `files`, with its `[[uncertain]]` inputs, each checked
 /// against the scenario as written (its table, column and selector, or its key).
 pub fn load_with_uncertain(
     files: &dyn FileSource,
     path: &Path,
+) -> Result<(Scenario, Vec<Uncertain>), ScenarioError> {
+    load_inner(files, path, true)
+}
+
+fn load_inner(
+    files: &dyn FileSource,
+    path: &Path,
+    with_uncertain: bool,
 ) -> Result<(Scenario, Vec<Uncertain>), ScenarioError> {
     let path = normalize(path);
     let top = if files.is_dir(&path) {
@@ -223,7 +239,11 @@ pub fn load_with_uncertain(
     let strategies = strategy::check_strategies(&raw.strategy, &bloc, &ctx)?;
     let origin = origin::check_origin(raw.origin.as_ref(), &bloc, &counter, &strategies, &ctx)?;
 
-    let uncertain = uncertain::check_uncertain(raw.uncertain.as_ref(), &tree, t, files)?;
+    let uncertain = if with_uncertain {
+        uncertain::check_uncertain(raw.uncertain.as_ref(), &tree, t, files)?
+    } else {
+        Vec::new()
+    };
     let investment = dynamics::check_investment(raw.investment.as_ref())?;
     let closures = dynamics::check_closures(raw.closures.as_ref())?;
     let demand_growth = dynamics::check_demand_growths(&raw.demand_growth, &ctx)?;
