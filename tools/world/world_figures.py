@@ -440,6 +440,109 @@ def supply_response():
           ["commodity", "2024 incumbents", "pipeline", "brownfield steps", "added"], body)
 
 
+# ---- the brief's five questions (docs/world.md "The five questions") -----------------------
+
+def member_sum(variant, indicator, commodity, periods):
+    """An indicator of scope region:R:commodity summed over the members in force and quarters."""
+    d = indicators(variant, False)
+    return sum(v for (q, ind, sc), v in d.items()
+               if ind == indicator and q in periods and sc.count(":") == 2
+               and sc.endswith(":" + commodity) and is_member(sc.split(":")[1], q))
+
+
+def component(variant, indicator, region, periods):
+    return total(variant, indicator, f"region:{region}", periods)
+
+
+def five_questions():
+    v, base = "bloc-feb-2026", "no-bloc"
+    comms = sorted({c for (_, _, c) in prices(v, False)})
+    # 1. What floors and tariffs cost manufacturers in the bloc.
+    cost = sorted(((member_sum(v, "consumer_cost_usd", c, RUN), c) for c in comms), reverse=True)
+    body = [[f"`{c}`", signed(x)] for x, c in cost if abs(x) >= 5e6]
+    body.append(["all (members' consumer cost)", signed(total(v, "consumer_cost_usd", "members", RUN))])
+    body.append(["levy revenue (collected by members)", usd(total(v, "levy_revenue_usd", "world", RUN))])
+    table("Q1. What the bloc costs its buyers, 2026Q1-2035Q4",
+          "Members' extra spend against no-bloc (`consumer_cost_usd`, summed over the member "
+          "regions in force and the 40 quarters), by commodity where it exceeds $5 M either way.",
+          ["commodity", "members' consumer cost"], body)
+    # 2. What price supports do to producers.
+    body = []
+    for r in sorted(members()):
+        ps = component(v, "welfare_producer_surplus_usd", r, RUN) - component(base, "welfare_producer_surplus_usd", r, RUN)
+        sup = component(v, "welfare_support_cost_usd", r, RUN)
+        body.append([r, signed(ps), signed(sup)])
+    body.append(["MP Materials' guarantee (DoD floor) payouts", usd(total(v, "guarantee_payout_usd", "world", RUN)), ""])
+    table("Q2. Producers: members' producer surplus against no-bloc, 2026Q1-2035Q4",
+          "`welfare_producer_surplus_usd` of bloc-feb-2026 less no-bloc's, per member, and the "
+          "support the region pays (`welfare_support_cost_usd`), summed over the 40 quarters.",
+          ["member", "producer surplus change", "support paid"], body)
+    # 3. Capacity the bloc brings online, and when.
+    def online(variant):
+        """{commodity: {year: t/yr of planned capacity in member regions, end of the year}}."""
+        out = defaultdict(lambda: defaultdict(float))
+        planned = {r["id"] for r in csv.DictReader((ROOT / "scenarios/world/projects.csv").open())}
+        for r in rows(variant, "production", False):
+            if r["process"] in planned and r["period"].endswith("Q4") and is_member(r["region"], r["period"]):
+                out[r["commodity"]][int(r["period"][:4])] += 4 * float(r["capacity_t"])
+        return out
+    a, b = online(v), online(base)
+    body = []
+    for c in sorted(set(a) | set(b)):
+        first = min((y for y, x in a[c].items() if x > 0), default=None)
+        x, y = a[c].get(2035, 0.0), b[c].get(2035, 0.0)
+        body.append([f"`{c}`", t(a[c].get(2030, 0.0)), t(b[c].get(2030, 0.0)), t(x), t(y),
+                     f"{x - y:+,.0f}", str(first or "—")])
+    table("Q3. Planned capacity online in members, t/yr",
+          "Capacity of `projects.csv` rows (pipeline projects and brownfield steps) in service in the "
+          "member regions (from their dates) at the end of 2030 and 2035, with the bloc "
+          "(bloc-feb-2026) and without (no-bloc, the same regions), and the first year any is "
+          "online with the bloc.",
+          ["commodity", "2030, bloc", "2030, no-bloc", "2035, bloc", "2035, no-bloc",
+           "2035 difference", "first year, bloc"], body)
+    # 4. A Chinese export cut, and what the stockpile covers.
+    vc = "bloc-vs-controls"
+    vault = {"ndpr_oxide": "vault-ndpr", "dy_oxide": "vault-dy", "tb_oxide": "vault-tb",
+             "ndfeb_magnet": "vault-magnet", "li_carbonate": "vault-lithium",
+             "graphite_battery": "vault-graphite", "co_refined": "vault-cobalt",
+             "gallium": "vault-gallium", "ge_metal": "vault-germanium", "sb_metal": "vault-antimony"}
+    body = []
+    for c in ["ndfeb_magnet", "ndpr_oxide", "dy_oxide", "tb_oxide", "graphite_battery", "li_carbonate",
+              "li_hydroxide", "gallium", "ge_metal", "w_apt", "sb_metal", "co_refined"]:
+        d = indicators(vc, False)
+        before = d.get(("2026Q4", "stockpile_inventory_t", f"{vault[c]}:{c}")) if c in vault else None
+        released = sum(-min(0.0, d.get((q, "stockpile_inventory_t", f"{vault[c]}:{c}"), 0.0)
+                            - d.get((p, "stockpile_inventory_t", f"{vault[c]}:{c}"), 0.0))
+                       for p, q in zip(RUN, RUN[1:]) if q in BAN) if c in vault else None
+        daily = sum(float(r["quantity_t"]) for r in rows(v, "consumption", False)
+                    if r["commodity"] == c and r["period"] in year(2027) and is_member(r["region"], r["period"])) / 365
+        cover = before / daily if before is not None and daily > 0 else None
+        body.append([f"`{c}`", t(member_price(v, c, BAN)), t(member_price(vc, c, BAN)),
+                     ratio(member_price(vc, c, BAN), member_price(v, c, BAN)), t(member_unserved(vc, c, BAN)),
+                     "no Vault" if c not in vault else t(before), "—" if released is None else t(released),
+                     "—" if cover is None else f"{cover:,.1f}"])
+    table("Q4. China's ban on every export to members (2027-2028), and the Vault",
+          "Members' price (mean of 2027Q1-2028Q4, USD/t) without (bloc-feb-2026) and with the ban "
+          "(bloc-vs-controls), members' unserved demand over the ban (t), the Vault's inventory of "
+          "the commodity at the end of 2026Q4 (t), what it released over the ban (t), and the days "
+          "of members' buyers' 2027 purchases without the ban that its inventory covers (— where "
+          "members' own plants are the only users: Dy and Tb oxide go to magnet plants).",
+          ["commodity", "members' price, no ban", "with the ban", "ratio", "unserved, t",
+           "Vault at the start, t", "released in the ban, t", "days of cover"], body)
+    # 5. What a developing country gains by joining.
+    body = []
+    for r in ["COD", "PER", "PHL", "BRA", "IND", "IDN", "ZWE", "CHL", "ARG"]:
+        parts = [component(v, f"welfare_{k}_usd", r, RUN) - component(base, f"welfare_{k}_usd", r, RUN)
+                 for k in ("consumer_surplus", "producer_surplus", "tariff_revenue", "levy_revenue", "export_revenue")]
+        body.append([r, "member from " + members()[r] if r in members() else "not a member",
+                     signed(total(v, "welfare_change_usd", f"region:{r}", RUN))] + [signed(x) for x in parts])
+    table("Q5. What joining is worth: welfare change against no-bloc, 2026Q1-2035Q4",
+          "`welfare_change_usd` of bloc-feb-2026 and its parts (bloc less no-bloc), summed over the "
+          "40 quarters, for the resource-rich members and some non-members beside them.",
+          ["region", "in the bloc", "welfare change", "consumer surplus", "producer surplus",
+           "tariff revenue", "levy revenue", "export revenue"], body)
+
+
 if __name__ == "__main__":
     print(f"<!-- python3 tools/world/world_figures.py{' --old' if OLD else ''}: golden runs of "
           f"{'revision ' + old_rev() if OLD else 'the working tree'}; old = {old_rev()} -->\n")
@@ -454,3 +557,4 @@ if __name__ == "__main__":
     controlled_exports_2026()
     reshipped_2026()
     supply_response()
+    five_questions()
