@@ -9,7 +9,10 @@ golden runs differ (so the figures hold both before and after the new goldens ar
 The tables of the no-bloc baseline in 2026 always set the working tree against that revision.
 Usage, from anywhere in the repository:
 
-    python3 tools/world/world_figures.py [--old[=REV]]
+    python3 tools/world/world_figures.py [--old[=REV]] [--against=REV]
+
+--against=REV prints today's figures (the working tree's golden runs) with REV as the "old"
+side of the tables that compare new against old.
 
 Definitions (the doc states the same):
 - Members are the `[bloc] members` of scenarios/world/bloc-feb-2026/scenario.toml; a region
@@ -59,7 +62,7 @@ def git(*args):
 @lru_cache(maxsize=None)
 def old_rev():
     """The revision whose golden runs are the "old" ones (see the module doc)."""
-    given = [a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--old=")]
+    given = [a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith(("--old=", "--against="))]
     if given:
         return given[0]
     probe = f"{GOLDEN}/no-bloc/prices.csv"
