@@ -32,11 +32,22 @@ fn sweep_the_default_then_shards_and_merge() {
         t,
     );
     assert!(o.status.success(), "{}", text(&o));
+    // The default scenario (the bloc as announced, on the world) ships its uncertain inputs
+    // (scenarios/world/scenario.toml): every sample draws them.
     assert!(
-        text(&o).contains("declares no [[uncertain]] inputs"),
+        !text(&o).contains("declares no [[uncertain]] inputs"),
         "{}",
         text(&o)
     );
+    let samples = std::fs::read_to_string(t.join("whole").join("samples.csv")).unwrap();
+    let header = samples.lines().next().unwrap();
+    for name in [
+        "elasticity_copper_short",
+        "demand_growth",
+        "capital_overrun",
+    ] {
+        assert!(header.contains(name), "{header}");
+    }
     for f in [
         "bands.csv",
         "indicators.parquet",

@@ -480,7 +480,7 @@ impl<'s> World<'s> {
         // Once a year (each year's first period), held for the year: investors review their
         // view of the market ahead yearly, and the extra solve costs a quarter as much.
         let per_year = ((1.0 / yp).round() as usize).max(1);
-        if t % per_year != 0 {
+        if !t.is_multiple_of(per_year) {
             return self.ahead_prices.clone();
         }
         let h = ((f / yp).round() as usize).max(1);

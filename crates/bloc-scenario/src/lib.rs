@@ -23,8 +23,8 @@ pub mod uncertain;
 
 pub use error::{Location, ScenarioError};
 pub use load::{
-    change_file_name, load, load_from, load_sample, load_with_changes, load_with_uncertain, with_changes,
-    SCENARIO_FILE,
+    change_file_name, load, load_from, load_sample, load_with_changes, load_with_uncertain,
+    with_changes, SCENARIO_FILE,
 };
 pub use model::*;
 pub use source::{Disk, Embedded, FileSource, Layered};

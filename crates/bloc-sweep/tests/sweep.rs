@@ -583,7 +583,17 @@ max = -0.2
         assert!((-0.8..=-0.2).contains(&v), "{v}");
     }
     // The draws moved the prices: the four samples do not all give the same indicators.
-    let first: Vec<_> = r.rows.iter().filter(|x| x.sample == 0).map(|x| x.value).collect();
-    let second: Vec<_> = r.rows.iter().filter(|x| x.sample == 1).map(|x| x.value).collect();
+    let first: Vec<_> = r
+        .rows
+        .iter()
+        .filter(|x| x.sample == 0)
+        .map(|x| x.value)
+        .collect();
+    let second: Vec<_> = r
+        .rows
+        .iter()
+        .filter(|x| x.sample == 1)
+        .map(|x| x.value)
+        .collect();
     assert_ne!(first, second);
 }
