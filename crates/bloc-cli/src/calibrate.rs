@@ -7,14 +7,14 @@
 //! the world's, in the run's first period; a price is the region's market price then.
 //! Tolerances are those of issue 6: 3 percentage points on a share, 10% on a price.
 
-use crate::{shipped, Failure};
+use crate::beside::Beside;
+use crate::Failure;
 use anyhow::{anyhow, Context};
 use bloc_model::RunOptions;
 use bloc_results::{RunTables, Table};
-use bloc_scenario::{Disk, FileSource, SCENARIO_FILE};
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The shipped base-year scenario `bloc calibrate` runs when none is named.
 pub const DEFAULT: &str = "world/calibration-2024.toml";
@@ -22,9 +22,6 @@ pub const DEFAULT: &str = "world/calibration-2024.toml";
 pub const SHARE_TOLERANCE: f64 = 0.03;
 /// Largest allowed relative gap between a model and a published price.
 pub const PRICE_TOLERANCE: f64 = 0.10;
-
-/// Reads a targets file (`shares.csv`, `prices.csv`) from the scenario's `calibration/`.
-type ReadTarget = dyn Fn(&str) -> anyhow::Result<Vec<u8>>;
 
 /// A sourced production share: `region` made `share` of the world's output of `commodities`.
 #[derive(Debug, Deserialize)]
@@ -63,49 +60,11 @@ struct Line {
 /// line counts them. Lines outside tolerance are not an error of the command (exit 0): the
 /// table is what it reports.
 pub fn run(path: Option<&Path>) -> Result<(), Failure> {
-    let (scenario, targets): (_, Box<ReadTarget>) = match path {
-        Some(p) => {
-            let file = if p.is_dir() {
-                p.join(SCENARIO_FILE)
-            } else {
-                p.to_path_buf()
-            };
-            let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
-            let scenario =
-                bloc_scenario::load(&file).map_err(|e| Failure::BadInput(anyhow::Error::new(e)))?;
-            let read = move |name: &str| -> anyhow::Result<Vec<u8>> {
-                let f = dir.join("calibration").join(name);
-                Disk.read(&f)
-                    .with_context(|| format!("reading the calibration targets {}", f.display()))
-            };
-            (scenario, Box::new(read))
-        }
-        None => {
-            let files = shipped::embedded();
-            let scenario = bloc_scenario::load_from(&files, Path::new(DEFAULT))
-                .with_context(|| format!("loading the shipped scenario `{DEFAULT}`"))?;
-            let dir = Path::new(DEFAULT)
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_default();
-            let read = move |name: &str| -> anyhow::Result<Vec<u8>> {
-                let f: PathBuf = dir.join("calibration").join(name);
-                files
-                    .read(&f)
-                    .with_context(|| format!("reading the embedded file {}", f.display()))
-            };
-            (scenario, Box::new(read))
-        }
-    };
-    let shares: Vec<ShareTarget> = parse(
-        &targets("shares.csv").map_err(Failure::BadInput)?,
-        "shares.csv",
-    )?;
-    let prices: Vec<PriceTarget> = parse(
-        &targets("prices.csv").map_err(Failure::BadInput)?,
-        "prices.csv",
-    )?;
-    let result = bloc_model::run(&scenario, &RunOptions::default(), &mut |_| {})
+    let beside = Beside::load(path, DEFAULT)?;
+    let shares: Vec<ShareTarget> = rows(beside.parse("calibration/shares.csv")?);
+    let prices: Vec<PriceTarget> = rows(beside.parse("calibration/prices.csv")?);
+    let scenario = &beside.scenario;
+    let result = bloc_model::run(scenario, &RunOptions::default(), &mut |_| {})
         .context("the base-year run failed")?;
     for w in &result.warnings {
         eprintln!("warning: {w}");
@@ -115,21 +74,13 @@ pub fn run(path: Option<&Path>) -> Result<(), Failure> {
     Ok(())
 }
 
-fn parse<T: for<'de> Deserialize<'de>>(bytes: &[u8], name: &str) -> Result<Vec<T>, Failure> {
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(bytes);
-    reader
-        .deserialize()
-        .enumerate()
-        .map(|(i, r)| {
-            r.map_err(|e| Failure::BadInput(anyhow!("calibration/{name}:{}: {e}", i + 2)))
-        })
-        .collect()
+/// The rows of a parsed file, without their line numbers.
+fn rows<T>(numbered: Vec<(usize, T)>) -> Vec<T> {
+    numbered.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Parses a numeric cell of a result table.
-fn number(table: &Table, row: &[String], col: &str) -> anyhow::Result<f64> {
+pub(crate) fn number(table: &Table, row: &[String], col: &str) -> anyhow::Result<f64> {
     let i = table
         .header
         .iter()

@@ -11,9 +11,11 @@
 
 mod bench;
 mod bench_strategy;
+mod beside;
 mod calibrate;
 mod shipped;
 mod sweep;
+mod validate;
 
 use anyhow::{Context, Result};
 use bloc_model::{RunOptions, SolverChoice};
@@ -120,6 +122,13 @@ enum Command {
     /// sourced targets in `calibration/` next to it (default: the shipped world, 2024).
     Calibrate {
         /// Base-year scenario folder or .toml file; default: `world/calibration-2024.toml`.
+        scenario: Option<PathBuf>,
+    },
+    /// Run a validation scenario and print the change of each price beside the change on
+    /// record in `validation.csv` next to it, with the hit rate (default: the shipped world,
+    /// 2024-2025 with the 2025 events).
+    Validate {
+        /// Validation scenario folder or .toml file; default: `world/validation-2025`.
         scenario: Option<PathBuf>,
     },
     /// Write a self-contained offline HTML report (SVG charts) of a run or sweep directory.
@@ -431,6 +440,9 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         Command::Bench(args) => Ok(bench::run(&args)?),
         Command::Calibrate { scenario } => {
             calibrate::run(scenario.as_deref()).map_err(Failure::unmarked_internal)
+        }
+        Command::Validate { scenario } => {
+            validate::run(scenario.as_deref()).map_err(Failure::unmarked_internal)
         }
         Command::Serve {
             scenario,

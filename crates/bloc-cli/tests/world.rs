@@ -387,3 +387,60 @@ fn no_bloc_baseline_stays_below_the_historical_records() {
     }
     assert!(checked >= 15, "only {checked} commodities checked");
 }
+
+/// Issue 20, item 5: the world fitted to 2024 and run through 2025 with the 2025 events at
+/// their dates (`scenarios/world/validation-2025`), against the recorded change of the 2025
+/// average price over 2024's (`validation.csv`, keys V01-V13 of
+/// tools/world/research/validation_2025.md: USGS MCS 2026 for most, FocusEconomics for
+/// copper, Pilbara's quarterlies for spodumene, a Chinese press average for China's
+/// germanium). When this was written `bloc validate` reported 15 comparisons over 13
+/// commodities, the direction right in 7 and direction and size in 4 (27%): Dy and Tb oxide,
+/// antimony in Europe and flake graphite hit; the misses and why are in docs/world.md,
+/// "Validation against 2025". This test holds the model to at least that.
+#[test]
+fn validation_2025_hits_at_least_what_was_reported() {
+    let o = bloc(&[
+        "validate".as_ref(),
+        world().join("validation-2025").as_os_str(),
+    ]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rows: Vec<&str> = out
+        .lines()
+        .filter(|l| l.ends_with(|c: char| c.is_ascii_digit()) && l.contains('x'))
+        .filter(|l| {
+            l.split_whitespace()
+                .last()
+                .is_some_and(|k| k.starts_with('V'))
+        })
+        .collect();
+    let commodities: std::collections::BTreeSet<&str> = rows
+        .iter()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(
+        rows.len() >= 15 && commodities.len() >= 10,
+        "{} comparisons over {} commodities:\n{out}",
+        rows.len(),
+        commodities.len()
+    );
+    let last = out.lines().last().unwrap_or("");
+    let count = |after: &str| -> usize {
+        let rest = &last[last
+            .find(after)
+            .unwrap_or_else(|| panic!("`{after}` in {last}"))
+            + after.len()..];
+        rest.split(|c: char| !c.is_ascii_digit())
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("a number after `{after}` in {last}"))
+    };
+    let (direction, hits) = (
+        count("direction right in "),
+        count("direction and size in "),
+    );
+    assert!(
+        direction >= 7 && hits >= 4,
+        "direction right in {direction}, hits {hits}; reported 7 and 4:\n{out}"
+    );
+}

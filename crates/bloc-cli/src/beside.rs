@@ -1,0 +1,98 @@
+//! A scenario and the files that sit beside it: the targets of `bloc calibrate`
+//! (`calibration/`) and the record of `bloc validate` (`validation.csv`). They are read from
+//! disk next to a named scenario file, or, for a shipped scenario, from the embedded files.
+
+use crate::{shipped, Failure};
+use anyhow::{anyhow, Context};
+use bloc_scenario::{Disk, FileSource, Scenario, SCENARIO_FILE};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// A loaded scenario and where its companion files are read from.
+pub(crate) struct Beside {
+    pub scenario: Scenario,
+    /// The folder holding the scenario file (on disk, or inside the embedded files).
+    dir: PathBuf,
+    /// Embedded files, for a shipped scenario; `None` reads the disk.
+    embedded: Option<bloc_scenario::Embedded>,
+}
+
+impl Beside {
+    /// Loads `path` (a folder holding `scenario.toml`, or a `.toml` file), or the shipped
+    /// scenario `default` (a path inside `scenarios/`) when no path is given.
+    pub fn load(path: Option<&Path>, default: &str) -> Result<Beside, Failure> {
+        match path {
+            Some(p) => {
+                let file = if p.is_dir() {
+                    p.join(SCENARIO_FILE)
+                } else {
+                    p.to_path_buf()
+                };
+                let scenario = bloc_scenario::load(&file)
+                    .map_err(|e| Failure::BadInput(anyhow::Error::new(e)))?;
+                Ok(Beside {
+                    scenario,
+                    dir: file.parent().map(Path::to_path_buf).unwrap_or_default(),
+                    embedded: None,
+                })
+            }
+            None => {
+                let files = shipped::embedded();
+                let scenario = bloc_scenario::load_from(&files, Path::new(default))
+                    .with_context(|| format!("loading the shipped scenario `{default}`"))?;
+                let default = Path::new(default);
+                // A shipped name may be a folder (`world/validation-2025`) or a file.
+                let dir = if default.extension().is_some() {
+                    default.parent().map(Path::to_path_buf).unwrap_or_default()
+                } else {
+                    default.to_path_buf()
+                };
+                Ok(Beside {
+                    scenario,
+                    dir,
+                    embedded: Some(files),
+                })
+            }
+        }
+    }
+
+    /// Where a companion file `rel` is read from (for messages).
+    pub fn path_of(&self, rel: &str) -> PathBuf {
+        self.dir.join(rel)
+    }
+
+    /// Reads the companion file `rel` (a path relative to the scenario's folder).
+    pub fn read(&self, rel: &str) -> Result<Vec<u8>, Failure> {
+        let f = self.dir.join(rel);
+        match &self.embedded {
+            Some(files) => files
+                .read(&f)
+                .with_context(|| format!("reading the embedded file {}", f.display())),
+            None => Disk
+                .read(&f)
+                .with_context(|| format!("reading {}", f.display())),
+        }
+        .map_err(Failure::BadInput)
+    }
+
+    /// Reads the CSV file `rel` into rows of `T`; a row that does not parse is a bad-input
+    /// error naming the file and line.
+    pub fn parse<T: for<'de> Deserialize<'de>>(
+        &self,
+        rel: &str,
+    ) -> Result<Vec<(usize, T)>, Failure> {
+        let bytes = self.read(rel)?;
+        let name = self.path_of(rel);
+        let mut reader = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .from_reader(bytes.as_slice());
+        reader
+            .deserialize()
+            .enumerate()
+            .map(|(i, r)| {
+                r.map(|row| (i + 2, row))
+                    .map_err(|e| Failure::BadInput(anyhow!("{}:{}: {e}", name.display(), i + 2)))
+            })
+            .collect()
+    }
+}
