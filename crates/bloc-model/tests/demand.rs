@@ -101,3 +101,92 @@ fn one_adjustment_column_without_the_other_is_an_error() {
         );
     }
 }
+
+/// A choke price of the row's own (`choke_usd_per_t`), worked by hand: the mine holds 10 t/yr
+/// only, at 200 USD/t, and buyers want 100 t/yr at P0 = 100 (e = −0.1), so the market clears
+/// at the choke with the rest unserved. Default choke 10 × P0 = 1,000: wanted
+/// 100 · 10^−0.1 = 79.433 t, unserved 69.433. Choke 5,000: wanted 100 · 50^−0.1 = 67.624 t,
+/// unserved 57.624.
+#[test]
+fn a_row_s_choke_price_caps_its_market() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, choke, price, unserved) in [
+        ("default", "", 1000.0, 100.0 * 10f64.powf(-0.1) - 10.0),
+        ("own", "5000", 5000.0, 100.0 * 50f64.powf(-0.1) - 10.0),
+    ] {
+        let d = tmp.path().join(name);
+        common::write(
+            &d,
+            &common::Tables {
+                regions: &["R"],
+                commodities: "a,test,refined,A,\n",
+                processes: "mine,R,a,10,200,0.001,a\n",
+                demand: "R,a,isoelastic,100,100,-0.1,0,a\n",
+                ..Default::default()
+            },
+        );
+        std::fs::write(
+            d.join("demand.csv"),
+            format!(
+                "region,commodity,quantity_t_per_yr,price_usd_per_t,elasticity,growth_per_yr,choke_usd_per_t,source\n\
+                 R,a,100,100,-0.1,0,{choke},test\n"
+            ),
+        )
+        .unwrap();
+        let r = go(&d);
+        let p = cell(
+            &r,
+            "prices.csv",
+            &[("period", "2026"), ("region", "R"), ("commodity", "a")],
+            "price_usd_per_t",
+        )
+        .expect("a price");
+        assert!(
+            (p - price).abs() < 1e-6 * price,
+            "{name}: price {p}, want {price}"
+        );
+        let u = consumption(&r, "2026", "unserved_t");
+        // The curve is interpolated within 0.5% of the exact one (design §1).
+        assert!(
+            (u / unserved - 1.0).abs() < 0.01,
+            "{name}: unserved {u}, want {unserved}"
+        );
+    }
+}
+
+#[test]
+fn a_choke_price_must_lie_above_the_reference_price_and_suit_the_form() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (name, form, choke, says) in [
+        (
+            "below",
+            "isoelastic",
+            "90",
+            "is not above the reference price 100",
+        ),
+        (
+            "linear",
+            "linear",
+            "5000",
+            "a linear demand curve has no choke price",
+        ),
+        ("negative", "isoelastic", "-5", "choke_usd_per_t"),
+    ] {
+        let d = tmp.path().join(name);
+        world(&d, ",");
+        std::fs::write(
+            d.join("demand.csv"),
+            format!(
+                "region,commodity,form,quantity_t_per_yr,price_usd_per_t,elasticity,growth_per_yr,choke_usd_per_t,source\n\
+                 R,a,{form},100,100,-0.1,0,{choke},test\n"
+            ),
+        )
+        .unwrap();
+        let e = bloc_scenario::load(&d.join("scenario.toml")).expect_err(name);
+        let msg = e.to_string();
+        assert!(
+            msg.contains("demand.csv:2") && msg.contains(says),
+            "{name}: {msg}"
+        );
+    }
+}

@@ -126,7 +126,7 @@ fn bad_declarations_are_errors_naming_file_line_and_field() {
         ),
         (
             "[[uncertain]]\nname = \"x\"\ntable = \"demand\"\ncolumn = \"qty\"\ndistribution = \"uniform\"\nmin = 0\nmax = 1\n",
-            "scenario.toml:35: field `uncertain[0].column`: the `demand` table has no column `qty`; its columns are `region`, `commodity`, `form`, `quantity_t_per_yr`, `price_usd_per_t`, `elasticity`, `growth_per_yr`, `long_run_elasticity`, `adjustment_per_yr`, `source`",
+            "scenario.toml:35: field `uncertain[0].column`: the `demand` table has no column `qty`; its columns are `region`, `commodity`, `form`, `quantity_t_per_yr`, `price_usd_per_t`, `elasticity`, `growth_per_yr`, `long_run_elasticity`, `adjustment_per_yr`, `choke_usd_per_t`, `source`",
         ),
         (
             "[[uncertain]]\nname = \"x\"\ntable = \"demand\"\ncolumn = \"elasticity\"\nwhere = { region = \"FRA\" }\ndistribution = \"uniform\"\nmin = 0\nmax = 1\n",

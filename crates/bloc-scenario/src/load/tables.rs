@@ -132,6 +132,9 @@ pub(crate) const DEMAND: Schema = Schema {
         opt("adjustment_per_yr")
             .number("fraction/yr", Bound::Above(0.0), "0.3")
             .doc("with `long_run_elasticity`: the share of the gap to long-run demand closed each year, at most 1 (partial adjustment)"),
+        opt("choke_usd_per_t")
+            .number("USD/t", Bound::Above(0.0), "900000")
+            .doc("isoelastic only: the price at which buyers stop buying, above `price_usd_per_t`. Empty: 10 × `price_usd_per_t`. What they want there but cannot get is unserved demand"),
         req("source").text("", "S01").doc("as in `processes`"),
     ],
 };
@@ -529,6 +532,20 @@ pub(crate) fn check_demand(t: &CsvTable, refs: &Refs) -> Result<Vec<Demand>, Sce
                 ))
             }
         };
+        let choke = t.opt_number(row, "choke_usd_per_t")?;
+        if let Some(c) = choke {
+            if linear {
+                return Err(t.cell(row, "choke_usd_per_t").error(
+                    "a linear demand curve has no choke price (it runs down to zero price from P0 + P0/(-e)); leave choke_usd_per_t empty or use `isoelastic`",
+                ));
+            }
+            if c <= price {
+                return Err(t.cell(row, "choke_usd_per_t").error(format!(
+                    "the choke price {c} is not above the reference price {price}; write a price above it (empty: 10 × the reference price, {})",
+                    price * CHOKE_MULTIPLE
+                )));
+            }
+        }
         if let Some(first) = seen.insert((region.clone(), commodity.clone()), row.line) {
             return Err(rcell.error(format!(
                 "demand for `{commodity}` in `{region}` is already given on line {first}; give one row per region and commodity"
@@ -538,7 +555,7 @@ pub(crate) fn check_demand(t: &CsvTable, refs: &Refs) -> Result<Vec<Demand>, Sce
             DemandForm::Linear
         } else {
             DemandForm::Isoelastic {
-                choke: UsdPerTonne(price * CHOKE_MULTIPLE),
+                choke: UsdPerTonne(choke.unwrap_or(price * CHOKE_MULTIPLE)),
             }
         };
         out.push(Demand {
