@@ -45,6 +45,7 @@ fn sweep_the_default_then_shards_and_merge() {
         "elasticity_copper_short",
         "demand_growth",
         "capital_overrun",
+        "project_delay",
     ] {
         assert!(header.contains(name), "{header}");
     }
