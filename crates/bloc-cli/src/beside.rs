@@ -13,47 +13,42 @@ pub(crate) struct Beside {
     pub scenario: Scenario,
     /// The folder holding the scenario file (on disk, or inside the embedded files).
     dir: PathBuf,
-    /// Embedded files, for a shipped scenario; `None` reads the disk.
-    embedded: Option<bloc_scenario::Embedded>,
+    /// The disk, or the embedded files for a shipped scenario.
+    source: Box<dyn FileSource>,
+    /// How a read names its file: `""` on disk, `"the embedded file "` for a shipped one.
+    what: &'static str,
 }
 
 impl Beside {
     /// Loads `path` (a folder holding `scenario.toml`, or a `.toml` file), or the shipped
     /// scenario `default` (a path inside `scenarios/`) when no path is given.
     pub fn load(path: Option<&Path>, default: &str) -> Result<Beside, Failure> {
-        match path {
-            Some(p) => {
-                let file = if p.is_dir() {
-                    p.join(SCENARIO_FILE)
-                } else {
-                    p.to_path_buf()
-                };
-                let scenario = bloc_scenario::load(&file)
-                    .map_err(|e| Failure::BadInput(anyhow::Error::new(e)))?;
-                Ok(Beside {
-                    scenario,
-                    dir: file.parent().map(Path::to_path_buf).unwrap_or_default(),
-                    embedded: None,
-                })
-            }
-            None => {
-                let files = shipped::embedded();
-                let scenario = bloc_scenario::load_from(&files, Path::new(default))
-                    .with_context(|| format!("loading the shipped scenario `{default}`"))?;
-                let default = Path::new(default);
-                // A shipped name may be a folder (`world/validation-2025`) or a file.
-                let dir = if default.extension().is_some() {
-                    default.parent().map(Path::to_path_buf).unwrap_or_default()
-                } else {
-                    default.to_path_buf()
-                };
-                Ok(Beside {
-                    scenario,
-                    dir,
-                    embedded: Some(files),
-                })
-            }
-        }
+        let (source, at, what): (Box<dyn FileSource>, &Path, _) = match path {
+            Some(p) => (Box::new(Disk), p, ""),
+            None => (
+                Box::new(shipped::embedded()),
+                Path::new(default),
+                "the embedded file ",
+            ),
+        };
+        let file = if source.is_dir(at) {
+            at.join(SCENARIO_FILE)
+        } else {
+            at.to_path_buf()
+        };
+        let loaded = bloc_scenario::load_from(source.as_ref(), &file);
+        // A scenario the user named is bad input; a shipped one that does not load is a
+        // defect of the binary (left unmarked, as `bloc calibrate` always did).
+        let scenario = match path {
+            Some(_) => loaded.map_err(|e| Failure::BadInput(anyhow::Error::new(e)))?,
+            None => loaded.with_context(|| format!("loading the shipped scenario `{default}`"))?,
+        };
+        Ok(Beside {
+            scenario,
+            dir: file.parent().map(Path::to_path_buf).unwrap_or_default(),
+            source,
+            what,
+        })
     }
 
     /// Where a companion file `rel` is read from (for messages).
@@ -64,15 +59,10 @@ impl Beside {
     /// Reads the companion file `rel` (a path relative to the scenario's folder).
     pub fn read(&self, rel: &str) -> Result<Vec<u8>, Failure> {
         let f = self.dir.join(rel);
-        match &self.embedded {
-            Some(files) => files
-                .read(&f)
-                .with_context(|| format!("reading the embedded file {}", f.display())),
-            None => Disk
-                .read(&f)
-                .with_context(|| format!("reading {}", f.display())),
-        }
-        .map_err(Failure::BadInput)
+        self.source
+            .read(&f)
+            .with_context(|| format!("reading {}{}", self.what, f.display()))
+            .map_err(Failure::BadInput)
     }
 
     /// Reads the CSV file `rel` into rows of `T`; a row that does not parse is a bad-input

@@ -14,26 +14,33 @@ mod common;
 use common::{cell, go};
 use std::path::Path;
 
-fn world(dir: &Path, adjust: &str) {
+/// The one-region world: the mine's capacity `mine_t_per_yr`, and `demand_csv` as the whole
+/// demand table (its header names the optional columns a test needs).
+fn one_region(dir: &Path, mine_t_per_yr: &str, demand_csv: &str) {
+    let processes = format!("mine,R,a,{mine_t_per_yr},200,0.001,a\n");
     common::write(
         dir,
         &common::Tables {
             regions: &["R"],
             commodities: "a,test,refined,A,\n",
-            processes: "mine,R,a,1000000,200,0.001,a\n",
+            processes: &processes,
             demand: "R,a,isoelastic,100,100,-0.1,0,a\n",
             ..Default::default()
         },
     );
-    // The demand table with the adjustment columns.
-    std::fs::write(
-        dir.join("demand.csv"),
-        format!(
+    std::fs::write(dir.join("demand.csv"), demand_csv).unwrap();
+}
+
+/// The world of the adjustment tests: the demand table with the adjustment columns.
+fn world(dir: &Path, adjust: &str) {
+    one_region(
+        dir,
+        "1000000",
+        &format!(
             "region,commodity,quantity_t_per_yr,price_usd_per_t,elasticity,growth_per_yr,long_run_elasticity,adjustment_per_yr,source\n\
              R,a,100,100,-0.1,0,{adjust},test\n"
         ),
-    )
-    .unwrap();
+    );
 }
 
 fn consumption(r: &bloc_model::Run, period: &str, column: &str) -> f64 {
@@ -115,24 +122,14 @@ fn a_row_s_choke_price_caps_its_market() {
         ("own", "5000", 5000.0, 100.0 * 50f64.powf(-0.1) - 10.0),
     ] {
         let d = tmp.path().join(name);
-        common::write(
+        one_region(
             &d,
-            &common::Tables {
-                regions: &["R"],
-                commodities: "a,test,refined,A,\n",
-                processes: "mine,R,a,10,200,0.001,a\n",
-                demand: "R,a,isoelastic,100,100,-0.1,0,a\n",
-                ..Default::default()
-            },
-        );
-        std::fs::write(
-            d.join("demand.csv"),
-            format!(
+            "10",
+            &format!(
                 "region,commodity,quantity_t_per_yr,price_usd_per_t,elasticity,growth_per_yr,choke_usd_per_t,source\n\
                  R,a,100,100,-0.1,0,{choke},test\n"
             ),
-        )
-        .unwrap();
+        );
         let r = go(&d);
         let p = cell(
             &r,
@@ -173,15 +170,14 @@ fn a_choke_price_must_lie_above_the_reference_price_and_suit_the_form() {
         ("negative", "isoelastic", "-5", "choke_usd_per_t"),
     ] {
         let d = tmp.path().join(name);
-        world(&d, ",");
-        std::fs::write(
-            d.join("demand.csv"),
-            format!(
+        one_region(
+            &d,
+            "1000000",
+            &format!(
                 "region,commodity,form,quantity_t_per_yr,price_usd_per_t,elasticity,growth_per_yr,choke_usd_per_t,source\n\
                  R,a,{form},100,100,-0.1,0,{choke},test\n"
             ),
-        )
-        .unwrap();
+        );
         let e = bloc_scenario::load(&d.join("scenario.toml")).expect_err(name);
         let msg = e.to_string();
         assert!(
