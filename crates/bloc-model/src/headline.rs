@@ -80,6 +80,55 @@ fn china_share_by_stage(s: &Scenario, run: &Run, periods: &[String]) -> BTreeMap
         .collect()
 }
 
+/// Days of cover of each stockpile that held anything: its most (and when), the least it
+/// fell to after that (and when: the drawdown), and what it released over the run.
+fn stockpile_cover(run: &Run, md: &mut String) {
+    let t = &run.tables;
+    // (stockpile:commodity) -> [(period, days)] in period order.
+    let mut cover: BTreeMap<&str, Vec<(&str, f64)>> = BTreeMap::new();
+    for r in t.indicators.rows.iter().filter(|r| r[1] == "stockpile_days_of_cover") {
+        if let Ok(d) = r[3].parse::<f64>() {
+            cover.entry(&r[2]).or_default().push((&r[0], d));
+        }
+    }
+    let mut released: BTreeMap<String, f64> = BTreeMap::new();
+    for r in &t.stockpile.rows {
+        *released.entry(format!("{}:{}", r[1], r[2])).or_default() +=
+            r[4].parse::<f64>().unwrap_or(0.0);
+    }
+    let mut lines = Vec::new();
+    for (scope, path) in &cover {
+        let Some(top) = path
+            .iter()
+            .enumerate()
+            .filter(|(_, x)| x.1 > 0.0)
+            .max_by(|a, b| a.1 .1.total_cmp(&b.1 .1).then(b.0.cmp(&a.0)))
+        else {
+            continue;
+        };
+        let (i, (when, most)) = (top.0, *top.1);
+        let (low_when, least) = path[i..]
+            .iter()
+            .min_by(|a, b| a.1.total_cmp(&b.1))
+            .copied()
+            .unwrap_or((when, most));
+        lines.push(format!(
+            "| {scope} | {most:.0} | {when} | {least:.0} | {low_when} | {} |",
+            thousands(released.get(*scope).copied().unwrap_or(0.0))
+        ));
+    }
+    if lines.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "\nStockpiles, days of cover (inventory over members' use per day):\n\n| stockpile | most | when | least after it | when | released (t, whole run) |\n| --- | --- | --- | --- | --- | --- |"
+    );
+    for l in lines {
+        let _ = writeln!(md, "{l}");
+    }
+}
+
 /// The headline answers as Markdown.
 pub fn headlines(s: &Scenario, baseline: &Scenario, run: &Run, out_dir: &str) -> String {
     let ind = &run.tables.indicators;
@@ -165,6 +214,7 @@ pub fn headlines(s: &Scenario, baseline: &Scenario, run: &Run, out_dir: &str) ->
     for (c, x) in &unserved {
         let _ = writeln!(md, "- {c}: {}", thousands(*x));
     }
+    stockpile_cover(run, &mut md);
     let _ = writeln!(
         md,
         "\nThe baseline's own results are in `{out_dir}/baseline/`. Next: `bloc report {out_dir} -o {out_dir}/report.html` draws the run against it; `bloc compare {out_dir}/baseline {out_dir}` lists every indicator that changed."

@@ -257,6 +257,51 @@ fn guarantee_blocks_of<'a>(
     })
 }
 
+/// Members' use of each commodity in the period (t): what their buyers bought (not the
+/// stockpiles' purchases, not disposal) plus what their plants took as inputs (each plant's
+/// output times its scenario input coefficients, whatever blocks and per-origin activities
+/// the market gave it).
+fn members_use(solved: &Solved<'_>) -> Vec<f64> {
+    let (s, layout, m, o) = (solved.scenario, solved.layout, solved.market, solved.outcome);
+    let nc = s.commodities.len();
+    let member = s.bloc.members_in(s.regions.iter().map(|r| &r.id), solved.t);
+    let mut used = vec![0.0f64; nc];
+    for (k, d) in m.demand.iter().enumerate() {
+        if layout.demand_row.get(k).copied().flatten().is_some() {
+            let (r, c) = layout.region_commodity(d.node);
+            if member.get(r) == Some(&true) {
+                used[c] += o.demand[k];
+            }
+        }
+    }
+    for (k, pi) in layout.block_process.iter().enumerate() {
+        let (Some(pi), Some(q)) = (pi, o.supply.get(k)) else {
+            continue;
+        };
+        let Some(p) = s.processes.get(*pi) else {
+            continue;
+        };
+        if !s.bloc.is_member(&p.region, solved.t) {
+            continue;
+        }
+        for (c, coef) in &p.inputs {
+            if let Some(ci) = s.commodity_index(c.as_str()) {
+                used[ci] += coef * q;
+            }
+        }
+    }
+    used
+}
+
+/// Days of cover: an inventory over the members' use per day, for a period of `yp` years (a
+/// quarter is 91.25 days). None where members use none (the cover is unbounded) or either
+/// figure is not a finite number.
+pub fn days_of_cover(inventory_t: f64, use_per_period_t: f64, yp: f64) -> Option<f64> {
+    let per_day = use_per_period_t / (365.0 * yp);
+    let days = inventory_t.max(0.0) / per_day;
+    (inventory_t.is_finite() && per_day > 0.0 && days.is_finite()).then_some(days)
+}
+
 /// Books the period's purchases and releases and writes `stockpile.csv` and indicators.
 fn settle(solved: &Solved<'_>, state: &mut PolicyState, tables: &mut RunTables) {
     let (s, label, layout, o, applied) = (
@@ -267,6 +312,11 @@ fn settle(solved: &Solved<'_>, state: &mut PolicyState, tables: &mut RunTables) 
         solved.applied,
     );
     let yp = s.time.years_per_period();
+    let use_per_period = if s.bloc.stockpiles.is_empty() {
+        Vec::new()
+    } else {
+        members_use(solved)
+    };
     for (i, st) in s.bloc.stockpiles.iter().enumerate() {
         let Some(r) = s.region_index(st.region.as_str()) else {
             continue;
@@ -321,9 +371,18 @@ fn settle(solved: &Solved<'_>, state: &mut PolicyState, tables: &mut RunTables) 
                 &mut tables.indicators,
                 label,
                 "stockpile_inventory_t",
-                scope,
+                scope.clone(),
                 books.inventory[j],
             );
+            if let Some(days) = days_of_cover(books.inventory[j], use_per_period[c], yp) {
+                indicator(
+                    &mut tables.indicators,
+                    label,
+                    "stockpile_days_of_cover",
+                    scope,
+                    days,
+                );
+            }
         }
         indicator(
             &mut tables.indicators,
@@ -338,6 +397,19 @@ fn settle(solved: &Solved<'_>, state: &mut PolicyState, tables: &mut RunTables) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// 1,280 t held, members using 7,788 t a quarter (85.35 t a day): 15.0 days.
+    #[test]
+    fn days_of_cover_are_inventory_over_daily_use() {
+        let d = days_of_cover(1280.0, 7788.0, 0.25).unwrap();
+        assert!((d - 1280.0 / (7788.0 / 91.25)).abs() < 1e-9, "{d}");
+        // A year's period: the same use per day over 365 days.
+        assert_eq!(days_of_cover(365.0, 365.0, 1.0), Some(365.0));
+        // Nobody uses it: no figure; an empty stock covers 0 days.
+        assert_eq!(days_of_cover(10.0, 0.0, 0.25), None);
+        assert_eq!(days_of_cover(0.0, 100.0, 0.25), Some(0.0));
+        assert_eq!(days_of_cover(f64::NAN, 100.0, 0.25), None);
+    }
 
     /// Room 300 t, 500 t a period allowed, budget 2,000,000 at B = 10,000 → 200 t: the
     /// budget binds. With budget 1e9, the room (300) binds; full inventory buys nothing.
