@@ -52,6 +52,7 @@ TABLES = (
     "production",
     "consumption",
     "policy",
+    "floors",
     "stockpile",
     "indicators",
     "strategy",

@@ -41,6 +41,18 @@ fn the_default_run_is_the_bloc_against_the_world_without_it() {
     let policy = std::fs::read_to_string(out.join("policy.csv")).unwrap();
     let base_policy = std::fs::read_to_string(out.join("baseline/policy.csv")).unwrap();
     assert!(policy.lines().count() > 1 && base_policy.lines().count() == 1);
+    // Each floor says whether it binds and why not (README "Does a floor bind?"): the
+    // NdPr oxide floor sits far above a market in which members ship oxide to China.
+    let ndpr = stdout
+        .lines()
+        .find(|l| l.starts_with("| ndpr_oxide |"))
+        .unwrap_or_else(|| panic!("no NdPr floor row in:\n{stdout}"));
+    assert!(ndpr.contains("members are net exporters"), "{ndpr}");
+    let floors = std::fs::read_to_string(out.join("floors.csv")).unwrap();
+    assert!(floors.starts_with("period,commodity,floor_usd_per_t,members_price_usd_per_t,"));
+    assert!(floors
+        .lines()
+        .any(|l| l.starts_with("2030Q1,ndpr_oxide,") && l.ends_with(",false,members_export")));
     // The consumer cost printed is the sum of the members' rows of indicators.csv.
     let ind = std::fs::read_to_string(out.join("indicators.csv")).unwrap();
     let total: f64 = ind

@@ -86,7 +86,12 @@ fn stockpile_cover(run: &Run, md: &mut String) {
     let t = &run.tables;
     // (stockpile:commodity) -> [(period, days)] in period order.
     let mut cover: BTreeMap<&str, Vec<(&str, f64)>> = BTreeMap::new();
-    for r in t.indicators.rows.iter().filter(|r| r[1] == "stockpile_days_of_cover") {
+    for r in t
+        .indicators
+        .rows
+        .iter()
+        .filter(|r| r[1] == "stockpile_days_of_cover")
+    {
         if let Ok(d) = r[3].parse::<f64>() {
             cover.entry(&r[2]).or_default().push((&r[0], d));
         }
@@ -126,6 +131,82 @@ fn stockpile_cover(run: &Run, md: &mut String) {
     );
     for l in lines {
         let _ = writeln!(md, "{l}");
+    }
+}
+
+/// Each floor's record over the run, from `floors.csv`: the periods it was in force, the
+/// periods it bound, the members' mean price against the floor, and the reason given most
+/// often when the members' price was below it.
+fn floor_record(run: &Run, md: &mut String) {
+    let t = &run.tables.floors;
+    let at = |c: &str| t.header.iter().position(|h| *h == c);
+    let (Some(floor), Some(price), Some(binding), Some(status)) = (
+        at("floor_usd_per_t"),
+        at("members_price_usd_per_t"),
+        at("binding"),
+        at("status"),
+    ) else {
+        return;
+    };
+    struct Record {
+        periods: usize,
+        bound: usize,
+        ratio: (f64, usize),
+        last_floor: f64,
+        why: BTreeMap<String, usize>,
+    }
+    let mut by: BTreeMap<&str, Record> = BTreeMap::new();
+    for r in &t.rows {
+        let e = by.entry(&r[1]).or_insert(Record {
+            periods: 0,
+            bound: 0,
+            ratio: (0.0, 0),
+            last_floor: 0.0,
+            why: BTreeMap::new(),
+        });
+        e.periods += 1;
+        e.bound += usize::from(r[binding] == "true");
+        let f: f64 = r[floor].parse().unwrap_or(0.0);
+        e.last_floor = f;
+        if let (Ok(p), true) = (r[price].parse::<f64>(), f > 0.0) {
+            e.ratio.0 += p / f;
+            e.ratio.1 += 1;
+        }
+        if r[status] != "binding" {
+            *e.why.entry(r[status].clone()).or_default() += 1;
+        }
+    }
+    if by.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        md,
+        "\nFloors: does each bind, and if not, why not (`floors.csv` has every period):\n\n| commodity | floor (last, $/t) | members' price ÷ floor (mean) | periods binding | when not binding at the floor, most often |\n| --- | --- | --- | --- | --- |"
+    );
+    for (c, e) in &by {
+        let mean = if e.ratio.1 > 0 {
+            format!("{:.2}", e.ratio.0 / e.ratio.1 as f64)
+        } else {
+            "–".into()
+        };
+        let why = e
+            .why
+            .iter()
+            .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+            .map(|(code, n)| {
+                let words = bloc_policy::floor::FloorStatus::from_code(code)
+                    .map(|s| s.why())
+                    .unwrap_or(code.as_str());
+                format!("{words} ({n} of {})", e.periods)
+            })
+            .unwrap_or_else(|| "–".into());
+        let _ = writeln!(
+            md,
+            "| {c} | {} | {mean} | {} of {} | {why} |",
+            thousands(e.last_floor),
+            e.bound,
+            e.periods
+        );
     }
 }
 
@@ -214,6 +295,7 @@ pub fn headlines(s: &Scenario, baseline: &Scenario, run: &Run, out_dir: &str) ->
     for (c, x) in &unserved {
         let _ = writeln!(md, "- {c}: {}", thousands(*x));
     }
+    floor_record(run, &mut md);
     stockpile_cover(run, &mut md);
     let _ = writeln!(
         md,

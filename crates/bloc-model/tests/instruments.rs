@@ -280,6 +280,129 @@ fn cost_based_reference_is_the_members_full_cost() {
     assert_close(price(&r, "2026", "B"), 45.0, "p_B");
 }
 
+/// `floors.csv` of a run: (binding, status) and the members' price of period `y`.
+fn floor_said(r: &Run, y: &str) -> (String, String, f64) {
+    let t = &r.tables.floors;
+    let row = t
+        .rows
+        .iter()
+        .find(|row| row[0] == y && row[1] == "x")
+        .unwrap_or_else(|| panic!("no floors.csv row for {y}"));
+    let at = |c: &str| t.header.iter().position(|h| *h == c).unwrap();
+    (
+        row[at("binding")].clone(),
+        row[at("status")].clone(),
+        row[at("members_price_usd_per_t")].parse().unwrap(),
+    )
+}
+
+fn floor_cell(r: &Run, y: &str, column: &str) -> f64 {
+    cell(r, "floors.csv", &[y, "x"], column)
+}
+
+/// What `floors.csv` says of each case, worked by hand on the base (p_A = 34, p_B = 42):
+/// - `floor.toml` (B a member, floor 45, levy with the market): p_B = 45, levy 4.5 on the
+///   5 t B imports: binding.
+/// - The same with the levy capped at 2: the wedge is 5 + 3 + 2 = 10, 2 p_A − 60 = 50 − p_A
+///   − 10 → p_A = 100/3, p_B = 130/3 < 45, B imports 50 − 130/3 = 20/3 t at the cap.
+/// - An index floor (ratio 0.9 of last year's members' price, initial 50): 2027's floor is
+///   40.5, B's price 42 with 8 t entering at no levy: the market is above it.
+/// - A the member with the floor of 45: A exports 8 t at p_A = 34 < 45; a levy on B → A
+///   (landed 42 + 5 = 47 > 45, so 0) cannot lift A's price.
+/// - `floor-lag1.toml`: 2026 has no levy yet (8 t enter at 0, p_B = 42); 2027's levy of 3 is
+///   set from 2026's prices and leaves p_B = 44 < 45 with 6 t entering: lagged, binding.
+/// - B a member with a framework with A: the 10 t B imports (p_A = 35, p_B = 40) enter
+///   levy-free.
+#[test]
+fn floors_csv_says_whether_each_floor_binds_and_why_not() {
+    let shared = |f: &str| {
+        let p = format!(
+            "{}/../../../shared/examples/two-region-linear/{f}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        bloc_scenario::load(std::path::Path::new(&p)).unwrap()
+    };
+    let r = go(&shared("floor.toml"));
+    assert_eq!(
+        floor_said(&r, "2027"),
+        ("true".into(), "binding".into(), 45.0)
+    );
+    assert_close(floor_cell(&r, "2027", "levy_max_usd_per_t"), 4.5, "levy");
+    assert_close(floor_cell(&r, "2027", "levied_imports_t"), 5.0, "imports");
+    assert_close(floor_cell(&r, "2027", "members_exports_t"), 0.0, "exports");
+
+    let mut s = shared("floor.toml");
+    s.bloc.floors[0].levy.cap = UsdPerTonne(2.0);
+    let r = go(&s);
+    let (binding, status, p) = floor_said(&r, "2027");
+    assert_eq!((binding.as_str(), status.as_str()), ("true", "levy_at_cap"));
+    assert_close(p, 130.0 / 3.0, "p_B under the cap");
+    assert_close(
+        floor_cell(&r, "2027", "levied_imports_t"),
+        20.0 / 3.0,
+        "imports",
+    );
+
+    let mut s = base();
+    member(&mut s, "B", 0);
+    s.bloc.floors.push(floor_rule(
+        Reference::Index {
+            periods: 1,
+            initial: Some(UsdPerTonne(50.0)),
+        },
+        0.9,
+        0,
+        1,
+    ));
+    let r = go(&s);
+    assert_eq!(
+        floor_said(&r, "2027"),
+        ("false".into(), "market_above_floor".into(), 42.0)
+    );
+    assert_close(floor_cell(&r, "2027", "levied_imports_t"), 8.0, "imports");
+
+    let mut s = base();
+    member(&mut s, "A", 0);
+    s.bloc
+        .floors
+        .push(floor_rule(Reference::Fixed(UsdPerTonne(45.0)), 1.0, 0, 1));
+    let r = go(&s);
+    assert_eq!(
+        floor_said(&r, "2027"),
+        ("false".into(), "members_export".into(), 34.0)
+    );
+    assert_close(floor_cell(&r, "2027", "members_exports_t"), 8.0, "exports");
+
+    let r = go(&shared("floor-lag1.toml"));
+    assert_eq!(
+        floor_said(&r, "2026"),
+        ("false".into(), "levy_lagged".into(), 42.0)
+    );
+    assert_eq!(
+        floor_said(&r, "2027"),
+        ("true".into(), "levy_lagged".into(), 44.0)
+    );
+    assert_close(floor_cell(&r, "2027", "levy_max_usd_per_t"), 3.0, "levy");
+
+    let mut s = shared("floor.toml");
+    s.bloc.frameworks.push(Framework {
+        name: "A-B".into(),
+        regions: vec![RegionId::from("A"), RegionId::from("B")],
+        commodities: CommoditySet::Named(vec![CommodityId::from("x")]),
+        span: all(0),
+    });
+    let r = go(&s);
+    assert_eq!(
+        floor_said(&r, "2027"),
+        ("false".into(), "levy_free_imports".into(), 40.0)
+    );
+    assert_close(
+        floor_cell(&r, "2027", "levy_free_imports_t"),
+        10.0,
+        "levy-free imports",
+    );
+}
+
 // ---------------------------------------------------------------- stockpile
 
 fn vault(buy: f64, max_buy: f64, max_inv: f64, budget: f64) -> Stockpile {

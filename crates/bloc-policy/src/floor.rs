@@ -188,16 +188,35 @@ impl Instrument for Floors {
         }
     }
 
-    /// Writes the floors in force to `policy.csv`, remembers each floor's levies and reports
-    /// levy and tariff revenue.
+    /// Writes the floors in force to `policy.csv` and what each did to `floors.csv`,
+    /// remembers each floor's levies and reports levy and tariff revenue.
     fn settle(&self, solved: &Solved<'_>, state: &mut PolicyState, tables: &mut RunTables) {
         let (s, label, o) = (solved.scenario, solved.label, solved.outcome);
+        let members_price = if solved.applied.floors.is_empty() {
+            Vec::new()
+        } else {
+            crate::members_prices(s, solved.t, solved.layout, solved.market, o)
+        };
         for f in &solved.applied.floors {
             tables.policy.push(vec![
                 label.to_string(),
                 s.commodities[f.commodity].id.to_string(),
                 num(f.reference.0),
                 num(f.floor.0),
+            ]);
+            let trade = floor_trade(solved, f, members_price[f.commodity]);
+            let status = diagnose(&trade);
+            tables.floors.push(vec![
+                label.to_string(),
+                s.commodities[f.commodity].id.to_string(),
+                num(trade.floor),
+                trade.members_price.map(num).unwrap_or_default(),
+                num(trade.levy_max),
+                num(trade.levied_imports_t),
+                num(trade.levy_free_imports_t),
+                num(trade.members_exports_t),
+                binds(&trade).to_string(),
+                status.code().to_string(),
             ]);
         }
         for f in &solved.applied.floors {
@@ -243,6 +262,215 @@ fn set_levies(
             Levy::Fixed(UsdPerTonne(v))
         };
     }
+}
+
+/// Below this a flow is solver noise, not trade, for [`diagnose`] (t per period: a kilogram).
+const TRADE_T: f64 = 1e-3;
+/// Relative margin within which the members' price counts as at the floor, and a levy as at
+/// its cap.
+const AT_FLOOR: f64 = 1e-4;
+
+/// What a floor met in one period: the figures [`diagnose`] reads, as written to
+/// `floors.csv`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FloorTrade {
+    /// The floor (USD/t).
+    pub floor: f64,
+    /// The members' consumption-weighted price, where any member has one.
+    pub members_price: Option<f64>,
+    /// The largest levy on any route the floor covers (USD/t).
+    pub levy_max: f64,
+    /// Whether a covered route that carries goods pays the levy's cap.
+    pub levy_at_cap: bool,
+    /// Whether the levy was solved with this period's market (`lag = 0`, recomputed this
+    /// period), rather than set from earlier prices or held.
+    pub levy_solved: bool,
+    /// Non-members' goods entering members on routes that pay the levy (t).
+    pub levied_imports_t: f64,
+    /// Non-members' goods entering members levy-free: through a framework, or shipped by a
+    /// member or a framework partner under `rule = "last_shipper"` (t).
+    pub levy_free_imports_t: f64,
+    /// What members ship to non-members (t).
+    pub members_exports_t: f64,
+}
+
+/// Whether a floor lifted the members' price to it in a period, and if not, why not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FloorStatus {
+    /// A levy lifts outside goods to the floor and the members' price is at it or above.
+    Binding,
+    /// A levy is charged, but the members' average stays below the floor: the importing
+    /// members are held at it, members that import nothing are cheaper.
+    BindingInImporters,
+    /// No levy: outside goods land at or above the floor where they enter; the market is
+    /// above it (the members' average may be below it where members that import nothing
+    /// are cheaper).
+    MarketAbove,
+    /// The levy is at its cap and outside goods still land below the floor.
+    LevyCapped,
+    /// Members are net exporters: a levy on imports cannot lift their price above what
+    /// they earn abroad.
+    MembersExport,
+    /// Outside goods reach members levy-free (a framework, or a member or partner
+    /// shipping them under the last-shipper rule).
+    LevyFreeImports,
+    /// Covered routes carry goods below the floor at a levy set from earlier prices (`lag`)
+    /// or held between recomputations (`every`), too low for this period's prices.
+    LevyLagged,
+    /// Members import none of it from outside (their own supply is cheaper than outside
+    /// goods with the levy) and export none: a levy has nothing to act on.
+    NoImports,
+}
+
+impl FloorStatus {
+    /// The code written to `floors.csv`'s `status` column.
+    pub fn code(self) -> &'static str {
+        match self {
+            FloorStatus::Binding => "binding",
+            FloorStatus::BindingInImporters => "binding_in_importers",
+            FloorStatus::MarketAbove => "market_above_floor",
+            FloorStatus::LevyCapped => "levy_at_cap",
+            FloorStatus::MembersExport => "members_export",
+            FloorStatus::LevyFreeImports => "levy_free_imports",
+            FloorStatus::LevyLagged => "levy_lagged",
+            FloorStatus::NoImports => "no_imports",
+        }
+    }
+
+    /// Every status, in the order of [`FloorStatus::code`]'s documentation.
+    pub const ALL: [FloorStatus; 8] = [
+        FloorStatus::Binding,
+        FloorStatus::BindingInImporters,
+        FloorStatus::MarketAbove,
+        FloorStatus::LevyCapped,
+        FloorStatus::MembersExport,
+        FloorStatus::LevyFreeImports,
+        FloorStatus::LevyLagged,
+        FloorStatus::NoImports,
+    ];
+
+    /// The status of a `status` code, if it is one.
+    pub fn from_code(code: &str) -> Option<FloorStatus> {
+        FloorStatus::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    /// The reason in words, for the summary.
+    pub fn why(self) -> &'static str {
+        match self {
+            FloorStatus::Binding => "binding: the levy lifts outside goods to the floor",
+            FloorStatus::BindingInImporters => {
+                "binding where members import; members that import nothing stay below it"
+            }
+            FloorStatus::MarketAbove => {
+                "outside goods land at or above the floor: the market is above it"
+            }
+            FloorStatus::LevyCapped => "the levy hit its cap: outside goods land below the floor",
+            FloorStatus::MembersExport => {
+                "members are net exporters: a levy on imports cannot lift their price"
+            }
+            FloorStatus::LevyFreeImports => {
+                "imports arrive levy-free (a framework, or shipped by a member or partner)"
+            }
+            FloorStatus::LevyLagged => {
+                "the levy, set from earlier prices or held, is short of the floor this period"
+            }
+            FloorStatus::NoImports => {
+                "members neither import it from outside nor export it: a levy has nothing to act on"
+            }
+        }
+    }
+}
+
+/// Whether a floor binds somewhere: a levy above noise with the members at the floor, or a
+/// levy charged on goods that enter (it then holds the importing members at the floor, or
+/// at the floor less the part the cap leaves), whatever the members' average does.
+pub fn binds(x: &FloorTrade) -> bool {
+    let levy = x.levy_max > 1e-8 * x.floor.abs().max(1.0);
+    let at_floor = x
+        .members_price
+        .is_some_and(|p| p >= x.floor * (1.0 - AT_FLOOR));
+    levy && (at_floor || x.levied_imports_t > TRADE_T)
+}
+
+/// Why a floor did or did not lift the members' price to it, from what it met (the first rule that applies):
+/// a levy with the members at the floor binds; no levy with the members at the floor is a
+/// market above it; below the floor, a levy at its cap, members exporting, levy-free
+/// imports, levied goods at a levy set from earlier prices, a levy solved with the market on
+/// goods that enter (binding only where members import), levied goods at no levy (they
+/// land above the floor), and otherwise no trade to act on.
+pub fn diagnose(x: &FloorTrade) -> FloorStatus {
+    // A levy above the solver's noise (a hundred-millionth of the floor).
+    let levy = x.levy_max > 1e-8 * x.floor.abs().max(1.0);
+    let at_floor = x
+        .members_price
+        .is_some_and(|p| p >= x.floor * (1.0 - AT_FLOOR));
+    let imports = x.levied_imports_t + x.levy_free_imports_t;
+    if at_floor {
+        return if levy {
+            FloorStatus::Binding
+        } else {
+            FloorStatus::MarketAbove
+        };
+    }
+    if x.levy_at_cap {
+        FloorStatus::LevyCapped
+    } else if x.members_exports_t > TRADE_T && x.members_exports_t >= imports {
+        FloorStatus::MembersExport
+    } else if x.levy_free_imports_t > TRADE_T {
+        FloorStatus::LevyFreeImports
+    } else if x.levied_imports_t > TRADE_T && !x.levy_solved {
+        FloorStatus::LevyLagged
+    } else if x.levied_imports_t > TRADE_T && levy {
+        FloorStatus::BindingInImporters
+    } else if x.levied_imports_t > TRADE_T {
+        FloorStatus::MarketAbove
+    } else {
+        FloorStatus::NoImports
+    }
+}
+
+/// What floor `f` met in the solved period: the members' trade in its commodity with
+/// non-members, by whether the levy covers it, and its levies.
+fn floor_trade(solved: &Solved<'_>, f: &AppliedFloor, members_price: Option<f64>) -> FloorTrade {
+    let (s, t, layout, o) = (solved.scenario, solved.t, solved.layout, solved.outcome);
+    let member = |r: usize| s.bloc.is_member(&s.regions[r].id, t);
+    let rule = &s.bloc.floors[f.rule];
+    let cap = rule.levy.cap.0;
+    let mut x = FloorTrade {
+        floor: f.floor.0,
+        members_price,
+        levy_max: 0.0,
+        levy_at_cap: false,
+        levy_solved: rule.levy.lag == 0
+            && (t - rule.span.from).is_multiple_of(rule.levy.every.max(1)),
+        levied_imports_t: 0.0,
+        levy_free_imports_t: 0.0,
+        members_exports_t: 0.0,
+    };
+    for k in 0..solved.market.routes.len() {
+        let (from, d, c) = layout.routes[k];
+        if c != f.commodity || layout.is_link(k) {
+            continue;
+        }
+        let q = o.flow[k].max(0.0);
+        if member(from) && !member(d) {
+            x.members_exports_t += q;
+        }
+        if !member(d) {
+            continue;
+        }
+        let levy = o.levy.get(k).copied().unwrap_or(0.0);
+        if levied(s, t, layout.rules_origin(k), d, c) {
+            x.levy_max = x.levy_max.max(levy);
+            x.levied_imports_t += q;
+            if q > TRADE_T && cap.is_finite() && levy >= cap * (1.0 - AT_FLOOR) && cap > 0.0 {
+                x.levy_at_cap = true;
+            }
+        } else if !member(layout.goods_origin(k).unwrap_or(from)) {
+            x.levy_free_imports_t += q;
+        }
+    }
+    x
 }
 
 /// Whether the route o → d of c pays the bloc's levy in period t: from a non-member (or a
@@ -332,6 +560,133 @@ mod tests {
         // Never negative, never above the cap.
         assert_eq!(levy(45.0, 50.0, 5.0, 3.0, 1000.0), 0.0);
         assert_eq!(levy(45.0, 0.0, 5.0, 3.0, 10.0), 10.0);
+    }
+
+    /// A floor of 100 and what it met; each case changes one figure of `base`.
+    fn trade() -> FloorTrade {
+        FloorTrade {
+            floor: 100.0,
+            members_price: Some(100.0),
+            levy_max: 8.0,
+            levy_at_cap: false,
+            levy_solved: true,
+            levied_imports_t: 50.0,
+            levy_free_imports_t: 0.0,
+            members_exports_t: 0.0,
+        }
+    }
+
+    /// Each status from the figure that decides it, in the order `diagnose` checks them.
+    #[test]
+    fn a_floor_says_whether_it_binds_and_why_not() {
+        let base = trade();
+        let case = |f: &dyn Fn(&mut FloorTrade)| {
+            let mut x = base;
+            f(&mut x);
+            (diagnose(&x), binds(&x))
+        };
+        // Members at the floor with a levy of 8 on 50 t: binding.
+        assert_eq!(case(&|_| {}), (FloorStatus::Binding, true));
+        // At the floor within 1e-4 (a price of 99.995) still counts as at it.
+        assert_eq!(
+            case(&|x| x.members_price = Some(99.995)),
+            (FloorStatus::Binding, true)
+        );
+        // No levy and a price of 120: the market is above the floor.
+        assert_eq!(
+            case(&|x| {
+                x.levy_max = 0.0;
+                x.members_price = Some(120.0)
+            }),
+            (FloorStatus::MarketAbove, false)
+        );
+        // Below the floor with the levy at its cap on goods that enter: capped, and binding
+        // (the levy still holds the importers up by the cap).
+        assert_eq!(
+            case(&|x| {
+                x.members_price = Some(90.0);
+                x.levy_at_cap = true
+            }),
+            (FloorStatus::LevyCapped, true)
+        );
+        // Members ship 80 t out against 50 t in, no levy, price 60: they export.
+        assert_eq!(
+            case(&|x| {
+                x.members_price = Some(60.0);
+                x.levy_max = 0.0;
+                x.members_exports_t = 80.0
+            }),
+            (FloorStatus::MembersExport, false)
+        );
+        // 30 t enter levy-free beside 50 t levied at 8: below the floor on average
+        // because of the levy-free goods, though the levy binds where it is charged.
+        assert_eq!(
+            case(&|x| {
+                x.members_price = Some(95.0);
+                x.levy_free_imports_t = 30.0
+            }),
+            (FloorStatus::LevyFreeImports, true)
+        );
+        // A levy on 50 t and nothing else: the importers are held up, the average is not.
+        assert_eq!(
+            case(&|x| x.members_price = Some(95.0)),
+            (FloorStatus::BindingInImporters, true)
+        );
+        // Levied goods enter below the floor at a levy set from last period's prices: of
+        // 0 (not binding), or of 8 (binding, short of the floor).
+        assert_eq!(
+            case(&|x| {
+                x.members_price = Some(95.0);
+                x.levy_solved = false;
+                x.levy_max = 0.0
+            }),
+            (FloorStatus::LevyLagged, false)
+        );
+        assert_eq!(
+            case(&|x| {
+                x.members_price = Some(95.0);
+                x.levy_solved = false
+            }),
+            (FloorStatus::LevyLagged, true)
+        );
+        // Levied goods enter at a levy of 0 solved with the market: they land above the
+        // floor, though the members' average (95) is below it.
+        assert_eq!(
+            case(&|x| {
+                x.members_price = Some(95.0);
+                x.levy_max = 0.0
+            }),
+            (FloorStatus::MarketAbove, false)
+        );
+        // Nothing enters, nothing leaves, no levy: nothing for a levy to act on. A levy on
+        // routes that carry nothing (it deters them) with the members below the floor is
+        // not binding either.
+        let none = |x: &mut FloorTrade| {
+            x.members_price = Some(95.0);
+            x.levied_imports_t = 0.0;
+        };
+        assert_eq!(
+            case(&|x| {
+                none(x);
+                x.levy_max = 0.0
+            }),
+            (FloorStatus::NoImports, false)
+        );
+        assert_eq!(case(&none), (FloorStatus::NoImports, false));
+        // A kilogram or less is noise, not trade; no members' price is below any floor.
+        assert_eq!(
+            case(&|x| {
+                none(x);
+                x.levy_max = 0.0;
+                x.levy_free_imports_t = 1e-4;
+                x.members_price = None
+            }),
+            (FloorStatus::NoImports, false)
+        );
+        for st in FloorStatus::ALL {
+            assert_eq!(FloorStatus::from_code(st.code()), Some(st));
+            assert!(!st.why().is_empty());
+        }
     }
 
     /// Blocks (cost, capacity): (10, 50), (30, 30), (20, 20). Cheapest first the cumulative

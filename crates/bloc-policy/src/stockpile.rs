@@ -262,7 +262,12 @@ fn guarantee_blocks_of<'a>(
 /// output times its scenario input coefficients, whatever blocks and per-origin activities
 /// the market gave it).
 fn members_use(solved: &Solved<'_>) -> Vec<f64> {
-    let (s, layout, m, o) = (solved.scenario, solved.layout, solved.market, solved.outcome);
+    let (s, layout, m, o) = (
+        solved.scenario,
+        solved.layout,
+        solved.market,
+        solved.outcome,
+    );
     let nc = s.commodities.len();
     let member = s.bloc.members_in(s.regions.iter().map(|r| &r.id), solved.t);
     let mut used = vec![0.0f64; nc];

@@ -137,6 +137,9 @@ pub struct RunTables {
     pub consumption: Table,
     /// `policy.csv`.
     pub policy: Table,
+    /// `floors.csv`: per floor in force and period, what it met (the members' price, the
+    /// levy, the members' trade with non-members) and whether it bound, and if not why not.
+    pub floors: Table,
     /// `stockpile.csv`.
     pub stockpile: Table,
     /// `indicators.csv`.
@@ -217,6 +220,22 @@ impl Default for RunTables {
                 ],
                 2,
             ),
+            floors: Table::new(
+                "floors.csv",
+                &[
+                    "period",
+                    "commodity",
+                    "floor_usd_per_t",
+                    "members_price_usd_per_t",
+                    "levy_max_usd_per_t",
+                    "levied_imports_t",
+                    "levy_free_imports_t",
+                    "members_exports_t",
+                    "binding",
+                    "status",
+                ],
+                2,
+            ),
             stockpile: Table::new(
                 "stockpile.csv",
                 &[
@@ -261,10 +280,11 @@ impl Default for RunTables {
 
 impl RunTables {
     /// All tables, in file-name order.
-    pub fn all(&self) -> [&Table; 9] {
+    pub fn all(&self) -> [&Table; 10] {
         [
             &self.class_prices,
             &self.consumption,
+            &self.floors,
             &self.flows,
             &self.indicators,
             &self.policy,
@@ -283,6 +303,7 @@ impl RunTables {
             &mut self.production,
             &mut self.consumption,
             &mut self.policy,
+            &mut self.floors,
             &mut self.stockpile,
             &mut self.indicators,
             &mut self.strategy,
