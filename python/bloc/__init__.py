@@ -50,6 +50,7 @@ TABLES = (
     "class_prices",
     "flows",
     "production",
+    "projects",
     "consumption",
     "policy",
     "floors",

@@ -53,6 +53,16 @@ fn the_default_run_is_the_bloc_against_the_world_without_it() {
     assert!(floors
         .lines()
         .any(|l| l.starts_with("2030Q1,ndpr_oxide,") && l.ends_with(",false,members_export")));
+    // Project economics (README "Project economics"): the members' largest stranded
+    // project is a copper step that decided with the others on one look-ahead price.
+    let largest = stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("Members' largest stranded projects"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no stranded projects in:\n{stdout}"));
+    assert!(largest.contains("cu_concentrate"), "{largest}");
+    let projects = std::fs::read_to_string(out.join("projects.csv")).unwrap();
+    assert!(projects.starts_with("project,region,commodity,decided,online,"));
     // The consumer cost printed is the sum of the members' rows of indicators.csv.
     let ind = std::fs::read_to_string(out.join("indicators.csv")).unwrap();
     let total: f64 = ind

@@ -98,6 +98,13 @@ pub struct PeriodAccounts {
     pub purchases: BTreeMap<(String, String), (f64, f64)>,
     /// Region id → member this period.
     pub member: BTreeMap<String, bool>,
+    /// Per process (scenario order): its operating margin this period (what it earned,
+    /// support included, less operating and input costs; co-products earn as negative
+    /// inputs), USD.
+    pub plant_margin: Vec<f64>,
+    /// Per process: the support in that margin (subsidies, top-ups, sales to the state
+    /// above the market), USD.
+    pub plant_support: Vec<f64>,
 }
 
 /// Area under a demand curve from 0 to `q`.
@@ -139,6 +146,8 @@ pub(crate) struct Ledger<'a> {
     use_: Vec<f64>,
     /// (region, stage) → (producers' revenue, margin).
     by_stage: BTreeMap<(usize, &'a str), (f64, f64)>,
+    /// Per process: (margin, support in it).
+    plants: Vec<(f64, f64)>,
 }
 
 /// Every region's welfare in the period and what the indicators need besides (design §4; the
@@ -169,6 +178,7 @@ pub(crate) fn ledger<'a>(v: &PeriodView<'a>) -> Ledger<'a> {
     }
     // Producers, by region and stage.
     let mut by_stage: BTreeMap<(usize, &str), (f64, f64)> = BTreeMap::new();
+    let mut plants = vec![(0.0, 0.0); s.processes.len()];
     for (k, b) in m.supply.iter().enumerate() {
         let Some(pi) = layout.block_process.get(k).copied().flatten() else {
             continue;
@@ -195,11 +205,14 @@ pub(crate) fn ledger<'a>(v: &PeriodView<'a>) -> Ledger<'a> {
         let revenue = earned * q;
         let margin = revenue - opcost - inputs;
         w[r].producer_surplus += margin;
-        w[r].support_cost += if b.sold_to_state {
+        let support = if b.sold_to_state {
             revenue
         } else {
             (earned - p) * q
         };
+        w[r].support_cost += support;
+        plants[pi].0 += margin;
+        plants[pi].1 += support;
         let (_, c) = layout.region_commodity(b.node);
         let e = by_stage
             .entry((r, s.commodities[c].stage.as_str()))
@@ -251,6 +264,7 @@ pub(crate) fn ledger<'a>(v: &PeriodView<'a>) -> Ledger<'a> {
         purchases,
         use_,
         by_stage,
+        plants,
     }
 }
 
@@ -269,6 +283,7 @@ pub(crate) fn period_accounts(v: &PeriodView, out: &mut Table) -> PeriodAccounts
         purchases,
         use_,
         by_stage,
+        plants,
     } = ledger(v);
     // Welfare rows.
     let mut acc = PeriodAccounts {
@@ -280,6 +295,8 @@ pub(crate) fn period_accounts(v: &PeriodView, out: &mut Table) -> PeriodAccounts
             .zip(&member)
             .map(|(r, &b)| (r.id.to_string(), b))
             .collect(),
+        plant_margin: plants.iter().map(|x| x.0).collect(),
+        plant_support: plants.iter().map(|x| x.1).collect(),
         ..PeriodAccounts::default()
     };
     let mut groups = [

@@ -210,6 +210,80 @@ fn floor_record(run: &Run, md: &mut String) {
     }
 }
 
+/// Projects that decided, and those the run's prices strand, from `projects.csv`: counts and
+/// capital inside the bloc and outside it, and the members' largest stranded projects.
+fn project_record(s: &Scenario, run: &Run, md: &mut String) {
+    let t = &run.tables.projects;
+    if t.rows.is_empty() {
+        return;
+    }
+    let at = |c: &str| {
+        t.header
+            .iter()
+            .position(|h| *h == c)
+            .expect("projects.csv column")
+    };
+    let (region, capital, npv, stranded) = (
+        at("region"),
+        at("capital_usd"),
+        at("npv_usd"),
+        at("stranded"),
+    );
+    let last = s.time.periods.saturating_sub(1);
+    let member = |r: &str| s.bloc.is_member(&bloc_units::RegionId::from(r), last);
+    let _ = writeln!(
+        md,
+        "\nProjects that took their decision (`projects.csv`; NPV at the run's prices, beyond the run each earns its last year's margin, at least 0):\n\n| where | decided | capital | stranded (NPV < 0) | their capital |\n| --- | --- | --- | --- | --- |"
+    );
+    let mut worst: Vec<(f64, &Vec<String>)> = Vec::new();
+    for (name, inside) in [("members", true), ("non-members", false)] {
+        let rows: Vec<&Vec<String>> = t
+            .rows
+            .iter()
+            .filter(|r| member(&r[region]) == inside)
+            .collect();
+        let cap = |rs: &[&Vec<String>]| -> f64 {
+            rs.iter()
+                .map(|r| r[capital].parse::<f64>().unwrap_or(0.0))
+                .sum()
+        };
+        let lost: Vec<&Vec<String>> = rows
+            .iter()
+            .copied()
+            .filter(|r| r[stranded] == "true")
+            .collect();
+        let _ = writeln!(
+            md,
+            "| {name} | {} | {} | {} | {} |",
+            rows.len(),
+            usd(cap(&rows)),
+            lost.len(),
+            usd(cap(&lost))
+        );
+        if inside {
+            worst = lost
+                .iter()
+                .map(|r| (r[capital].parse::<f64>().unwrap_or(0.0), *r))
+                .collect();
+        }
+    }
+    worst.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1[0].cmp(&b.1[0])));
+    if !worst.is_empty() {
+        let _ = writeln!(md, "\nMembers' largest stranded projects:");
+    }
+    for (c, r) in worst.iter().take(5) {
+        let _ = writeln!(
+            md,
+            "- {} ({}, {}): capital {}, NPV {}",
+            r[0],
+            r[region],
+            r[2],
+            usd(*c),
+            usd(r[npv].parse::<f64>().unwrap_or(0.0))
+        );
+    }
+}
+
 /// The headline answers as Markdown.
 pub fn headlines(s: &Scenario, baseline: &Scenario, run: &Run, out_dir: &str) -> String {
     let ind = &run.tables.indicators;
@@ -296,6 +370,7 @@ pub fn headlines(s: &Scenario, baseline: &Scenario, run: &Run, out_dir: &str) ->
         let _ = writeln!(md, "- {c}: {}", thousands(*x));
     }
     floor_record(run, &mut md);
+    project_record(s, run, &mut md);
     stockpile_cover(run, &mut md);
     let _ = writeln!(
         md,

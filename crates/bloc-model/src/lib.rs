@@ -11,6 +11,7 @@ pub mod headline;
 mod indicators;
 pub mod job;
 mod origins;
+pub mod projects;
 pub mod strategy;
 mod world;
 

@@ -1015,6 +1015,12 @@ pub fn run(
         ));
         progress(t);
     }
+    crate::projects::write(
+        scenario,
+        &world.fleet,
+        &period_accounts,
+        &mut tables.projects,
+    );
     let time = scenario.time;
     tables.sort(&move |label: &str| period_order(time, label));
     let mut run_json = run_json(scenario, seed, solver.name(), &periods, started.elapsed());

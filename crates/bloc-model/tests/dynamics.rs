@@ -155,6 +155,57 @@ fn a_project_that_clears_full_cost_only_with_the_floor_invests_only_with_it() {
     );
 }
 
+/// `projects.csv` values the project of the test above at the run's prices. Online from 2028
+/// with its 10 t, B makes 12.5 + 10 t against buyers' 17.5 at 45, so it stops importing and
+/// its price falls to autarky: 40 − p/2 = (p − 20)/2 + 10 → p_B = 40 (imports would land at
+/// 45 with the levy). Its margin is 40 × 10 − (20 × 10 + 2 × 10² / (2 × 10)) = 190 a year in
+/// 2028–2031, and 190 a year (the last year's) for the 6 years of its 10-year life after the
+/// run. At the scenario's rate of 0: NPV = 10 × 190 − 2,250 = −350: it invested on the floor
+/// and its own output took the floor's support away, so it is stranded. Its IRR solves
+/// 190 × Σ_{k=2}^{11} (1 + ρ)^−k = 2,250: ρ = −0.025271 (bisection by hand in Python).
+#[test]
+fn a_project_that_invested_on_the_floor_shows_as_stranded_at_the_runs_prices() {
+    let mut s = base();
+    s.investment = Investment {
+        discount_rate: 0.0,
+        life_yr: 10.0,
+        expected_price: ExpectedPrice::Trailing { periods: 1 },
+        foresight_yr: 0.0,
+    };
+    s.processes
+        .push(project("b_new", "B", 10.0, 20.0, 2.0, 225.0, 2, 0, 0));
+    with_floor(&mut s, 45.0);
+    let r = go(&s);
+    let t = &r.tables.projects;
+    assert_eq!(
+        t.rows.len(),
+        1,
+        "only the project that decided: {:?}",
+        t.rows
+    );
+    let row: std::collections::BTreeMap<&str, &str> = t
+        .header
+        .iter()
+        .copied()
+        .zip(t.rows[0].iter().map(String::as_str))
+        .collect();
+    assert_eq!(row["project"], "b_new");
+    assert_eq!((row["decided"], row["online"]), ("2026", "2028"));
+    let num = |c: &str| row[c].parse::<f64>().unwrap();
+    assert_eq!(num("capital_usd"), 2250.0);
+    assert_eq!(num("capital_grant_usd"), 0.0);
+    assert_eq!(num("support_usd"), 0.0);
+    assert!((num("margin_usd") - 4.0 * 190.0).abs() < 1e-4, "{row:?}");
+    assert!((num("npv_usd") + 350.0).abs() < 1e-4, "{row:?}");
+    assert!((num("irr") + 0.025271).abs() < 1e-5, "{row:?}");
+    assert_eq!(row["stranded"], "true");
+    // Without the floor it never decides: no row.
+    let mut s = base();
+    s.processes
+        .push(project("b_new", "B", 10.0, 20.0, 2.0, 225.0, 2, 0, 0));
+    assert!(go(&s).tables.projects.rows.is_empty());
+}
+
 /// A capital grant of 10% lowers the capital recovery to 20.25 < 21: the project invests
 /// without the floor; the grant paid is 10% of 2,250.
 #[test]

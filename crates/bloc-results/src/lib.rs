@@ -142,6 +142,9 @@ pub struct RunTables {
     pub floors: Table,
     /// `stockpile.csv`.
     pub stockpile: Table,
+    /// `projects.csv`: per project that took its decision, its periods, capital, support,
+    /// margin over the run, NPV and IRR at the run's prices and whether it is stranded.
+    pub projects: Table,
     /// `indicators.csv`.
     pub indicators: Table,
     /// `strategy.csv`: per decision period of each `[[strategy]]`, the instruments chosen
@@ -250,6 +253,25 @@ impl Default for RunTables {
                 ],
                 3,
             ),
+            projects: Table::new(
+                "projects.csv",
+                &[
+                    "project",
+                    "region",
+                    "commodity",
+                    "decided",
+                    "online",
+                    "capacity_t_per_yr",
+                    "capital_usd",
+                    "capital_grant_usd",
+                    "support_usd",
+                    "margin_usd",
+                    "npv_usd",
+                    "irr",
+                    "stranded",
+                ],
+                1,
+            ),
             indicators: Table::new(
                 "indicators.csv",
                 &["period", "indicator", "scope", "value"],
@@ -280,7 +302,7 @@ impl Default for RunTables {
 
 impl RunTables {
     /// All tables, in file-name order.
-    pub fn all(&self) -> [&Table; 10] {
+    pub fn all(&self) -> [&Table; 11] {
         [
             &self.class_prices,
             &self.consumption,
@@ -290,6 +312,7 @@ impl RunTables {
             &self.policy,
             &self.prices,
             &self.production,
+            &self.projects,
             &self.stockpile,
             &self.strategy,
         ]
