@@ -70,6 +70,30 @@ fn the_default_run_is_the_bloc_against_the_world_without_it() {
         .filter(|l| l.contains(",consumer_cost_usd,members,"))
         .map(|l| l.rsplit(',').next().unwrap().parse::<f64>().unwrap())
         .sum();
+    // summary.json holds the same figure unformatted, and the ranked lists.
+    let js: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let cost = js["headline"]["members_consumer_cost_usd"]
+        .as_f64()
+        .unwrap();
+    assert!(
+        (cost - total).abs() <= 1e-6 * total.abs(),
+        "{cost} against {total}"
+    );
+    let welfare = js["welfare_change_by_region"].as_array().unwrap();
+    let sizes: Vec<f64> = welfare
+        .iter()
+        .map(|w| w["usd"].as_f64().unwrap().abs())
+        .collect();
+    assert!(
+        sizes.windows(2).all(|w| w[0] >= w[1]),
+        "ranked by size: {sizes:?}"
+    );
+    assert!(stdout.contains("Who gains and who pays"), "{stdout}");
+    assert!(
+        stdout.contains("Members' prices, largest changes"),
+        "{stdout}"
+    );
     // Formatted as the headline reads money (its own unit test: `money_reads_in_bn_m_and_thousands`).
     let printed = bloc_model::headline::usd(total);
     assert!(stdout.contains(&printed), "{printed} not in:\n{stdout}");

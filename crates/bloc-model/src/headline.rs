@@ -6,6 +6,7 @@
 use crate::Run;
 use bloc_results::Table;
 use bloc_scenario::Scenario;
+use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -82,7 +83,7 @@ fn china_share_by_stage(s: &Scenario, run: &Run, periods: &[String]) -> BTreeMap
 
 /// Days of cover of each stockpile that held anything: its most (and when), the least it
 /// fell to after that (and when: the drawdown), and what it released over the run.
-fn stockpile_cover(run: &Run, md: &mut String) {
+fn stockpile_cover(run: &Run, md: &mut String, js: &mut Map<String, Value>) {
     let t = &run.tables;
     // (stockpile:commodity) -> [(period, days)] in period order.
     let mut cover: BTreeMap<&str, Vec<(&str, f64)>> = BTreeMap::new();
@@ -102,6 +103,7 @@ fn stockpile_cover(run: &Run, md: &mut String) {
             r[4].parse::<f64>().unwrap_or(0.0);
     }
     let mut lines = Vec::new();
+    let mut cover_js = Vec::new();
     for (scope, path) in &cover {
         let Some(top) = path
             .iter()
@@ -117,11 +119,21 @@ fn stockpile_cover(run: &Run, md: &mut String) {
             .min_by(|a, b| a.1.total_cmp(&b.1))
             .copied()
             .unwrap_or((when, most));
+        let out = released.get(*scope).copied().unwrap_or(0.0);
+        cover_js.push(json!({
+            "stockpile": scope,
+            "most_days": most,
+            "most_at": when,
+            "least_days_after": least,
+            "least_at": low_when,
+            "released_t": out,
+        }));
         lines.push(format!(
             "| {scope} | {most:.0} | {when} | {least:.0} | {low_when} | {} |",
-            thousands(released.get(*scope).copied().unwrap_or(0.0))
+            thousands(out)
         ));
     }
+    js.insert("stockpile_days_of_cover".into(), Value::Array(cover_js));
     if lines.is_empty() {
         return;
     }
@@ -137,7 +149,7 @@ fn stockpile_cover(run: &Run, md: &mut String) {
 /// Each floor's record over the run, from `floors.csv`: the periods it was in force, the
 /// periods it bound, the members' mean price against the floor, and the reason given most
 /// often when the members' price was below it.
-fn floor_record(run: &Run, md: &mut String) {
+fn floor_record(run: &Run, md: &mut String, js: &mut Map<String, Value>) {
     let t = &run.tables.floors;
     let at = |c: &str| t.header.iter().position(|h| *h == c);
     let (Some(floor), Some(price), Some(binding), Some(status)) = (
@@ -176,6 +188,20 @@ fn floor_record(run: &Run, md: &mut String) {
             *e.why.entry(r[status].clone()).or_default() += 1;
         }
     }
+    let floors_js: Vec<Value> = by
+        .iter()
+        .map(|(c, e)| {
+            json!({
+                "commodity": c,
+                "periods": e.periods,
+                "periods_binding": e.bound,
+                "members_price_over_floor_mean": (e.ratio.1 > 0).then(|| e.ratio.0 / e.ratio.1 as f64),
+                "last_floor_usd_per_t": e.last_floor,
+                "when_not_binding": e.why,
+            })
+        })
+        .collect();
+    js.insert("floors".into(), Value::Array(floors_js));
     if by.is_empty() {
         return;
     }
@@ -212,7 +238,7 @@ fn floor_record(run: &Run, md: &mut String) {
 
 /// Projects that decided, and those the run's prices strand, from `projects.csv`: counts and
 /// capital inside the bloc and outside it, and the members' largest stranded projects.
-fn project_record(s: &Scenario, run: &Run, md: &mut String) {
+fn project_record(s: &Scenario, run: &Run, md: &mut String, js: &mut Map<String, Value>) {
     let t = &run.tables.projects;
     if t.rows.is_empty() {
         return;
@@ -236,6 +262,7 @@ fn project_record(s: &Scenario, run: &Run, md: &mut String) {
         "\nProjects that took their decision (`projects.csv`; NPV at the run's prices, beyond the run each earns its last year's margin, at least 0):\n\n| where | decided | capital | stranded (NPV < 0) | their capital |\n| --- | --- | --- | --- | --- |"
     );
     let mut worst: Vec<(f64, &Vec<String>)> = Vec::new();
+    let mut projects_js = Map::new();
     for (name, inside) in [("members", true), ("non-members", false)] {
         let rows: Vec<&Vec<String>> = t
             .rows
@@ -260,6 +287,15 @@ fn project_record(s: &Scenario, run: &Run, md: &mut String) {
             lost.len(),
             usd(cap(&lost))
         );
+        projects_js.insert(
+            if inside { "members" } else { "non_members" }.into(),
+            json!({
+                "decided": rows.len(),
+                "capital_usd": cap(&rows),
+                "stranded": lost.len(),
+                "stranded_capital_usd": cap(&lost),
+            }),
+        );
         if inside {
             worst = lost
                 .iter()
@@ -267,6 +303,7 @@ fn project_record(s: &Scenario, run: &Run, md: &mut String) {
                 .collect();
         }
     }
+    js.insert("projects".into(), Value::Object(projects_js));
     worst.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1[0].cmp(&b.1[0])));
     if !worst.is_empty() {
         let _ = writeln!(md, "\nMembers' largest stranded projects:");
@@ -284,8 +321,166 @@ fn project_record(s: &Scenario, run: &Run, md: &mut String) {
     }
 }
 
-/// The headline answers as Markdown.
-pub fn headlines(s: &Scenario, baseline: &Scenario, run: &Run, out_dir: &str) -> String {
+/// The headline answers, as Markdown (`summary.md`, what `bloc run` prints) and as JSON
+/// (`summary.json`, the same figures unformatted).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    /// `summary.md`.
+    pub md: String,
+    /// `summary.json`.
+    pub json: Value,
+}
+
+/// Members' mean price of each commodity over the run: per period the consumption-weighted
+/// mean over the regions that are members in `run` that period (the plain mean where they
+/// buy none), then the mean over the periods that have one. `tables` may be the baseline's:
+/// the regions compared are the same in both runs.
+fn members_mean_price(s: &Scenario, tables: &bloc_results::RunTables) -> BTreeMap<String, f64> {
+    let mut cons: BTreeMap<(&str, &str, &str), f64> = BTreeMap::new();
+    for r in &tables.consumption.rows {
+        *cons.entry((&r[0], &r[1], &r[2])).or_default() += r[3].parse::<f64>().unwrap_or(0.0);
+    }
+    // (commodity, period) -> (Σ w p, Σ w, Σ p, n)
+    let mut acc: BTreeMap<(&str, &str), (f64, f64, f64, f64)> = BTreeMap::new();
+    for r in &tables.prices.rows {
+        let Some(t) = bloc_units::Period::parse(&r[0])
+            .ok()
+            .and_then(|p| s.time.index_of(p))
+        else {
+            continue;
+        };
+        if !s
+            .bloc
+            .is_member(&bloc_units::RegionId::from(r[1].as_str()), t)
+        {
+            continue;
+        }
+        let Ok(p) = r[3].parse::<f64>() else { continue };
+        let w = cons.get(&(&r[0], &r[1], &r[2])).copied().unwrap_or(0.0);
+        let e = acc.entry((&r[2], &r[0])).or_default();
+        e.0 += w * p;
+        e.1 += w;
+        e.2 += p;
+        e.3 += 1.0;
+    }
+    let mut per: BTreeMap<String, (f64, f64)> = BTreeMap::new();
+    for ((c, _), (wp, w, p, n)) in acc {
+        let v = if w > 0.0 { wp / w } else { p / n };
+        let e = per.entry(c.to_string()).or_default();
+        e.0 += v;
+        e.1 += 1.0;
+    }
+    per.into_iter().map(|(c, (v, n))| (c, v / n)).collect()
+}
+
+/// What changed most against the baseline: members' mean prices, ranked by the size of the
+/// relative change (changes under 0.5% hidden), and each region's welfare change over the
+/// run, ranked by size (under $0.5 M hidden).
+fn ranked_changes(
+    s: &Scenario,
+    run: &Run,
+    base_run: &Run,
+    md: &mut String,
+    js: &mut Map<String, Value>,
+) {
+    let now = members_mean_price(s, &run.tables);
+    let before = members_mean_price(s, &base_run.tables);
+    let mut prices: Vec<(&String, f64, f64, f64)> = now
+        .iter()
+        .filter_map(|(c, &p)| {
+            let b = *before.get(c)?;
+            (b > 0.0).then(|| (c, p, b, p / b - 1.0))
+        })
+        .collect();
+    prices.sort_by(|a, b| b.3.abs().total_cmp(&a.3.abs()).then(a.0.cmp(b.0)));
+    let shown: Vec<_> = prices.iter().filter(|x| x.3.abs() >= 0.005).collect();
+    js.insert(
+        "members_price_changes".into(),
+        Value::Array(
+            prices
+                .iter()
+                .map(|(c, p, b, r)| {
+                    json!({"commodity": c, "run_usd_per_t": p, "baseline_usd_per_t": b, "change": r})
+                })
+                .collect(),
+        ),
+    );
+    let _ = writeln!(
+        md,
+        "\nMembers' prices, largest changes against the baseline (mean over the run, the same member regions in both; {} of {} commodities changed by 0.5% or more):\n",
+        shown.len(),
+        prices.len()
+    );
+    if shown.is_empty() {
+        let _ = writeln!(md, "none.");
+    } else {
+        let _ = writeln!(
+            md,
+            "| commodity | run ($/t) | baseline ($/t) | change |\n| --- | --- | --- | --- |"
+        );
+        for (c, p, b, r) in shown.iter().take(10) {
+            let _ = writeln!(
+                md,
+                "| {c} | {} | {} | {}{:.1}% |",
+                thousands(*p),
+                thousands(*b),
+                if *r < 0.0 { "−" } else { "+" },
+                100.0 * r.abs()
+            );
+        }
+    }
+    let last = s.time.periods.saturating_sub(1);
+    let mut welfare: Vec<(String, f64)> = sums(&run.tables.indicators, "welfare_change_usd")
+        .into_iter()
+        .filter_map(|(scope, x)| scope.strip_prefix("region:").map(|r| (r.to_string(), x)))
+        .collect();
+    welfare.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
+    let member = |r: &str| s.bloc.is_member(&bloc_units::RegionId::from(r), last);
+    js.insert(
+        "welfare_change_by_region".into(),
+        Value::Array(
+            welfare
+                .iter()
+                .map(|(r, x)| json!({"region": r, "member": member(r), "usd": x}))
+                .collect(),
+        ),
+    );
+    let shown: Vec<_> = welfare.iter().filter(|x| x.1.abs() >= 0.5e6).collect();
+    let _ = writeln!(
+        md,
+        "\nWho gains and who pays: welfare change by region over the run, largest first ({} of {} regions changed by $0.5 M or more):\n",
+        shown.len(),
+        welfare.len()
+    );
+    if shown.is_empty() {
+        let _ = writeln!(md, "none.");
+    } else {
+        let _ = writeln!(
+            md,
+            "| region | member | welfare change |\n| --- | --- | --- |"
+        );
+        for (r, x) in shown.iter().take(12) {
+            let _ = writeln!(
+                md,
+                "| {r} | {} | {} |",
+                if member(r) { "yes" } else { "no" },
+                usd(*x)
+            );
+        }
+    }
+}
+
+/// The headline answers of `run` against `base_run`, the run of `baseline`.
+pub fn headlines(
+    s: &Scenario,
+    baseline: &Scenario,
+    run: &Run,
+    base_run: &Run,
+    out_dir: &str,
+) -> Summary {
+    let mut js = Map::new();
+    js.insert("scenario".into(), json!(s.name));
+    js.insert("baseline".into(), json!(baseline.name));
     let ind = &run.tables.indicators;
     let members = |name: &str| sums(ind, name).get("members").copied().unwrap_or(0.0);
     let world = |name: &str| sums(ind, name).get("world").copied().unwrap_or(0.0);
@@ -316,6 +511,19 @@ pub fn headlines(s: &Scenario, baseline: &Scenario, run: &Run, out_dir: &str) ->
     ] {
         let _ = writeln!(md, "| {what} | {} |", usd(v));
     }
+    js.insert("from".into(), json!(first));
+    js.insert("to".into(), json!(last));
+    js.insert(
+        "headline".into(),
+        json!({
+            "members_consumer_cost_usd": members("consumer_cost_usd"),
+            "members_welfare_change_usd": members("welfare_change_usd"),
+            "levy_revenue_usd": world("levy_revenue_usd"),
+            "members_support_cost_usd": members("welfare_support_cost_usd"),
+            "members_stockpile_cost_usd": members("welfare_stockpile_cost_usd"),
+        }),
+    );
+    ranked_changes(s, run, base_run, &mut md, &mut js);
     let per_year = ((1.0 / s.time.years_per_period()).round() as usize).max(1);
     let year = |from: usize| -> Vec<String> {
         (from..(from + per_year).min(s.time.periods))
@@ -329,13 +537,16 @@ pub fn headlines(s: &Scenario, baseline: &Scenario, run: &Run, out_dir: &str) ->
             md,
             "\nChina's share of world output by value, first and last year:\n\n| stage | first year | last year |\n| --- | --- | --- |"
         );
+        let mut shares = Map::new();
         for st in bloc_scenario::Stage::ALL {
             let key = st.as_str();
             if let Some(e) = end.get(key) {
                 let b = start.get(key).copied().unwrap_or(0.0);
                 let _ = writeln!(md, "| {key} | {:.1}% | {:.1}% |", 100.0 * b, 100.0 * e);
+                shares.insert(key.into(), json!({"first_year": b, "last_year": e}));
             }
         }
+        js.insert("china_share_by_stage".into(), Value::Object(shares));
     }
     let list = |name: &str| -> Vec<(String, f64)> {
         let mut v: Vec<(String, f64)> = sums(ind, name)
@@ -351,6 +562,10 @@ pub fn headlines(s: &Scenario, baseline: &Scenario, run: &Run, out_dir: &str) ->
         v
     };
     let built = list("capacity_built_t_per_yr");
+    let as_map = |v: &[(String, f64)]| -> Value {
+        Value::Object(v.iter().map(|(c, x)| (c.clone(), json!(x))).collect())
+    };
+    js.insert("members_capacity_built_t_per_yr".into(), as_map(&built));
     let _ = writeln!(
         md,
         "\nCapacity built inside the bloc (nameplate, t/yr, whole run):"
@@ -362,6 +577,7 @@ pub fn headlines(s: &Scenario, baseline: &Scenario, run: &Run, out_dir: &str) ->
         let _ = writeln!(md, "- {c}: {}", thousands(*x));
     }
     let unserved = list("unserved_t");
+    js.insert("members_unserved_t".into(), as_map(&unserved));
     let _ = writeln!(md, "\nMembers' demand left unserved (t, whole run):");
     if unserved.is_empty() {
         let _ = writeln!(md, "none.");
@@ -369,14 +585,17 @@ pub fn headlines(s: &Scenario, baseline: &Scenario, run: &Run, out_dir: &str) ->
     for (c, x) in &unserved {
         let _ = writeln!(md, "- {c}: {}", thousands(*x));
     }
-    floor_record(run, &mut md);
-    project_record(s, run, &mut md);
-    stockpile_cover(run, &mut md);
+    floor_record(run, &mut md, &mut js);
+    project_record(s, run, &mut md, &mut js);
+    stockpile_cover(run, &mut md, &mut js);
     let _ = writeln!(
         md,
         "\nThe baseline's own results are in `{out_dir}/baseline/`. Next: `bloc report {out_dir} -o {out_dir}/report.html` draws the run against it; `bloc compare {out_dir}/baseline {out_dir}` lists every indicator that changed."
     );
-    md
+    Summary {
+        md,
+        json: Value::Object(js),
+    }
 }
 
 #[cfg(test)]

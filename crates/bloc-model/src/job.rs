@@ -46,8 +46,10 @@ pub struct JobOutput {
     pub run: Run,
     /// The baseline's run, when there is a baseline.
     pub baseline: Option<Run>,
-    /// The headline answers (Markdown), when there is a baseline.
+    /// The headline answers (Markdown, `summary.md`), when there is a baseline.
     pub summary: Option<String>,
+    /// The same figures as JSON (`summary.json`), when there is a baseline.
+    pub summary_json: Option<serde_json::Value>,
 }
 
 /// Runs `scenario`, then `baseline` when given, and compares them. `out_label` is how the
@@ -70,6 +72,7 @@ pub fn run_job(
             run: result,
             baseline: None,
             summary: None,
+            summary_json: None,
         });
     };
     let b = run(base, opts, &mut |t| progress(Which::Baseline, t)).map_err(|error| JobError {
@@ -77,17 +80,18 @@ pub fn run_job(
         error,
     })?;
     result.compare_with(scenario, base, &b);
-    let summary = headline::headlines(scenario, base, &result, out_label);
+    let summary = headline::headlines(scenario, base, &result, &b, out_label);
     Ok(JobOutput {
         run: result,
         baseline: Some(b),
-        summary: Some(summary),
+        summary: Some(summary.md),
+        summary_json: Some(summary.json),
     })
 }
 
 impl JobOutput {
     /// Writes the run directory `out` (each table in `format`), the baseline's in
-    /// `out/baseline`, and `out/summary.md`. Each directory is written atomically and
+    /// `out/baseline`, and `out/summary.md` and `out/summary.json`. Each directory is written atomically and
     /// replaces only an earlier bloc run (see [`RunDirSink`]).
     pub fn write(&self, out: &Path, format: Format) -> std::io::Result<()> {
         let context = |what: String| {
@@ -110,6 +114,11 @@ impl JobOutput {
         if let Some(md) = &self.summary {
             let path = out.join("summary.md");
             std::fs::write(&path, md).map_err(context(format!("writing {}", path.display())))?;
+        }
+        if let Some(js) = &self.summary_json {
+            let path = out.join("summary.json");
+            let text = serde_json::to_string_pretty(js).map_err(std::io::Error::other)? + "\n";
+            std::fs::write(&path, text).map_err(context(format!("writing {}", path.display())))?;
         }
         Ok(())
     }

@@ -450,6 +450,58 @@ fn consumer_cost_of_a_floor_against_no_bloc() {
     }
 }
 
+/// The summary ranks what changed (the case above, over the example's 6 years): members'
+/// (B's) price 45 against 42, +7.14%; welfare change A −9.75 × 6 = −58.5 ahead of
+/// B −6 × 6 = −36 (ranked by size, whatever the sign); summary.json holds the same figures.
+#[test]
+fn the_summary_ranks_price_and_welfare_changes() {
+    let base_s = base();
+    let mut s = base();
+    with_floor(&mut s, 45.0);
+    let job = bloc_model::job::run_job(
+        &s,
+        Some(&base_s),
+        &RunOptions::default(),
+        "out",
+        &mut |_, _| {},
+    )
+    .expect("runs");
+    let js = job.summary_json.expect("a summary with a baseline");
+    let p = &js["members_price_changes"][0];
+    assert_eq!(p["commodity"], "x");
+    assert!(
+        (p["run_usd_per_t"].as_f64().unwrap() - 45.0).abs() < 1e-6,
+        "{p}"
+    );
+    assert!(
+        (p["baseline_usd_per_t"].as_f64().unwrap() - 42.0).abs() < 1e-6,
+        "{p}"
+    );
+    assert!(
+        (p["change"].as_f64().unwrap() - 3.0 / 42.0).abs() < 1e-8,
+        "{p}"
+    );
+    let w = js["welfare_change_by_region"].as_array().unwrap();
+    let got: Vec<(&str, f64)> = w
+        .iter()
+        .map(|x| (x["region"].as_str().unwrap(), x["usd"].as_f64().unwrap()))
+        .collect();
+    assert_eq!(got.len(), 2);
+    assert_eq!((got[0].0, got[1].0), ("A", "B"));
+    assert!(
+        (got[0].1 + 58.5).abs() < 1e-5 && (got[1].1 + 36.0).abs() < 1e-5,
+        "{got:?}"
+    );
+    assert_eq!(w[1]["member"], true);
+    let md = job.summary.unwrap();
+    assert!(md.contains("| x | 45 | 42 | +7.1% |"), "{md}");
+    // Changes under $0.5 M are hidden from the Markdown (all of them here), kept in the JSON.
+    assert!(
+        md.contains("0 of 2 regions changed by $0.5 M or more"),
+        "{md}"
+    );
+}
+
 /// Welfare of the base by hand (2026): A: consumer surplus (50 − 34) × 16 / 2 = 128, producer
 /// surplus (34 − 10) × 24 / 2 = 288; B: CS (80 − 42) × 19 / 2 = 361, PS (42 − 20) × 11 / 2 =
 /// 121, tariff revenue 3 × 8 = 24. Totals 416 and 506.
