@@ -50,6 +50,17 @@ pub enum Subsidy {
     /// `max(0, strike − price at its node)`: a guarantee that tops the market price up to a
     /// strike (found with the equilibrium, as a fixed point).
     TopUpTo(UsdPerTonne),
+    /// A two-sided contract (contract for difference): the top-up to `strike` below it, and
+    /// `−share × (price − above)` above `above` (the state's share of the upside); found as a
+    /// fixed point like [`Subsidy::TopUpTo`].
+    Contract {
+        /// The strike the market is topped up to.
+        strike: UsdPerTonne,
+        /// The price above which the state shares the upside (≥ strike).
+        above: UsdPerTonne,
+        /// The state's share of the market above `above`, in (0, 1].
+        share: f64,
+    },
     /// The block is paid exactly this price per tonne, whatever the market (with
     /// `sold_to_state`: a purchase at a strike).
     PaidAt(UsdPerTonne),
@@ -82,6 +93,11 @@ impl SupplyBlock {
             Subsidy::None => 0.0,
             Subsidy::Fixed(v) => v.0,
             Subsidy::TopUpTo(strike) => (strike.0 - p).max(0.0),
+            Subsidy::Contract {
+                strike,
+                above,
+                share,
+            } => (strike.0 - p).max(0.0) - share * (p - above.0).max(0.0),
             Subsidy::PaidAt(_) => 0.0,
         }
     }
@@ -97,7 +113,7 @@ impl SupplyBlock {
 
     /// Whether the support depends on the market price.
     pub fn price_dependent(&self) -> bool {
-        matches!(self.subsidy, Subsidy::TopUpTo(_))
+        matches!(self.subsidy, Subsidy::TopUpTo(_) | Subsidy::Contract { .. })
     }
 
     /// Marginal operating cost at output `x`.

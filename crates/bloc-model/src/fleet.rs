@@ -279,11 +279,13 @@ fn expected_margin(
             expected = expected.max(fl);
         }
     }
-    // The guaranteed part earns at least the strike.
+    // The guaranteed part earns at least the strike, less the state's share of the upside
+    // of a two-sided contract.
     let cap = p.capacity.0;
     if let (Some(k), true) = (strike, cap > 0.0) {
         let covered = guaranteed_volume(s, p, t).min(cap) / cap;
-        expected = covered * expected.max(k) + (1.0 - covered) * expected;
+        let upside = upside_given(s, p, t, expected);
+        expected = covered * (expected.max(k) - upside) + (1.0 - covered) * expected;
     }
     let inputs = p.inputs.iter().try_fold(0.0, |acc, (c, k)| {
         let ci = s.commodity_index(c.as_str()).expect("validated");
@@ -316,6 +318,18 @@ fn strike(s: &Scenario, p: &Process, t: usize) -> Option<f64> {
         .filter(|g| g.span.covers(t) && g.process == p.id)
         .map(|g| g.strike.0)
         .reduce(f64::max)
+}
+
+/// What the state takes per contracted tonne at price `price` under the two-sided guarantees
+/// in force on `p` in period `t` (the largest, where several share the upside).
+fn upside_given(s: &Scenario, p: &Process, t: usize, price: f64) -> f64 {
+    s.bloc
+        .guarantees
+        .iter()
+        .filter(|g| g.span.covers(t) && g.process == p.id)
+        .filter_map(|g| g.upside)
+        .map(|u| u.share * (price - u.above.0).max(0.0))
+        .fold(0.0, f64::max)
 }
 
 /// Contracted volume (t/yr) of the guarantees in force on `p` in period `t`.

@@ -304,6 +304,7 @@ fn guarantees_raise_output_and_pay_the_gap_to_the_strike() {
             strike: UsdPerTonne(strike),
             volume: TonnesPerYear(rng.gen_range(0.0..20.0)),
             mode: GuaranteeMode::TopUp,
+            upside: None,
             span: all(),
         });
         let with = go(&s);

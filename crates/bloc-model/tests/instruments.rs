@@ -530,6 +530,55 @@ fn idle_plant(s: &mut Scenario) {
     });
 }
 
+/// A two-sided contract on all of B's plant: strike 30 (below the market: no top-up), and the
+/// state takes half of the price above 35. The plant then earns p − (p − 35)/2 = p/2 + 17.5
+/// and runs where 20 + 2q ≤ p/2 + 17.5, q = p/4 − 1.25. B's buyers 40 − p/2 = that + A's
+/// exports 2(p − 8) − 60 → 2.75 p = 117.25, p_B = 42.636364 (42 without the contract: the
+/// plant makes less, B imports more); q_B = 9.409091 t; the state receives
+/// 0.5 × (p_B − 35) × q_B = 35.925620 a year, which is B's support cost with the sign turned.
+#[test]
+fn a_two_sided_guarantee_shares_the_upside_with_the_state() {
+    let mut s = base();
+    s.bloc.guarantees.push(Guarantee {
+        process: ProcessId::from("b_plant"),
+        strike: UsdPerTonne(30.0),
+        volume: TonnesPerYear(50.0),
+        mode: GuaranteeMode::TopUp,
+        upside: Some(Upside {
+            share: 0.5,
+            above: UsdPerTonne(35.0),
+        }),
+        span: all(0),
+    });
+    let r = go(&s);
+    let p = 117.25 / 2.75;
+    let q = p / 4.0 - 1.25;
+    for y in ["2026", "2029"] {
+        assert_close(price(&r, y, "B"), p, "p_B");
+        assert_close(
+            cell(&r, "production.csv", &[y, "B", "b_plant"], "quantity_t"),
+            q,
+            "b_plant",
+        );
+        assert_close(
+            indicator(&r, y, "guarantee_receipt_usd", "process:b_plant"),
+            0.5 * (p - 35.0) * q,
+            "receipt",
+        );
+        assert_close(
+            indicator(&r, y, "guarantee_payout_usd", "process:b_plant"),
+            0.0,
+            "payout",
+        );
+        assert_close(
+            indicator(&r, y, "welfare_support_cost_usd", "region:B"),
+            -0.5 * (p - 35.0) * q,
+            "support cost",
+        );
+    }
+    assert_eq!(r.run_json["all_converged"], true);
+}
+
 /// Strike 60 on 5 t of the idle plant: its first 5 t cost 50 → 55 ≤ 60, so all 5 run.
 /// B's excess demand falls by 5: 45 − p_B = 2 p_A − 60 → p_A = 97/3, p_B = 121/3;
 /// payout (60 − 121/3) × 5 = 295/3.
@@ -548,6 +597,7 @@ fn guarantee_runs_a_plant_the_market_would_idle() {
         strike: UsdPerTonne(60.0),
         volume: TonnesPerYear(5.0),
         mode: GuaranteeMode::TopUp,
+        upside: None,
         span: all(0),
     });
     let r = go(&s);
@@ -578,6 +628,7 @@ fn purchase_guarantee_fills_the_stockpile() {
         mode: GuaranteeMode::Purchase {
             stockpile: "vault".into(),
         },
+        upside: None,
         span: all(0),
     });
     let r = go(&s);

@@ -9,7 +9,14 @@
 //! * **is bought outright** at the strike into a named stockpile (out of the market), within
 //!   that stockpile's budget and room.
 //!
-//! Payouts are reported as `guarantee_payout_usd`.
+//! A top-up may be **two-sided** (a contract for difference, as the DoD–MP agreement's upside
+//! sharing): with `upside_share` s and `upside_above_usd_per_t` A (default: the strike), the
+//! state also receives `s × (price − A)` per contracted tonne when the market is above A, so
+//! the contracted part earns `max(price, strike) − s × max(price − A, 0)` and runs where its
+//! marginal cost is below that.
+//!
+//! Payouts are reported as `guarantee_payout_usd`, the state's upside receipts as
+//! `guarantee_receipt_usd` (the welfare accounts net them: support cost = payouts − receipts).
 
 use crate::{indicator, Applied, Instrument, Layout, Period, PolicyState, Solved};
 use bloc_market::{MarketProblem, Subsidy, SupplyBlock};
@@ -90,7 +97,16 @@ impl Instrument for Guarantees {
             }
             let (mut first, rest) = split(&m.supply[k], volume);
             match &g.mode {
-                GuaranteeMode::TopUp => first.subsidy = Subsidy::TopUpTo(g.strike),
+                GuaranteeMode::TopUp => {
+                    first.subsidy = match g.upside {
+                        None => Subsidy::TopUpTo(g.strike),
+                        Some(u) => Subsidy::Contract {
+                            strike: g.strike,
+                            above: u.above,
+                            share: u.share,
+                        },
+                    }
+                }
                 GuaranteeMode::Purchase { .. } => {
                     first.subsidy = Subsidy::PaidAt(g.strike);
                     first.sold_to_state = true;
@@ -111,15 +127,25 @@ impl Instrument for Guarantees {
         let (s, m, o, label) = (solved.scenario, solved.market, solved.outcome, solved.label);
         let out = &mut tables.indicators;
         let mut total = 0.0;
+        let mut received = 0.0;
         for gb in &solved.applied.guarantee_blocks {
             let (gi, k) = (gb.guarantee, gb.block);
             let g = &s.bloc.guarantees[gi];
             let x = o.supply[k];
+            let p = o.prices[m.supply[k].node].unwrap_or(0.0);
+            if let Some(u) = g.upside {
+                let r = u.share * (p - u.above.0).max(0.0) * x;
+                received += r;
+                indicator(
+                    out,
+                    label,
+                    "guarantee_receipt_usd",
+                    format!("process:{}", g.process),
+                    r,
+                );
+            }
             let payout = match &g.mode {
-                GuaranteeMode::TopUp => {
-                    let p = o.prices[m.supply[k].node].unwrap_or(0.0);
-                    (g.strike.0 - p).max(0.0) * x
-                }
+                GuaranteeMode::TopUp => (g.strike.0 - p).max(0.0) * x,
                 GuaranteeMode::Purchase { stockpile } => {
                     let cost = g.strike.0 * x;
                     if let Some(si) = s
@@ -163,6 +189,15 @@ impl Instrument for Guarantees {
         }
         if !solved.applied.guarantee_blocks.is_empty() {
             indicator(out, label, "guarantee_payout_usd", "world".into(), total);
+        }
+        if s.bloc.guarantees.iter().any(|g| g.upside.is_some()) {
+            indicator(
+                out,
+                label,
+                "guarantee_receipt_usd",
+                "world".into(),
+                received,
+            );
         }
     }
 }

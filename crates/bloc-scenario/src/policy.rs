@@ -191,8 +191,21 @@ pub struct Guarantee {
     pub volume: TonnesPerYear,
     /// Top-up or purchase.
     pub mode: GuaranteeMode,
+    /// A two-sided contract (contract for difference): above `above` the state receives
+    /// `share` of (market − above) per contracted tonne (top-ups only).
+    pub upside: Option<Upside>,
     /// When.
     pub span: Span,
+}
+
+/// The state's share of the market price above a cap, in a two-sided guarantee
+/// (`upside_share`, `upside_above_usd_per_t`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Upside {
+    /// Share of (market − above) the state receives, in (0, 1].
+    pub share: f64,
+    /// The price above which it receives it (at least the strike).
+    pub above: UsdPerTonne,
 }
 
 /// `[[bloc.subsidy]]`: a per-tonne production subsidy to named processes.

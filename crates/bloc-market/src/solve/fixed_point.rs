@@ -54,7 +54,7 @@ impl FixedPoint {
 pub(super) fn block_support(b: &SupplyBlock, p: Option<f64>) -> f64 {
     match b.subsidy {
         Subsidy::PaidAt(v) => v.0,
-        Subsidy::TopUpTo(_) => p.map(|p| b.subsidy_at(p)).unwrap_or(0.0),
+        Subsidy::TopUpTo(_) | Subsidy::Contract { .. } => p.map(|p| b.subsidy_at(p)).unwrap_or(0.0),
         _ => b.subsidy_at(0.0),
     }
 }

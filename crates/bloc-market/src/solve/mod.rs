@@ -429,7 +429,11 @@ pub fn solve_market(
         support.step(
             &support_target,
             |k| p.supply[k].price_dependent(),
-            |_| (0.0, f64::INFINITY),
+            // A contract's support turns negative above its upside price (the state's share).
+            |k| match p.supply[k].subsidy {
+                crate::problem::Subsidy::Contract { .. } => (f64::NEG_INFINITY, f64::INFINITY),
+                _ => (0.0, f64::INFINITY),
+            },
             secant,
         );
     }

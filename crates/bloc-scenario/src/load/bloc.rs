@@ -88,6 +88,8 @@ pub(crate) struct GuaranteeRaw {
     pub volume_t_per_yr: Located<f64>,
     pub mode: Option<Located<String>>,
     pub stockpile: Option<Located<String>>,
+    pub upside_share: Option<Located<f64>>,
+    pub upside_above_usd_per_t: Option<Located<f64>>,
     pub from: Option<Located<String>>,
     pub to: Option<Located<String>>,
 }
@@ -574,19 +576,53 @@ pub(crate) fn check_guarantee(
             return Err(m.error(format!("`{other}` is not a guarantee mode; write `mode = \"top_up\"` or `mode = \"purchase\"`")));
         }
     };
+    let strike = positive(
+        &raw.strike_usd_per_t,
+        "strike_usd_per_t",
+        "strike_usd_per_t = 110000",
+    )?;
+    let upside = match (&raw.upside_share, &raw.upside_above_usd_per_t) {
+        (None, None) => None,
+        (None, Some(a)) => {
+            return Err(a.error(
+                "`upside_above_usd_per_t` needs `upside_share`, the share of the market above it the state receives, as `upside_share = 0.3`",
+            ))
+        }
+        (Some(sh), above) => {
+            if !matches!(mode, GuaranteeMode::TopUp) {
+                return Err(sh.error(
+                    "`upside_share` makes a top-up two-sided; a `purchase` guarantee buys at the strike and has no upside to share: remove it, or write `mode = \"top_up\"`",
+                ));
+            }
+            let share = share(sh, "upside_share", "upside_share = 0.3")?;
+            let above = match above {
+                None => strike,
+                Some(a) => {
+                    let v = positive(a, "upside_above_usd_per_t", "upside_above_usd_per_t = 150000")?;
+                    if v < strike {
+                        return Err(a.error(format!(
+                            "upside_above_usd_per_t ({v}) is below the strike ({strike}): the state would both pay and receive between them; give {strike} or more, or leave it out (it is then the strike)"
+                        )));
+                    }
+                    v
+                }
+            };
+            Some(Upside {
+                share,
+                above: UsdPerTonne(above),
+            })
+        }
+    };
     Ok(Guarantee {
         process: ctx.processes[p].id.clone(),
-        strike: UsdPerTonne(positive(
-            &raw.strike_usd_per_t,
-            "strike_usd_per_t",
-            "strike_usd_per_t = 110000",
-        )?),
+        strike: UsdPerTonne(strike),
         volume: bloc_units::TonnesPerYear(non_negative(
             &raw.volume_t_per_yr,
             "volume_t_per_yr",
             "volume_t_per_yr = 1000",
         )?),
         mode,
+        upside,
         span: check_span(raw.from.as_ref(), raw.to.as_ref(), ctx.time)?,
     })
 }
