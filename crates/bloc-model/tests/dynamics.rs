@@ -104,13 +104,9 @@ fn indicator(r: &Run, period: &str, name: &str, scope: &str) -> Option<f64> {
         .map(|row| row[3].parse().unwrap())
 }
 
-/// A project in B: 10 t/yr at unit cost 20, cost rise 2 (mean operating cost 21), capital
-/// 225 per t/yr, no discounting over 10 years (capital recovery 225 / 10 = 22.5 per t),
-/// lead time 2 years. Expected price (one trailing period) in 2026: 42 without the bloc →
-/// margin 42 − 21 = 21 < 22.5, never invests; 45 with the floor → 24 ≥ 22.5, decides in 2026
-/// and comes online in 2028, exactly two periods later.
-#[test]
-fn a_project_that_clears_full_cost_only_with_the_floor_invests_only_with_it() {
+/// The base with `b_new` of the test below (10 t/yr in B, mean cost 21, capital 225 per t/yr,
+/// lead 2 years), undiscounted over 10 years, expecting last period's price.
+fn with_b_new() -> Scenario {
     let mut s = base();
     s.investment = Investment {
         discount_rate: 0.0,
@@ -120,6 +116,17 @@ fn a_project_that_clears_full_cost_only_with_the_floor_invests_only_with_it() {
     };
     s.processes
         .push(project("b_new", "B", 10.0, 20.0, 2.0, 225.0, 2, 0, 0));
+    s
+}
+
+/// A project in B: 10 t/yr at unit cost 20, cost rise 2 (mean operating cost 21), capital
+/// 225 per t/yr, no discounting over 10 years (capital recovery 225 / 10 = 22.5 per t),
+/// lead time 2 years. Expected price (one trailing period) in 2026: 42 without the bloc →
+/// margin 42 − 21 = 21 < 22.5, never invests; 45 with the floor → 24 ≥ 22.5, decides in 2026
+/// and comes online in 2028, exactly two periods later.
+#[test]
+fn a_project_that_clears_full_cost_only_with_the_floor_invests_only_with_it() {
+    let mut s = with_b_new();
     let without = go(&s);
     for (period, cap) in production(&without, "b_new", "capacity_t") {
         assert_eq!(cap, 0.0, "{period}: built without the floor");
@@ -165,15 +172,7 @@ fn a_project_that_clears_full_cost_only_with_the_floor_invests_only_with_it() {
 /// 190 × Σ_{k=2}^{11} (1 + ρ)^−k = 2,250: ρ = −0.025271 (bisection by hand in Python).
 #[test]
 fn a_project_that_invested_on_the_floor_shows_as_stranded_at_the_runs_prices() {
-    let mut s = base();
-    s.investment = Investment {
-        discount_rate: 0.0,
-        life_yr: 10.0,
-        expected_price: ExpectedPrice::Trailing { periods: 1 },
-        foresight_yr: 0.0,
-    };
-    s.processes
-        .push(project("b_new", "B", 10.0, 20.0, 2.0, 225.0, 2, 0, 0));
+    let mut s = with_b_new();
     with_floor(&mut s, 45.0);
     let r = go(&s);
     let t = &r.tables.projects;
@@ -210,15 +209,7 @@ fn a_project_that_invested_on_the_floor_shows_as_stranded_at_the_runs_prices() {
 /// without the floor; the grant paid is 10% of 2,250.
 #[test]
 fn a_capital_grant_lowers_the_hurdle() {
-    let mut s = base();
-    s.investment = Investment {
-        discount_rate: 0.0,
-        life_yr: 10.0,
-        expected_price: ExpectedPrice::Trailing { periods: 1 },
-        foresight_yr: 0.0,
-    };
-    s.processes
-        .push(project("b_new", "B", 10.0, 20.0, 2.0, 225.0, 2, 0, 0));
+    let mut s = with_b_new();
     s.bloc.capital_grants.push(CapitalGrant {
         projects: vec![ProcessId::from("b_new")],
         share: 0.1,

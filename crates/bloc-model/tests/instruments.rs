@@ -214,11 +214,8 @@ fn levy_held_between_recomputations() {
     }
 }
 
-/// Index reference over 1 period, ratio 0.9, initial 50: 2026 floor 45 → p_B = 45 (as in
-/// `floor.toml`); 2027 reference = members' price 2026 = 45, floor 40.5 < 42 → no levy,
-/// p_B = 42; 2028 reference 42, floor 37.8 → p_B = 42.
-#[test]
-fn index_reference_follows_the_members_price() {
+/// B a member with a floor of 0.9 × last year's members' price (50 before any).
+fn index_floor() -> Scenario {
     let mut s = base();
     member(&mut s, "B", 0);
     s.bloc.floors.push(floor_rule(
@@ -230,6 +227,15 @@ fn index_reference_follows_the_members_price() {
         0,
         1,
     ));
+    s
+}
+
+/// Index reference over 1 period, ratio 0.9, initial 50: 2026 floor 45 → p_B = 45 (as in
+/// `floor.toml`); 2027 reference = members' price 2026 = 45, floor 40.5 < 42 → no levy,
+/// p_B = 42; 2028 reference 42, floor 37.8 → p_B = 42.
+#[test]
+fn index_reference_follows_the_members_price() {
+    let s = index_floor();
     let r = go(&s);
     assert_close(price(&r, "2026", "B"), 45.0, "2026");
     assert_close(
@@ -343,17 +349,7 @@ fn floors_csv_says_whether_each_floor_binds_and_why_not() {
         "imports",
     );
 
-    let mut s = base();
-    member(&mut s, "B", 0);
-    s.bloc.floors.push(floor_rule(
-        Reference::Index {
-            periods: 1,
-            initial: Some(UsdPerTonne(50.0)),
-        },
-        0.9,
-        0,
-        1,
-    ));
+    let s = index_floor();
     let r = go(&s);
     assert_eq!(
         floor_said(&r, "2027"),
