@@ -53,6 +53,11 @@ fn the_default_run_is_the_bloc_against_the_world_without_it() {
     assert!(floors
         .lines()
         .any(|l| l.starts_with("2030Q1,ndpr_oxide,") && l.ends_with(",false,members_export")));
+    // Each export control's leakage: China's gallium licence, followed by origin, leaks none.
+    assert!(
+        stdout.contains("| 1 | CHN | licence | gallium | 0 | 0.0% |"),
+        "{stdout}"
+    );
     // Project economics (README "Project economics"): the members' largest stranded
     // project is a copper step that decided with the others on one look-ahead price.
     let largest = stdout

@@ -236,6 +236,68 @@ fn floor_record(run: &Run, md: &mut String, js: &mut Map<String, Value>) {
     }
 }
 
+/// How much each export control leaked while in force, from `transshipped_t` and
+/// `leakage_share` (`control:<n>:<exporter>`): the exporter's goods that reached the control's
+/// destinations through third countries, and the largest share of its deliveries there that
+/// went round it in any period.
+fn control_leakage(s: &Scenario, run: &Run, md: &mut String, js: &mut Map<String, Value>) {
+    let ind = &run.tables.indicators;
+    let leaked = sums(ind, "transshipped_t");
+    let mut worst: BTreeMap<&str, f64> = BTreeMap::new();
+    for r in ind.rows.iter().filter(|r| r[1] == "leakage_share") {
+        let v = r[3].parse::<f64>().unwrap_or(0.0);
+        let e = worst.entry(&r[2]).or_insert(0.0);
+        *e = e.max(v);
+    }
+    if leaked.is_empty() {
+        return;
+    }
+    // Scopes in the controls' order (control:10 after control:9).
+    let mut scopes: Vec<(usize, &String)> = leaked
+        .keys()
+        .filter_map(|k| k.split(':').nth(1)?.parse::<usize>().ok().map(|n| (n, k)))
+        .collect();
+    scopes.sort();
+    let _ = writeln!(
+        md,
+        "\nExport controls, leakage while in force (`transshipped_t`, `leakage_share`; under `[origin] rule = \"origin\"` none leaks):\n\n| control | exporter | kind | commodities | went round it (t) | largest share in a period |\n| --- | --- | --- | --- | --- | --- |"
+    );
+    let mut out = Vec::new();
+    for (n, scope) in scopes {
+        let Some(c) = s.counter.export_controls.get(n.wrapping_sub(1)) else {
+            continue;
+        };
+        let kind = match c.kind {
+            bloc_scenario::ControlKind::Ban => "ban",
+            bloc_scenario::ControlKind::Quota(_) => "quota",
+            _ => "licence",
+        };
+        let commodities = match &c.commodities {
+            bloc_scenario::CommoditySet::All => "all".to_string(),
+            bloc_scenario::CommoditySet::Named(v) => {
+                v.iter().map(|x| x.as_str()).collect::<Vec<_>>().join(", ")
+            }
+        };
+        let t = leaked.get(scope).copied().unwrap_or(0.0);
+        let share = worst.get(scope.as_str()).copied().unwrap_or(0.0);
+        let _ = writeln!(
+            md,
+            "| {n} | {} | {kind} | {commodities} | {} | {:.1}% |",
+            c.exporter,
+            thousands(t),
+            100.0 * share
+        );
+        out.push(json!({
+            "control": n,
+            "exporter": c.exporter.as_str(),
+            "kind": kind,
+            "transshipped_t": t,
+            "largest_leakage_share": share,
+        }));
+    }
+    js.insert("export_control_leakage".into(), Value::Array(out));
+}
+
 /// Projects that decided, and those the run's prices strand, from `projects.csv`: counts and
 /// capital inside the bloc and outside it, and the members' largest stranded projects.
 fn project_record(s: &Scenario, run: &Run, md: &mut String, js: &mut Map<String, Value>) {
@@ -585,6 +647,7 @@ pub fn headlines(
     for (c, x) in &unserved {
         let _ = writeln!(md, "- {c}: {}", thousands(*x));
     }
+    control_leakage(s, run, &mut md, &mut js);
     floor_record(run, &mut md, &mut js);
     project_record(s, run, &mut md, &mut js);
     stockpile_cover(run, &mut md, &mut js);
