@@ -1,14 +1,15 @@
 //! A result table as a Parquet file (`bloc run --format parquet`).
 //!
 //! Columns are typed from their cells: a column whose every cell is a number or empty is a
-//! nullable DOUBLE (empty cells are nulls), any other a nullable UTF8 (empty cells are nulls,
-//! as pandas reads an empty CSV cell). Written with the `parquet` crate's column writer (no
+//! nullable DOUBLE (empty cells are nulls), one whose every cell is `true`, `false` or empty a
+//! nullable BOOLEAN (as pandas reads such a CSV column), any other a nullable UTF8 (empty
+//! cells are nulls, as pandas reads an empty CSV cell). Written with the `parquet` crate's column writer (no
 //! Arrow), with pinned settings (fixed `created_by`, Snappy, no key-value metadata), so the
 //! same table always gives the same bytes.
 
 use crate::Table;
 use parquet::basic::{Compression, ConvertedType, Repetition, Type as Physical};
-use parquet::data_type::{ByteArray, ByteArrayType, DoubleType};
+use parquet::data_type::{BoolType, ByteArray, ByteArrayType, DoubleType};
 use parquet::file::properties::{
     EnabledStatistics, WriterProperties, WriterPropertiesBuilder, WriterVersion,
 };
@@ -23,27 +24,31 @@ use std::sync::Arc;
 pub(crate) enum Kind {
     /// Every cell a number (or empty).
     Number,
+    /// Every cell `true` or `false` (or empty).
+    Bool,
     /// Anything else.
     Text,
 }
 
 /// The kind of column `c` of `t`. A column of empty cells only is text.
 pub(crate) fn kind(t: &Table, c: usize) -> Kind {
-    let mut any = false;
+    let (mut number, mut boolean, mut any) = (true, true, false);
     for r in &t.rows {
         let cell = r[c].as_str();
         if cell.is_empty() {
             continue;
         }
-        if cell.parse::<f64>().is_err() {
+        any = true;
+        number &= cell.parse::<f64>().is_ok();
+        boolean &= cell == "true" || cell == "false";
+        if !number && !boolean {
             return Kind::Text;
         }
-        any = true;
     }
-    if any {
-        Kind::Number
-    } else {
-        Kind::Text
+    match (any, number, boolean) {
+        (true, true, _) => Kind::Number,
+        (true, _, true) => Kind::Bool,
+        _ => Kind::Text,
     }
 }
 
@@ -70,6 +75,7 @@ pub(crate) fn write(path: &Path, t: &Table) -> io::Result<()> {
     for (name, k) in t.header.iter().zip(&kinds) {
         let field = match k {
             Kind::Number => Type::primitive_type_builder(name, Physical::DOUBLE),
+            Kind::Bool => Type::primitive_type_builder(name, Physical::BOOLEAN),
             Kind::Text => Type::primitive_type_builder(name, Physical::BYTE_ARRAY)
                 .with_converted_type(ConvertedType::UTF8),
         }
@@ -101,6 +107,10 @@ pub(crate) fn write(path: &Path, t: &Table) -> io::Result<()> {
                 col.typed::<DoubleType>()
                     .write_batch(&v, Some(&levels), None)
             }
+            Kind::Bool => {
+                let v: Vec<bool> = present.map(|s| s == "true").collect();
+                col.typed::<BoolType>().write_batch(&v, Some(&levels), None)
+            }
             Kind::Text => {
                 let v: Vec<ByteArray> = present.map(ByteArray::from).collect();
                 col.typed::<ByteArrayType>()
@@ -123,23 +133,43 @@ mod tests {
     use parquet::record::Field;
 
     fn table() -> Table {
-        let mut t = Table::new("prices.csv", &["period", "region", "price", "note"], 2);
+        let mut t = Table::new(
+            "prices.csv",
+            &["period", "region", "price", "note", "binding"],
+            2,
+        );
         t.push(vec![
             "2026Q1".into(),
             "USA".into(),
             "12.5".into(),
             "".into(),
+            "true".into(),
         ]);
-        t.push(vec!["2026Q1".into(), "CHN".into(), "".into(), "a,b".into()]);
-        t.push(vec!["2026Q2".into(), "USA".into(), "-3".into(), "x".into()]);
+        t.push(vec![
+            "2026Q1".into(),
+            "CHN".into(),
+            "".into(),
+            "a,b".into(),
+            "".into(),
+        ]);
+        t.push(vec![
+            "2026Q2".into(),
+            "USA".into(),
+            "-3".into(),
+            "x".into(),
+            "false".into(),
+        ]);
         t
     }
 
     #[test]
     fn columns_are_typed_from_their_cells() {
         let t = table();
-        let kinds: Vec<Kind> = (0..4).map(|c| kind(&t, c)).collect();
-        assert_eq!(kinds, [Kind::Text, Kind::Text, Kind::Number, Kind::Text]);
+        let kinds: Vec<Kind> = (0..5).map(|c| kind(&t, c)).collect();
+        assert_eq!(
+            kinds,
+            [Kind::Text, Kind::Text, Kind::Number, Kind::Text, Kind::Bool]
+        );
     }
 
     #[test]
@@ -166,5 +196,8 @@ mod tests {
         assert_eq!(rows[1][2], Field::Null);
         assert_eq!(rows[1][3], Field::Str("a,b".into()));
         assert_eq!(rows[2][2], Field::Double(-3.0));
+        assert_eq!(rows[0][4], Field::Bool(true));
+        assert_eq!(rows[1][4], Field::Null);
+        assert_eq!(rows[2][4], Field::Bool(false));
     }
 }
