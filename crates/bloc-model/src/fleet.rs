@@ -114,12 +114,10 @@ impl Fleet {
         f
     }
 
-    /// First period with capacity of a project that decided in `fid` (may be before the run:
-    /// `None` when it is before period 0).
+    /// First period with capacity of a project that decided in `fid`, when that is in or
+    /// after period 0.
     fn online_period(&self, p: &Process, fid: i64) -> Option<usize> {
-        let lead = p.project.as_ref().map_or(0, |pr| pr.lead_periods) as i64;
-        let on = fid + lead.max(1);
-        usize::try_from(on).ok()
+        usize::try_from(first_online(p, fid)).ok()
     }
 
     /// Share of process `i`'s capacity in service in period `t` (0–1).
@@ -138,10 +136,7 @@ impl Fleet {
             None => 1.0,
             Some(pr) => match st.fid {
                 None => 0.0,
-                Some(fid) => {
-                    let on = fid + (pr.lead_periods as i64).max(1);
-                    pr.ramp_share(t as i64 - on)
-                }
+                Some(fid) => pr.ramp_share(t as i64 - first_online(p, fid)),
             },
         }
     }
@@ -205,13 +200,7 @@ impl Fleet {
                 continue;
             }
             if let Some(j) = self.after[i] {
-                let on = self.plants[j].fid.map(|f| {
-                    f + s.processes[j]
-                        .project
-                        .as_ref()
-                        .map_or(0, |q| q.lead_periods)
-                        .max(1) as i64
-                });
+                let on = self.plants[j].fid.map(|f| first_online(&s.processes[j], f));
                 if on.is_none_or(|on| (t as i64) < on) {
                     continue;
                 }
@@ -256,6 +245,12 @@ impl Fleet {
             .filter(move |(at, _, _)| *at == t)
             .map(|&(_, i, e)| (i, e))
     }
+}
+
+/// The first period with capacity (from the run's start; negative: before it) of process `p`
+/// deciding in `fid`: its lead time later, at least one period.
+pub(crate) fn first_online(p: &Process, fid: i64) -> i64 {
+    fid + (p.project.as_ref().map_or(0, |pr| pr.lead_periods) as i64).max(1)
 }
 
 /// A project's expected margin per tonne at the prices `price` gives (output, inputs and

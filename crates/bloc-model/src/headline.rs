@@ -317,8 +317,7 @@ fn project_record(s: &Scenario, run: &Run, md: &mut String, js: &mut Map<String,
         at("npv_usd"),
         at("stranded"),
     );
-    let last = s.time.periods.saturating_sub(1);
-    let member = |r: &str| s.bloc.is_member(&bloc_units::RegionId::from(r), last);
+    let member = |r: &str| member_at_end(s, r);
     let _ = writeln!(
         md,
         "\nProjects that took their decision (`projects.csv`; NPV at the run's prices, beyond the run each earns its last year's margin, at least 0):\n\n| where | decided | capital | stranded (NPV < 0) | their capital |\n| --- | --- | --- | --- | --- |"
@@ -435,10 +434,18 @@ fn members_mean_price(s: &Scenario, tables: &bloc_results::RunTables) -> BTreeMa
     per.into_iter().map(|(c, (v, n))| (c, v / n)).collect()
 }
 
-/// What changed most against the baseline: members' mean prices, ranked by the size of the
-/// relative change (changes under 0.5% hidden), and each region's welfare change over the
-/// run, ranked by size (under $0.5 M hidden).
-fn ranked_changes(
+/// Whether region `r` is a member in the run's last period (how the summary's groups are
+/// drawn).
+fn member_at_end(s: &Scenario, r: &str) -> bool {
+    s.bloc.is_member(
+        &bloc_units::RegionId::from(r),
+        s.time.periods.saturating_sub(1),
+    )
+}
+
+/// What changed most in the members' prices against the baseline: each commodity's members'
+/// mean price, ranked by the size of the relative change (changes under 0.5% hidden).
+fn price_changes(
     s: &Scenario,
     run: &Run,
     base_run: &Run,
@@ -491,13 +498,17 @@ fn ranked_changes(
             );
         }
     }
-    let last = s.time.periods.saturating_sub(1);
+}
+
+/// Who gains and who pays: each region's welfare change over the run, ranked by size (under
+/// $0.5 M hidden).
+fn welfare_by_region(s: &Scenario, run: &Run, md: &mut String, js: &mut Map<String, Value>) {
     let mut welfare: Vec<(String, f64)> = sums(&run.tables.indicators, "welfare_change_usd")
         .into_iter()
         .filter_map(|(scope, x)| scope.strip_prefix("region:").map(|r| (r.to_string(), x)))
         .collect();
     welfare.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
-    let member = |r: &str| s.bloc.is_member(&bloc_units::RegionId::from(r), last);
+    let member = |r: &str| member_at_end(s, r);
     js.insert(
         "welfare_change_by_region".into(),
         Value::Array(
@@ -585,7 +596,8 @@ pub fn headlines(
             "members_stockpile_cost_usd": members("welfare_stockpile_cost_usd"),
         }),
     );
-    ranked_changes(s, run, base_run, &mut md, &mut js);
+    price_changes(s, run, base_run, &mut md, &mut js);
+    welfare_by_region(s, run, &mut md, &mut js);
     let per_year = ((1.0 / s.time.years_per_period()).round() as usize).max(1);
     let year = |from: usize| -> Vec<String> {
         (from..(from + per_year).min(s.time.periods))

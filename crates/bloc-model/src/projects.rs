@@ -21,20 +21,9 @@
 //! NPV < 0.
 
 use crate::accounts::PeriodAccounts;
-use crate::fleet::Fleet;
+use crate::fleet::{first_online, Fleet};
 use bloc_results::{num, Table};
 use bloc_scenario::{Process, Scenario};
-
-/// One project's valuation, before formatting.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Valuation {
-    /// The capital it spends, net of the grant (USD).
-    pub capital_net_usd: f64,
-    /// Net present value at the decision (USD).
-    pub npv_usd: f64,
-    /// Internal rate of return per year, when the NPV changes sign.
-    pub irr: Option<f64>,
-}
 
 /// The cash flows of a project, in periods from its decision: −capital at 0, then the
 /// margins of its operating periods.
@@ -84,19 +73,21 @@ impl CashFlows {
     }
 }
 
-/// The cash flows of process `i` (a project that decided in `fid`) at the run's margins, or
-/// `None` when it comes online after the run's last period.
+/// The cash flows of process `i` (a project that decided in `fid`, spending `capital` net of
+/// grants then) at the run's margins, or `None` when it comes online after the run's last
+/// period.
 fn cash_flows(
     s: &Scenario,
     p: &Process,
     i: usize,
     fid: i64,
+    capital: f64,
     run: &[PeriodAccounts],
 ) -> Option<CashFlows> {
     let pr = p.project.as_ref()?;
     let yp = s.time.years_per_period();
     let n_run = run.len() as i64;
-    let online = fid + (pr.lead_periods as i64).max(1);
+    let online = first_online(p, fid);
     if online >= n_run {
         return None;
     }
@@ -125,7 +116,7 @@ fn cash_flows(
         })
         .collect();
     Some(CashFlows {
-        capital: pr.capital_usd_per_t_per_yr * p.capacity.0,
+        capital,
         margins,
         years_per_period: yp,
     })
@@ -148,7 +139,7 @@ pub(crate) fn write(s: &Scenario, fleet: &Fleet, run: &[PeriodAccounts], out: &m
         };
         let grant = fleet.grant_share(i);
         let capital = pr.capital_usd_per_t_per_yr * p.capacity.0;
-        let online = fid + (pr.lead_periods as i64).max(1);
+        let online = first_online(p, fid);
         let support: f64 = run
             .iter()
             .map(|a| a.plant_support.get(i).copied().unwrap_or(0.0))
@@ -157,10 +148,8 @@ pub(crate) fn write(s: &Scenario, fleet: &Fleet, run: &[PeriodAccounts], out: &m
             .iter()
             .map(|a| a.plant_margin.get(i).copied().unwrap_or(0.0))
             .sum();
-        let valued = cash_flows(s, p, i, fid, run).map(|mut cf| {
-            cf.capital *= 1.0 - grant;
-            (cf.npv(r), cf.irr())
-        });
+        let valued =
+            cash_flows(s, p, i, fid, capital * (1.0 - grant), run).map(|cf| (cf.npv(r), cf.irr()));
         let cell = |x: Option<f64>| x.filter(|v| v.is_finite()).map(num).unwrap_or_default();
         out.push(vec![
             p.id.to_string(),

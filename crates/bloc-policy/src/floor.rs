@@ -269,6 +269,8 @@ const TRADE_T: f64 = 1e-3;
 /// Relative margin within which the members' price counts as at the floor, and a levy as at
 /// its cap.
 const AT_FLOOR: f64 = 1e-4;
+/// A levy above this share of the floor is charged, not solver noise.
+const LEVY_NOISE: f64 = 1e-8;
 
 /// What a floor met in one period: the figures [`diagnose`] reads, as written to
 /// `floors.csv`.
@@ -292,6 +294,19 @@ pub struct FloorTrade {
     pub levy_free_imports_t: f64,
     /// What members ship to non-members (t).
     pub members_exports_t: f64,
+}
+
+impl FloorTrade {
+    /// Whether a levy above the solver's noise is charged on some covered route.
+    fn levy_charged(&self) -> bool {
+        self.levy_max > LEVY_NOISE * self.floor.abs().max(1.0)
+    }
+
+    /// Whether the members' price is at the floor (within [`AT_FLOOR`]) or above it.
+    fn at_floor(&self) -> bool {
+        self.members_price
+            .is_some_and(|p| p >= self.floor * (1.0 - AT_FLOOR))
+    }
 }
 
 /// Whether a floor lifted the members' price to it in a period, and if not, why not.
@@ -385,11 +400,7 @@ impl FloorStatus {
 /// levy charged on goods that enter (it then holds the importing members at the floor, or
 /// at the floor less the part the cap leaves), whatever the members' average does.
 pub fn binds(x: &FloorTrade) -> bool {
-    let levy = x.levy_max > 1e-8 * x.floor.abs().max(1.0);
-    let at_floor = x
-        .members_price
-        .is_some_and(|p| p >= x.floor * (1.0 - AT_FLOOR));
-    levy && (at_floor || x.levied_imports_t > TRADE_T)
+    x.levy_charged() && (x.at_floor() || x.levied_imports_t > TRADE_T)
 }
 
 /// Why a floor did or did not lift the members' price to it, from what it met (the first rule that applies):
@@ -399,13 +410,9 @@ pub fn binds(x: &FloorTrade) -> bool {
 /// goods that enter (binding only where members import), levied goods at no levy (they
 /// land above the floor), and otherwise no trade to act on.
 pub fn diagnose(x: &FloorTrade) -> FloorStatus {
-    // A levy above the solver's noise (a hundred-millionth of the floor).
-    let levy = x.levy_max > 1e-8 * x.floor.abs().max(1.0);
-    let at_floor = x
-        .members_price
-        .is_some_and(|p| p >= x.floor * (1.0 - AT_FLOOR));
+    let levy = x.levy_charged();
     let imports = x.levied_imports_t + x.levy_free_imports_t;
-    if at_floor {
+    if x.at_floor() {
         return if levy {
             FloorStatus::Binding
         } else {
