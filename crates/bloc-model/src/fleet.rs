@@ -6,9 +6,12 @@
 //!   margin covers its capital recovery:
 //!
 //!   ```text
-//!   expected price  P  = mean of its region's output price over the last n periods (t−n+1 … t)
-//!                        raised to the floor in force when its region is a member with a floor
-//!                        on its output; the part under a guarantee earns max(P, strike)
+//!   expected price  P  = mean of its region's output price over the last n periods (t−n+1 … t);
+//!                        where a floor on its output is in force in its region (a member),
+//!                        the share s of its output that fits in the floor's room (below)
+//!                        earns max(P, floor) and the rest the price without the levy, P less
+//!                        the floor's lift L: P ← s·max(P, floor) + (1 − s)·(P − L);
+//!                        the part under a guarantee earns max(P, strike)
 //!   expected margin    = P + subsidy − unit cost − cost rise / 2 − Σ input coefficient × expected input price
 //!   capital recovery   = capital × (1 − capital grant share) × r / (1 − (1 + r)^−life)     (USD per t)
 //!   decides when margin ≥ capital recovery
@@ -16,7 +19,24 @@
 //!
 //!   Decisions use prices up to and including period t (the period is solved first), so a
 //!   project that decides in t comes online in `t + lead` (at the earliest `t + 1`), and has
-//!   `min(1, (k + 1) / ramp)` of its capacity in its k-th period online. A project with a
+//!   `min(1, (k + 1) / ramp)` of its capacity in its k-th period online.
+//!
+//!   A floor is a levy on outside goods, so it holds a price up only while levied goods
+//!   still enter (`bloc_policy::floor::FloorRoom`): its **room** in a region is the levied
+//!   imports of the members it can sell to (itself and the members it ships to), where no
+//!   goods enter levy-free and the levy is not at its cap, in the period just solved. A
+//!   project's share is `s = min(1, room / its output per period)`; a project that decides
+//!   takes its share of the room, so the projects deciding in one period do not count on the
+//!   same imports twice (they decide in scenario order). Where members export, import only
+//!   levy-free or import nothing, the room is 0 and a project expects the market price
+//!   without the levy.
+//!   Projects that decided earlier and are not yet at full capacity in the period just
+//!   solved have taken the part of the room their capacity still to come will fill (each takes its own region's room first). The
+//!   lift L is the levy on the levied goods entering those members, averaged over the same
+//!   n periods as the price (0 in a period without such goods): output beyond the room ends
+//!   those imports, so earns at most the price less the levy (an upper bound: once members
+//!   export they earn less). A look-ahead price (`foresight_yr`) is solved without
+//!   instruments, so it has no lift. A project with a
 //!   `fid` in the table has decided then, whatever the economics. A project with an `after`
 //!   (a staged expansion's next step) may decide only from the first period the project it
 //!   names is online.
@@ -26,6 +46,7 @@
 //!   mothballs from the next period; once the price covers its operating cost again it runs
 //!   again `restart_after_periods` periods later (at least one).
 
+use bloc_policy::floor::FloorRoom;
 use bloc_scenario::{ExpectedPrice, Process, Scenario};
 
 /// What happened to a plant in a period (for indicators).
@@ -70,8 +91,11 @@ pub struct Fleet {
 pub struct PeriodPrices<'a> {
     /// Price per node (region × commodity), every period so far (this one last).
     pub history: &'a [Vec<Option<f64>>],
-    /// Floors in force this period: (commodity, floor USD/t).
-    pub floors: &'a [(usize, f64)],
+    /// Floors in force this period, and where each can hold the price of new output up.
+    pub floors: &'a [FloorRoom],
+    /// Per period so far, per node: what a floor's levy added to the price
+    /// (`PolicyState::floor_lift`; empty: no floor then).
+    pub lift: &'a [Vec<f64>],
     /// With `[investment] foresight_yr`: the prices per node of the market that far ahead
     /// (today's decided capacity, that period's demand, no instrument), when it solved.
     pub ahead: Option<&'a [Option<f64>]>,
@@ -157,6 +181,23 @@ impl Fleet {
         let Some(now) = prices.history.last() else {
             return;
         };
+        // What is left of each floor's room, per region: less what projects decided and not
+        // yet at full capacity next period will add, then taken as projects decide in order.
+        let mut left: Vec<Vec<f64>> = prices.floors.iter().map(|f| f.own_t.clone()).collect();
+        for (i, p) in s.processes.iter().enumerate() {
+            let (Some(pr), Some(fid)) = (&p.project, self.plants[i].fid) else {
+                continue;
+            };
+            // Its capacity not yet in this period's supply (the room was measured with it).
+            let ramp = pr.ramp_share(t as i64 - first_online(p, fid));
+            let coming = p.capacity.0 * s.time.years_per_period() * (1.0 - ramp);
+            let r = s.region_index(p.region.as_str()).expect("validated region");
+            for (f, l) in prices.floors.iter().zip(&mut left) {
+                if s.commodities[f.commodity].id == p.output && coming > 0.0 {
+                    f.take(l, r, coming);
+                }
+            }
+        }
         for (i, p) in s.processes.iter().enumerate() {
             let r = s.region_index(p.region.as_str()).expect("validated region");
             let out = s.commodity_index(p.output.as_str()).expect("validated");
@@ -214,9 +255,42 @@ impl Fleet {
                     .collect();
                 (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
             };
-            let trailing = expected_margin(s, p, t, prices.floors, support, strike, mean);
+            // The floor on its output, and the share of its output the floor's room takes.
+            let per_period = p.capacity.0 * s.time.years_per_period();
+            let floor = prices
+                .floors
+                .iter()
+                .position(|f| f.commodity == out)
+                .filter(|_| s.bloc.is_member(&p.region, t))
+                .map(|j| {
+                    let room = prices.floors[j].room(&left[j], r);
+                    let share = if per_period > 0.0 {
+                        (room / per_period).clamp(0.0, 1.0)
+                    } else {
+                        0.0
+                    };
+                    // The levy's part of the trailing mean price: its mean over the window.
+                    let window = prices.lift.get(from..=t).unwrap_or(&[]);
+                    let lift = window
+                        .iter()
+                        .map(|l| l.get(r * nc + out).copied().unwrap_or(0.0))
+                        .sum::<f64>()
+                        / window.len().max(1) as f64;
+                    (
+                        j,
+                        share,
+                        FloorCredit {
+                            floor: prices.floors[j].floor,
+                            share,
+                            lift,
+                        },
+                    )
+                });
+            let credit = floor.map(|(_, _, c)| c);
+            let trailing = expected_margin(s, p, t, credit, support, strike, mean);
+            let ahead_credit = credit.map(|c| FloorCredit { lift: 0.0, ..c });
             let ahead = prices.ahead.and_then(|a| {
-                expected_margin(s, p, t, prices.floors, support, strike, |c| a[r * nc + c])
+                expected_margin(s, p, t, ahead_credit, support, strike, |c| a[r * nc + c])
             });
             let Some(margin) = trailing.into_iter().chain(ahead).reduce(f64::max) else {
                 continue;
@@ -227,6 +301,9 @@ impl Fleet {
                 * (1.0 - grant)
                 * s.investment.capital_recovery_factor(life);
             if margin >= recovery {
+                if let Some((j, share, _)) = floor {
+                    prices.floors[j].take(&mut left[j], r, share * per_period);
+                }
                 let st = &mut self.plants[i];
                 st.fid = Some(t as i64);
                 st.grant_share = grant;
@@ -253,26 +330,43 @@ pub(crate) fn first_online(p: &Process, fid: i64) -> i64 {
     fid + (p.project.as_ref().map_or(0, |pr| pr.lead_periods) as i64).max(1)
 }
 
+/// What a floor on its output promises one project (see the module docs).
+#[derive(Debug, Clone, Copy)]
+struct FloorCredit {
+    /// The floor (USD/t).
+    floor: f64,
+    /// The share of the project's output that fits in the floor's room (0–1).
+    share: f64,
+    /// What the levy adds to the price now (USD/t).
+    lift: f64,
+}
+
+impl FloorCredit {
+    /// The price a project expects at market price `p`: its share at the floor or above,
+    /// the rest at the price without the levy.
+    fn price(&self, p: f64) -> f64 {
+        self.share * p.max(self.floor) + (1.0 - self.share) * (p - self.lift)
+    }
+}
+
 /// A project's expected margin per tonne at the prices `price` gives (output, inputs and
-/// co-products at its region): the output price raised to the floor in force when its region
-/// is a member with a floor on its output, the guaranteed share at least the strike, plus
-/// subsidies and co-product revenue, less unit cost, half the cost rise and inputs. `None`
-/// when the output or an input has no price.
+/// co-products at its region): the output price, as far as a floor can hold it
+/// ([`FloorCredit::price`]), the guaranteed share at least the strike, plus subsidies and
+/// co-product revenue, less unit cost, half the cost rise and inputs. `None` when the
+/// output or an input has no price.
 fn expected_margin(
     s: &Scenario,
     p: &Process,
     t: usize,
-    floors: &[(usize, f64)],
+    floor: Option<FloorCredit>,
     support: f64,
     strike: Option<f64>,
     price: impl Fn(usize) -> Option<f64>,
 ) -> Option<f64> {
     let out = s.commodity_index(p.output.as_str()).expect("validated");
     let mut expected = price(out)?;
-    if s.bloc.is_member(&p.region, t) {
-        if let Some(&(_, fl)) = floors.iter().find(|(c, _)| *c == out) {
-            expected = expected.max(fl);
-        }
+    if let Some(f) = floor {
+        expected = f.price(expected);
     }
     // The guaranteed part earns at least the strike, less the state's share of the upside
     // of a two-sided contract.

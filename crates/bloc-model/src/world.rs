@@ -984,18 +984,14 @@ pub fn run(
         world.adjust_demand(&market, &layout, &outcome);
         answers.push(outcome.warm.clone());
         policies.settle(t, &layout, &market, &outcome, &applied, &mut tables);
-        let floors: Vec<(usize, f64)> = applied
-            .floors
-            .iter()
-            .map(|f| (f.commodity, f.floor.0))
-            .collect();
         let ahead = world.look_ahead(t, solver.as_ref());
         world.fleet.update(
             scenario,
             t,
             &PeriodPrices {
                 history: &policies.state.prices,
-                floors: &floors,
+                floors: &policies.state.floor_room,
+                lift: &policies.state.floor_lift,
                 ahead: ahead.as_deref(),
             },
         );

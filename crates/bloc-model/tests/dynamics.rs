@@ -121,9 +121,17 @@ fn with_b_new() -> Scenario {
 
 /// A project in B: 10 t/yr at unit cost 20, cost rise 2 (mean operating cost 21), capital
 /// 225 per t/yr, no discounting over 10 years (capital recovery 225 / 10 = 22.5 per t),
-/// lead time 2 years. Expected price (one trailing period) in 2026: 42 without the bloc →
-/// margin 42 − 21 = 21 < 22.5, never invests; 45 with the floor → 24 ≥ 22.5, decides in 2026
-/// and comes online in 2028, exactly two periods later.
+/// lead time 2 years. Expected price (one trailing period) in 2026 without the bloc: 42 →
+/// margin 42 − 21 = 21 < 22.5, never invests.
+///
+/// With B a member holding a floor of 45, B imports 17.5 − 12.5 = 5 t from A (A's exports
+/// 2p_A − 60 = 5: p_A = 32.5, landed 32.5 + 5 + 3 = 40.5, levy 4.5). The floor holds B's
+/// price only while levied goods enter, so its room is 5 t and its lift 4.5: `b_new`'s 10 t
+/// expect 0.5 × 45 + 0.5 × (45 − 4.5) = 42.75, margin 21.75 < 22.5: it does not invest (it
+/// would end B's imports and sell at 40: the next test). A project of 4 t (same costs; the
+/// rise is across its capacity, so still 21) fits in the room: it expects 45, margin 24 ≥
+/// 22.5, decides in 2026 and is online in 2028, exactly two periods later; B then still
+/// imports 1 t at the floor.
 #[test]
 fn a_project_that_clears_full_cost_only_with_the_floor_invests_only_with_it() {
     let mut s = with_b_new();
@@ -135,34 +143,118 @@ fn a_project_that_clears_full_cost_only_with_the_floor_invests_only_with_it() {
         indicator(&without, "2026", "projects_decided", "non_members"),
         None
     );
-
     with_floor(&mut s, 45.0);
+    let too_big = go(&s);
+    assert!(
+        too_big.tables.projects.rows.is_empty(),
+        "10 t do not fit in 5 t of room: {:?}",
+        too_big.tables.projects.rows
+    );
+
+    s.processes.last_mut().unwrap().capacity = TonnesPerYear(4.0);
     let with = go(&s);
     let caps: Vec<f64> = production(&with, "b_new", "capacity_t")
         .into_iter()
         .map(|x| x.1)
         .collect();
-    assert_eq!(caps, vec![0.0, 0.0, 10.0, 10.0, 10.0, 10.0]);
+    assert_eq!(caps, vec![0.0, 0.0, 4.0, 4.0, 4.0, 4.0]);
     assert_eq!(
         indicator(&with, "2026", "projects_decided", "members"),
         Some(1.0)
     );
-    // Capital spent at the decision: 225 × 10.
+    // Capital spent at the decision: 225 × 4.
     assert_eq!(
         indicator(&with, "2026", "investment_usd", "members"),
-        Some(2250.0)
+        Some(900.0)
     );
     assert_eq!(
         indicator(&with, "2028", "capacity_built_t_per_yr", "members:x"),
-        Some(10.0)
+        Some(4.0)
     );
     assert_eq!(
         indicator(&with, "2027", "capacity_built_t_per_yr", "members:x"),
         None
     );
+    // Online, B still imports 1 t at the floor: levied imports 1, levy 45 − 38.5 = 6.5.
+    let row = with
+        .tables
+        .floors
+        .rows
+        .iter()
+        .find(|r| r[0] == "2028")
+        .expect("a floors.csv row in 2028");
+    let cell = |c: &str| -> f64 {
+        let i = with
+            .tables
+            .floors
+            .header
+            .iter()
+            .position(|h| *h == c)
+            .unwrap();
+        row[i].parse().unwrap()
+    };
+    assert!((cell("levied_imports_t") - 1.0).abs() < 1e-6, "{row:?}");
+    assert!((cell("levy_max_usd_per_t") - 6.5).abs() < 1e-6, "{row:?}");
 }
 
-/// `projects.csv` values the project of the test above at the run's prices. Online from 2028
+/// Two 4 t projects in B (the costs of the test above) share the floor's 5 t of room. In
+/// 2026 the first (scenario order) takes 4 t: the second's share is 1/4, it expects
+/// 0.25 × 45 + 0.75 × 40.5 = 41.625, margin 20.625 < 22.5. In 2027 the first is not online
+/// yet, but its 4 t to come still take 4 t of the 5: the same 41.625. From 2028 B imports 1 t
+/// at a levy of 6.5 (test above): 0.25 × 45 + 0.75 × 38.5 = 40.125. It never decides, where
+/// crediting every member project with the floor would build both (8 t against 5 t of
+/// imports, and B's price would fall below the floor).
+#[test]
+fn projects_share_the_floors_room_and_count_what_is_coming() {
+    let mut s = base();
+    s.investment = with_b_new().investment;
+    for id in ["b_one", "b_two"] {
+        s.processes
+            .push(project(id, "B", 4.0, 20.0, 2.0, 225.0, 2, 0, 0));
+    }
+    with_floor(&mut s, 45.0);
+    let r = go(&s);
+    let decided: Vec<(String, String)> = r
+        .tables
+        .projects
+        .rows
+        .iter()
+        .map(|row| (row[0].clone(), row[3].clone()))
+        .collect();
+    assert_eq!(decided, vec![("b_one".to_string(), "2026".to_string())]);
+}
+
+/// Where members export, a levy on imports cannot hold their price: with A the member (it
+/// exports 8 t to B at p_A = 34, `members_export` in floors.csv) and a floor of 45, a project
+/// in A of 10 t at unit cost 10, rise 2 (mean cost 11) and capital 300 (recovery 30 at r = 0
+/// over 10 years) expects A's 34, margin 23 < 30, and does not invest. Credited with the floor
+/// it would expect 45, margin 34 ≥ 30, and invest.
+#[test]
+fn a_floor_does_not_draw_investment_where_members_export() {
+    let mut s = base();
+    s.investment = with_b_new().investment;
+    s.processes
+        .push(project("a_new", "A", 10.0, 10.0, 2.0, 300.0, 2, 0, 0));
+    with_floor(&mut s, 45.0);
+    s.bloc.members[0].region = RegionId::from("A");
+    let r = go(&s);
+    let status: Vec<&str> = r
+        .tables
+        .floors
+        .rows
+        .iter()
+        .map(|row| row[9].as_str())
+        .collect();
+    assert_eq!(status, vec!["members_export"; 6]);
+    assert!(
+        r.tables.projects.rows.is_empty(),
+        "{:?}",
+        r.tables.projects.rows
+    );
+}
+
+/// `projects.csv` values `b_new` at the run's prices, had it decided in 2026 with the floor
+/// (its decision fixed). Online from 2028
 /// with its 10 t, B makes 12.5 + 10 t against buyers' 17.5 at 45, so it stops importing and
 /// its price falls to autarky: 40 − p/2 = (p − 20)/2 + 10 → p_B = 40 (imports would land at
 /// 45 with the levy). Its margin is 40 × 10 − (20 × 10 + 2 × 10² / (2 × 10)) = 190 a year in
@@ -174,6 +266,14 @@ fn a_project_that_clears_full_cost_only_with_the_floor_invests_only_with_it() {
 fn a_project_that_invested_on_the_floor_shows_as_stranded_at_the_runs_prices() {
     let mut s = with_b_new();
     with_floor(&mut s, 45.0);
+    // Its decision is fixed (a `fid`): it no longer takes it on its own (test above).
+    s.processes
+        .last_mut()
+        .unwrap()
+        .project
+        .as_mut()
+        .unwrap()
+        .fid = Some(0);
     let r = go(&s);
     let t = &r.tables.projects;
     assert_eq!(

@@ -222,6 +222,23 @@ impl Instrument for Floors {
         for f in &solved.applied.floors {
             state.held_levy.insert(f.rule, o.levy.clone());
         }
+        state.floor_room = solved
+            .applied
+            .floors
+            .iter()
+            .map(|f| floor_room(solved, f))
+            .collect();
+        let mut lift: Vec<f64> = Vec::new();
+        if !state.floor_room.is_empty() {
+            let nc = s.commodities.len();
+            lift = vec![0.0; s.regions.len() * nc];
+            for f in &state.floor_room {
+                for (r, &l) in f.lift_usd_per_t.iter().enumerate() {
+                    lift[r * nc + f.commodity] = lift[r * nc + f.commodity].max(l);
+                }
+            }
+        }
+        state.floor_lift.push(lift);
         revenue(solved, &mut tables.indicators);
     }
 }
@@ -478,6 +495,118 @@ fn floor_trade(solved: &Solved<'_>, f: &AppliedFloor, members_price: Option<f64>
         }
     }
     x
+}
+
+/// Where a floor can hold the price of new output up, read from one solved period: per
+/// region, the tonnes a period that new output there can sell at the floor.
+///
+/// A floor is a levy on outside goods, so it holds a member's price at the floor only while
+/// levied goods still enter at the margin: new output there displaces them and the price
+/// stays up. Once they are gone the member exports and earns what it gets abroad. Goods that
+/// enter levy-free, or a levy at its cap, set the price below the floor whatever the levy
+/// does. So a member `d` offers room of its levied imports when none enter it levy-free and
+/// no levy into it sits at its cap (else none), and a member's room is its own plus that of
+/// every member it already ships the commodity to (trade inside the bloc is free; freight is
+/// left out). A non-member has none.
+///
+/// The **lift** is what the levy adds to a region's price now: the largest levy on the
+/// levied goods that enter it or the members it ships to. Output beyond the room ends those
+/// imports, so it earns at most the price less the lift.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FloorRoom {
+    /// The floor's commodity.
+    pub commodity: usize,
+    /// The floor (USD/t).
+    pub floor: f64,
+    /// Per region (scenario order): the levied imports it offers as room (t a period; 0
+    /// for a non-member, or where goods enter levy-free or the levy is at its cap).
+    pub own_t: Vec<f64>,
+    /// Per region: the members whose room new output there can take (itself first, then
+    /// the members it ships the commodity to); empty for a non-member.
+    pub markets: Vec<Vec<usize>>,
+    /// Per region: what the levy adds to its price now (USD/t).
+    pub lift_usd_per_t: Vec<f64>,
+}
+
+impl FloorRoom {
+    /// The room new output in region `r` can take, of `left` (per region, what is left of
+    /// [`FloorRoom::own_t`]).
+    pub fn room(&self, left: &[f64], r: usize) -> f64 {
+        self.markets[r].iter().map(|&d| left[d]).sum()
+    }
+
+    /// Takes `q` tonnes of room for new output in `r` out of `left`, its own market's first.
+    pub fn take(&self, left: &mut [f64], r: usize, mut q: f64) {
+        for &d in &self.markets[r] {
+            let x = q.min(left[d]).max(0.0);
+            left[d] -= x;
+            q -= x;
+        }
+    }
+}
+
+/// The [`FloorRoom`] of floor `f` in the solved period.
+fn floor_room(solved: &Solved<'_>, f: &AppliedFloor) -> FloorRoom {
+    let (s, t, layout, o) = (solved.scenario, solved.t, solved.layout, solved.outcome);
+    let n = s.regions.len();
+    let member = |r: usize| s.bloc.is_member(&s.regions[r].id, t);
+    let cap = s.bloc.floors[f.rule].levy.cap.0;
+    let (mut levied_in, mut free_in, mut capped) = (vec![0.0; n], vec![0.0; n], vec![false; n]);
+    let mut levy_in = vec![0.0_f64; n];
+    let mut ships = vec![false; n * n];
+    for k in 0..solved.market.routes.len() {
+        let (from, d, c) = layout.routes[k];
+        if c != f.commodity || layout.is_link(k) || !member(d) {
+            continue;
+        }
+        let q = o.flow[k].max(0.0);
+        if levied(s, t, layout.rules_origin(k), d, c) {
+            levied_in[d] += q;
+            let levy = o.levy.get(k).copied().unwrap_or(0.0);
+            if q > TRADE_T {
+                levy_in[d] = levy_in[d].max(levy);
+                if cap.is_finite() && cap > 0.0 && levy >= cap * (1.0 - AT_FLOOR) {
+                    capped[d] = true;
+                }
+            }
+        } else if !member(layout.goods_origin(k).unwrap_or(from)) {
+            free_in[d] += q;
+        } else if from != d && q > TRADE_T {
+            ships[from * n + d] = true;
+        }
+    }
+    let own: Vec<f64> = (0..n)
+        .map(|d| {
+            let open = member(d) && free_in[d] <= TRADE_T && !capped[d];
+            if open && levied_in[d] > TRADE_T {
+                levied_in[d]
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    // The markets new output in r sells into: its own, then the members it ships to.
+    let markets: Vec<Vec<usize>> = (0..n)
+        .map(|r| {
+            if !member(r) {
+                return Vec::new();
+            }
+            std::iter::once(r)
+                .chain((0..n).filter(|&d| d != r && ships[r * n + d]))
+                .collect()
+        })
+        .collect();
+    let lift_usd_per_t = markets
+        .iter()
+        .map(|m| m.iter().map(|&d| levy_in[d]).fold(0.0, f64::max))
+        .collect();
+    FloorRoom {
+        commodity: f.commodity,
+        floor: f.floor.0,
+        own_t: own,
+        markets,
+        lift_usd_per_t,
+    }
 }
 
 /// Whether the route o → d of c pays the bloc's levy in period t: from a non-member (or a

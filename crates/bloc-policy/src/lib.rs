@@ -148,6 +148,12 @@ pub struct PolicyState {
     /// Per `[[bloc.floor]]`, the ratio the bloc chose in answer to a strategy (`None`: the
     /// declared ratio).
     pub floor_ratio: Vec<Option<f64>>,
+    /// Where each floor in force last period can hold the price of new output up (read by
+    /// the fleet's investment decisions).
+    pub floor_room: Vec<floor::FloorRoom>,
+    /// Each period solved so far, per node (region × commodity): what a floor's levy added to
+    /// the price there ([`floor::FloorRoom::lift_usd_per_t`]; empty: no floor that period).
+    pub floor_lift: Vec<Vec<f64>>,
 }
 
 /// Everything the instruments added to one period's market, to read the outcome back.
