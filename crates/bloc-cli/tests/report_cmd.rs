@@ -224,7 +224,8 @@ fn compare_prints_writes_csv_and_html_with_every_headline_difference() {
             "a",
             "b",
             "diff",
-            "pct_change"
+            "pct_change",
+            "note"
         ]
     );
     let mut rows = BTreeMap::new();

@@ -12,6 +12,7 @@ mod indicators;
 pub mod job;
 mod origins;
 pub mod projects;
+pub mod scopes;
 pub mod strategy;
 mod world;
 

@@ -149,11 +149,10 @@ impl Run {
     /// Adds the rows that compare this run of `scenario` with a run of its baseline
     /// (`welfare_change_usd`, `consumer_cost_usd`), and names the baseline in `run.json`.
     pub fn compare_with(&mut self, scenario: &Scenario, baseline: &Scenario, base_run: &Run) {
-        accounts::baseline_rows(
-            &self.accounts,
-            &base_run.accounts,
-            &mut self.tables.indicators,
-        );
+        let mut rows = bloc_results::Table::new("indicators.csv", &crate::scopes::COLUMNS[..4], 3);
+        accounts::baseline_rows(&self.accounts, &base_run.accounts, &mut rows);
+        crate::scopes::expand(scenario, &mut rows);
+        self.tables.indicators.rows.extend(rows.rows);
         let time = scenario.time;
         self.tables
             .sort(&move |label: &str| period_order(time, label));
@@ -1017,6 +1016,7 @@ pub fn run(
         &period_accounts,
         &mut tables.projects,
     );
+    crate::scopes::expand(scenario, &mut tables.indicators);
     let time = scenario.time;
     tables.sort(&move |label: &str| period_order(time, label));
     let mut run_json = run_json(scenario, seed, solver.name(), &periods, started.elapsed());
@@ -1105,6 +1105,9 @@ fn run_json(
         "solver": solver,
         "periods": periods.len(),
         "step": match s.time.step { bloc_units::Step::Quarter => "quarter", bloc_units::Step::Year => "year" },
+        // The regions that are members in some period of the run (`bloc compare` compares
+        // groups over the same regions).
+        "members": s.regions.iter().filter(|r| (0..s.time.periods).any(|t| s.bloc.is_member(&r.id, t))).map(|r| r.id.as_str()).collect::<Vec<_>>(),
         "max_equilibrium_violation_usd_per_t": max(&|p| p.max_violation_usd_per_t),
         "max_equilibrium_violation_relative": max(&|p| p.max_violation_relative),
         "max_balance_error_t": max(&|p| p.max_balance_error_t),

@@ -20,11 +20,19 @@ pub struct CompareRow {
     pub a: Option<f64>,
     /// Run B's value (`None`: not in run B).
     pub b: Option<f64>,
+    /// Whether A and B measure the same thing: false for a group's mean when the runs'
+    /// groups hold different regions (see [`Groups`]).
+    pub comparable: bool,
+    /// How the row was made, when not as read (a group over the same regions).
+    pub note: Option<String>,
 }
 
 impl CompareRow {
-    /// B − A, when both runs have the indicator.
+    /// B − A, when both runs have the indicator and it is comparable.
     pub fn diff(&self) -> Option<f64> {
+        if !self.comparable {
+            return None;
+        }
         Some(self.b? - self.a?)
     }
 
@@ -47,6 +55,85 @@ pub struct Comparison {
     pub b_name: String,
     /// Every headline indicator of either run, in headline order (A's first, then B's extras).
     pub rows: Vec<CompareRow>,
+    /// How the groups were compared, when the runs' members differ.
+    pub groups: Option<Groups>,
+}
+
+/// When two runs have different members (`run.json`'s `members`), a group's figure in one
+/// is not the same regions' figure in the other: with Indonesia joining, the members' welfare
+/// rises by Indonesia's own. So a group's total (welfare, consumer cost, investment, grants:
+/// sums of its regions' rows) is recomputed in both runs over **B's**
+/// groups (the members of the scenario compared against A), and a group's mean (a price, a
+/// share) is marked not comparable: compare its regions instead.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Groups {
+    /// A's members.
+    pub a_members: Vec<String>,
+    /// B's members.
+    pub b_members: Vec<String>,
+    /// Every region either run reports (`region:<r>` rows).
+    pub regions: Vec<String>,
+}
+
+impl Groups {
+    /// The regions of `group` (`members` or `non_members`) in B.
+    fn regions_of(&self, group: &str) -> Vec<&str> {
+        let member = |r: &str| self.b_members.iter().any(|m| m == r);
+        self.regions
+            .iter()
+            .map(String::as_str)
+            .filter(|r| member(r) == (group == "members"))
+            .collect()
+    }
+
+    /// One line for the reader.
+    pub fn describe(&self) -> String {
+        let joined: Vec<&str> = self
+            .b_members
+            .iter()
+            .filter(|m| !self.a_members.contains(m))
+            .map(String::as_str)
+            .collect();
+        let left: Vec<&str> = self
+            .a_members
+            .iter()
+            .filter(|m| !self.b_members.contains(m))
+            .map(String::as_str)
+            .collect();
+        let mut change = Vec::new();
+        if !joined.is_empty() {
+            change.push(format!("members in B only: {}", joined.join(", ")));
+        }
+        if !left.is_empty() {
+            change.push(format!("members in A only: {}", left.join(", ")));
+        }
+        format!(
+            "The runs have different members (A {}, B {} regions; {}). Group totals are over B's \
+             groups in both runs; group means are not comparable (–): compare the regions.",
+            self.a_members.len(),
+            self.b_members.len(),
+            change.join("; ")
+        )
+    }
+}
+
+/// Group indicators that are the sum of their regions' rows (`region:<r>`), totalled over
+/// the run (so a region without a row in a period counts 0).
+fn sums_regions(indicator: &str) -> bool {
+    indicator.starts_with("welfare_")
+        || matches!(
+            indicator,
+            "consumer_cost_usd" | "investment_usd" | "capital_grant_usd"
+        )
+}
+
+/// `(group, commodity)` of a group scope (`members`, `non_members:<c>`), else `None`.
+fn group_scope(scope: &str) -> Option<(&str, Option<&str>)> {
+    let (g, rest) = match scope.split_once(':') {
+        Some((g, c)) => (g, Some(c)),
+        None => (scope, None),
+    };
+    matches!(g, "members" | "non_members").then_some((g, rest))
 }
 
 impl Comparison {
@@ -65,6 +152,8 @@ impl Comparison {
                 how: h.how,
                 a: Some(h.value),
                 b: bmap.get(&key(h)).map(|x| x.value),
+                comparable: true,
+                note: None,
             })
             .collect();
         rows.extend(
@@ -76,16 +165,42 @@ impl Comparison {
                     how: h.how,
                     a: None,
                     b: Some(h.value),
+                    comparable: true,
+                    note: None,
                 }),
         );
+        let groups = match (&a.meta.members, &b.meta.members) {
+            (Some(ma), Some(mb)) if ma != mb => {
+                let mut regions: Vec<String> = ha
+                    .iter()
+                    .chain(&hb)
+                    .filter_map(|h| h.scope.strip_prefix("region:"))
+                    .map(|r| r.split(':').next().unwrap_or(r).to_string())
+                    .collect();
+                regions.sort();
+                regions.dedup();
+                Some(Groups {
+                    a_members: ma.clone(),
+                    b_members: mb.clone(),
+                    regions,
+                })
+            }
+            _ => None,
+        };
+        if let Some(g) = &groups {
+            for row in &mut rows {
+                regroup(row, g, &amap, &bmap);
+            }
+        }
         Comparison {
             a_name: a.name(),
             b_name: b.name(),
             rows,
+            groups,
         }
     }
 
-    fn cells(&self) -> Vec<[String; 7]> {
+    fn cells(&self) -> Vec<[String; 8]> {
         let f = |v: Option<f64>| v.map(fmt_num).unwrap_or_else(|| "–".into());
         self.rows
             .iter()
@@ -100,6 +215,7 @@ impl Comparison {
                     r.pct()
                         .map(|p| format!("{p:+.1}%"))
                         .unwrap_or_else(|| "–".into()),
+                    r.note.clone().unwrap_or_default(),
                 ]
             })
             .collect()
@@ -115,31 +231,38 @@ impl Comparison {
             format!("B: {}", self.b_name),
             "B − A".into(),
             "change".into(),
+            "note".into(),
         ];
         let cells = self.cells();
-        let mut w = [0usize; 7];
+        let mut w = [0usize; 8];
         for row in std::iter::once(&head).chain(cells.iter()) {
             for (i, c) in row.iter().enumerate() {
                 w[i] = w[i].max(c.chars().count());
             }
         }
         let mut s = String::new();
-        let line = |s: &mut String, row: &[String; 7]| {
+        if let Some(g) = &self.groups {
+            s.push_str(&g.describe());
+            s.push_str("\n\n");
+        }
+        let line = |s: &mut String, row: &[String; 8]| {
             for (i, c) in row.iter().enumerate() {
                 let pad = w[i] - c.chars().count();
-                if i >= 3 {
+                if (3..7).contains(&i) {
                     s.push_str(&" ".repeat(pad));
                     s.push_str(c);
                 } else {
                     s.push_str(c);
-                    if i < 6 {
+                    if i < 7 {
                         s.push_str(&" ".repeat(pad));
                     }
                 }
-                if i < 6 {
+                if i < 7 {
                     s.push_str("  ");
                 }
             }
+            let end = s.trim_end_matches(' ').len();
+            s.truncate(end);
             s.push('\n');
         };
         line(&mut s, &head);
@@ -152,7 +275,8 @@ impl Comparison {
         s
     }
 
-    /// CSV: `indicator,scope,aggregate,a,b,diff,pct_change`, full precision, empty when absent.
+    /// CSV: `indicator,scope,aggregate,a,b,diff,pct_change,note`, full precision, empty when
+    /// absent or not comparable.
     pub fn to_csv(&self) -> String {
         let mut w = csv::Writer::from_writer(Vec::new());
         let f = |v: Option<f64>| v.map(|x| format!("{x}")).unwrap_or_default();
@@ -164,6 +288,7 @@ impl Comparison {
             "b",
             "diff",
             "pct_change",
+            "note",
         ]);
         for r in &self.rows {
             let _ = w.write_record([
@@ -174,6 +299,7 @@ impl Comparison {
                 f(r.b),
                 f(r.diff()),
                 f(r.pct()),
+                r.note.clone().unwrap_or_default(),
             ]);
         }
         String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
@@ -196,7 +322,10 @@ impl Comparison {
             esc(&self.a_name),
             esc(&self.b_name)
         );
-        s.push_str("<table id=\"compare\"><thead><tr><th>indicator</th><th>scope</th><th>over run</th><th>A</th><th>B</th><th>B − A</th><th>change</th></tr></thead><tbody>");
+        if let Some(g) = &self.groups {
+            let _ = write!(s, "<p id=\"groups\">{}</p>", esc(&g.describe()));
+        }
+        s.push_str("<table id=\"compare\"><thead><tr><th>indicator</th><th>scope</th><th>over run</th><th>A</th><th>B</th><th>B − A</th><th>change</th><th>note</th></tr></thead><tbody>");
         for (r, c) in self.rows.iter().zip(self.cells()) {
             let class = match r.diff() {
                 Some(d) if d > 0.0 => " up",
@@ -205,12 +334,51 @@ impl Comparison {
             };
             let _ = write!(
                 s,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num{class}\">{}</td><td class=\"num{class}\">{}</td></tr>",
-                esc(&c[0]), esc(&c[1]), esc(&c[2]), esc(&c[3]), esc(&c[4]), esc(&c[5]), esc(&c[6])
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num{class}\">{}</td><td class=\"num{class}\">{}</td><td>{}</td></tr>",
+                esc(&c[0]), esc(&c[1]), esc(&c[2]), esc(&c[3]), esc(&c[4]), esc(&c[5]), esc(&c[6]), esc(&c[7])
             );
         }
         s.push_str("</tbody></table></body></html>\n");
         s
+    }
+}
+
+type HeadlineMap<'h> = BTreeMap<(String, String), &'h Headline>;
+
+/// Makes a group row of runs with different members compare the same regions (see
+/// [`Groups`]).
+fn regroup(row: &mut CompareRow, g: &Groups, a: &HeadlineMap<'_>, b: &HeadlineMap<'_>) {
+    let Some((group, commodity)) = group_scope(&row.scope) else {
+        return;
+    };
+    let regions = g.regions_of(group);
+    if sums_regions(&row.indicator) {
+        let over = |m: &HeadlineMap<'_>| -> f64 {
+            regions
+                .iter()
+                .map(|r| {
+                    let scope = match commodity {
+                        Some(c) => format!("region:{r}:{c}"),
+                        None => format!("region:{r}"),
+                    };
+                    m.get(&(row.indicator.clone(), scope))
+                        .map_or(0.0, |h| h.value)
+                })
+                .sum()
+        };
+        row.a = Some(over(a));
+        row.b = Some(over(b));
+        row.note = Some(format!(
+            "over B's {} ({} regions) in both runs",
+            group.replace('_', "-"),
+            regions.len()
+        ));
+    } else {
+        row.comparable = false;
+        row.note = Some(format!(
+            "not comparable: {} differ between the runs; compare the regions",
+            group.replace('_', "-")
+        ));
     }
 }
 
@@ -227,6 +395,8 @@ mod tests {
             how: Aggregate::Mean,
             a: Some(100.0),
             b: Some(150.0),
+            comparable: true,
+            note: None,
         };
         assert_eq!(r.diff(), Some(50.0));
         assert_eq!(r.pct(), Some(50.0));
@@ -237,5 +407,90 @@ mod tests {
         assert_eq!(r0.pct(), None);
         let rn = CompareRow { b: None, ..r };
         assert_eq!(rn.diff(), None);
+    }
+
+    fn run(members: &[&str], rows: &[(&str, &str, f64)]) -> Run {
+        Run {
+            meta: crate::run::RunMeta {
+                members: Some(members.iter().map(|m| m.to_string()).collect()),
+                ..Default::default()
+            },
+            indicators: rows
+                .iter()
+                .map(|&(indicator, scope, value)| crate::run::IndicatorRow {
+                    period: "2026".into(),
+                    indicator: indicator.into(),
+                    scope: scope.into(),
+                    value,
+                })
+                .collect(),
+            has_run: true,
+            periods: vec!["2026".into()],
+            ..Default::default()
+        }
+    }
+
+    /// By hand: in A only P is a member (welfare 10; Q, outside, 100); in B Q joins (P 12,
+    /// Q 101). Read as written, members go from 10 to 113 (+103), Q's own welfare changing
+    /// groups. Over B's members {P, Q} in both runs: 110 → 113, +3; B's non-members are none:
+    /// 0 → 0. The members' mean price (20 → 25) is not the same regions' price: no change is
+    /// given.
+    #[test]
+    fn groups_with_different_members_compare_the_same_regions() {
+        let a = run(
+            &["P"],
+            &[
+                ("welfare_total_usd", "region:P", 10.0),
+                ("welfare_total_usd", "region:Q", 100.0),
+                ("welfare_total_usd", "members", 10.0),
+                ("welfare_total_usd", "non_members", 100.0),
+                ("price_usd_per_t", "members:x", 20.0),
+            ],
+        );
+        let b = run(
+            &["P", "Q"],
+            &[
+                ("welfare_total_usd", "region:P", 12.0),
+                ("welfare_total_usd", "region:Q", 101.0),
+                ("welfare_total_usd", "members", 113.0),
+                ("price_usd_per_t", "members:x", 25.0),
+            ],
+        );
+        let c = Comparison::new(&a, &b);
+        let row = |ind: &str, scope: &str| {
+            c.rows
+                .iter()
+                .find(|r| r.indicator == ind && r.scope == scope)
+                .unwrap_or_else(|| panic!("{ind} {scope}: {:?}", c.rows))
+                .clone()
+        };
+        let m = row("welfare_total_usd", "members");
+        assert_eq!((m.a, m.b, m.diff()), (Some(110.0), Some(113.0), Some(3.0)));
+        assert_eq!(
+            m.note.as_deref(),
+            Some("over B's members (2 regions) in both runs")
+        );
+        let n = row("welfare_total_usd", "non_members");
+        assert_eq!((n.a, n.b), (Some(0.0), Some(0.0)));
+        let p = row("price_usd_per_t", "members:x");
+        assert_eq!(
+            (p.a, p.b, p.diff(), p.pct()),
+            (Some(20.0), Some(25.0), None, None)
+        );
+        assert!(!p.comparable);
+        // Regions are untouched.
+        assert_eq!(row("welfare_total_usd", "region:Q").diff(), Some(1.0));
+        let text = c.to_text();
+        assert!(
+            text.starts_with(
+                "The runs have different members (A 1, B 2 regions; members in B only: Q)."
+            ),
+            "{text}"
+        );
+        assert!(c.to_csv().lines().next().unwrap().ends_with(",note"));
+        // The same members: rows as read, no note.
+        let same = Comparison::new(&a, &a);
+        assert!(same.groups.is_none());
+        assert!(same.rows.iter().all(|r| r.note.is_none() && r.comparable));
     }
 }

@@ -142,6 +142,8 @@ pub struct RunMeta {
     pub solver: Option<String>,
     /// Largest equilibrium violation, USD/t.
     pub max_violation_usd_per_t: Option<f64>,
+    /// The regions that are members in some period (`None`: a `run.json` without the list).
+    pub members: Option<Vec<String>>,
 }
 
 /// A run (or sweep) directory as read from disk.
@@ -366,6 +368,12 @@ fn read_meta(path: &Path) -> Result<RunMeta, ReportError> {
         max_violation_usd_per_t: v
             .get("max_equilibrium_violation_usd_per_t")
             .and_then(|x| x.as_f64()),
+        members: v.get("members").and_then(|m| {
+            m.as_array()?
+                .iter()
+                .map(|x| x.as_str().map(str::to_string))
+                .collect()
+        }),
     })
 }
 

@@ -247,14 +247,18 @@ fn run_draws(
         .indicators
         .rows
         .into_iter()
-        .map(|r| match <[String; 4]>::try_from(r) {
-            Ok([period, indicator, scope, value]) => {
-                let v = value
-                    .parse::<f64>()
-                    .map_err(|_| format!("indicator value `{value}` is not a number"))?;
-                Ok((period, indicator, scope, v))
+        .map(|r| {
+            // The contract's four columns; the scope's split columns after them are not kept.
+            let mut cells = r.into_iter();
+            match (cells.next(), cells.next(), cells.next(), cells.next()) {
+                (Some(period), Some(indicator), Some(scope), Some(value)) => {
+                    let v = value
+                        .parse::<f64>()
+                        .map_err(|_| format!("indicator value `{value}` is not a number"))?;
+                    Ok((period, indicator, scope, v))
+                }
+                _ => Err("an indicators row has fewer than 4 cells".to_string()),
             }
-            Err(r) => Err(format!("an indicators row has {} cells, not 4", r.len())),
         })
         .collect()
 }
