@@ -165,8 +165,8 @@ pub fn content_hash(v: &serde_json::Value) -> String {
     format!("{:x}", Sha256::digest(v.to_string().as_bytes()))
 }
 
-/// A money figure for people to read: thousands separators and at most two decimals, trailing
-/// zeros dropped (`72,465.33`, `40,000`, `-1,250.5`). The exact value stays in the JSON field
+/// A money figure for people to read: thousands separators, and cents only when there are any
+/// (`72,465.33`, `40,000`, `-1,250.50`). The exact value stays in the JSON field
 /// beside the text.
 pub fn usd(v: f64) -> String {
     if !v.is_finite() {
@@ -185,14 +185,15 @@ pub fn usd(v: f64) -> String {
     let sign = if v < 0.0 && cents > 0.0 { "-" } else { "" };
     match frac {
         0 => format!("{sign}{grouped}"),
-        f if f % 10 == 0 => format!("{sign}{grouped}.{}", f / 10),
         f => format!("{sign}{grouped}.{f:02}"),
     }
 }
 
 /// A share for people to read, as a percentage with at most two decimals (`25%`, `3.5%`).
 pub fn percent(share: f64) -> String {
-    format!("{}%", usd(share * 100.0))
+    let p = format!("{:.2}", share * 100.0);
+    let p = p.trim_end_matches('0').trim_end_matches('.');
+    format!("{}%", if p == "-0" { "0" } else { p })
 }
 
 #[cfg(test)]
@@ -205,13 +206,14 @@ mod tests {
         assert_eq!(usd(40000.0), "40,000");
         assert_eq!(usd(220.0), "220");
         assert_eq!(usd(0.0), "0");
-        assert_eq!(usd(-1250.5), "-1,250.5");
+        assert_eq!(usd(-1250.5), "-1,250.50");
         assert_eq!(usd(-0.001), "0");
         assert_eq!(usd(999.999), "1,000");
         assert_eq!(usd(1234567.891), "1,234,567.89");
         assert_eq!(usd(1e10), "10,000,000,000");
         assert_eq!(percent(0.25), "25%");
         assert_eq!(percent(0.035), "3.5%");
+        assert_eq!(percent(0.0), "0%");
         assert_eq!(percent(1.0 / 3.0), "33.33%");
     }
 
