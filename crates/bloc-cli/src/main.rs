@@ -165,7 +165,13 @@ enum Command {
         /// Scenario folder or .toml file configuring the bloc; `--demo` for the shipped demo.
         #[arg(required_unless_present = "demo")]
         scenario: Option<PathBuf>,
-        /// Use the shipped demo configuration and print fresh demo tokens.
+        /// Use the shipped demo configuration, print fresh demo tokens and seed demo data.
+        ///
+        /// The demo data, written through the API's own rules: the demo reporters' price
+        /// reports of 2026Q1-2026Q4, the reference prices of those periods and their levy
+        /// schedules, so that the dashboard opens populated. A second start adds nothing:
+        /// reports are stored once per idempotency key (`demo/...`), and a period whose
+        /// reference prices or schedule are already published keeps them. Nothing is deleted.
         #[arg(long, conflicts_with = "scenario")]
         demo: bool,
         /// SQLite database file (created if absent).

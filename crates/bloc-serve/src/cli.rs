@@ -1,10 +1,12 @@
 //! What the `bloc serve` and `bloc admin token create` subcommands call: they stay thin.
 
 use crate::auth::{create_token_with, list_tokens, revoke_token, NewToken, Role, TokenInfo};
-use crate::server::{serve, ServeConfig};
+use crate::demo::{DemoToken, DemoTokens};
+use crate::server::{serve_state, AppState, ServeConfig};
 use anyhow::{Context, Result};
 use bloc_scenario::{Embedded, Scenario, ScenarioError};
 use std::path::Path;
+use std::sync::Arc;
 
 /// The shipped demo configuration (`crates/bloc-serve/demo/`), embedded in the binary.
 pub fn demo_scenario() -> Result<Scenario, ScenarioError> {
@@ -168,7 +170,13 @@ pub fn revoke_demo_tokens(db: &Path) -> Result<usize> {
 /// one secretariat token and one reporter token per demo member. Returns the lines to print
 /// (`demo token (…): bloc_…`).
 pub fn demo_tokens_create(db: &Path, scenario: &Scenario) -> Result<Vec<String>> {
+    Ok(demo_tokens(db, scenario)?.0)
+}
+
+/// [`demo_tokens_create`], also handing back the tokens (to seed the demo data with).
+pub fn demo_tokens(db: &Path, scenario: &Scenario) -> Result<(Vec<String>, DemoTokens)> {
     let mut out = vec![];
+    let mut tokens = DemoTokens::default();
     let n = revoke_demo_tokens(db)?;
     if n > 0 {
         out.push(format!(
@@ -185,26 +193,61 @@ pub fn demo_tokens_create(db: &Path, scenario: &Scenario) -> Result<Vec<String>>
         true,
     )?;
     out.push(format!("demo token (secretariat): {t}"));
+    tokens.secretariat = Some(DemoToken {
+        member: None,
+        entity: "secretariat".to_string(),
+        token: t,
+    });
     for (m, e) in DEMO_REPORTERS {
         if scenario.bloc.is_member(&bloc_units::RegionId::from(*m), 0) {
             let t = make_token(db, "reporter", Some(m), Some(e), Some(scenario), None, true)?;
             out.push(format!("demo token (reporter {m}, {e}): {t}"));
+            tokens.reporters.push(DemoToken {
+                member: Some(m.to_string()),
+                entity: e.to_string(),
+                token: t,
+            });
         }
     }
-    Ok(out)
+    Ok((out, tokens))
 }
 
-/// Starts the service and blocks until it is stopped. With `demo_tokens`, first creates one
-/// secretariat token and one reporter token per demo member, and prints them.
-pub fn run(scenario: Scenario, cfg: ServeConfig, demo_tokens: bool) -> Result<()> {
-    if demo_tokens {
-        for line in demo_tokens_create(&cfg.db, &scenario)? {
-            println!("{line}");
-        }
+/// Opens the store and, with `demo`, makes the demo tokens and seeds the demo data
+/// ([`crate::demo`]). Returns the state to serve and the lines to print (the tokens, then what
+/// was seeded). `bloc serve` and the tests start the service through this one function.
+pub async fn prepare(
+    scenario: Scenario,
+    db: &Path,
+    demo: bool,
+) -> Result<(Arc<AppState>, Vec<String>)> {
+    let mut lines = vec![];
+    let tokens = if demo {
+        let (l, t) = demo_tokens(db, &scenario)?;
+        lines = l;
+        Some(t)
+    } else {
+        None
+    };
+    let state = AppState::new(scenario, db)?;
+    if let Some(t) = tokens {
+        lines.extend(crate::demo::seed(&state, &t).await?.lines());
     }
+    Ok((state, lines))
+}
+
+/// Starts the service and blocks until it is stopped. With `demo`, first creates one
+/// secretariat token and one reporter token per demo member, prints them, and seeds the demo
+/// data (reports, reference prices, schedules; see [`crate::demo`]).
+pub fn run(scenario: Scenario, cfg: ServeConfig, demo: bool) -> Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    rt.block_on(serve(scenario, cfg))
+    rt.block_on(async {
+        let (state, lines) = prepare(scenario, &cfg.db, demo).await?;
+        for line in lines {
+            println!("{line}");
+        }
+        serve_state(state, cfg).await
+    })
 }

@@ -9,7 +9,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::json::ApiQuery;
 use crate::schedule::Schedule;
 use crate::server::AppState;
-use crate::util::Date;
+use crate::util::{usd, Date};
 use axum::extract::State;
 use axum::Json;
 use bloc_scenario::Scenario;
@@ -239,8 +239,10 @@ pub fn answer(
                     specific_usd_per_t: r.tariff.specific.0,
                     usd_per_t: v,
                     rule: format!(
-                        "MFN: tariffs line {} ({} + {} × customs value)",
-                        r.line, r.tariff.specific.0, r.tariff.ad_valorem
+                        "MFN: tariffs line {} ({} USD/t + {} × customs value)",
+                        r.line,
+                        crate::util::usd(r.tariff.specific.0),
+                        crate::util::percent(r.tariff.ad_valorem)
                     ),
                 }
             }
@@ -284,7 +286,7 @@ pub fn answer(
                     schedule_version: Some(sc.version),
                     rule: format!(
                         "schedule {period} v{}: clamp(floor {} − (origin price {} + transport {} + tariff {}), 0, cap)",
-                        sc.version, r.floor_usd_per_t, r.origin_price_usd_per_t, r.transport_usd_per_t, r.tariff_usd_per_t
+                        sc.version, usd(r.floor_usd_per_t), usd(r.origin_price_usd_per_t), usd(r.transport_usd_per_t), usd(r.tariff_usd_per_t)
                     ),
                 },
                 None if sc.floor(cs).is_none() => LevyPart { usd_per_t: 0.0, schedule_version: Some(sc.version), rule: format!("no floor on {cs} in force in {period}") },

@@ -18,6 +18,7 @@ pub mod auth;
 pub mod cli;
 pub mod dashboard;
 pub mod db;
+pub mod demo;
 pub mod duty;
 pub mod error;
 pub mod json;

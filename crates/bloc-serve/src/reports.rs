@@ -31,8 +31,11 @@ pub const INCOTERMS: &[&str] = &[
 pub const COUNTERPARTY_TYPES: &[&str] = &["member", "non_member", "state_entity", "affiliate"];
 
 /// The fields of a transaction price report.
+// No `deny_unknown_fields`: these fields are flattened into [`Report`], whose schema (an
+// `allOf`) would then say `additionalProperties: false` of a report that also has `id`,
+// `version` and the rest, so that every stored report broke its own schema. Requests are read
+// as [`NewReport`] and [`Correction`], which do refuse unknown fields.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
-#[serde(deny_unknown_fields)]
 pub struct ReportFields {
     /// Commodity id of the configuration (e.g. `ndpr_oxide`).
     #[schema(min_length = 1, max_length = 128)]

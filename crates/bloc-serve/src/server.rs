@@ -132,7 +132,11 @@ impl Default for Limits {
 
 /// Serves until Ctrl-C (or SIGTERM). Prints the address it listens on.
 pub async fn serve(scenario: Scenario, cfg: ServeConfig) -> Result<()> {
-    let state = AppState::new(scenario, &cfg.db)?;
+    serve_state(AppState::new(scenario, &cfg.db)?, cfg).await
+}
+
+/// [`serve`] on an opened state.
+pub async fn serve_state(state: Arc<AppState>, cfg: ServeConfig) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(cfg.addr)
         .await
         .with_context(|| format!("listening on {}", cfg.addr))?;

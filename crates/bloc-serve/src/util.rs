@@ -165,9 +165,57 @@ pub fn content_hash(v: &serde_json::Value) -> String {
     format!("{:x}", Sha256::digest(v.to_string().as_bytes()))
 }
 
+/// A money figure for people to read: thousands separators, and cents only when there are any
+/// (`72,465.33`, `40,000`, `-1,250.50`). The exact value stays in the JSON field
+/// beside the text.
+pub fn usd(v: f64) -> String {
+    if !v.is_finite() {
+        return v.to_string();
+    }
+    let cents = (v.abs() * 100.0).round();
+    let (whole, frac) = ((cents / 100.0).trunc(), (cents % 100.0) as u32);
+    let digits = format!("{whole:.0}");
+    let mut grouped = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(ch);
+    }
+    let sign = if v < 0.0 && cents > 0.0 { "-" } else { "" };
+    match frac {
+        0 => format!("{sign}{grouped}"),
+        f => format!("{sign}{grouped}.{f:02}"),
+    }
+}
+
+/// A share for people to read, as a percentage with at most two decimals (`25%`, `3.5%`).
+pub fn percent(share: f64) -> String {
+    let p = format!("{:.2}", share * 100.0);
+    let p = p.trim_end_matches('0').trim_end_matches('.');
+    format!("{}%", if p == "-0" { "0" } else { p })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn figures_for_people_are_rounded() {
+        assert_eq!(usd(72465.33333333333), "72,465.33");
+        assert_eq!(usd(40000.0), "40,000");
+        assert_eq!(usd(220.0), "220");
+        assert_eq!(usd(0.0), "0");
+        assert_eq!(usd(-1250.5), "-1,250.50");
+        assert_eq!(usd(-0.001), "0");
+        assert_eq!(usd(999.999), "1,000");
+        assert_eq!(usd(1234567.891), "1,234,567.89");
+        assert_eq!(usd(1e10), "10,000,000,000");
+        assert_eq!(percent(0.25), "25%");
+        assert_eq!(percent(0.035), "3.5%");
+        assert_eq!(percent(0.0), "0%");
+        assert_eq!(percent(1.0 / 3.0), "33.33%");
+    }
 
     #[test]
     fn dates_are_checked_and_map_to_quarters() {

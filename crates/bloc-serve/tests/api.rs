@@ -605,3 +605,172 @@ fn openapi_file_is_current_and_served() {
     let srv = Server::start();
     assert_eq!(srv.client().get("/openapi.json").1, v);
 }
+
+/// Issue 21: `bloc serve --demo` seeds, through the API, the demo reporters' price reports of
+/// 2026Q1–Q4, the reference prices of those periods (from the reports) and their floors and
+/// levy schedules. A second start writes nothing: the same reports, reference prices and
+/// schedule versions. What the secretariat wrote before is left as it was: its own report,
+/// and its 2026Q1 reference price (published from one report, so a fallback), which the demo
+/// does not recompute.
+#[test]
+fn r21_demo_seeds_reports_a_reference_and_a_schedule_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.sqlite");
+    let srv = Server::start_in(dir, db);
+    let c = srv.client();
+    let sec = srv.token("secretariat", None, "secretariat");
+    let own = srv.token("reporter", Some("JPN"), "JPN-TRADER");
+    let (st, mine) = c.post(
+        "/v1/reports",
+        Some(&own),
+        &report("ndpr_oxide", "AUS", "2026Q1", 69000.0, 5.0, "own-1"),
+    );
+    assert_eq!(st, 201, "{mine}");
+    let (st, q1) = c.post(
+        "/v1/reference-prices/2026Q1/compute",
+        Some(&sec),
+        &Value::Null,
+    );
+    assert_eq!(st, 201, "{q1}");
+    let (dir, db) = srv.stop();
+
+    let snapshot = |c: &common::Client| {
+        let (st, reports) = c.call("GET", "/v1/reports", Some(&sec), None);
+        assert_eq!(st, 200, "{reports}");
+        let refs = c.get("/v1/reference-prices").1;
+        let list = c.get("/v1/schedule").1;
+        let q4 = c.get("/v1/schedule/2026Q4").1;
+        (reports, refs, list, q4)
+    };
+    let (srv, lines) = Server::start_demo(dir, db);
+    let c = srv.client();
+    let text = lines.join("\n");
+    assert!(
+        text.contains("demo data: 60 price reports stored, 0 already there"),
+        "{text}"
+    );
+    assert!(
+        text.contains("demo data: reference prices published for 2026Q2, 2026Q3, 2026Q4\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("demo data: levy schedule published for 2026Q1, 2026Q2, 2026Q3, 2026Q4"),
+        "{text}"
+    );
+    let first = snapshot(&c);
+    let (reports, refs, list, q4) = &first;
+    let reports = reports.as_array().unwrap();
+    assert_eq!(reports.len(), 61, "60 demo reports and the own one");
+    assert_eq!(
+        reports
+            .iter()
+            .filter(|r| r["idempotency_key"].as_str().unwrap().starts_with("demo/"))
+            .count(),
+        60
+    );
+    assert!(
+        reports
+            .iter()
+            .any(|r| r["id"] == mine["id"] && r["price_usd_per_t"] == 69000.0 && r["version"] == 1),
+        "the own report is kept"
+    );
+    // Reference prices: the own 2026Q1 one untouched; 2026Q2–Q4 from the demo reports.
+    let refs = refs.as_array().unwrap();
+    assert_eq!(refs.len(), 8, "{refs:#?}");
+    for r in refs {
+        if r["period"] == "2026Q1" {
+            let was = q1
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|x| x["commodity"] == r["commodity"])
+                .unwrap();
+            assert_eq!(r["content_hash"], was["content_hash"]);
+            assert_eq!(r["published_at"], was["published_at"]);
+        } else {
+            assert_eq!(r["method"], "reports", "{r}");
+            assert_eq!(r["reporters"], 3, "{r}");
+        }
+    }
+    // Schedules: version 1 of each period, marked as demo; the levy's origin prices from the
+    // demo's CHN reports of the period before.
+    let list = list.as_array().unwrap();
+    assert_eq!(
+        list.iter()
+            .map(|s| s["period"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        ["2026Q1", "2026Q2", "2026Q3", "2026Q4"]
+    );
+    assert!(list.iter().all(|s| s["version"] == 1), "{list:?}");
+    assert_eq!(q4["reason"], bloc_serve::demo::DEMO_REASON);
+    assert_eq!(q4["floors"].as_array().unwrap().len(), 2, "{q4}");
+    let chn = q4["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["commodity"] == "ndpr_oxide" && r["origin"] == "CHN" && r["importer"] == "USA")
+        .unwrap_or_else(|| panic!("{q4}"));
+    assert_eq!(chn["origin_price_method"], "reports", "{chn}");
+    assert!(chn["levy_usd_per_t"].as_f64().unwrap() > 0.0, "{chn}");
+    // The duty calculator works on the demo's data.
+    let (st, d) = c.get("/v1/duty?importer=USA&exporter=CHN&commodity=ndpr_oxide&date=2026-11-15&customs_value=45000");
+    assert_eq!(st, 200, "{d}");
+    assert_eq!(d["levy"]["schedule_version"], 1, "{d}");
+
+    // A second start: nothing new, nothing changed.
+    let (dir, db) = srv.stop();
+    let (srv, lines) = Server::start_demo(dir, db);
+    let text = lines.join("\n");
+    assert!(
+        text.contains("demo data: 0 price reports stored, 60 already there"),
+        "{text}"
+    );
+    assert!(
+        text.contains("demo data: reference prices published for none (already published)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("demo data: levy schedule published for none (already published)"),
+        "{text}"
+    );
+    assert_eq!(snapshot(&srv.client()), first);
+}
+
+/// Found by schemathesis once `--demo` stored reports: `ReportFields` refused unknown fields,
+/// so its part of the `Report` schema (an `allOf`) said `additionalProperties: false` of a
+/// report that also has `id`, `version`, …: every stored report broke its own schema. Each
+/// closed part of the schema must now name every key of a stored report.
+#[test]
+fn r21_a_stored_report_fits_its_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.sqlite");
+    let (srv, _) = Server::start_demo(dir, db);
+    let c = srv.client();
+    let sec = srv.token("secretariat", None, "secretariat");
+    let (st, reports) = c.call("GET", "/v1/reports", Some(&sec), None);
+    assert_eq!(st, 200, "{reports}");
+    let stored = reports[0].as_object().unwrap();
+    let doc: Value = serde_json::from_str(&bloc_serve::openapi::document()).unwrap();
+    // Every object schema reachable through allOf/oneOf/anyOf from Report.
+    fn parts<'a>(v: &'a Value, out: &mut Vec<&'a Value>) {
+        out.push(v);
+        for k in ["allOf", "oneOf", "anyOf"] {
+            for p in v[k].as_array().into_iter().flatten() {
+                parts(p, out);
+            }
+        }
+    }
+    let mut all = vec![];
+    parts(&doc["components"]["schemas"]["Report"], &mut all);
+    assert!(all.len() > 1, "{}", doc["components"]["schemas"]["Report"]);
+    for p in all {
+        if p["additionalProperties"] == Value::Bool(false) {
+            for k in stored.keys() {
+                assert!(
+                    p["properties"].get(k).is_some(),
+                    "a stored report's `{k}` is refused by a closed part of its schema: {p}"
+                );
+            }
+        }
+    }
+}

@@ -2,7 +2,7 @@
 //! port, and a blocking HTTP client.
 #![allow(dead_code)]
 
-use bloc_serve::{app, AppState};
+use bloc_serve::app;
 use serde_json::Value;
 use std::path::PathBuf;
 use std::thread::JoinHandle;
@@ -29,10 +29,25 @@ impl Server {
 
     /// A server under the given connection limits (the real accept loop of `bloc serve`).
     pub fn start_with(dir: tempfile::TempDir, db: PathBuf, limits: bloc_serve::Limits) -> Server {
+        Server::launch(dir, db, limits, false).0
+    }
+
+    /// `bloc serve --demo` on a database file: the demo tokens and data, as the binary makes
+    /// them (`bloc_serve::cli::prepare`). Returns the server and the lines it printed.
+    pub fn start_demo(dir: tempfile::TempDir, db: PathBuf) -> (Server, Vec<String>) {
+        Server::launch(dir, db, bloc_serve::Limits::default(), true)
+    }
+
+    fn launch(
+        dir: tempfile::TempDir,
+        db: PathBuf,
+        limits: bloc_serve::Limits,
+        demo: bool,
+    ) -> (Server, Vec<String>) {
         let scenario = bloc_serve::cli::demo_scenario().unwrap();
-        let state = AppState::new(scenario, &db).unwrap();
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let db2 = db.clone();
         let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
@@ -40,22 +55,33 @@ impl Server {
                 .build()
                 .unwrap();
             rt.block_on(async move {
+                let (state, lines) = match bloc_serve::cli::prepare(scenario, &db2, demo).await {
+                    Ok(x) => x,
+                    Err(e) => {
+                        addr_tx.send(Err(format!("{e:#}"))).unwrap();
+                        return;
+                    }
+                };
                 let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                addr_tx.send(l.local_addr().unwrap()).unwrap();
+                addr_tx.send(Ok((l.local_addr().unwrap(), lines))).unwrap();
                 bloc_serve::serve_on(l, app(state), limits, async {
                     let _ = stopped.await;
                 })
                 .await;
             });
         });
-        let addr = addr_rx.recv().unwrap();
-        Server {
+        let (addr, lines) = addr_rx
+            .recv()
+            .unwrap()
+            .unwrap_or_else(|e| panic!("starting the service: {e}"));
+        let srv = Server {
             base: format!("http://{addr}"),
             db,
             dir,
             stop: Some(stop),
             thread: Some(thread),
-        }
+        };
+        (srv, lines)
     }
 
     /// A new token in this server's database.
