@@ -41,7 +41,8 @@
 //!   (a staged expansion's next step) may decide only from the first period the project it
 //!   names is online.
 //! * With `[closures]`, a process in service whose price (its region's output price, with
-//!   per-tonne subsidies and guarantee strikes in force) stays below its operating cost (unit
+//!   per-tonne subsidies, and its guaranteed share at least the strike less the state's share
+//!   of a two-sided contract's upside) stays below its operating cost (unit
 //!   cost plus inputs at their regional prices) for `after_periods` consecutive periods
 //!   mothballs from the next period; once the price covers its operating cost again it runs
 //!   again `restart_after_periods` periods later (at least one).
@@ -210,7 +211,8 @@ impl Fleet {
                 price_now(ci).map(|pi| acc + k * pi)
             });
             let co_now = co_product_revenue(s, p, price_now);
-            let earns = price_now(out).map(|po| po.max(strike.unwrap_or(0.0)) + support + co_now);
+            let earns =
+                price_now(out).map(|po| guaranteed_price(s, p, t, strike, po) + support + co_now);
             if let (Some(closures), Some(opcost), Some(earns)) = (s.closures, opcost, earns) {
                 let running = self.share(s, i, t) > 0.0;
                 let st = &mut self.plants[i];
@@ -368,14 +370,7 @@ fn expected_margin(
     if let Some(f) = floor {
         expected = f.price(expected);
     }
-    // The guaranteed part earns at least the strike, less the state's share of the upside
-    // of a two-sided contract.
-    let cap = p.capacity.0;
-    if let (Some(k), true) = (strike, cap > 0.0) {
-        let covered = guaranteed_volume(s, p, t).min(cap) / cap;
-        let upside = upside_given(s, p, t, expected);
-        expected = covered * (expected.max(k) - upside) + (1.0 - covered) * expected;
-    }
+    expected = guaranteed_price(s, p, t, strike, expected);
     let inputs = p.inputs.iter().try_fold(0.0, |acc, (c, k)| {
         let ci = s.commodity_index(c.as_str()).expect("validated");
         price(ci).map(|v| acc + k * v)
@@ -387,6 +382,22 @@ fn expected_margin(
             - p.cost_rise_or_default().0 / 2.0
             - inputs,
     )
+}
+
+/// What `p` earns a tonne at market price `price` under its guarantees in force in `t`: the
+/// guaranteed share of its capacity at least the strike, less the state's share of the upside
+/// of a two-sided contract; the rest at the market price. Investment and closures both read
+/// it.
+fn guaranteed_price(s: &Scenario, p: &Process, t: usize, strike: Option<f64>, price: f64) -> f64 {
+    let cap = p.capacity.0;
+    match strike {
+        Some(k) if cap > 0.0 => {
+            let covered = guaranteed_volume(s, p, t).min(cap) / cap;
+            let upside = upside_given(s, p, t, price);
+            covered * (price.max(k) - upside) + (1.0 - covered) * price
+        }
+        _ => price,
+    }
 }
 
 /// Per-tonne production subsidies in force on `p` in period `t`.

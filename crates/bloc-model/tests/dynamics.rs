@@ -483,6 +483,58 @@ fn a_loss_making_plant_mothballs_and_restarts_at_the_right_periods() {
     );
 }
 
+/// Closures weigh a guarantee by the share of output it covers. `b_old` in B (10 t at unit
+/// cost 60, rise 5) holds a top-up to 70 on 5 t of its 10. The 5 t under the top-up run (they
+/// earn 70 ≥ 60–62.5), so B's buyers 40 − p/2 = b_plant (p − 20)/2 + 5 + A's exports
+/// 2(p − 8) − 60: 3p = 121, p_B = 40.333. The plant earns 0.5 × 70 + 0.5 × 40.333 = 55.2 a
+/// tonne against its operating cost of 60: below it in 2026 and 2027, so it mothballs from
+/// 2028 and never restarts (without it p_B = 42: 0.5 × 70 + 0.5 × 42 = 56 < 60). Read as if
+/// all its output earned the strike (70 ≥ 60), it would run throughout.
+#[test]
+fn a_plant_guaranteed_on_part_of_its_output_closes_on_what_it_earns_overall() {
+    let mut s = base();
+    s.processes.push(Process {
+        id: ProcessId::from("b_old"),
+        region: RegionId::from("B"),
+        output: CommodityId::from("x"),
+        capacity: TonnesPerYear(10.0),
+        unit_cost: UsdPerTonne(60.0),
+        cost_rise: Some(UsdPerTonne(5.0)),
+        online: None,
+        offline: None,
+        inputs: Vec::new(),
+        outputs: Vec::new(),
+        project: None,
+    });
+    s.closures = Some(Closures {
+        after_periods: 2,
+        restart_after_periods: 1,
+    });
+    s.bloc.guarantees.push(Guarantee {
+        process: ProcessId::from("b_old"),
+        strike: UsdPerTonne(70.0),
+        volume: TonnesPerYear(5.0),
+        mode: GuaranteeMode::TopUp,
+        upside: None,
+        span: Span { from: 0, to: None },
+    });
+    let r = go(&s);
+    let caps: Vec<f64> = production(&r, "b_old", "capacity_t")
+        .into_iter()
+        .map(|x| x.1)
+        .collect();
+    assert_eq!(caps, vec![10.0, 10.0, 0.0, 0.0, 0.0, 0.0]);
+    let p2026: f64 = r
+        .tables
+        .prices
+        .rows
+        .iter()
+        .find(|row| row[0] == "2026" && row[1] == "B")
+        .map(|row| row[3].parse().unwrap())
+        .unwrap();
+    assert!((p2026 - 121.0 / 3.0).abs() < 1e-6, "p_B 2026 = {p2026}");
+}
+
 /// A run compared with itself: every consumer cost and welfare change is zero.
 #[test]
 fn consumer_cost_of_a_run_against_itself_is_zero() {
