@@ -430,15 +430,9 @@ fn committed_projects_come_online_after_their_lead_and_ramp_up() {
     assert_eq!(caps, vec![0.0, 2.0, 4.0, 6.0, 8.0, 8.0]);
 }
 
-/// A plant in B at unit cost 60 (above p_B = 42) with closures after 2 periods and a restart
-/// 1 period after recovery: below cost in 2026 and 2027 → mothballed from 2028. B's demand
-/// ×8 from 2029: with b_old out, B's demand 8 (40 − p/2) = 320 − 4p equals b_plant's
-/// (p − 20)/2 plus A's exports; at p_A = p − 8 > 50 A's own buyers buy nothing, so A exports
-/// its whole output p − 18: 320 − 4p = 1.5p − 28, p_B = 348 / 5.5 ≈ 63.3 ≥ 60 in 2029 → it
-/// runs again from 2030.
-#[test]
-fn a_loss_making_plant_mothballs_and_restarts_at_the_right_periods() {
-    let mut s = base();
+/// Adds `b_old` (10 t/yr in B at unit cost 60, rise 5: above p_B = 42) and closures after
+/// 2 periods below cost, restarting 1 period after recovery.
+fn with_b_old(s: &mut Scenario) {
     s.processes.push(Process {
         id: ProcessId::from("b_old"),
         region: RegionId::from("B"),
@@ -456,6 +450,18 @@ fn a_loss_making_plant_mothballs_and_restarts_at_the_right_periods() {
         after_periods: 2,
         restart_after_periods: 1,
     });
+}
+
+/// A plant in B at unit cost 60 (above p_B = 42) with closures after 2 periods and a restart
+/// 1 period after recovery: below cost in 2026 and 2027 → mothballed from 2028. B's demand
+/// ×8 from 2029: with b_old out, B's demand 8 (40 − p/2) = 320 − 4p equals b_plant's
+/// (p − 20)/2 plus A's exports; at p_A = p − 8 > 50 A's own buyers buy nothing, so A exports
+/// its whole output p − 18: 320 − 4p = 1.5p − 28, p_B = 348 / 5.5 ≈ 63.3 ≥ 60 in 2029 → it
+/// runs again from 2030.
+#[test]
+fn a_loss_making_plant_mothballs_and_restarts_at_the_right_periods() {
+    let mut s = base();
+    with_b_old(&mut s);
     s.counter.demand_shocks.push(DemandShock {
         regions: RegionSet::Named(vec![RegionId::from("B")]),
         commodities: CommoditySet::All,
@@ -493,23 +499,7 @@ fn a_loss_making_plant_mothballs_and_restarts_at_the_right_periods() {
 #[test]
 fn a_plant_guaranteed_on_part_of_its_output_closes_on_what_it_earns_overall() {
     let mut s = base();
-    s.processes.push(Process {
-        id: ProcessId::from("b_old"),
-        region: RegionId::from("B"),
-        output: CommodityId::from("x"),
-        capacity: TonnesPerYear(10.0),
-        unit_cost: UsdPerTonne(60.0),
-        cost_rise: Some(UsdPerTonne(5.0)),
-        online: None,
-        offline: None,
-        inputs: Vec::new(),
-        outputs: Vec::new(),
-        project: None,
-    });
-    s.closures = Some(Closures {
-        after_periods: 2,
-        restart_after_periods: 1,
-    });
+    with_b_old(&mut s);
     s.bloc.guarantees.push(Guarantee {
         process: ProcessId::from("b_old"),
         strike: UsdPerTonne(70.0),
