@@ -220,9 +220,9 @@ impl LineChart {
         }
     }
 
-    /// The same chart as a small multiple (330 × 180).
+    /// The same chart as a small multiple (320 × 180).
     pub fn small(mut self) -> LineChart {
-        self.width = 330.0;
+        self.width = 320.0;
         self.height = 180.0;
         self
     }
