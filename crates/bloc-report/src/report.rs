@@ -52,6 +52,12 @@ type BandMap = BTreeMap<String, (f64, f64, f64)>;
 /// Price by (commodity, region), by period.
 type RegionPrices = BTreeMap<(String, String), BTreeMap<String, f64>>;
 
+/// A region's (run mean, baseline mean, relative change) of one commodity's price.
+type RegionChange = (String, f64, f64, f64);
+
+/// Commodities with each region's price change.
+type Touched = Vec<(String, Vec<RegionChange>)>;
+
 /// Indicator families drawn in the named sections; the rest go to "Other indicators".
 const NAMED: &[&str] = &[
     "price_usd_per_t",
@@ -75,6 +81,15 @@ const MAX_FRONT_COMMODITIES: usize = 8;
 /// counts as touched by the run's measures even when no floor or stockpile names it.
 const TOUCH_SHARE: f64 = 0.10;
 
+/// `1 chart`, `2 charts`.
+fn count(n: usize, what: &str) -> String {
+    match (n, what.strip_suffix('y')) {
+        (1, _) => format!("1 {what}"),
+        (_, Some(stem)) => format!("{n} {stem}ies"),
+        _ => format!("{n} {what}s"),
+    }
+}
+
 fn is_named(indicator: &str) -> bool {
     NAMED.iter().any(|n| indicator.starts_with(n))
 }
@@ -87,6 +102,10 @@ struct Page<'a> {
     base_ind: IndicatorMap,
     prices: RegionPrices,
     base_prices: RegionPrices,
+    /// The baseline's tonnes bought, by (commodity, region), by period.
+    base_bought: RegionPrices,
+    /// Member regions at the run's end (from summary.json).
+    members: BTreeSet<String>,
     body: String,
     charts: usize,
 }
@@ -105,6 +124,18 @@ pub fn render(run: &Run, opts: &ReportOptions<'_>) -> String {
         base_ind: opts.baseline.map(indicator_map).unwrap_or_default(),
         prices: region_prices(run),
         base_prices: opts.baseline.map(region_prices).unwrap_or_default(),
+        base_bought: opts.baseline.map(region_bought).unwrap_or_default(),
+        members: run
+            .summary
+            .as_ref()
+            .map(|s| {
+                s.welfare_change_by_region
+                    .iter()
+                    .filter(|w| w.member)
+                    .map(|w| w.region.clone())
+                    .collect()
+            })
+            .unwrap_or_default(),
         body: String::new(),
         charts: 0,
     };
@@ -132,6 +163,17 @@ fn region_prices(run: &Run) -> RegionPrices {
         m.entry((r.commodity.clone(), r.region.clone()))
             .or_default()
             .insert(r.period.clone(), r.price_usd_per_t);
+    }
+    m
+}
+
+fn region_bought(run: &Run) -> RegionPrices {
+    let mut m: RegionPrices = BTreeMap::new();
+    for r in &run.consumption {
+        *m.entry((r.commodity.clone(), r.region.clone()))
+            .or_default()
+            .entry(r.period.clone())
+            .or_default() += r.quantity_t;
     }
     m
 }
@@ -218,9 +260,22 @@ impl Page<'_> {
         self.periods.iter().map(|p| m.get(p).copied()).collect()
     }
 
-    /// Run − baseline per period, where both have a value.
+    /// Run − baseline per period, where both have a value; a difference within a millionth
+    /// of the values themselves is solver noise, drawn as 0 (so an unchanged series is left
+    /// out rather than drawn on an axis of 0.0000).
     fn diff(a: &[Option<f64>], b: &[Option<f64>]) -> Vec<Option<f64>> {
-        a.iter().zip(b).map(|(x, y)| Some((*x)? - (*y)?)).collect()
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| {
+                let (x, y) = ((*x)?, (*y)?);
+                let d = x - y;
+                Some(if d.abs() <= 1e-6 * x.abs().max(y.abs()) {
+                    0.0
+                } else {
+                    d
+                })
+            })
+            .collect()
     }
 
     fn nodata(&mut self, text: &str) {
@@ -489,10 +544,16 @@ impl Page<'_> {
             esc(s.from.as_deref().unwrap_or("the first period")),
             esc(s.to.as_deref().unwrap_or("the last"))
         );
+        // As summary.md: changes under $0.5 M hidden, unless that hides every region (a toy
+        // world in dollars, not billions).
+        let big = s
+            .welfare_change_by_region
+            .iter()
+            .any(|w| w.usd.abs() >= 0.5e6);
         let welfare: Vec<Bar> = s
             .welfare_change_by_region
             .iter()
-            .filter(|w| w.usd.abs() >= 0.5e6)
+            .filter(|w| w.usd.abs() >= if big { 0.5e6 } else { f64::MIN_POSITIVE })
             .map(|w| Bar {
                 label: w.region.clone(),
                 value: w.usd,
@@ -507,7 +568,7 @@ impl Page<'_> {
             true,
             fmt_usd,
         ) {
-            self.nodata("Welfare by region: no region's welfare changed by $0.5 M or more.");
+            self.nodata("Welfare by region: no region's welfare changed.");
         }
         let prices: Vec<Bar> = s
             .members_price_changes
@@ -835,7 +896,7 @@ impl Page<'_> {
 
     /// Commodities a measure touches or whose price moved in some region, with each region's
     /// (run mean, baseline mean, change), ranked by the largest change in any region.
-    fn touched(&self) -> Vec<(String, Vec<(String, f64, f64, f64)>)> {
+    fn touched(&self) -> Touched {
         let mut named: BTreeSet<String> = self
             .run
             .policy
@@ -856,7 +917,7 @@ impl Page<'_> {
             }
         }
         let peak = |v: &[(String, f64, f64, f64)]| v.iter().fold(0.0f64, |m, x| m.max(x.3.abs()));
-        let mut out: Vec<(String, Vec<(String, f64, f64, f64)>)> = by
+        let mut out: Touched = by
             .into_iter()
             .filter(|(c, v)| peak(v) >= TOUCH_SHARE || (named.contains(c) && peak(v) >= 0.005))
             .collect();
@@ -865,17 +926,55 @@ impl Page<'_> {
     }
 
     fn members(&self) -> BTreeSet<String> {
-        self.run
-            .summary
-            .as_ref()
-            .map(|s| {
-                s.welfare_change_by_region
-                    .iter()
-                    .filter(|w| w.member)
-                    .map(|w| w.region.clone())
-                    .collect()
-            })
-            .unwrap_or_default()
+        self.members.clone()
+    }
+
+    /// The baseline's price of `commodity` for the regions that are members of the run's bloc
+    /// (`members`) or not: consumption-weighted over those regions each period (the plain mean
+    /// where they buy none), as `summary.json`'s members' price and the run's own
+    /// `price_usd_per_t` indicator are. Needed because a no-bloc baseline has no members: its
+    /// own `members:` scope is missing and its `non_members:` scope is the whole world.
+    fn base_group(&self, commodity: &str, members: bool) -> Option<Vec<Option<f64>>> {
+        let regions: Vec<&String> = self
+            .base_prices
+            .keys()
+            .filter(|(c, r)| c == commodity && self.members.contains(r) == members)
+            .map(|(_, r)| r)
+            .collect();
+        if regions.is_empty() {
+            return None;
+        }
+        Some(
+            self.periods
+                .iter()
+                .map(|p| {
+                    let (mut wp, mut w, mut sp, mut n) = (0.0, 0.0, 0.0, 0.0);
+                    for r in &regions {
+                        let key = (commodity.to_string(), (*r).clone());
+                        let Some(price) = self.base_prices[&key].get(p) else {
+                            continue;
+                        };
+                        let q = self
+                            .base_bought
+                            .get(&key)
+                            .and_then(|m| m.get(p))
+                            .copied()
+                            .unwrap_or(0.0);
+                        wp += q * price;
+                        w += q;
+                        sp += price;
+                        n += 1.0;
+                    }
+                    if w > 0.0 {
+                        Some(wp / w)
+                    } else if n > 0.0 {
+                        Some(sp / n)
+                    } else {
+                        None
+                    }
+                })
+                .collect(),
+        )
     }
 
     /// The front page's table: regions across, touched commodities down, each cell the
@@ -902,8 +1001,8 @@ impl Page<'_> {
         regions.sort_by_key(|r| (!members.contains(r), r.clone()));
         let _ = write!(
             self.body,
-            r#"<section id="regional-table" class="front"><h3>Where prices moved: each region's mean price against the baseline, for the {} commodities a floor or stockpile covers or whose price moved by {}% or more somewhere (largest first; bold: members)</h3><div class="scroll"><table class="heat"><thead><tr><th>commodity</th>"#,
-            touched.len(),
+            r#"<section id="regional-table" class="front"><h3>Where prices moved: each region's mean price against the baseline, for the {} a floor or stockpile covers or whose price moved by {}% or more somewhere (largest first; bold: members)</h3><div class="scroll"><table class="heat"><thead><tr><th>commodity</th>"#,
+            count(touched.len(), "commodity"),
             (TOUCH_SHARE * 100.0) as u32
         );
         for r in &regions {
@@ -1011,7 +1110,7 @@ impl Page<'_> {
                     p.nodata(&format!("{c}: no prices"));
                 }
             }
-            format!("{n} commodities")
+            count(n, "commodity")
         });
     }
 
@@ -1035,7 +1134,7 @@ impl Page<'_> {
         ];
         let has_base = self.base.is_some();
         let intro = if has_base {
-            "Consumption-weighted mean price of each stage in the member and non-member regions (indicator price_usd_per_t), as the run minus the baseline, USD/t; each panel on its own scale. The levels, run and baseline overlaid, are folded at the end."
+            "Consumption-weighted mean price of each stage in the member and non-member regions (indicator price_usd_per_t), as the run minus the baseline, USD/t; each panel on its own scale. The baseline's price is taken over the same regions (the bloc's members at the run's end, from prices.csv and consumption.csv of the baseline), since a no-bloc baseline has no members of its own. The levels, run and baseline overlaid, are folded at the end."
         } else {
             "Consumption-weighted mean price of each stage in the member and non-member regions and the world (indicator price_usd_per_t), USD/t; each panel on its own scale."
         };
@@ -1053,7 +1152,13 @@ impl Page<'_> {
                 for (k, (g, label)) in groups.iter().enumerate() {
                     let scope = format!("{g}:{c}");
                     let a = p.series_of(&p.ind, "price_usd_per_t", &scope);
-                    let b = p.series_of(&p.base_ind, "price_usd_per_t", &scope);
+                    // The baseline over the run's own groups of regions, when the run says
+                    // which are members; else the baseline's own scope.
+                    let b = if k < 2 && !p.members.is_empty() {
+                        p.base_group(c, k == 0)
+                    } else {
+                        p.series_of(&p.base_ind, "price_usd_per_t", &scope)
+                    };
                     if let Some(a) = &a {
                         if !has_base || k < 2 {
                             level.series.push(Series { label: label.to_string(), values: a.clone(), color: k, dashed: false });
@@ -1087,9 +1192,9 @@ impl Page<'_> {
                 p.body.push_str("<details class=\"sub\"><summary>Levels: run (solid) and baseline (dashed) overlaid</summary>");
                 p.multiples(levels, false);
                 p.body.push_str("</details>");
-                format!("{drawn} commodities changed, {} unchanged", unchanged.len())
+                format!("{} changed, {} unchanged", count(drawn, "commodity"), unchanged.len())
             } else {
-                format!("{drawn} commodities")
+                count(drawn, "commodity")
             }
         });
     }
@@ -1139,7 +1244,7 @@ impl Page<'_> {
                     p.nodata("no floor and no levy in this run");
                     "no floor and no levy in this run".into()
                 } else {
-                    format!("{n} commodities with a floor or a levy")
+                    format!("{} with a floor or a levy", count(n, "commodity"))
                 }
             },
         );
@@ -1182,7 +1287,7 @@ impl Page<'_> {
                 if drawn == 0 && p.run.commodities().is_empty() {
                     p.nodata("no flows in this run");
                 }
-                format!("{drawn} commodities traded")
+                format!("{} traded", count(drawn, "commodity"))
             },
         );
     }
@@ -1229,7 +1334,7 @@ impl Page<'_> {
                     }
                 }
                 p.body.push_str("</div>");
-                format!("{} stockpiles", keys.len())
+                count(keys.len(), "stockpile")
             },
         );
     }
@@ -1349,7 +1454,7 @@ impl Page<'_> {
                     }
                     drawn += p.families(&[name.to_string()], "").0;
                 }
-                format!("{drawn} charts")
+                count(drawn, "chart")
             },
         );
     }
@@ -1372,7 +1477,7 @@ impl Page<'_> {
                 if total == 0.0 {
                     "none: every buyer served".into()
                 } else {
-                    format!("{} t over the run, {n} charts", fmt_compact(total))
+                    format!("{} t over the run, {}", fmt_compact(total), count(n, "chart"))
                 }
             },
         );
@@ -1405,7 +1510,7 @@ impl Page<'_> {
                         n += 1;
                     }
                 }
-                format!("{n} charts")
+                count(n, "chart")
             },
         );
     }
@@ -1450,7 +1555,7 @@ impl Page<'_> {
                     None if !had => p.nodata("no baseline given: run `bloc report RUN_DIR --baseline NO_BLOC_RUN_DIR` to see the consumer cost"),
                     _ => {}
                 }
-                format!("{n} charts")
+                count(n, "chart")
             },
         );
     }
@@ -1466,7 +1571,7 @@ impl Page<'_> {
                     p.nodata("no other indicators in this run");
                 }
                 let (n, zero) = p.families(&fams, "indicator-");
-                format!("{} indicators, {n} charts, {} all zero", fams.len(), zero.len())
+                format!("{}, {}, {} zero throughout", count(fams.len(), "indicator"), count(n, "chart"), zero.len())
             },
         );
     }
@@ -1517,7 +1622,7 @@ impl Page<'_> {
                     let _ = write!(p.body, "<td>{}</td></tr>", h.source);
                 }
                 p.body.push_str("</tbody></table>");
-                format!("{n} rows")
+                count(n, "row")
             },
         );
     }
@@ -1561,7 +1666,7 @@ impl Page<'_> {
                     }
                 }
                 p.body.push_str("</div>");
-                format!("{n} indicators")
+                count(n, "indicator")
             },
         );
     }
@@ -1673,3 +1778,50 @@ ul.legend{list-style:none;padding:0;margin:4px 0;font-size:.8em;display:flex;fle
 .swatch{display:inline-block;width:18px;height:0;border-top:3px solid;vertical-align:middle;margin-right:4px}.swatch.dashed{border-top-style:dashed}\
 .swatch.band{height:10px;border:none;opacity:.4}p.nodata{color:#8a5a00;background:#fff8e6;padding:4px 10px;border-left:3px solid #e6a700;font-size:.9em}\
 p.intro{color:#555;font-size:.85em;max-width:1000px;margin:4px 0}footer{margin-top:24px;color:#888;font-size:.8em}";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_and_shapes_read_as_words() {
+        assert_eq!(count(1, "commodity"), "1 commodity");
+        assert_eq!(count(3, "commodity"), "3 commodities");
+        assert_eq!(count(0, "chart"), "0 charts");
+        assert_eq!(shape("members"), ("group".to_string(), 0));
+        assert_eq!(shape("region:JPN:ndpr_oxide"), ("region".to_string(), 2));
+        assert_eq!(shape_words(&shape("region:JPN")), "by region");
+        assert_eq!(
+            shape_words(&shape("world")),
+            "by members, non-members, world"
+        );
+        assert_eq!(others_for("unserved_t"), Others::Sum);
+        assert_eq!(others_for("china_share"), Others::Drop);
+    }
+
+    #[test]
+    fn differences_within_a_millionth_are_noise() {
+        let d = Page::diff(
+            &[Some(10_000.0), Some(10_000.001), None, Some(12.0)],
+            &[Some(10_000.0), Some(10_000.0), Some(1.0), Some(10.0)],
+        );
+        assert_eq!(d, vec![Some(0.0), Some(0.0), None, Some(2.0)]);
+    }
+
+    #[test]
+    fn a_mean_change_needs_both_runs_and_a_positive_baseline() {
+        let m = |v: &[(&str, f64)]| -> BTreeMap<String, f64> {
+            v.iter().map(|(p, x)| (p.to_string(), *x)).collect()
+        };
+        // By hand: means 45 and 42 over the two shared periods: 45 / 42 − 1 = +7.14%.
+        let (a, b, ch) = mean_change(
+            &m(&[("2026", 44.0), ("2027", 46.0), ("2028", 99.0)]),
+            &m(&[("2026", 42.0), ("2027", 42.0)]),
+        )
+        .unwrap();
+        assert_eq!((a, b), (45.0, 42.0));
+        assert!((ch - 3.0 / 42.0).abs() < 1e-12);
+        assert!(mean_change(&m(&[("2026", 1.0)]), &m(&[("2027", 1.0)])).is_none());
+        assert!(mean_change(&m(&[("2026", 1.0)]), &m(&[("2026", 0.0)])).is_none());
+    }
+}

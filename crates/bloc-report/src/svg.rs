@@ -784,7 +784,7 @@ pub fn sankey_svg(id: &str, links: &[Link]) -> Option<String> {
             None => merged.push((i, j, l.quantity)),
         }
     }
-    merged.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    merged.sort_by_key(|a| (a.0, a.1));
     let label = |(name, q): &(String, f64)| format!("{name} ({})", fmt_compact(*q));
     let lw = |side: &[(String, f64)]| {
         side.iter()
