@@ -10,6 +10,11 @@
 # Run it after a change that is meant to change results, then review `git diff tests/golden`
 # in the pull request: every changed number there is a change in what the engine says.
 #
+# It then renews the report screenshots in docs/screenshots/: the browser test
+# (crates/bloc-cli/tests/report_browser.rs, needs Debian's chromium) writes a PNG of each
+# report as it opens, and BLOC_SCREENSHOTS makes it copy those that passed every check there.
+# Review them with the diff too: they are what a reader sees first.
+#
 #   tests/regenerate-golden.sh            # from anywhere inside the repository
 set -euo pipefail
 
@@ -18,7 +23,7 @@ cd "$root"
 
 echo "building bloc..." >&2
 cargo build --quiet --release -p bloc-cli --bin bloc
-bin="$root/target/release/bloc"
+bin="${CARGO_TARGET_DIR:-$root/target}/release/bloc"
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
@@ -64,3 +69,8 @@ echo "wrote golden results of $count scenarios to tests/golden/" >&2
 if git -C "$root" rev-parse --git-dir >/dev/null 2>&1; then
     git -C "$root" status --short -- tests/golden | head -40 >&2 || true
 fi
+
+echo "renewing the report screenshots in docs/screenshots/..." >&2
+rm -rf docs/screenshots
+BLOC_SCREENSHOTS="$root/docs/screenshots" cargo test --quiet -p bloc-cli --test report_browser >&2
+echo "wrote $(find docs/screenshots -name '*.png' | wc -l) screenshots to docs/screenshots/" >&2

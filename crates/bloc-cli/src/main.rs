@@ -135,7 +135,8 @@ enum Command {
     Report {
         /// Run directory (written by `bloc run --out`), or a sweep directory holding bands.csv.
         run: PathBuf,
-        /// A run to compare against (e.g. the no-bloc world): drawn dashed; consumer cost against it.
+        /// A run to compare against (e.g. the no-bloc world): charts show the run minus it;
+        /// consumer cost against it. Default: RUN/baseline, when `bloc run` wrote one there.
         #[arg(long, value_name = "RUN_DIR")]
         baseline: Option<PathBuf>,
         /// P5/P50/P95 bands to draw (columns period, indicator, scope, p5, p50, p95).
@@ -582,6 +583,15 @@ fn report(run: &Path, baseline: Option<&Path>, bands: Option<&Path>, out: &Path)
     if let Some(b) = bands {
         r.set_bands_from(b)?;
     }
+    // `bloc run` writes the baseline's run inside the run directory, and its summary tells
+    // the reader that `bloc report RUN_DIR` draws the run against it: so that is the default.
+    let inside = run.join("baseline");
+    let baseline = baseline.or_else(|| {
+        inside
+            .join("indicators.csv")
+            .is_file()
+            .then_some(inside.as_path())
+    });
     let base = baseline.map(load_run).transpose()?;
     let html = bloc_report::render(
         &r,

@@ -62,7 +62,7 @@ fn a_report_has_every_section_and_is_byte_for_byte_reproducible() {
         "indicators",
     ] {
         assert!(
-            a.contains(&format!(r#"<section id="{id}">"#)),
+            a.contains(&format!(r#"<section id="{id}""#)),
             "section {id} missing"
         );
     }
@@ -79,8 +79,87 @@ fn a_report_has_every_section_and_is_byte_for_byte_reproducible() {
         ),
         "{a}"
     );
-    // With a baseline, the buyers' extra spend is drawn.
-    assert!(a.contains(r#"data-chart="consumer-cost-derived""#));
+    // With a baseline, the buyers' extra spend is drawn: the run's consumer_cost_usd (bloc
+    // run computed it against the baseline), so not derived again from prices.
+    assert!(a.contains(r#"data-chart="consumer_cost_usd"#));
+    assert!(!a.contains(r#"data-chart="consumer-cost-derived""#));
+    // Issue 21: every section after the summary is folded, and opens closed.
+    assert!(!a.contains("<details open"));
+    for id in ["prices", "floor-levy", "flows", "indicators", "headlines"] {
+        assert!(
+            a.contains(&format!(
+                r#"<section id="{id}"><details class="section"><summary>"#
+            )),
+            "section {id} not folded"
+        );
+    }
+}
+
+/// Issue 21: `bloc report RUN` finds the baseline `bloc run` wrote in RUN/baseline, and the
+/// page opens on the run's own summary.json: the headline sums, then each region's price
+/// change for the commodity the floor touches.
+#[test]
+fn a_report_opens_on_the_summary_against_the_baseline_inside_the_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let floor = run_example(tmp.path(), "examples/floor-fixed");
+    assert!(floor.join("baseline/indicators.csv").is_file());
+    assert!(floor.join("summary.json").is_file());
+    let html = report(&floor, &[], &tmp.path().join("r.html"));
+    assert_offline(&html);
+    assert!(
+        html.contains("against <b>examples-base</b>"),
+        "the baseline inside the run is used"
+    );
+    let summary = html.find(r#"<section id="summary""#).unwrap();
+    let table = html.find(r#"<section id="regional-table""#).unwrap();
+    let folded = html.find("<details class=\"section\">").unwrap();
+    assert!(
+        summary < table && table < folded,
+        "summary, regional table, then the folds"
+    );
+    // summary.json's levy revenue: 22.5 a year for 6 years (the scenario's comment).
+    assert!(
+        html.contains(r#"<div class="big">$135</div><div class="label">levy revenue</div>"#),
+        "{html}"
+    );
+    // The members' price of x: 42 in the baseline, 45 with the floor (+7.1%), as a ranked bar.
+    assert!(html.contains(r#"data-chart="summary-prices""#));
+    assert!(html.contains("x (42.0 → 45.0)"), "{html}");
+    // By region (the scenario's comment): B 42 → 45 (+7.1%), A 34 → 32.5 (−4.4%).
+    let heat = &html[table..folded];
+    assert!(
+        heat.contains(">+7.1%<") && heat.contains(">−4.4%<"),
+        "{heat}"
+    );
+    // With an explicit --baseline the same page (the same baseline).
+    let explicit = report(
+        &floor,
+        &["--baseline".as_ref(), floor.join("baseline").as_os_str()],
+        &tmp.path().join("e.html"),
+    );
+    assert_eq!(
+        html.replace(&floor.join("baseline").display().to_string(), ""),
+        explicit.replace(&floor.join("baseline").display().to_string(), "")
+    );
+}
+
+/// Issue 21: a chart whose values are all zero is left out and named in a line; no chart
+/// holds more than seven coloured lines; numbers on axes are compact.
+#[test]
+fn zero_charts_are_left_out_and_legends_capped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let floor = run_example(tmp.path(), "examples/floor-fixed");
+    let html = report(&floor, &[], &tmp.path().join("r.html"));
+    // floor-fixed has no shortage: unserved_t is zero in every period, so not drawn.
+    assert!(!html.contains(r#"data-chart="unserved_t""#));
+    assert!(html.contains("no unserved demand in this run"));
+    for fig in html.split(r#"<figure class="chart"#).skip(1) {
+        let legend = fig.split("</figure>").next().unwrap();
+        assert!(
+            legend.matches("<li>").count() <= 7,
+            "a legend of more than seven: {legend}"
+        );
+    }
 }
 
 #[test]

@@ -6,6 +6,7 @@
 //! error naming the file, line and field.
 
 use crate::error::ReportError;
+use crate::summary::Summary;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -174,6 +175,8 @@ pub struct Run {
     pub bands: Vec<BandRow>,
     /// True when `indicators.csv` was present (a run, not only a sweep's bands).
     pub has_run: bool,
+    /// `summary.json`: the headline answers `bloc run` wrote against the run's baseline.
+    pub summary: Option<Summary>,
 }
 
 impl Run {
@@ -206,6 +209,7 @@ impl Run {
             indicators: read_optional(&dir.join("indicators.csv"))?,
             bands: read_optional(&dir.join("bands.csv"))?,
             has_run,
+            summary: Summary::load(dir)?,
             periods: Vec::new(),
         };
         run.collect_periods();
