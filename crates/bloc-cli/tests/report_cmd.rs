@@ -285,7 +285,14 @@ fn compare_prints_writes_csv_and_html_with_every_headline_difference() {
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let text = String::from_utf8_lossy(&o.stdout);
-    assert!(text.starts_with("indicator"), "{text}");
+    // The base has no members and floor-fixed has B: the groups are compared over B's.
+    assert!(
+        text.starts_with(
+            "The runs have different members (A 0, B 1 regions; members in B only: B)."
+        ),
+        "{text}"
+    );
+    assert!(text.lines().any(|l| l.starts_with("indicator")), "{text}");
     // Every (indicator, scope) of either run's indicators.csv is a row of the CSV.
     let mut keys = std::collections::BTreeSet::new();
     for r in [&base, &floor] {
