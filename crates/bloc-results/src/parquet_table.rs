@@ -3,7 +3,8 @@
 //! Columns are typed from their cells: a column whose every cell is a number or empty is a
 //! nullable DOUBLE (empty cells are nulls), one whose every cell is `true`, `false` or empty a
 //! nullable BOOLEAN (as pandas reads such a CSV column), any other a nullable UTF8 (empty
-//! cells are nulls, as pandas reads an empty CSV cell). Written with the `parquet` crate's column writer (no
+//! cells are nulls, as pandas reads an empty CSV cell). A column with no cell at all (an
+//! `indicators.csv` split column a run does not use) is a DOUBLE of nulls, as pandas reads it. Written with the `parquet` crate's column writer (no
 //! Arrow), with pinned settings (fixed `created_by`, Snappy, no key-value metadata), so the
 //! same table always gives the same bytes.
 
@@ -30,7 +31,8 @@ pub(crate) enum Kind {
     Text,
 }
 
-/// The kind of column `c` of `t`. A column of empty cells only is text.
+/// The kind of column `c` of `t`. A column of empty cells only is a number column of nulls,
+/// as pandas reads an all-empty CSV column (float NaN).
 pub(crate) fn kind(t: &Table, c: usize) -> Kind {
     let (mut number, mut boolean, mut any) = (true, true, false);
     for r in &t.rows {
@@ -46,7 +48,7 @@ pub(crate) fn kind(t: &Table, c: usize) -> Kind {
         }
     }
     match (any, number, boolean) {
-        (true, true, _) => Kind::Number,
+        (false, _, _) | (true, true, _) => Kind::Number,
         (true, _, true) => Kind::Bool,
         _ => Kind::Text,
     }
@@ -170,6 +172,10 @@ mod tests {
             kinds,
             [Kind::Text, Kind::Text, Kind::Number, Kind::Text, Kind::Bool]
         );
+        let mut empty = Table::new("e.csv", &["a"], 1);
+        empty.push(vec![String::new()]);
+        empty.push(vec![String::new()]);
+        assert_eq!(kind(&empty, 0), Kind::Number);
     }
 
     #[test]
