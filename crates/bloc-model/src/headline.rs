@@ -4,7 +4,7 @@
 //! `summary.md` in the run directory, from the run's own tables (nothing is recomputed).
 
 use crate::Run;
-use bloc_results::Table;
+use bloc_results::{thousands, Table};
 use bloc_scenario::Scenario;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -30,18 +30,6 @@ pub fn usd(x: f64) -> String {
     } else {
         format!("{sign}${}", thousands(a.round()))
     }
-}
-
-fn thousands(x: f64) -> String {
-    let s = format!("{:.0}", x.abs());
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
 }
 
 /// China's share of world output by value (price × tonnes) at each stage, in the periods of

@@ -6,6 +6,8 @@
 //! bounded (at most about eight characters) and the chart code can reserve room for it.
 //! Negative numbers use the minus sign (U+2212), as in print.
 
+use bloc_results::thousands;
+
 /// A number in at most about eight characters: `bn` from a billion, `M` from a million,
 /// thousands separators below, and fewer decimals the larger the number.
 pub fn fmt_compact(v: f64) -> String {
@@ -117,18 +119,6 @@ pub fn text_width(text: &str, font_px: f64) -> f64 {
 
 fn trim(v: f64, decimals: usize) -> String {
     format!("{v:.decimals$}")
-}
-
-fn thousands(a: f64) -> String {
-    let s = format!("{:.0}", a.abs());
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
 }
 
 fn signed(v: f64, body: String) -> String {

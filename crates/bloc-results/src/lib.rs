@@ -449,9 +449,30 @@ impl ResultsSink for RunDirSink {
     }
 }
 
+/// A magnitude for people to read: `|x|` rounded to a whole number, with thousands
+/// separators (`1,234,567`); the caller writes any sign. The summary and the report share it.
+pub fn thousands(x: f64) -> String {
+    let s = format!("{:.0}", x.abs());
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn thousands_groups_whole_numbers() {
+        assert_eq!(thousands(1234567.0), "1,234,567");
+        assert_eq!(thousands(-999.6), "1,000");
+        assert_eq!(thousands(12.0), "12");
+    }
 
     #[test]
     fn numbers_are_short_and_stable() {
