@@ -110,31 +110,66 @@ fn within_resolution(x: f64, cap: f64, delta: f64, gap_at: impl Fn(f64) -> f64) 
         .fold(f64::INFINITY, f64::min)
 }
 
-/// Checks an outcome against its problem.
+/// Checks an outcome against its problem: every route's, block's and demand segment's
+/// condition, then every node's balance.
 pub fn self_check(p: &MarketProblem, o: &MarketOutcome) -> SelfCheck {
     let mut c = SelfCheck::default();
-    let n = p.nodes.len();
-    let scale_q = scale_q(p);
-    // The solver scales each commodity's quantities as one (crate::build::Scaling), so its
-    // quantity resolution is a share of the commodity's largest scale, not of the node's.
-    let mut resolution_q = vec![1.0f64; p.commodity_count()];
-    for (node, q) in p.nodes.iter().zip(&scale_q) {
-        resolution_q[node.commodity] = resolution_q[node.commodity].max(*q);
-    }
-    // The price scale of each commodity: the largest of its unit costs, a tenth of its
-    // buyers' top willingness to pay, and its prices anywhere (at least 1 USD/t). One scale
-    // per commodity, so that a transit market (routes only, no plant or buyer) is measured
-    // against the commodity's prices, not against 1 USD/t.
-    let mut scale_c = p.commodity_price_scale();
-    for (node, price) in p.nodes.iter().zip(&o.prices) {
-        if let Some(v) = price {
-            scale_c[node.commodity] = scale_c[node.commodity].max(v.abs());
+    let scales = Scales::of(p, o);
+    check_routes(&mut c, p, o, &scales);
+    check_supply(&mut c, p, o, &scales);
+    check_demand(&mut c, p, o, &scales);
+    check_balances(&mut c, p, o, &scales);
+    c
+}
+
+/// What the self-check measures each condition against.
+struct Scales {
+    /// Quantity scale per node (its largest block, buyer or route).
+    q: Vec<f64>,
+    /// The solver's quantity resolution per commodity: it scales each commodity's quantities
+    /// as one (crate::build::Scaling), so its resolution is a share of the commodity's largest
+    /// scale, not of the node's.
+    resolution_q: Vec<f64>,
+    /// Price scale per node: its commodity's.
+    p: Vec<f64>,
+}
+
+impl Scales {
+    fn of(p: &MarketProblem, o: &MarketOutcome) -> Self {
+        let scale_q = scale_q(p);
+        let mut resolution_q = vec![1.0f64; p.commodity_count()];
+        for (node, q) in p.nodes.iter().zip(&scale_q) {
+            resolution_q[node.commodity] = resolution_q[node.commodity].max(*q);
+        }
+        // The price scale of each commodity: the largest of its unit costs, a tenth of its
+        // buyers' top willingness to pay, and its prices anywhere (at least 1 USD/t). One
+        // scale per commodity, so that a transit market (routes only, no plant or buyer) is
+        // measured against the commodity's prices, not against 1 USD/t.
+        let mut scale_c = p.commodity_price_scale();
+        for (node, price) in p.nodes.iter().zip(&o.prices) {
+            if let Some(v) = price {
+                scale_c[node.commodity] = scale_c[node.commodity].max(v.abs());
+            }
+        }
+        let scale_p: Vec<f64> = p.nodes.iter().map(|x| scale_c[x.commodity]).collect();
+        debug_assert_eq!(scale_p.len(), p.nodes.len());
+        Scales {
+            q: scale_q,
+            resolution_q,
+            p: scale_p,
         }
     }
-    let scale_p: Vec<f64> = p.nodes.iter().map(|x| scale_c[x.commodity]).collect();
-    debug_assert_eq!(scale_p.len(), n);
-    // A route under a zero quota (a ban) can carry nothing, so no price gap along it breaks
-    // the equilibrium (its rent is whatever the gap is).
+
+    /// The quantity the solver resolves at `node` (t).
+    fn delta(&self, p: &MarketProblem, node: usize) -> f64 {
+        crate::solve::NOISE * self.resolution_q[p.nodes[node].commodity]
+    }
+}
+
+/// Routes: no price gap beyond the wedge along a route, and none short of it on a route that
+/// carries goods. A route under a zero quota (a ban) can carry nothing, so no price gap along
+/// it breaks the equilibrium (its rent is whatever the gap is).
+fn check_routes(c: &mut SelfCheck, p: &MarketProblem, o: &MarketOutcome, sc: &Scales) {
     let banned = p.banned_routes();
     for (r, route) in p.routes.iter().enumerate() {
         let (Some(po), Some(pd)) = (o.prices[route.from], o.prices[route.to]) else {
@@ -144,15 +179,20 @@ pub fn self_check(p: &MarketProblem, o: &MarketOutcome) -> SelfCheck {
             continue;
         }
         let gap = pd - po - route.wedge_at(po) - o.cap_rent[r];
-        let pos = if o.flow[r] > BOUND_TOLERANCE * 1e-3 * scale_q[route.from] {
+        let pos = if o.flow[r] > BOUND_TOLERANCE * 1e-3 * sc.q[route.from] {
             0
         } else {
             -1
         };
-        c.price(complementarity(gap, pos), scale_p[route.to], || {
+        c.price(complementarity(gap, pos), sc.p[route.to], || {
             format!("route {}", route.name)
         });
     }
+}
+
+/// Supply blocks: revenue (with co-products) against marginal cost plus inputs at their
+/// prices, complementary to the block's output within the solver's resolution.
+fn check_supply(c: &mut SelfCheck, p: &MarketProblem, o: &MarketOutcome, sc: &Scales) {
     for (k, blk) in p.supply.iter().enumerate() {
         let Some(p_node) = o.prices[blk.node] else {
             continue;
@@ -175,43 +215,46 @@ pub fn self_check(p: &MarketProblem, o: &MarketOutcome) -> SelfCheck {
             continue;
         }
         // A block smaller than the solver's noise at its node is on both bounds at once.
-        let cap = if blk.capacity.0 <= crate::solve::NOISE * scale_q[blk.node] {
+        let cap = if blk.capacity.0 <= crate::solve::NOISE * sc.q[blk.node] {
             0.0
         } else {
             blk.capacity.0
         };
         // Inputs valued at their prices; the block's own cost line moves with its quantity.
         let inputs = cost - blk.marginal_cost(o.supply[k]);
-        let delta = crate::solve::NOISE * resolution_q[p.nodes[blk.node].commodity];
-        let v = within_resolution(o.supply[k], cap, delta, |x| {
+        let v = within_resolution(o.supply[k], cap, sc.delta(p, blk.node), |x| {
             pout - blk.marginal_cost(x) - inputs
         });
-        c.price(v, scale_p[blk.node], || {
-            format!("supply block {}", blk.name)
-        });
+        c.price(v, sc.p[blk.node], || format!("supply block {}", blk.name));
     }
+}
+
+/// Demand segments, filled in order (the QP's optimum does, since willingness to pay falls):
+/// willingness to pay against the price, complementary to the segment's quantity.
+fn check_demand(c: &mut SelfCheck, p: &MarketProblem, o: &MarketOutcome, sc: &Scales) {
     for (k, d) in p.demand.iter().enumerate() {
         let Some(price) = o.prices[d.node] else {
             continue;
         };
-        // Fill segments in order: the QP's optimum does, since willingness to pay falls.
         let mut left = o.demand[k];
         for (s, seg) in d.curve.segments.iter().enumerate() {
             let y = left.min(seg.width.0).max(0.0);
             left -= y;
-            let width = if seg.width.0 <= crate::solve::NOISE * scale_q[d.node] {
+            let width = if seg.width.0 <= crate::solve::NOISE * sc.q[d.node] {
                 0.0
             } else {
                 seg.width.0
             };
-            let delta = crate::solve::NOISE * resolution_q[p.nodes[d.node].commodity];
-            let v = within_resolution(y, width, delta, |x| seg.wtp_at(x) - price);
-            c.price(v, scale_p[d.node], || {
-                format!("demand {} segment {s}", d.name)
-            });
+            let v = within_resolution(y, width, sc.delta(p, d.node), |x| seg.wtp_at(x) - price);
+            c.price(v, sc.p[d.node], || format!("demand {} segment {s}", d.name));
         }
     }
-    // Balances.
+}
+
+/// Balances: at every node, what is made and brought in equals what is used, bought and sent
+/// on, beyond what the solver's resolution explains, relative to the node's gross flow.
+fn check_balances(c: &mut SelfCheck, p: &MarketProblem, o: &MarketOutcome, sc: &Scales) {
+    let n = p.nodes.len();
     let mut net = vec![0.0f64; n];
     let mut gross = vec![0.0f64; n];
     // How many of the solver's quantities meet at each node: each is known to its resolution.
@@ -243,8 +286,7 @@ pub fn self_check(p: &MarketProblem, o: &MarketOutcome) -> SelfCheck {
     }
     for i in 0..n {
         let e = net[i].abs();
-        let delta = crate::solve::NOISE * resolution_q[p.nodes[i].commodity];
-        let rel = balance_beyond_resolution(e, terms[i], delta) / gross[i].max(1.0);
+        let rel = balance_beyond_resolution(e, terms[i], sc.delta(p, i)) / gross[i].max(1.0);
         if rel.is_nan()
             || rel > c.max_balance_error_relative
             || (e > c.max_balance_error_t && c.max_balance_error_relative == 0.0)
@@ -254,7 +296,6 @@ pub fn self_check(p: &MarketProblem, o: &MarketOutcome) -> SelfCheck {
             c.worst_balance = format!("node {}", p.nodes[i].name);
         }
     }
-    c
 }
 
 /// The part of a node's balance error `e` (t) that the solver's quantity resolution does not

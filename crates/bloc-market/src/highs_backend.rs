@@ -240,6 +240,45 @@ impl QpSolver for HighsSolver {
             // HiGHS calls a model without columns "empty" and gives no solution to read.
             return Ok(QpSolution::without_columns(p, started.elapsed()));
         }
+        let arrays = ModelArrays::of(p)?;
+        let h = Highs::new()?;
+        self.apply_options(&h)?;
+        arrays.pass(&h, p)?;
+        let status = h.run()?;
+        let (x, row_dual) = read_solution(&h, n, m, status)?;
+        // HiGHS's row duals for a minimisation satisfy c + Qx − Aᵀy = col_dual, i.e. y is
+        // already ∂objective*/∂b (checked by the tests: min x s.t. x = b gives +1).
+        let iterations = h.iterations();
+        Ok(QpSolution {
+            status,
+            objective: p.objective(&x),
+            x,
+            row_dual,
+            iterations,
+            time: started.elapsed(),
+        })
+    }
+}
+
+/// The model in the arrays `Highs_passModel` reads: the constraint matrix and the diagonal
+/// Hessian in CSC form, costs, column bounds and row bounds.
+struct ModelArrays {
+    a_start: Vec<HighsInt>,
+    a_index: Vec<HighsInt>,
+    a_value: Vec<f64>,
+    q_start: Vec<HighsInt>,
+    q_index: Vec<HighsInt>,
+    q_value: Vec<f64>,
+    cost: Vec<f64>,
+    col_lower: Vec<f64>,
+    col_upper: Vec<f64>,
+    row_lower: Vec<f64>,
+    row_upper: Vec<f64>,
+}
+
+impl ModelArrays {
+    fn of(p: &QpProblem) -> Result<Self, SolverError> {
+        let n = p.cols.len();
         let (starts, index, values) = p.csc();
         let a_start = starts[..n]
             .iter()
@@ -260,9 +299,6 @@ impl QpSolver for HighsSolver {
                 q_value.push(c.quad);
             }
         }
-        let cost: Vec<f64> = p.cols.iter().map(|c| c.cost).collect();
-        let col_lower: Vec<f64> = p.cols.iter().map(|c| c.lower).collect();
-        let col_upper: Vec<f64> = p.cols.iter().map(|c| c.upper).collect();
         let row_lower: Vec<f64> = p
             .rows
             .iter()
@@ -271,84 +307,99 @@ impl QpSolver for HighsSolver {
                 RowKind::Le => f64::NEG_INFINITY,
             })
             .collect();
-        let row_upper: Vec<f64> = p.rows.iter().map(|r| r.rhs).collect();
-        let q_nz = q_value.len();
+        Ok(ModelArrays {
+            a_start,
+            a_index,
+            a_value: values,
+            q_start,
+            q_index,
+            q_value,
+            cost: p.cols.iter().map(|c| c.cost).collect(),
+            col_lower: p.cols.iter().map(|c| c.lower).collect(),
+            col_upper: p.cols.iter().map(|c| c.upper).collect(),
+            row_lower,
+            row_upper: p.rows.iter().map(|r| r.rhs).collect(),
+        })
+    }
+
+    /// Passes the model to the instance.
+    fn pass(&self, h: &Highs, p: &QpProblem) -> Result<(), SolverError> {
+        let q_nz = self.q_value.len();
         // HiGHS reads the Hessian only if q_num_nz > 0; pass null pointers for an LP.
         let (qs, qi, qv) = if q_nz > 0 {
-            (q_start.as_ptr(), q_index.as_ptr(), q_value.as_ptr())
+            (
+                self.q_start.as_ptr(),
+                self.q_index.as_ptr(),
+                self.q_value.as_ptr(),
+            )
         } else {
             (std::ptr::null(), std::ptr::null(), std::ptr::null())
         };
-
-        let h = Highs::new()?;
-        self.apply_options(&h)?;
         // SAFETY: the instance is live; every array has the length HiGHS expects for
-        // num_col = n, num_row = m, num_nz = values.len(), q_num_nz = q_nz (a_start and
+        // num_col = n, num_row = m, num_nz = a_value.len(), q_num_nz = q_nz (a_start and
         // q_start n, a_index/a_value num_nz, q_index/q_value q_nz, costs and column bounds n,
         // row bounds m) and outlives the call, which copies them; integrality may be null.
         let status = unsafe {
             highs_sys::Highs_passModel(
                 h.ptr(),
-                to_int(n, "columns")?,
-                to_int(m, "rows")?,
-                to_int(values.len(), "matrix entries")?,
+                to_int(p.cols.len(), "columns")?,
+                to_int(p.rows.len(), "rows")?,
+                to_int(self.a_value.len(), "matrix entries")?,
                 to_int(q_nz, "Hessian entries")?,
                 highs_sys::MATRIX_FORMAT_COLUMN_WISE,
                 HESSIAN_FORMAT_TRIANGULAR,
                 highs_sys::OBJECTIVE_SENSE_MINIMIZE,
                 p.offset,
-                cost.as_ptr(),
-                col_lower.as_ptr(),
-                col_upper.as_ptr(),
-                row_lower.as_ptr(),
-                row_upper.as_ptr(),
-                a_start.as_ptr(),
-                a_index.as_ptr(),
-                values.as_ptr(),
+                self.cost.as_ptr(),
+                self.col_lower.as_ptr(),
+                self.col_upper.as_ptr(),
+                self.row_lower.as_ptr(),
+                self.row_upper.as_ptr(),
+                self.a_start.as_ptr(),
+                self.a_index.as_ptr(),
+                self.a_value.as_ptr(),
                 qs,
                 qi,
                 qv,
                 std::ptr::null(),
             )
         };
-        h.check(status, "Highs_passModel")?;
-        let status = h.run()?;
-
-        let mut x = vec![0.0; n];
-        let mut col_dual = vec![0.0; n];
-        let mut row_value = vec![0.0; m];
-        let mut row_dual = vec![0.0; m];
-        // SAFETY: the instance is live and holds a model with n columns and m rows; each
-        // buffer has exactly that length.
-        let s = unsafe {
-            highs_sys::Highs_getSolution(
-                h.ptr(),
-                x.as_mut_ptr(),
-                col_dual.as_mut_ptr(),
-                row_value.as_mut_ptr(),
-                row_dual.as_mut_ptr(),
-            )
-        };
-        if s == highs_sys::STATUS_ERROR {
-            // No solution to read (an infeasible model, say): report zeros with the status.
-            if status.is_solved() {
-                return Err(fail("Highs_getSolution returned an error after a solve"));
-            }
-            x.fill(0.0);
-            row_dual.fill(0.0);
-        }
-        // HiGHS's row duals for a minimisation satisfy c + Qx − Aᵀy = col_dual, i.e. y is
-        // already ∂objective*/∂b (checked by the tests: min x s.t. x = b gives +1).
-        let iterations = h.iterations();
-        Ok(QpSolution {
-            status,
-            objective: p.objective(&x),
-            x,
-            row_dual,
-            iterations,
-            time: started.elapsed(),
-        })
+        h.check(status, "Highs_passModel")
     }
+}
+
+/// The solved instance's columns and row duals (n and m of them); zeros where HiGHS has no
+/// solution to give (an infeasible model, say), which is an error after a solve.
+fn read_solution(
+    h: &Highs,
+    n: usize,
+    m: usize,
+    status: SolveStatus,
+) -> Result<(Vec<f64>, Vec<f64>), SolverError> {
+    let mut x = vec![0.0; n];
+    let mut col_dual = vec![0.0; n];
+    let mut row_value = vec![0.0; m];
+    let mut row_dual = vec![0.0; m];
+    // SAFETY: the instance is live and holds a model with n columns and m rows; each
+    // buffer has exactly that length.
+    let s = unsafe {
+        highs_sys::Highs_getSolution(
+            h.ptr(),
+            x.as_mut_ptr(),
+            col_dual.as_mut_ptr(),
+            row_value.as_mut_ptr(),
+            row_dual.as_mut_ptr(),
+        )
+    };
+    if s == highs_sys::STATUS_ERROR {
+        // No solution to read (an infeasible model, say): report zeros with the status.
+        if status.is_solved() {
+            return Err(fail("Highs_getSolution returned an error after a solve"));
+        }
+        x.fill(0.0);
+        row_dual.fill(0.0);
+    }
+    Ok((x, row_dual))
 }
 
 /// Reads a model file (MPS, LP) with `Highs_readModel`, solves it with the options of

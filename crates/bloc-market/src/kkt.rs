@@ -62,6 +62,8 @@ pub(crate) fn solve_active_set(
     None
 }
 
+/// One solve on the active set `fixed`, after the degenerate free columns are put on a bound
+/// or freed: the KKT system assembled, factorised, refined to rounding, and read back.
 fn solve_once(
     qp: &QpProblem,
     fixed: &[Option<f64>],
@@ -69,10 +71,25 @@ fn solve_once(
     y_hint: &[f64],
     near: f64,
 ) -> Option<(Vec<f64>, Vec<f64>)> {
-    // A column without curvature that sits (within `near`) on a bound is put on it: left free
-    // it would add a direction in which nothing changes, and the system would be singular.
-    let fixed: Vec<Option<f64>> = qp
-        .cols
+    let fixed = pin_flat_columns(qp, fixed, x_hint, near);
+    let held = held_rows(qp, y_hint);
+    let columns = ColumnEntries::new(qp);
+    let fixed = break_route_cycles(qp, &columns, fixed, x_hint);
+    let fixed = anchor_route_groups(qp, &columns, &held, fixed, x_hint, y_hint);
+    let system = KktSystem::assemble(qp, &fixed, &held)?;
+    let z = system.solve()?;
+    Some(system.answer(qp, &fixed, &z, y_hint))
+}
+
+/// A column without curvature that sits (within `near`) on a bound is put on it: left free
+/// it would add a direction in which nothing changes, and the system would be singular.
+fn pin_flat_columns(
+    qp: &QpProblem,
+    fixed: &[Option<f64>],
+    x_hint: &[f64],
+    near: f64,
+) -> Vec<Option<f64>> {
+    qp.cols
         .iter()
         .zip(fixed)
         .zip(x_hint)
@@ -81,179 +98,239 @@ fn solve_once(
             None if c.quad == 0.0 && c.upper - x <= near => Some(c.upper),
             other => other,
         })
-        .collect();
-    let held = held_rows(qp, y_hint);
-    let columns = ColumnEntries::new(qp);
-    let fixed = break_route_cycles(qp, &columns, fixed, x_hint);
-    let fixed = anchor_route_groups(qp, &columns, &held, fixed, x_hint, y_hint);
-    let fixed = &fixed[..];
-    let n = qp.cols.len();
-    let m = qp.rows.len();
-    let mut col_index = vec![usize::MAX; n];
-    let mut free = Vec::new();
-    for j in 0..n {
-        if fixed[j].is_none() {
-            col_index[j] = free.len();
-            free.push(j);
-        }
-    }
-    let mut row_has_free = vec![false; m];
-    for &(i, j, _) in &qp.entries {
-        if fixed[j].is_none() {
-            row_has_free[i] = true;
-        }
-    }
-    let mut row_index = vec![usize::MAX; m];
-    let mut rows = Vec::new();
-    for i in 0..m {
-        if row_has_free[i] && held[i] {
-            row_index[i] = free.len() + rows.len();
-            rows.push(i);
-        }
-    }
-    let nf = free.len();
-    let dim = nf + rows.len();
-    if dim == 0 {
-        return None;
-    }
-    // Upper triangle of K, with every diagonal entry present.
-    let mut ti = Vec::with_capacity(dim + qp.entries.len());
-    let mut tj = Vec::with_capacity(dim + qp.entries.len());
-    let mut tv = Vec::with_capacity(dim + qp.entries.len());
-    for (k, &j) in free.iter().enumerate() {
-        ti.push(k);
-        tj.push(k);
-        tv.push(qp.cols[j].quad);
-    }
-    for r in 0..rows.len() {
-        ti.push(nf + r);
-        tj.push(nf + r);
-        tv.push(0.0);
-    }
-    let mut rhs = vec![0.0; dim];
-    for (k, &j) in free.iter().enumerate() {
-        rhs[k] = -qp.cols[j].cost;
-    }
-    for (r, &i) in rows.iter().enumerate() {
-        rhs[nf + r] = qp.rows[i].rhs;
-    }
-    for &(i, j, v) in &qp.entries {
-        match (fixed[j], row_index[i]) {
-            (Some(val), ri) if ri != usize::MAX => rhs[ri] -= v * val,
-            (None, ri) if ri != usize::MAX => {
-                ti.push(col_index[j]);
-                tj.push(ri);
-                tv.push(v);
-            }
-            _ => {}
-        }
-    }
-    // The factorised matrix carries a small static shift (+ε on columns, −ε on rows) that
-    // makes it quasi-definite, so LDLᵀ is stable whatever the pivots; refinement against the
-    // exact matrix then removes the shift's effect.
-    let eps = 1e-9 * tv.iter().fold(1e-12f64, |a, &b| a.max(b.abs()));
-    let mut tv_shifted = tv.clone();
-    for (k, v) in tv_shifted.iter_mut().enumerate().take(dim) {
-        *v += if k < nf { eps } else { -eps };
-    }
-    let k = CscMatrix::new_from_triplets(dim, dim, ti.clone(), tj.clone(), tv_shifted);
-    let mut signs = vec![1i8; dim];
-    for s in signs.iter_mut().skip(nf) {
-        *s = -1;
-    }
-    let settings = QDLDLSettingsBuilder::default().Dsigns(signs).build().ok()?;
-    let mut f = QDLDLFactorisation::new(&k, Some(settings)).ok()?;
-    // Multiply by the symmetric K from its upper triangle (duplicates summed).
-    let mul = |z: &[f64]| -> Vec<f64> {
-        let mut out = vec![0.0; dim];
-        for ((&a, &b), &v) in ti.iter().zip(&tj).zip(&tv) {
-            out[a] += v * z[b];
-            if a != b {
-                out[b] += v * z[a];
+        .collect()
+}
+
+/// The KKT system of the active set: unknowns are the free columns, then the held rows that
+/// a free column touches (their multipliers); `K` by the triplets of its upper triangle.
+struct KktSystem {
+    /// Free columns, in order.
+    free: Vec<usize>,
+    /// Held rows touched by a free column; `row_index[i]` is row i's unknown.
+    rows: Vec<usize>,
+    row_index: Vec<usize>,
+    row_has_free: Vec<bool>,
+    ti: Vec<usize>,
+    tj: Vec<usize>,
+    tv: Vec<f64>,
+    rhs: Vec<f64>,
+}
+
+impl KktSystem {
+    /// Assembles the system; `None` when it has no unknown.
+    fn assemble(qp: &QpProblem, fixed: &[Option<f64>], held: &[bool]) -> Option<Self> {
+        let n = qp.cols.len();
+        let m = qp.rows.len();
+        let mut col_index = vec![usize::MAX; n];
+        let mut free = Vec::new();
+        for j in 0..n {
+            if fixed[j].is_none() {
+                col_index[j] = free.len();
+                free.push(j);
             }
         }
-        out
-    };
-    let mut z = rhs.clone();
-    f.solve(&mut z);
-    let norm = |v: &[f64]| v.iter().fold(0.0f64, |a, &b| a.max(b.abs()));
-    let scale = norm(&rhs).max(1.0);
-    // |K| |z|: the size of each equation's terms, for a componentwise residual (commodities
-    // of small tonnage and high value have equations far smaller than the largest: a residual
-    // measured against the largest would leave their prices off by cents).
-    let mul_abs = |z: &[f64]| -> Vec<f64> {
-        let mut out = vec![0.0; dim];
-        for ((&a, &b), &v) in ti.iter().zip(&tj).zip(&tv) {
-            out[a] += (v * z[b]).abs();
-            if a != b {
-                out[b] += (v * z[a]).abs();
+        let mut row_has_free = vec![false; m];
+        for &(i, j, _) in &qp.entries {
+            if fixed[j].is_none() {
+                row_has_free[i] = true;
             }
         }
-        out
-    };
-    let mut ok = false;
-    let mut last = f64::INFINITY;
-    for round in 0..30 {
-        let kz = mul(&z);
-        let mut r: Vec<f64> = rhs.iter().zip(&kz).map(|(a, b)| a - b).collect();
-        if !r.iter().all(|v| v.is_finite()) {
+        let mut row_index = vec![usize::MAX; m];
+        let mut rows = Vec::new();
+        for i in 0..m {
+            if row_has_free[i] && held[i] {
+                row_index[i] = free.len() + rows.len();
+                rows.push(i);
+            }
+        }
+        let nf = free.len();
+        let dim = nf + rows.len();
+        if dim == 0 {
             return None;
         }
-        let nr = norm(&r);
-        // Refinement that has stopped shrinking a residual far above rounding level is
-        // refining a singular (or inconsistent) system: it will not get there.
-        if round >= 3 && nr > 1e-9 * scale && nr > 0.9 * last {
-            break;
+        // Upper triangle of K, with every diagonal entry present.
+        let mut ti = Vec::with_capacity(dim + qp.entries.len());
+        let mut tj = Vec::with_capacity(dim + qp.entries.len());
+        let mut tv = Vec::with_capacity(dim + qp.entries.len());
+        for (k, &j) in free.iter().enumerate() {
+            ti.push(k);
+            tj.push(k);
+            tv.push(qp.cols[j].quad);
         }
-        last = nr;
-        if nr <= 1e-11 * scale {
-            let size = mul_abs(&z);
-            let componentwise = r
-                .iter()
-                .zip(&size)
-                .zip(&rhs)
-                .all(|((ri, si), bi)| ri.abs() <= 1e-13 * (si + bi.abs()) + 1e-300);
-            // Componentwise to rounding, or as far as refinement gets after a few rounds.
-            if componentwise || round >= 25 {
-                ok = true;
-                break;
+        for r in 0..rows.len() {
+            ti.push(nf + r);
+            tj.push(nf + r);
+            tv.push(0.0);
+        }
+        let mut rhs = vec![0.0; dim];
+        for (k, &j) in free.iter().enumerate() {
+            rhs[k] = -qp.cols[j].cost;
+        }
+        for (r, &i) in rows.iter().enumerate() {
+            rhs[nf + r] = qp.rows[i].rhs;
+        }
+        for &(i, j, v) in &qp.entries {
+            match (fixed[j], row_index[i]) {
+                (Some(val), ri) if ri != usize::MAX => rhs[ri] -= v * val,
+                (None, ri) if ri != usize::MAX => {
+                    ti.push(col_index[j]);
+                    tj.push(ri);
+                    tv.push(v);
+                }
+                _ => {}
             }
         }
-        f.solve(&mut r);
-        for (zi, ri) in z.iter_mut().zip(&r) {
-            *zi += ri;
-        }
+        Some(KktSystem {
+            free,
+            rows,
+            row_index,
+            row_has_free,
+            ti,
+            tj,
+            tv,
+            rhs,
+        })
     }
-    if !ok {
+
+    fn dim(&self) -> usize {
+        self.free.len() + self.rows.len()
+    }
+
+    /// K z from its upper triangle (duplicates summed); with `abs`, |K| |z|.
+    fn mul(&self, z: &[f64], abs: bool) -> Vec<f64> {
+        let mut out = vec![0.0; self.dim()];
+        for ((&a, &b), &v) in self.ti.iter().zip(&self.tj).zip(&self.tv) {
+            if abs {
+                out[a] += (v * z[b]).abs();
+                if a != b {
+                    out[b] += (v * z[a]).abs();
+                }
+            } else {
+                out[a] += v * z[b];
+                if a != b {
+                    out[b] += v * z[a];
+                }
+            }
+        }
+        out
+    }
+
+    /// The system's solution, factorised with a small static shift (+ε on columns, −ε on
+    /// rows) that makes it quasi-definite, so LDLᵀ is stable whatever the pivots; refinement
+    /// against the exact matrix then removes the shift's effect. `None` when refinement does
+    /// not reach rounding level.
+    fn solve(&self) -> Option<Vec<f64>> {
+        let (dim, nf) = (self.dim(), self.free.len());
+        let eps = 1e-9 * self.tv.iter().fold(1e-12f64, |a, &b| a.max(b.abs()));
+        let mut tv_shifted = self.tv.clone();
+        for (k, v) in tv_shifted.iter_mut().enumerate().take(dim) {
+            *v += if k < nf { eps } else { -eps };
+        }
+        let k =
+            CscMatrix::new_from_triplets(dim, dim, self.ti.clone(), self.tj.clone(), tv_shifted);
+        let mut signs = vec![1i8; dim];
+        for s in signs.iter_mut().skip(nf) {
+            *s = -1;
+        }
+        let settings = QDLDLSettingsBuilder::default().Dsigns(signs).build().ok()?;
+        let mut f = QDLDLFactorisation::new(&k, Some(settings)).ok()?;
+        let mut z = self.rhs.clone();
+        f.solve(&mut z);
+        if self.refine(&mut f, &mut z)? {
+            return Some(z);
+        }
         if tracing::enabled!(tracing::Level::TRACE) {
-            let kz = mul(&z);
-            let r: Vec<f64> = rhs.iter().zip(&kz).map(|(a, b)| a - b).collect();
             tracing::trace!(
                 dim,
                 free_columns = nf,
-                rows = rows.len(),
-                residual = norm(&r),
-                scale,
+                rows = self.rows.len(),
+                residual = norm(&self.residual(&z)),
+                scale = norm(&self.rhs).max(1.0),
                 regularised_pivots = f.regularize_count(),
                 "kkt: refinement did not converge"
             );
         }
-        return None;
+        None
     }
-    let mut x: Vec<f64> = fixed.iter().map(|v| v.unwrap_or(0.0)).collect();
-    for (k, &j) in free.iter().enumerate() {
-        x[j] = z[k];
+
+    /// rhs − K z.
+    fn residual(&self, z: &[f64]) -> Vec<f64> {
+        let kz = self.mul(z, false);
+        self.rhs.iter().zip(&kz).map(|(a, b)| a - b).collect()
     }
-    let mut y: Vec<f64> = (0..m)
-        .map(|i| match qp.rows[i].kind {
-            RowKind::Le if row_index[i] == usize::MAX && row_has_free[i] => 0.0,
-            _ => y_hint[i],
-        })
-        .collect();
-    for (r, &i) in rows.iter().enumerate() {
-        y[i] = -z[nf + r];
+
+    /// Iterative refinement of `z`: `Some(true)` once the residual is at rounding level
+    /// (componentwise, or as far as refinement gets after a few rounds), `Some(false)` when it
+    /// stops shrinking or runs out of rounds, `None` on a non-finite residual.
+    ///
+    /// Componentwise because commodities of small tonnage and high value have equations far
+    /// smaller than the largest: a residual measured against the largest would leave their
+    /// prices off by cents.
+    fn refine(&self, f: &mut QDLDLFactorisation, z: &mut [f64]) -> Option<bool> {
+        let scale = norm(&self.rhs).max(1.0);
+        let mut last = f64::INFINITY;
+        for round in 0..30 {
+            let mut r = self.residual(z);
+            if !r.iter().all(|v| v.is_finite()) {
+                return None;
+            }
+            let nr = norm(&r);
+            // Refinement that has stopped shrinking a residual far above rounding level is
+            // refining a singular (or inconsistent) system: it will not get there.
+            if round >= 3 && nr > 1e-9 * scale && nr > 0.9 * last {
+                return Some(false);
+            }
+            last = nr;
+            if nr <= 1e-11 * scale {
+                let size = self.mul(z, true);
+                let componentwise = r
+                    .iter()
+                    .zip(&size)
+                    .zip(&self.rhs)
+                    .all(|((ri, si), bi)| ri.abs() <= 1e-13 * (si + bi.abs()) + 1e-300);
+                if componentwise || round >= 25 {
+                    return Some(true);
+                }
+            }
+            f.solve(&mut r);
+            for (zi, ri) in z.iter_mut().zip(&r) {
+                *zi += ri;
+            }
+        }
+        Some(false)
     }
-    Some((x, y))
+
+    /// Columns and row duals from the solution `z`: fixed columns at their value; a held row's
+    /// dual is minus its multiplier, an inequality row no free column holds is slack (0), the
+    /// rest keep the hint's dual.
+    fn answer(
+        &self,
+        qp: &QpProblem,
+        fixed: &[Option<f64>],
+        z: &[f64],
+        y_hint: &[f64],
+    ) -> (Vec<f64>, Vec<f64>) {
+        let nf = self.free.len();
+        let mut x: Vec<f64> = fixed.iter().map(|v| v.unwrap_or(0.0)).collect();
+        for (k, &j) in self.free.iter().enumerate() {
+            x[j] = z[k];
+        }
+        let mut y: Vec<f64> = (0..qp.rows.len())
+            .map(|i| match qp.rows[i].kind {
+                RowKind::Le if self.row_index[i] == usize::MAX && self.row_has_free[i] => 0.0,
+                _ => y_hint[i],
+            })
+            .collect();
+        for (r, &i) in self.rows.iter().enumerate() {
+            y[i] = -z[nf + r];
+        }
+        (x, y)
+    }
+}
+
+/// The largest absolute entry.
+fn norm(v: &[f64]) -> f64 {
+    v.iter().fold(0.0f64, |a, &b| a.max(b.abs()))
 }
 
 /// The rows the system holds (where a free column touches them): balances, and the quota

@@ -54,23 +54,91 @@ pub struct MarketOutcome {
     pub warm: WarmStart,
 }
 
-#[allow(clippy::too_many_arguments)]
+/// The last answer of a search, as [`finish`] reads it.
+pub(super) struct LastSolve<'a> {
+    pub(super) built: &'a Built,
+    /// Columns and row duals of the answer, in the QP's scaled units.
+    pub(super) x: &'a [f64],
+    pub(super) dual: &'a [f64],
+    pub(super) status: SolveStatus,
+    /// Whether the route and wedge loops converged.
+    pub(super) converged: bool,
+    /// The working set of routes.
+    pub(super) in_set: &'a [bool],
+}
+
+/// What a search spent: its QP solves, those answered on a known active set, and time.
+#[derive(Debug, Clone)]
+pub(super) struct Effort {
+    pub(super) started: Instant,
+    pub(super) solves: usize,
+    pub(super) active_set_solves: usize,
+    pub(super) solver_time: Duration,
+}
+
+/// The outcome of the last answer: quantities cleaned of solver noise, prices recovered,
+/// border charges at the final prices, the self-check run. Its `warm` answer is left empty
+/// for the caller.
 pub(super) fn finish(
+    p: &MarketProblem,
+    s: &Scaling,
+    last: &LastSolve,
+    effort: &Effort,
+    tol: &Tolerances,
+) -> MarketOutcome {
+    let (b, x, dual) = (last.built, last.x, last.dual);
+    let prices = node_prices(p, b, s, x, dual, tol);
+    let q = quantities(p, b, s, x, dual, tol);
+    let charges = border_charges(p, &prices);
+    let cap_rent = cap_rents(p, b, s, dual);
+    let objective = b.qp.objective(x) * s.w;
+    let working_set: Vec<usize> = (0..p.routes.len()).filter(|&r| last.in_set[r]).collect();
+    let mut out = MarketOutcome {
+        status: last.status,
+        converged: last.converged,
+        prices,
+        supply: q.supply,
+        demand: q.demand,
+        unserved: q.unserved,
+        flow: q.flow,
+        tariff: charges.tariff,
+        levy: charges.levy,
+        export_tax: charges.export_tax,
+        cap_rent,
+        working_set,
+        objective,
+        solves: effort.solves,
+        solver_time: effort.solver_time,
+        total_time: Duration::ZERO,
+        check: SelfCheck::default(),
+        active_set_solves: effort.active_set_solves,
+        warm: WarmStart::default(),
+    };
+    out.check = self_check(p, &out);
+    out.total_time = effort.started.elapsed();
+    out
+}
+
+/// The quantities of an answer, in tonnes.
+struct Quantities {
+    supply: Vec<f64>,
+    demand: Vec<f64>,
+    unserved: Vec<f64>,
+    flow: Vec<f64>,
+}
+
+/// Supply, demand, unserved demand and route flows of an answer in tonnes, within their
+/// bounds; whatever noise is left (below `tol.noise` × the commodity's quantity scale) is
+/// zero, and a route column the prices read as idle carries nothing.
+fn quantities(
     p: &MarketProblem,
     b: &Built,
     s: &Scaling,
     x: &[f64],
     dual: &[f64],
-    status: SolveStatus,
-    converged: bool,
-    in_set: &[bool],
-    solves: usize,
-    solver_time: Duration,
-    started: Instant,
     tol: &Tolerances,
-) -> MarketOutcome {
+) -> Quantities {
     let qs = |node: usize| s.qs[p.nodes[node].commodity];
-    // Whatever noise is left: below `tol.noise` × the commodity's quantity scale a quantity is zero.
     let clean = |v: f64, scale: f64| {
         if v.abs() <= tol.noise * scale.max(1.0) {
             0.0
@@ -78,7 +146,6 @@ pub(super) fn finish(
             v
         }
     };
-    let prices = node_prices(p, b, s, x, dual, tol);
     let supply: Vec<f64> = p
         .supply
         .iter()
@@ -109,14 +176,13 @@ pub(super) fn finish(
         unserved.push(clean((d.curve.choke_width.0 - first).max(0.0), q));
     }
     let idle = idle_columns(p, b, s, x, dual, tol);
-    let idle_col = |j: usize| idle[j];
     let flow: Vec<f64> = p
         .routes
         .iter()
         .enumerate()
         .map(|(r, route)| {
             b.route_col[r]
-                .filter(|&j| !idle_col(j))
+                .filter(|&j| !idle[j])
                 .map(|j| {
                     clean(
                         (x[j] * qs(route.from)).max(0.0),
@@ -126,6 +192,24 @@ pub(super) fn finish(
                 .unwrap_or(0.0)
         })
         .collect();
+    Quantities {
+        supply,
+        demand,
+        unserved,
+        flow,
+    }
+}
+
+/// Tariff, levy and export tax per route at the final prices (USD/t).
+struct Charges {
+    tariff: Vec<f64>,
+    levy: Vec<f64>,
+    export_tax: Vec<f64>,
+}
+
+/// Each route's border charges at its origin's final price; a route from a node with no
+/// price pays its specific tariff only.
+fn border_charges(p: &MarketProblem, prices: &[Option<f64>]) -> Charges {
     let tariff: Vec<f64> = p
         .routes
         .iter()
@@ -145,33 +229,11 @@ pub(super) fn finish(
         .iter()
         .map(|r| prices[r.from].map(|po| r.export_tax_at(po)).unwrap_or(0.0))
         .collect();
-    let cap_rent = cap_rents(p, b, s, dual);
-    let objective = b.qp.objective(x) * s.w;
-    let working_set: Vec<usize> = (0..p.routes.len()).filter(|&r| in_set[r]).collect();
-    let mut out = MarketOutcome {
-        status,
-        converged,
-        prices,
-        supply,
-        demand,
-        unserved,
-        flow,
+    Charges {
         tariff,
         levy,
         export_tax,
-        cap_rent,
-        working_set,
-        objective,
-        solves,
-        solver_time,
-        total_time: Duration::ZERO,
-        check: SelfCheck::default(),
-        active_set_solves: 0,
-        warm: WarmStart::default(),
-    };
-    out.check = self_check(p, &out);
-    out.total_time = started.elapsed();
-    out
+    }
 }
 
 /// The QP of the outcome's final solve, in natural units (t, USD): what `--dump-lp` writes.

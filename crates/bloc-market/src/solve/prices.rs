@@ -130,6 +130,19 @@ fn fill_idle_prices(
     blocked: &[bool],
     price: &mut [Option<f64>],
 ) {
+    first_tonne_prices(p, idle, rent, blocked, price);
+    dead_market_prices(p, idle, price);
+}
+
+/// The Bellman–Ford part of [`fill_idle_prices`]: each idle node's cheapest first tonne, made
+/// there (a block's cost at zero, or an idle co-product's share of it) or brought in.
+fn first_tonne_prices(
+    p: &MarketProblem,
+    idle: &[usize],
+    rent: &[f64],
+    blocked: &[bool],
+    price: &mut [Option<f64>],
+) {
     if idle.is_empty() {
         return;
     }
@@ -206,9 +219,14 @@ fn fill_idle_prices(
             break;
         }
     }
-    // Markets nothing can reach: their price lies at or above every buyer's highest
-    // willingness to pay there (nobody buys) and high enough that no route out of them would
-    // pay (p_dest ≤ p + wedge). The lowest such price, found upwards from the buyers' tops.
+}
+
+/// The price of each idle market nothing can reach (no price after [`first_tonne_prices`]).
+///
+/// Markets nothing can reach: their price lies at or above every buyer's highest
+/// willingness to pay there (nobody buys) and high enough that no route out of them would
+/// pay (p_dest ≤ p + wedge). The lowest such price, found upwards from the buyers' tops.
+fn dead_market_prices(p: &MarketProblem, idle: &[usize], price: &mut [Option<f64>]) {
     let dead: Vec<usize> = idle
         .iter()
         .copied()
