@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -9,7 +11,9 @@ import pytest
 import bloc
 from conftest import ROOT, SCENARIOS, cli
 
-BAD = ROOT / "crates" / "bloc-scenario" / "tests" / "bad-input"
+# The loader's bad-input corpus: per case, edits that break its base scenario in one place.
+BAD = ROOT / "crates" / "bloc-scenario" / "tests" / "bad-input.toml"
+BAD_CORPUS = tomllib.loads(BAD.read_text(encoding="utf-8"))
 
 
 def test_load_shows_what_the_scenario_holds():
@@ -22,9 +26,41 @@ def test_load_shows_what_the_scenario_holds():
     assert len(s.hash) > 0
 
 
-@pytest.mark.parametrize("case", sorted(p.name for p in BAD.iterdir() if p.is_dir()))
-def test_a_bad_scenario_raises_the_clis_message(case: str):
-    path = BAD / case
+def make_bad_case(case: dict, to: Path) -> Path:
+    """Writes the case's scenario into `to/<name>`: the base's files with the case's edits, as
+    `bloc_testkit::overlay` makes it (the format is in the header of bad-input.toml)."""
+    base = BAD.parent / BAD_CORPUS["base"]
+    was = {p.name: p.read_bytes() for p in base.iterdir() if p.is_file()}
+    files = dict(was)
+    for i, e in enumerate(case["edit"], 1):
+        at, f = f"case `{case['name']}`, edit {i} of {e['file']}", e["file"]
+        if "write" in e:
+            files[f] = e["write"].encode()
+            continue
+        assert f in files, f"{at}: there is no file {f}"
+        if "delete" in e:
+            del files[f]
+        elif "append" in e:
+            files[f] += e["append"].encode()
+        else:
+            old = e["replace"].encode()
+            n = sum(files[f].startswith(old, k) for k in range(len(files[f])))
+            assert n == 1, f"{at}: the text to replace occurs {n} times, not once: {old!r}"
+            new = e["with"].encode() if "with" in e else re.sub(
+                rb"\\x([0-9A-Fa-f]{2})", lambda m: bytes([int(m[1], 16)]), e["with_bytes"].encode()
+            )
+            files[f] = files[f].replace(old, new, 1)
+    assert files != was, f"case `{case['name']}`: its edits leave the base as it was"
+    d = to / case["name"]
+    d.mkdir()
+    for name, data in files.items():
+        (d / name).write_bytes(data)
+    return d
+
+
+@pytest.mark.parametrize("case", BAD_CORPUS["case"], ids=lambda c: c["name"])
+def test_a_bad_scenario_raises_the_clis_message(case: dict, tmp: Path):
+    path = make_bad_case(case, tmp)
     p = cli("check", str(path), check=False)
     assert p.returncode == 1, p.stderr
     with pytest.raises(bloc.ScenarioError) as e:

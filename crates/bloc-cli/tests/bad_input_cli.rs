@@ -1,48 +1,25 @@
 //! Bad input through the command line: every case of the loader's bad-input corpus
-//! (`crates/bloc-scenario/tests/bad-input/`, listed in its `expected.txt`) makes `bloc run`
-//! and `bloc check` exit 1 with a message that names the file, the line and the field, and
-//! `bloc run` leaves no results directory behind, not even a partial one.
+//! (`crates/bloc-scenario/tests/bad-input.toml`, each case made from its base by
+//! `bloc_testkit::overlay` in a temporary folder) makes `bloc run` and `bloc check` exit 1
+//! with a message that names the file, the line and the field, and `bloc run` leaves no
+//! results directory behind, not even a partial one.
 
 mod common;
 
+use bloc_testkit::overlay::{Case, Overlay};
 use common::{bloc, repo};
-use std::path::{Path, PathBuf};
 
-fn corpus() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../bloc-scenario/tests/bad-input")
-}
-
-/// One line of `expected.txt`: `case | file | line | field | phrase`.
-#[derive(Debug)]
-struct Case {
-    name: String,
-    file: String,
-    line: usize,
-    field: Option<String>,
-    phrase: String,
-}
-
-fn cases() -> Vec<Case> {
-    let text = std::fs::read_to_string(corpus().join("expected.txt")).expect("expected.txt");
-    text.lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .map(|l| {
-            let p: Vec<&str> = l.splitn(5, " | ").map(str::trim).collect();
-            assert_eq!(p.len(), 5, "bad line in expected.txt: {l}");
-            Case {
-                name: p[0].to_string(),
-                file: p[1].to_string(),
-                line: p[2].parse().expect("a line number"),
-                field: Some(p[3].to_string()).filter(|f| f != "-"),
-                phrase: p[4].to_string(),
-            }
-        })
-        .collect()
+fn corpus() -> Overlay {
+    Overlay::read(&repo().join("crates/bloc-scenario/tests/bad-input.toml"))
 }
 
 /// What is wrong with how the CLI handled one case (empty: all right).
-fn check_case(c: &Case) -> Vec<String> {
-    let dir = corpus().join(&c.name);
+fn check_case(corpus: &Overlay, case: &Case) -> Vec<String> {
+    let made = match corpus.make(case) {
+        Ok(m) => m,
+        Err(e) => return vec![e],
+    };
+    let (dir, c) = (&made.dir, &case.error);
     let tmp = tempfile::tempdir().expect("a temporary directory");
     let out = tmp.path().join("out");
     let o = bloc(&[
@@ -104,16 +81,17 @@ fn check_case(c: &Case) -> Vec<String> {
 
 #[test]
 fn every_bad_input_case_exits_1_naming_file_line_and_field_and_leaves_no_results() {
-    let cases = cases();
+    let corpus = corpus();
+    let cases = &corpus.cases;
     assert!(
         cases.len() >= 30,
-        "only {} cases in expected.txt",
+        "only {} cases in bad-input.toml",
         cases.len()
     );
     let failures: Vec<String> = cases
         .iter()
         .filter_map(|c| {
-            let wrong = check_case(c);
+            let wrong = check_case(&corpus, c);
             (!wrong.is_empty()).then(|| format!("{}:\n    {}", c.name, wrong.join("\n    ")))
         })
         .collect();

@@ -18,13 +18,8 @@ mod common;
 
 use bloc_testkit::chromium;
 use common::{bloc_ok, run_example};
-use headless_chrome::protocol::cdp::types::Event;
-use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;
-use headless_chrome::{Browser, LaunchOptions};
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 fn run_default(dir: &Path) -> PathBuf {
     let out = dir.join("illustrative");
@@ -35,13 +30,6 @@ fn run_default(dir: &Path) -> PathBuf {
         "--quiet".as_ref(),
     ]);
     out
-}
-
-/// What the page said and asked for while loading.
-#[derive(Default, Debug)]
-struct Seen {
-    errors: Vec<String>,
-    requests: Vec<String>,
 }
 
 /// Three screens of the 1400 × 1000 window: the most a report may be tall when it opens.
@@ -56,96 +44,15 @@ fn check_in_browser(
     min_charts: usize,
     max_height: Option<f64>,
 ) {
-    let profile = tempfile::tempdir().unwrap();
-    let args: Vec<&OsStr> = chromium::FLAGS.iter().map(OsStr::new).collect();
-    let opts = LaunchOptions::default_builder()
-        .path(Some(chrome.to_path_buf()))
-        .headless(true)
-        .sandbox(false)
-        .user_data_dir(Some(profile.path().to_path_buf()))
-        .window_size(Some((1400, 1000)))
-        .idle_browser_timeout(Duration::from_secs(120))
-        .args(args)
-        .build()
-        .expect("launch options");
-    let browser = Browser::new(opts).expect("start Chromium");
-    let tab = browser.new_tab().expect("a tab");
-    let seen = Arc::new(Mutex::new(Seen::default()));
-    let s2 = Arc::clone(&seen);
-    tab.add_event_listener(Arc::new(move |e: &Event| {
-        let mut s = s2.lock().unwrap_or_else(|e| e.into_inner());
-        match e {
-            Event::RuntimeConsoleAPICalled(c) => {
-                let level = format!("{:?}", c.params.Type).to_lowercase();
-                if level.contains("error") || level.contains("warn") || level.contains("assert") {
-                    s.errors
-                        .push(format!("console.{level}: {:?}", c.params.args));
-                }
-            }
-            Event::RuntimeExceptionThrown(x) => s
-                .errors
-                .push(format!("exception: {:?}", x.params.exception_details)),
-            Event::LogEntryAdded(l) => {
-                let level = format!("{:?}", l.params.entry.level).to_lowercase();
-                if level.contains("error") || level.contains("warn") {
-                    s.errors.push(format!(
-                        "log {level}: {} {:?}",
-                        l.params.entry.text, l.params.entry.url
-                    ));
-                }
-            }
-            Event::NetworkRequestWillBeSent(r) => s.requests.push(r.params.request.url.clone()),
-            _ => {}
-        }
-    }))
-    .expect("listen");
-    tab.enable_runtime().expect("Runtime.enable");
-    tab.enable_log().expect("Log.enable");
-    tab.call_method(headless_chrome::protocol::cdp::Network::Enable {
-        max_total_buffer_size: None,
-        max_resource_buffer_size: None,
-        max_post_data_size: None,
-        report_direct_socket_traffic: None,
-        enable_durable_messages: None,
-    })
-    .expect("Network.enable");
     let url = format!("file://{}", page.canonicalize().unwrap().display());
-    tab.navigate_to(&url)
-        .expect("navigate")
-        .wait_until_navigated()
-        .expect("loaded");
-    let eval = |js: &str| -> serde_json::Value {
-        let v = tab.evaluate(js, false).expect("evaluate");
-        serde_json::from_str(v.value.as_ref().and_then(|v| v.as_str()).expect("a string")).unwrap()
-    };
+    let tab = chromium::Page::open(chrome, &url, (1400, 1000));
     // The page as it opens: its height, and a screenshot of it.
-    let opened = eval("JSON.stringify({height: document.documentElement.scrollHeight})");
+    let opened = tab.eval_json("JSON.stringify({height: document.documentElement.scrollHeight})");
     let open_height = opened["height"].as_f64().unwrap();
-    let shot_height = open_height.min(16000.0);
-    // `capture_beyond_viewport` draws the parts below the window too.
-    let data = tab
-        .call_method(headless_chrome::protocol::cdp::Page::CaptureScreenshot {
-            format: Some(CaptureScreenshotFormatOption::Png),
-            quality: None,
-            clip: Some(headless_chrome::protocol::cdp::Page::Viewport {
-                x: 0.0,
-                y: 0.0,
-                width: 1400.0,
-                height: shot_height,
-                scale: 1.0,
-            }),
-            from_surface: Some(true),
-            capture_beyond_viewport: Some(true),
-            optimize_for_speed: None,
-        })
-        .expect("screenshot")
-        .data;
-    let png = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, data)
-        .expect("base64 PNG");
-    std::fs::write(shot, &png).unwrap();
+    let bytes = tab.screenshot(open_height, shot);
     // Then every <details> opened: every chart an <svg> with a non-zero box and at least one
     // data mark, and every <text> inside its <svg>'s box (half a pixel of rounding allowed).
-    let json = eval(
+    let json = tab.eval_json(
         r#"document.querySelectorAll('details').forEach(d => d.open = true);
             JSON.stringify({
                 ready: document.readyState,
@@ -200,18 +107,20 @@ fn check_in_browser(
         );
     }
     println!(
-        "screenshot: {} ({} charts, opens {open_height} px tall, {} bytes)",
+        "screenshot: {} ({} charts, opens {open_height} px tall, {bytes} bytes)",
         shot.display(),
         charts.len(),
-        png.len()
     );
-    let seen = seen.lock().unwrap_or_else(|e| e.into_inner());
-    assert!(
-        seen.errors.is_empty(),
-        "console errors on {url}: {:?}",
-        seen.errors
-    );
-    let outside: Vec<&String> = seen.requests.iter().filter(|u| **u != url).collect();
+    // A warning, an error or an exception fails the page; a plain `console.log` does not.
+    let seen = tab.seen();
+    let errors: Vec<String> = seen
+        .messages
+        .iter()
+        .filter(|m| m.is_warning_or_error())
+        .map(ToString::to_string)
+        .collect();
+    assert!(errors.is_empty(), "console errors on {url}: {errors:?}");
+    let outside = seen.requests_outside(|u| u == url);
     assert!(outside.is_empty(), "the page requested {outside:?}");
     assert!(
         seen.requests.contains(&url),

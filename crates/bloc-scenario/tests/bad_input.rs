@@ -1,54 +1,34 @@
-//! The bad-input corpus (`tests/bad-input/`): every case fails to load, with an error at the
-//! file, line and field that `expected.txt` names and a message holding its phrase. And the
-//! base the cases were made from, also saved with a BOM and CRLF line ends, loads.
+//! The bad-input corpus (`tests/bad-input.toml`): every case, made from the base
+//! (`tests/data/base/`) by its edits in a temporary folder, fails to load, with an error at
+//! the file, line and field the case names and a message holding its phrase. Every edit
+//! applies (a replaced text occurs exactly once) and every case changes the base, so that no
+//! case can quietly become the base itself. And the base loads, also when saved with a BOM
+//! and CRLF line ends.
 
 use bloc_scenario::{load, ScenarioError};
-use std::collections::BTreeSet;
+use bloc_testkit::overlay::{Case, Overlay};
 use std::path::{Path, PathBuf};
 
 fn tests_dir() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests"))
 }
 
-/// One line of `expected.txt`.
-#[derive(Debug)]
-struct Expected {
-    case: String,
-    file: String,
-    line: usize,
-    field: Option<String>,
-    phrase: String,
+fn corpus() -> Overlay {
+    Overlay::read(&tests_dir().join("bad-input.toml"))
 }
 
-fn expected() -> Vec<Expected> {
-    let text = std::fs::read_to_string(tests_dir().join("bad-input/expected.txt")).unwrap();
-    text.lines()
-        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .map(|l| {
-            let parts: Vec<&str> = l.splitn(5, " | ").collect();
-            assert_eq!(parts.len(), 5, "bad line in expected.txt: {l}");
-            Expected {
-                case: parts[0].trim().to_string(),
-                file: parts[1].trim().to_string(),
-                line: parts[2].trim().parse().unwrap(),
-                field: Some(parts[3].trim().to_string()).filter(|f| f != "-"),
-                phrase: parts[4].trim().to_string(),
-            }
-        })
-        .collect()
-}
-
-fn check_case(e: &Expected) -> Result<(), String> {
-    let dir = tests_dir().join("bad-input").join(&e.case);
-    let err = match load(&dir) {
-        Ok(_) => return Err(format!("{}: loaded, but should have failed", e.case)),
+fn check_case(corpus: &Overlay, c: &Case) -> Result<(), String> {
+    let made = corpus.make(c)?;
+    let e = &c.error;
+    let err = match load(&made.dir) {
+        Ok(_) => return Err(format!("{}: loaded, but should have failed", c.name)),
         Err(err) => err,
     };
     let shown = err.to_string();
     // Shown with `--nocapture`, to read the messages side by side.
-    println!("{:<32} {shown}", e.case);
+    println!("{:<32} {shown}", c.name);
     let ScenarioError::Invalid { at, message } = &err else {
-        return Err(format!("{}: not an Invalid error: {shown}", e.case));
+        return Err(format!("{}: not an Invalid error: {shown}", c.name));
     };
     let file = at
         .file
@@ -81,7 +61,7 @@ fn check_case(e: &Expected) -> Result<(), String> {
     } else {
         Err(format!(
             "{}: {}\n    got: {shown}",
-            e.case,
+            c.name,
             wrong.join("; ")
         ))
     }
@@ -89,9 +69,13 @@ fn check_case(e: &Expected) -> Result<(), String> {
 
 #[test]
 fn every_bad_input_case_fails_where_expected() {
-    let cases = expected();
+    let corpus = corpus();
+    let cases = &corpus.cases;
     assert!(cases.len() >= 30, "only {} cases", cases.len());
-    let failures: Vec<String> = cases.iter().filter_map(|e| check_case(e).err()).collect();
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|c| check_case(&corpus, c).err())
+        .collect();
     assert!(
         failures.is_empty(),
         "{} of {} cases wrong:\n{}",
@@ -101,34 +85,33 @@ fn every_bad_input_case_fails_where_expected() {
     );
 }
 
+/// Each edit finds its text exactly once, and each case's scenario differs from the base (a
+/// case that broke nothing would fail for a reason of its own, or not at all). Names are
+/// unique: `Overlay::read` refuses a name used twice.
 #[test]
-fn every_case_folder_is_listed_once() {
-    let listed: Vec<String> = expected().into_iter().map(|e| e.case).collect();
-    let unique: BTreeSet<&String> = listed.iter().collect();
-    assert_eq!(unique.len(), listed.len(), "a case is listed twice");
-    let folders: BTreeSet<String> = std::fs::read_dir(tests_dir().join("bad-input"))
-        .unwrap()
-        .map(|e| e.unwrap())
-        .filter(|e| e.path().is_dir())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
+fn every_edit_applies_once_and_every_case_changes_the_base() {
+    let corpus = corpus();
+    let base = corpus.base_files();
+    assert!(base.contains_key("scenario.toml"), "{:?}", corpus.base);
+    let failures: Vec<String> = corpus
+        .cases
+        .iter()
+        .filter_map(|c| c.apply(&base).err())
         .collect();
-    let listed: BTreeSet<String> = listed.into_iter().collect();
-    assert_eq!(folders, listed);
-    for f in &folders {
-        assert!(
-            tests_dir()
-                .join("bad-input")
-                .join(f)
-                .join("scenario.toml")
-                .is_file(),
-            "{f} has no scenario.toml"
-        );
-    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases do not apply:\n{}",
+        failures.len(),
+        corpus.cases.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn the_base_of_the_corpus_loads() {
-    let s = load(&tests_dir().join("data/base")).unwrap();
+    let base = corpus().base;
+    assert_eq!(base, tests_dir().join("data/base"));
+    let s = load(&base).unwrap();
     assert_eq!(s.name, "bad-input-base");
     assert_eq!(s.seed, 7);
     assert_eq!(s.regions.len(), 3);
@@ -138,13 +121,29 @@ fn the_base_of_the_corpus_loads() {
     assert_eq!(s.bloc.members[1].span.to, Some(7));
 }
 
+/// The base saved with a UTF-8 BOM and CRLF line ends (written here, from the base) loads
+/// to the same scenario; only its hash, of the bytes, differs.
 #[test]
 fn bom_and_crlf_load_the_same() {
-    let plain = load(&tests_dir().join("data/base")).unwrap();
-    let bom = load(&tests_dir().join("data/bom-crlf")).unwrap();
-    assert!(std::fs::read(tests_dir().join("data/bom-crlf/regions.csv"))
-        .unwrap()
-        .starts_with(b"\xEF\xBB\xBF"));
+    let corpus = corpus();
+    let plain = load(&corpus.base).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let bom_dir = tmp.path().join("bom-crlf");
+    std::fs::create_dir(&bom_dir).unwrap();
+    for (name, bytes) in corpus.base_files() {
+        assert!(!bytes.contains(&b'\r'), "{name}: the base has CR already");
+        let mut out = b"\xEF\xBB\xBF".to_vec();
+        for &b in &bytes {
+            if b == b'\n' {
+                out.push(b'\r');
+            }
+            out.push(b);
+        }
+        std::fs::write(bom_dir.join(name), out).unwrap();
+    }
+    let bom = load(&bom_dir).unwrap();
+    let regions = std::fs::read(bom_dir.join("regions.csv")).unwrap();
+    assert!(regions.starts_with(b"\xEF\xBB\xBF") && regions.ends_with(b"\r\n"));
     assert_eq!(bom.name, plain.name);
     assert_eq!(bom.regions, plain.regions);
     assert_eq!(bom.commodities, plain.commodities);

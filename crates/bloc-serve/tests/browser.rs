@@ -181,13 +181,6 @@ fn dashboard_loads_cleanly_and_the_calculator_gives_the_right_duty() {
 // every label inside the chart, print no unrounded figure, log no console message and ask
 // nothing of any host but the service. A screenshot is written and its path printed.
 
-/// What a page said and asked for while loading.
-#[derive(Default, Debug)]
-struct Seen {
-    errors: Vec<String>,
-    requests: Vec<String>,
-}
-
 /// A figure printed with three or more decimals (`72465.33333333333`, `0.125`): the first one
 /// in `text`, if any. Figures for people are rounded (whole dollars, percentages, one decimal
 /// of a tonne); a long fraction is a number printed raw.
@@ -241,110 +234,28 @@ fn check_page(
     ready: &str,
     shot: &Path,
 ) -> (Value, Vec<String>) {
-    use headless_chrome::protocol::cdp::types::Event;
-    use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;
-    use headless_chrome::{Browser, LaunchOptions};
-    use std::ffi::OsStr;
-    use std::sync::{Arc, Mutex};
-
-    let profile = tempfile::tempdir().unwrap();
-    let args: Vec<&OsStr> = chromium::FLAGS.iter().map(OsStr::new).collect();
-    let opts = LaunchOptions::default_builder()
-        .path(Some(chrome.to_path_buf()))
-        .headless(true)
-        .sandbox(false)
-        .user_data_dir(Some(profile.path().to_path_buf()))
-        .window_size(Some((1280, 900)))
-        .idle_browser_timeout(Duration::from_secs(120))
-        .args(args)
-        .build()
-        .expect("launch options");
-    let browser = Browser::new(opts).expect("start Chromium");
-    let tab = browser.new_tab().expect("a tab");
-    let seen = Arc::new(Mutex::new(Seen::default()));
-    let s2 = Arc::clone(&seen);
-    tab.add_event_listener(Arc::new(move |e: &Event| {
-        let mut s = s2.lock().unwrap_or_else(|e| e.into_inner());
-        match e {
-            Event::RuntimeConsoleAPICalled(c) => s.errors.push(format!(
-                "console.{:?}: {:?}",
-                c.params.Type,
-                c.params
-                    .args
-                    .iter()
-                    .map(|a| a.value.clone().unwrap_or_default())
-                    .collect::<Vec<_>>()
-            )),
-            Event::RuntimeExceptionThrown(x) => s
-                .errors
-                .push(format!("exception: {:?}", x.params.exception_details)),
-            Event::LogEntryAdded(l) => s.errors.push(format!(
-                "log {:?}: {} {:?}",
-                l.params.entry.level, l.params.entry.text, l.params.entry.url
-            )),
-            Event::NetworkRequestWillBeSent(r) => s.requests.push(r.params.request.url.clone()),
-            _ => {}
-        }
-    }))
-    .expect("listen");
-    tab.enable_runtime().expect("Runtime.enable");
-    tab.enable_log().expect("Log.enable");
-    tab.call_method(headless_chrome::protocol::cdp::Network::Enable {
-        max_total_buffer_size: None,
-        max_resource_buffer_size: None,
-        max_post_data_size: None,
-        report_direct_socket_traffic: None,
-        enable_durable_messages: None,
-    })
-    .expect("Network.enable");
-    tab.navigate_to(url)
-        .expect("navigate")
-        .wait_until_navigated()
-        .expect("loaded");
+    let page = chromium::Page::open(chrome, url, (1280, 900));
     let mut faults = vec![];
-    if let Err(e) = tab.wait_for_element_with_custom_timeout(ready, Duration::from_secs(30)) {
+    if let Err(e) = page
+        .tab()
+        .wait_for_element_with_custom_timeout(ready, Duration::from_secs(30))
+    {
         faults.push(format!("the page never showed `{ready}`: {e}"));
     }
     // Let late fetches and their console messages arrive.
     std::thread::sleep(Duration::from_millis(300));
-    let got = tab.evaluate(INSPECT, false).expect("evaluate");
-    let v: Value = serde_json::from_str(
-        got.value
-            .as_ref()
-            .and_then(|v| v.as_str())
-            .expect("a string"),
-    )
-    .unwrap();
+    let v = page.eval_json(INSPECT);
 
-    let height = v["height"].as_f64().unwrap_or(900.0).clamp(100.0, 16000.0);
-    let data = tab
-        .call_method(headless_chrome::protocol::cdp::Page::CaptureScreenshot {
-            format: Some(CaptureScreenshotFormatOption::Png),
-            quality: None,
-            clip: Some(headless_chrome::protocol::cdp::Page::Viewport {
-                x: 0.0,
-                y: 0.0,
-                width: 1280.0,
-                height,
-                scale: 1.0,
-            }),
-            from_surface: Some(true),
-            capture_beyond_viewport: Some(true),
-            optimize_for_speed: None,
-        })
-        .expect("screenshot")
-        .data;
-    let png = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, data)
-        .expect("base64 PNG");
-    std::fs::write(shot, &png).unwrap();
-    println!("screenshot: {} ({} bytes)", shot.display(), png.len());
+    let height = v["height"].as_f64().unwrap_or(900.0).max(100.0);
+    let bytes = page.screenshot(height, shot);
+    println!("screenshot: {} ({bytes} bytes)", shot.display());
 
-    let seen = seen.lock().unwrap_or_else(|e| e.into_inner());
-    faults.extend(seen.errors.iter().map(|e| format!("console: {e}")));
+    // Every message is a fault here, a `console.log` too: the dashboard logs nothing.
+    let seen = page.seen();
+    faults.extend(seen.messages.iter().map(|m| format!("console: {m}")));
     faults.extend(
-        seen.requests
-            .iter()
-            .filter(|u| !u.starts_with(allowed) && !u.starts_with("data:"))
+        seen.requests_outside(|u| u.starts_with(allowed) || u.starts_with("data:"))
+            .into_iter()
             .map(|u| format!("request outside the service: {u}")),
     );
     if !seen.requests.iter().any(|u| u.starts_with(allowed)) {

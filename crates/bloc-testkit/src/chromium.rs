@@ -4,6 +4,16 @@
 //! says how to install it; `BLOC_SKIP_BROWSER=1` skips the test and says so. `BLOC_CHROMIUM`
 //! names the browser when it is not `chromium`, `chromium-browser` or `google-chrome` on
 //! `PATH` (or `/usr/bin/chromium`).
+//!
+//! With the feature `browser`, [`Page`] starts it and watches a page over the DevTools
+//! protocol (what the page logs and requests, screenshots), as the report's and the
+//! dashboard's browser tests both do. A feature, so that the crates whose tests use only the
+//! rest of this kit do not build `headless_chrome`.
+
+#[cfg(feature = "browser")]
+mod page;
+#[cfg(feature = "browser")]
+pub use page::{Message, Page, Seen};
 
 use std::ffi::OsString;
 use std::path::PathBuf;

@@ -1,6 +1,7 @@
 //! Test support shared by the integration tests of several `bloc` crates, so that each idea
-//! has one home: where the repository is, how a browser test finds headless Chromium and
-//! when it may skip, and how a test reads a CSV file.
+//! has one home: where the repository is, how a browser test finds, starts and watches
+//! headless Chromium and when it may skip, how a test reads a CSV file, and how a scenario
+//! variant is made from a base by an overlay of edits.
 //!
 //! A dev-dependency only (`publish = false`). What needs a crate's own build stays in that
 //! crate's tests: the `bloc` binary is `env!("CARGO_BIN_EXE_bloc")`, which Cargo sets only
@@ -8,6 +9,7 @@
 #![deny(missing_docs)]
 
 pub mod chromium;
+pub mod overlay;
 mod table;
 
 pub use table::Table;
