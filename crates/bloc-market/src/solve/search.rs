@@ -366,7 +366,7 @@ impl<'a> Search<'a> {
         let first_tonne = node_prices(p, built, &self.scaling, &sol.x, &sol.row_dual, tol);
         let mut residual = 0.0f64;
         let mut target = self.wedges.value.clone();
-        let flow_of = |r: usize| built.route_col[r].map_or(0.0, |j| sol.x[j]);
+        let flow_of = |r: usize| route_flow(built, &sol.x, r);
         let mut best_into: Vec<Option<(usize, f64)>> = vec![None; p.nodes.len()];
         let mut best_from: Vec<Option<(usize, f64)>> = vec![None; p.nodes.len()];
         for (r, route) in p.routes.iter().enumerate() {
@@ -464,7 +464,7 @@ impl<'a> Search<'a> {
     ) {
         let (p, tol) = (self.p, self.tol);
         let secant = self.convergence.secant(residual);
-        let flow_of = |r: usize| built.route_col[r].map_or(0.0, |j| sol.x[j]);
+        let flow_of = |r: usize| route_flow(built, &sol.x, r);
         let prices = &gaps.prices;
         self.wedges.step(
             &gaps.target,
@@ -521,6 +521,12 @@ impl<'a> Search<'a> {
         );
         out
     }
+}
+
+/// Route `r`'s flow in the answer `x` (QP units; 0 outside the working set). The wedge
+/// residual and the secant step read "carries goods" from this one figure.
+fn route_flow(built: &Built, x: &[f64], r: usize) -> f64 {
+    built.route_col[r].map_or(0.0, |j| x[j])
 }
 
 /// The first working set: the routes `opts.start` names, and those the guide's answer uses.
