@@ -10,13 +10,10 @@
 //! route in the first solve), the path design §7 measured. One table is printed at the end.
 
 use anyhow::{bail, Context, Result};
-use bloc_market::{
-    solve_market, ClarabelSolver, Col, QpProblem, QpSolver, RouteStart, Row, RowKind, SolveOptions,
-};
+use bloc_market::{solve_market, ClarabelSolver, QpSolver, RouteStart, SolveOptions};
 use bloc_model::{RunOptions, World};
 use bloc_synth::SynthSpec;
 use clap::{Args, ValueEnum};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -284,7 +281,8 @@ fn bench_one(size: Size, args: &BenchArgs) -> Result<Measured> {
 
     // The dumped QP of the last period, read back and solved cold by Clarabel.
     let file = dump.join(format!("{}.mps", scenario.time.label(t)));
-    let qp = read_mps(&file).with_context(|| format!("reading back {}", file.display()))?;
+    let qp =
+        crate::mps::read_mps(&file).with_context(|| format!("reading back {}", file.display()))?;
     m.cols = qp.cols.len();
     m.rows = qp.rows.len();
     eprintln!(
@@ -391,127 +389,6 @@ fn highs_in_child(file: &Path, limit_s: f64) -> HighsCell {
     }
 }
 
-/// Reads the free-format MPS that `bloc_market::write_mps` writes (N/E/L rows; one or two
-/// entries per COLUMNS or RHS line; FX/FR/MI/UP/LO bounds; a diagonal QUADOBJ) back into a
-/// [`QpProblem`].
-fn read_mps(path: &Path) -> Result<QpProblem> {
-    let text = std::fs::read_to_string(path)?;
-    let mut qp = QpProblem::default();
-    let mut obj_row = String::new();
-    let mut row_of: HashMap<String, usize> = HashMap::new();
-    let mut col_of: HashMap<String, usize> = HashMap::new();
-    let mut section = "";
-    let num = |s: &str, line: usize| -> Result<f64> {
-        s.parse::<f64>()
-            .with_context(|| format!("line {line}: `{s}` is not a number"))
-    };
-    for (i, raw) in text.lines().enumerate() {
-        let line = i + 1;
-        if raw.trim().is_empty() || raw.starts_with('*') {
-            continue;
-        }
-        let f: Vec<&str> = raw.split_whitespace().collect();
-        if !raw.starts_with(' ') {
-            section = match f[0] {
-                "NAME" => "NAME",
-                "ROWS" => "ROWS",
-                "COLUMNS" => "COLUMNS",
-                "RHS" => "RHS",
-                "BOUNDS" => "BOUNDS",
-                "QUADOBJ" => "QUADOBJ",
-                "ENDATA" => break,
-                other => bail!("line {line}: unknown section {other}"),
-            };
-            continue;
-        }
-        match (section, f.as_slice()) {
-            ("ROWS", ["N", name]) => obj_row = name.to_string(),
-            ("ROWS", [kind @ ("E" | "L"), name]) => {
-                let kind = if *kind == "E" {
-                    RowKind::Eq
-                } else {
-                    RowKind::Le
-                };
-                row_of.insert(
-                    name.to_string(),
-                    qp.add_row(Row {
-                        name: name.to_string(),
-                        kind,
-                        rhs: 0.0,
-                    }),
-                );
-            }
-            ("COLUMNS", [col, pairs @ ..]) if !pairs.is_empty() && pairs.len() % 2 == 0 => {
-                let j = match col_of.get(*col) {
-                    Some(&j) => j,
-                    None => {
-                        let j = qp.add_col(Col {
-                            name: col.to_string(),
-                            cost: 0.0,
-                            quad: 0.0,
-                            lower: 0.0,
-                            upper: f64::INFINITY,
-                        });
-                        col_of.insert(col.to_string(), j);
-                        j
-                    }
-                };
-                for pair in pairs.chunks(2) {
-                    let v = num(pair[1], line)?;
-                    if pair[0] == obj_row {
-                        qp.cols[j].cost = v;
-                    } else {
-                        let r = *row_of
-                            .get(pair[0])
-                            .with_context(|| format!("line {line}: unknown row {}", pair[0]))?;
-                        qp.set_coef(r, j, v);
-                    }
-                }
-            }
-            ("RHS", [_, pairs @ ..]) if !pairs.is_empty() && pairs.len() % 2 == 0 => {
-                for pair in pairs.chunks(2) {
-                    let v = num(pair[1], line)?;
-                    if pair[0] == obj_row {
-                        qp.offset = -v;
-                    } else {
-                        let r = *row_of
-                            .get(pair[0])
-                            .with_context(|| format!("line {line}: unknown row {}", pair[0]))?;
-                        qp.rows[r].rhs = v;
-                    }
-                }
-            }
-            ("BOUNDS", [kind, _, col, rest @ ..]) => {
-                let j = *col_of
-                    .get(*col)
-                    .with_context(|| format!("line {line}: unknown column {col}"))?;
-                let v = rest.first().map(|s| num(s, line)).transpose()?;
-                let c = &mut qp.cols[j];
-                match (*kind, v) {
-                    ("FX", Some(v)) => (c.lower, c.upper) = (v, v),
-                    ("FR", None) => (c.lower, c.upper) = (f64::NEG_INFINITY, f64::INFINITY),
-                    ("MI", None) => c.lower = f64::NEG_INFINITY,
-                    ("UP", Some(v)) => c.upper = v,
-                    ("LO", Some(v)) => c.lower = v,
-                    _ => bail!("line {line}: unsupported bound `{}`", raw.trim()),
-                }
-            }
-            ("QUADOBJ", [a, b, v]) if a == b => {
-                let j = *col_of
-                    .get(*a)
-                    .with_context(|| format!("line {line}: unknown column {a}"))?;
-                qp.cols[j].quad = num(v, line)?;
-            }
-            ("NAME", _) => {}
-            _ => bail!(
-                "line {line}: cannot read `{}` in section {section}",
-                raw.trim()
-            ),
-        }
-    }
-    Ok(qp)
-}
-
 fn ratio_text(r: f64) -> String {
     if r < 10.0 {
         format!("{r:.2}×")
@@ -542,62 +419,90 @@ fn print_table(rows: &[Measured], args: &BenchArgs) {
         "objective rel diff",
     ];
     let mut table: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
+    table.extend(rows.iter().map(|m| table_row(m, args)));
+    print_aligned(&table);
+    println!();
+    println!(
+        "warm: mean time of periods 2..{} (engine, Clarabel, working set from the period before); engine cold: the last period's market with every route in the first solve; dump: the last period's final QP (--dump-lp), solved cold from the file; objective rel diff: largest of HiGHS and Clarabel on the dump against the engine's objective.",
+        args.periods
+    );
     for m in rows {
-        let (highs, ratio, highs_obj) = match &m.highs {
-            HighsCell::Solved {
-                ms,
-                objective,
-                status,
-            } => {
-                let mark = if status == "Optimal" {
-                    String::new()
-                } else {
-                    format!(" ({status})")
-                };
-                (
-                    format!("{ms:.1}{mark}"),
-                    ratio_text(ms / m.warm_ms),
-                    Some(*objective),
-                )
-            }
-            HighsCell::Limit => (
-                ">limit".to_string(),
-                format!(">{}", ratio_text(args.highs_timeout_s * 1e3 / m.warm_ms)),
-                None,
-            ),
-            HighsCell::NotRun => ("-".to_string(), "-".to_string(), None),
-            HighsCell::Failed(_) => ("failed".to_string(), "-".to_string(), None),
-        };
-        let diffs: Vec<f64> = [highs_obj, m.clarabel_obj]
-            .into_iter()
-            .flatten()
-            .map(|o| rel_diff(o, m.objective))
-            .collect();
-        let agree = if diffs.is_empty() {
-            "-".to_string()
-        } else {
-            let d = diffs.iter().fold(0.0f64, |a, &b| a.max(b));
-            format!("{d:.1e} {}", if d <= 1e-6 { "agree" } else { "DIFFER" })
-        };
-        table.push(vec![
-            m.size.clone(),
-            m.regions.to_string(),
-            m.commodities.to_string(),
-            m.routes.to_string(),
-            m.in_set.to_string(),
-            m.cols.to_string(),
-            m.rows.to_string(),
-            format!("{:.1}", m.warm_ms),
-            format!("{:.1}", m.first_ms),
-            format!("{:.1}", m.engine_cold_ms),
-            m.clarabel_ms
-                .map_or("failed".to_string(), |v| format!("{v:.1}")),
-            highs,
-            ratio,
-            agree,
-        ]);
+        for n in &m.notes {
+            println!("{}: {n}", m.size);
+        }
+        if let HighsCell::Failed(e) = &m.highs {
+            println!("{}: HiGHS: {e}", m.size);
+        }
     }
-    let widths: Vec<usize> = (0..header.len())
+}
+
+/// The HiGHS cells of one size: its time, its ratio to the engine's warm period, and its
+/// objective when it solved.
+fn highs_cells(m: &Measured, args: &BenchArgs) -> (String, String, Option<f64>) {
+    match &m.highs {
+        HighsCell::Solved {
+            ms,
+            objective,
+            status,
+        } => {
+            let mark = if status == "Optimal" {
+                String::new()
+            } else {
+                format!(" ({status})")
+            };
+            (
+                format!("{ms:.1}{mark}"),
+                ratio_text(ms / m.warm_ms),
+                Some(*objective),
+            )
+        }
+        HighsCell::Limit => (
+            ">limit".to_string(),
+            format!(">{}", ratio_text(args.highs_timeout_s * 1e3 / m.warm_ms)),
+            None,
+        ),
+        HighsCell::NotRun => ("-".to_string(), "-".to_string(), None),
+        HighsCell::Failed(_) => ("failed".to_string(), "-".to_string(), None),
+    }
+}
+
+fn table_row(m: &Measured, args: &BenchArgs) -> Vec<String> {
+    let (highs, ratio, highs_obj) = highs_cells(m, args);
+    let diffs: Vec<f64> = [highs_obj, m.clarabel_obj]
+        .into_iter()
+        .flatten()
+        .map(|o| rel_diff(o, m.objective))
+        .collect();
+    let agree = if diffs.is_empty() {
+        "-".to_string()
+    } else {
+        let d = diffs.iter().fold(0.0f64, |a, &b| a.max(b));
+        format!("{d:.1e} {}", if d <= 1e-6 { "agree" } else { "DIFFER" })
+    };
+    vec![
+        m.size.clone(),
+        m.regions.to_string(),
+        m.commodities.to_string(),
+        m.routes.to_string(),
+        m.in_set.to_string(),
+        m.cols.to_string(),
+        m.rows.to_string(),
+        format!("{:.1}", m.warm_ms),
+        format!("{:.1}", m.first_ms),
+        format!("{:.1}", m.engine_cold_ms),
+        m.clarabel_ms
+            .map_or("failed".to_string(), |v| format!("{v:.1}")),
+        highs,
+        ratio,
+        agree,
+    ]
+}
+
+/// Prints `table` (its first row the header) in columns: the first left-aligned, the rest
+/// right-aligned, a rule under the header.
+fn print_aligned(table: &[Vec<String>]) {
+    let columns = table.first().map_or(0, Vec::len);
+    let widths: Vec<usize> = (0..columns)
         .map(|c| {
             table
                 .iter()
@@ -629,19 +534,6 @@ fn print_table(rows: &[Measured], args: &BenchArgs) {
                     .collect::<Vec<_>>()
                     .join("  ")
             );
-        }
-    }
-    println!();
-    println!(
-        "warm: mean time of periods 2..{} (engine, Clarabel, working set from the period before); engine cold: the last period's market with every route in the first solve; dump: the last period's final QP (--dump-lp), solved cold from the file; objective rel diff: largest of HiGHS and Clarabel on the dump against the engine's objective.",
-        args.periods
-    );
-    for m in rows {
-        for n in &m.notes {
-            println!("{}: {n}", m.size);
-        }
-        if let HighsCell::Failed(e) = &m.highs {
-            println!("{}: HiGHS: {e}", m.size);
         }
     }
 }

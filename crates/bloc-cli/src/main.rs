@@ -13,6 +13,7 @@ mod bench;
 mod bench_strategy;
 mod beside;
 mod calibrate;
+mod mps;
 mod shipped;
 mod sweep;
 mod validate;
@@ -386,61 +387,24 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             solver,
             cold,
             format,
-        } => {
-            let solver = match solver {
-                SolverArg::Clarabel => SolverChoice::Clarabel,
-                #[cfg(feature = "highs")]
-                SolverArg::Highs => SolverChoice::Highs,
-                #[cfg(not(feature = "highs"))]
-                SolverArg::Highs => {
-                    return Err(Failure::BadInput(anyhow::anyhow!(
-                        "--solver highs: this bloc was built without HiGHS (cargo feature `highs`); use --solver clarabel"
-                    )))
-                }
-            };
-            Ok(run(
-                scenario.as_deref(),
-                out,
-                RunOptions {
-                    seed,
-                    solver,
-                    dump_lp,
-                    cold,
-                    guide: None,
-                    indicators_only: false,
-                },
-                match format {
-                    FormatArg::Csv => bloc_results::Format::Csv,
-                    FormatArg::Parquet => bloc_results::Format::Parquet,
-                },
-                quiet,
-            )?)
-        }
-        Command::Check { scenario, quiet } => {
-            let s = load(Some(&scenario))?;
-            load_baseline(Some(&scenario), &s)?;
-            // Said even with --quiet: a policy dropped by `extends` is what check is for.
-            for w in &s.warnings {
-                eprintln!("warning: {w}");
-            }
-            if !quiet {
-                let projects = s.processes.iter().filter(|p| p.project.is_some()).count();
-                let n = |k: usize, one: &str, many: &str| {
-                    format!("{k} {}", if k == 1 { one } else { many })
-                };
-                println!(
-                    "{}: ok ({}, {}, {}, {}, {}, {})",
-                    s.name,
-                    n(s.regions.len(), "region", "regions"),
-                    n(s.commodities.len(), "commodity", "commodities"),
-                    n(s.processes.len() - projects, "process", "processes"),
-                    n(projects, "project", "projects"),
-                    n(s.demand.len(), "demand row", "demand rows"),
-                    n(s.time.periods, "period", "periods"),
-                );
-            }
-            Ok(())
-        }
+        } => Ok(run(
+            scenario.as_deref(),
+            out,
+            RunOptions {
+                seed,
+                solver: solver_choice(solver)?,
+                dump_lp,
+                cold,
+                guide: None,
+                indicators_only: false,
+            },
+            match format {
+                FormatArg::Csv => bloc_results::Format::Csv,
+                FormatArg::Parquet => bloc_results::Format::Parquet,
+            },
+            quiet,
+        )?),
+        Command::Check { scenario, quiet } => check(&scenario, quiet),
         Command::Example { name, dir } => {
             shipped::example(name.as_deref(), dir.as_deref()).map_err(Failure::unmarked_internal)
         }
@@ -471,38 +435,81 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             )?)
         }
         Command::Admin {
-            what:
-                AdminCommand::Token {
-                    what: TokenCommand::Revoke { token, db },
-                },
-        } => {
+            what: AdminCommand::Token { what },
+        } => token(what),
+        Command::Report {
+            run,
+            baseline,
+            bands,
+            out,
+        } => Ok(report(&run, baseline.as_deref(), bands.as_deref(), &out)?),
+        Command::Compare {
+            run_a,
+            run_b,
+            csv,
+            html,
+        } => Ok(compare(&run_a, &run_b, csv.as_deref(), html.as_deref())?),
+        Command::Sweep(args) => sweep::run(args),
+    }
+}
+
+/// `--solver`: HiGHS only where this build has it.
+fn solver_choice(solver: SolverArg) -> Result<SolverChoice, Failure> {
+    match solver {
+        SolverArg::Clarabel => Ok(SolverChoice::Clarabel),
+        #[cfg(feature = "highs")]
+        SolverArg::Highs => Ok(SolverChoice::Highs),
+        #[cfg(not(feature = "highs"))]
+        SolverArg::Highs => Err(Failure::BadInput(anyhow::anyhow!(
+            "--solver highs: this bloc was built without HiGHS (cargo feature `highs`); use --solver clarabel"
+        ))),
+    }
+}
+
+/// `bloc check`: loads the scenario and its baseline and says what it holds.
+fn check(scenario: &Path, quiet: bool) -> Result<(), Failure> {
+    let s = load(Some(scenario))?;
+    load_baseline(Some(scenario), &s)?;
+    // Said even with --quiet: a policy dropped by `extends` is what check is for.
+    for w in &s.warnings {
+        eprintln!("warning: {w}");
+    }
+    if !quiet {
+        let projects = s.processes.iter().filter(|p| p.project.is_some()).count();
+        let n =
+            |k: usize, one: &str, many: &str| format!("{k} {}", if k == 1 { one } else { many });
+        println!(
+            "{}: ok ({}, {}, {}, {}, {}, {})",
+            s.name,
+            n(s.regions.len(), "region", "regions"),
+            n(s.commodities.len(), "commodity", "commodities"),
+            n(s.processes.len() - projects, "process", "processes"),
+            n(projects, "project", "projects"),
+            n(s.demand.len(), "demand row", "demand rows"),
+            n(s.time.periods, "period", "periods"),
+        );
+    }
+    Ok(())
+}
+
+/// `bloc admin token ...`: the service's tokens, in its database.
+fn token(what: TokenCommand) -> Result<(), Failure> {
+    match what {
+        TokenCommand::Revoke { token, db } => {
             let t = bloc_serve::cli::token_revoke(&db, &token).map_err(Failure::BadInput)?;
             println!("revoked token {} ({} {})", t.id, t.role, t.entity);
-            Ok(())
         }
-        Command::Admin {
-            what:
-                AdminCommand::Token {
-                    what: TokenCommand::List { db },
-                },
-        } => {
+        TokenCommand::List { db } => {
             let v = bloc_serve::cli::token_list(&db).map_err(Failure::BadInput)?;
             print!("{}", bloc_serve::cli::format_tokens(&v));
-            Ok(())
         }
-        Command::Admin {
-            what:
-                AdminCommand::Token {
-                    what:
-                        TokenCommand::Create {
-                            role,
-                            member,
-                            entity,
-                            db,
-                            scenario,
-                            expires_in,
-                        },
-                },
+        TokenCommand::Create {
+            role,
+            member,
+            entity,
+            db,
+            scenario,
+            expires_in,
         } => {
             let s = match scenario {
                 Some(p) => Some(load(Some(&p))?),
@@ -519,22 +526,9 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             .map_err(Failure::BadInput)?;
             println!("{token}");
             eprintln!("(shown once: only its hash is stored in {})", db.display());
-            Ok(())
         }
-        Command::Report {
-            run,
-            baseline,
-            bands,
-            out,
-        } => Ok(report(&run, baseline.as_deref(), bands.as_deref(), &out)?),
-        Command::Compare {
-            run_a,
-            run_b,
-            csv,
-            html,
-        } => Ok(compare(&run_a, &run_b, csv.as_deref(), html.as_deref())?),
-        Command::Sweep(args) => sweep::run(args),
     }
+    Ok(())
 }
 
 /// Reads a run directory; a missing or malformed one is bad input (a `ReportError`).

@@ -29,63 +29,12 @@
 
 use crate::fleet::{Event, Fleet};
 use bloc_market::{MarketOutcome, MarketProblem};
-use bloc_policy::{Applied, Layout, PolicyState};
+use bloc_policy::{Applied, Layout, PolicyState, Solved, INSTRUMENTS};
 use bloc_results::{num, Table};
 use bloc_scenario::Scenario;
 use std::collections::BTreeMap;
 
-/// One region's welfare components in a period (USD).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Welfare {
-    /// Consumer surplus.
-    pub consumer_surplus: f64,
-    /// Producer surplus.
-    pub producer_surplus: f64,
-    /// Tariff revenue.
-    pub tariff_revenue: f64,
-    /// Levy revenue.
-    pub levy_revenue: f64,
-    /// Export-tax revenue and quota rent.
-    pub export_revenue: f64,
-    /// Subsidies and guarantees paid.
-    pub support_cost: f64,
-    /// Stockpile purchases − releases + storage.
-    pub stockpile_cost: f64,
-}
-
-impl Welfare {
-    /// The sum.
-    pub fn total(&self) -> f64 {
-        self.consumer_surplus
-            + self.producer_surplus
-            + self.tariff_revenue
-            + self.levy_revenue
-            + self.export_revenue
-            - self.support_cost
-            - self.stockpile_cost
-    }
-    fn add(&mut self, o: &Welfare) {
-        self.consumer_surplus += o.consumer_surplus;
-        self.producer_surplus += o.producer_surplus;
-        self.tariff_revenue += o.tariff_revenue;
-        self.levy_revenue += o.levy_revenue;
-        self.export_revenue += o.export_revenue;
-        self.support_cost += o.support_cost;
-        self.stockpile_cost += o.stockpile_cost;
-    }
-    fn rows(&self) -> [(&'static str, f64); 8] {
-        [
-            ("welfare_consumer_surplus_usd", self.consumer_surplus),
-            ("welfare_producer_surplus_usd", self.producer_surplus),
-            ("welfare_tariff_revenue_usd", self.tariff_revenue),
-            ("welfare_levy_revenue_usd", self.levy_revenue),
-            ("welfare_export_revenue_usd", self.export_revenue),
-            ("welfare_support_cost_usd", self.support_cost),
-            ("welfare_stockpile_cost_usd", self.stockpile_cost),
-            ("welfare_total_usd", self.total()),
-        ]
-    }
-}
+pub use bloc_policy::welfare::Welfare;
 
 /// What a period leaves for the comparison with a baseline.
 #[derive(Debug, Clone, Default)]
@@ -153,118 +102,107 @@ pub(crate) struct Ledger<'a> {
 /// Every region's welfare in the period and what the indicators need besides (design §4; the
 /// module's header says what each component is).
 pub(crate) fn ledger<'a>(v: &PeriodView<'a>) -> Ledger<'a> {
-    let (s, m, o, layout) = (v.s, v.m, v.o, v.layout);
-    let nr = s.regions.len();
-    let nc = s.commodities.len();
-    let yp = s.time.years_per_period();
-    let price = |n: usize| o.prices[n].unwrap_or(0.0);
-    let mut w = vec![Welfare::default(); nr];
-    let mut purchases = BTreeMap::new();
-    // Buyers.
-    let mut use_ = vec![0.0f64; nr * nc];
-    for (k, d) in m.demand.iter().enumerate() {
-        if layout.demand_row.get(k).copied().flatten().is_none() {
-            continue;
-        }
-        let (r, c) = layout.region_commodity(d.node);
-        let q = o.demand[k];
-        let p = price(d.node);
-        w[r].consumer_surplus += gross_value(&d.curve, q) - p * q;
-        use_[d.node] += q;
-        let e = purchases
-            .entry((s.regions[r].id.to_string(), s.commodities[c].id.to_string()))
-            .or_insert((p, 0.0));
-        e.1 += q;
-    }
-    // Producers, by region and stage.
-    let mut by_stage: BTreeMap<(usize, &str), (f64, f64)> = BTreeMap::new();
-    let mut plants = vec![(0.0, 0.0); s.processes.len()];
-    for (k, b) in m.supply.iter().enumerate() {
-        let Some(pi) = layout.block_process.get(k).copied().flatten() else {
-            continue;
-        };
-        let r = s
-            .region_index(s.processes[pi].region.as_str())
-            .expect("validated region");
-        let q = o.supply[k];
-        let p = price(b.node);
-        let earned = b.revenue_at(p);
-        let inputs: f64 = b.inputs.iter().map(|&(n, kk)| kk * price(n) * q).sum();
-        // Inputs are use (co-products, negative inputs, are not); under rules of origin an
-        // input or co-product node may be an origin-class node: count it at its use node.
-        for &(n, kk) in b.inputs.iter().filter(|&&(_, kk)| kk > 0.0) {
-            use_[layout.use_node(n)] += kk * q;
-        }
-        let cap = b.capacity.0;
-        let opcost = b.unit_cost.0 * q
-            + if cap > 0.0 {
-                b.cost_rise.0 * q * q / (2.0 * cap)
-            } else {
-                0.0
-            };
-        let revenue = earned * q;
-        let margin = revenue - opcost - inputs;
-        w[r].producer_surplus += margin;
-        let support = if b.sold_to_state {
-            revenue
-        } else {
-            (earned - p) * q
-        };
-        w[r].support_cost += support;
-        plants[pi].0 += margin;
-        plants[pi].1 += support;
-        let (_, c) = layout.region_commodity(b.node);
-        let e = by_stage
-            .entry((r, s.commodities[c].stage.as_str()))
-            .or_default();
-        e.0 += revenue;
-        e.1 += margin;
-    }
-    // Duties.
+    let s = v.s;
+    let mut l = Ledger {
+        w: vec![Welfare::default(); s.regions.len()],
+        purchases: BTreeMap::new(),
+        use_: vec![0.0f64; s.regions.len() * s.commodities.len()],
+        by_stage: BTreeMap::new(),
+        plants: vec![(0.0, 0.0); s.processes.len()],
+    };
+    l.buyers(v);
+    l.producers(v);
+    // Tariffs; what the instruments collect and pay (a levy, export measures, stockpiles).
+    let (o, layout) = (v.o, v.layout);
     for (k, &(_, d, _)) in layout.routes.iter().enumerate() {
         let f = o.flow.get(k).copied().unwrap_or(0.0);
         if f > 0.0 {
-            w[d].tariff_revenue += o.tariff[k] * f;
-            w[d].levy_revenue += o.levy[k] * f;
+            l.w[d].tariff_revenue += o.tariff[k] * f;
         }
     }
-    // Export measures: the exporter collects the tax and the quota rent.
-    for (&k, &x) in &v.applied.route_exporter {
-        let f = o.flow.get(k).copied().unwrap_or(0.0);
-        if f > 0.0 {
-            let tax = o.export_tax.get(k).copied().unwrap_or(0.0);
-            let rent = o.cap_rent.get(k).copied().unwrap_or(0.0);
-            w[x].export_revenue += (tax + rent) * f;
+    let solved = Solved {
+        scenario: s,
+        t: v.t,
+        label: v.label,
+        layout,
+        market: v.m,
+        outcome: o,
+        applied: v.applied,
+    };
+    for i in INSTRUMENTS {
+        i.welfare(&solved, v.state, &mut l.w);
+    }
+    l
+}
+
+impl<'a> Ledger<'a> {
+    /// Final buyers: consumer surplus, purchases, use.
+    fn buyers(&mut self, v: &PeriodView<'a>) {
+        let (s, m, o, layout) = (v.s, v.m, v.o, v.layout);
+        let price = |n: usize| o.prices[n].unwrap_or(0.0);
+        for (k, d) in m.demand.iter().enumerate() {
+            if layout.demand_row.get(k).copied().flatten().is_none() {
+                continue;
+            }
+            let (r, c) = layout.region_commodity(d.node);
+            let q = o.demand[k];
+            let p = price(d.node);
+            self.w[r].consumer_surplus += gross_value(&d.curve, q) - p * q;
+            self.use_[d.node] += q;
+            let e = self
+                .purchases
+                .entry((s.regions[r].id.to_string(), s.commodities[c].id.to_string()))
+                .or_insert((p, 0.0));
+            e.1 += q;
         }
     }
-    // Stockpiles: purchases and releases at the owner's price, storage on what it holds.
-    for sb in &v.applied.stock_blocks {
-        let st = &s.bloc.stockpiles[sb.stockpile];
-        let r = s
-            .region_index(st.region.as_str())
-            .expect("validated region");
-        if let Some(k) = sb.buy {
-            w[r].stockpile_cost += o.demand[k] * price(m.demand[k].node);
-        }
-        if let Some(k) = sb.release {
-            w[r].stockpile_cost -= o.supply[k] * price(m.supply[k].node);
-        }
-    }
-    for (i, st) in s.bloc.stockpiles.iter().enumerate() {
-        if let Some(books) = v.state.stocks.get(i) {
+
+    /// Producers, by region, stage and plant: margin, the support in it, input use.
+    fn producers(&mut self, v: &PeriodView<'a>) {
+        let (s, m, o, layout) = (v.s, v.m, v.o, v.layout);
+        let price = |n: usize| o.prices[n].unwrap_or(0.0);
+        for (k, b) in m.supply.iter().enumerate() {
+            let Some(pi) = layout.block_process.get(k).copied().flatten() else {
+                continue;
+            };
             let r = s
-                .region_index(st.region.as_str())
+                .region_index(s.processes[pi].region.as_str())
                 .expect("validated region");
-            let held: f64 = books.inventory.iter().sum();
-            w[r].stockpile_cost += held * st.storage_cost_per_t_yr.0 * yp;
+            let q = o.supply[k];
+            let p = price(b.node);
+            let earned = b.revenue_at(p);
+            let inputs: f64 = b.inputs.iter().map(|&(n, kk)| kk * price(n) * q).sum();
+            // Inputs are use (co-products, negative inputs, are not); under rules of origin an
+            // input or co-product node may be an origin-class node: count it at its use node.
+            for &(n, kk) in b.inputs.iter().filter(|&&(_, kk)| kk > 0.0) {
+                self.use_[layout.use_node(n)] += kk * q;
+            }
+            let cap = b.capacity.0;
+            let opcost = b.unit_cost.0 * q
+                + if cap > 0.0 {
+                    b.cost_rise.0 * q * q / (2.0 * cap)
+                } else {
+                    0.0
+                };
+            let revenue = earned * q;
+            let margin = revenue - opcost - inputs;
+            self.w[r].producer_surplus += margin;
+            let support = if b.sold_to_state {
+                revenue
+            } else {
+                (earned - p) * q
+            };
+            self.w[r].support_cost += support;
+            self.plants[pi].0 += margin;
+            self.plants[pi].1 += support;
+            let (_, c) = layout.region_commodity(b.node);
+            let e = self
+                .by_stage
+                .entry((r, s.commodities[c].stage.as_str()))
+                .or_default();
+            e.0 += revenue;
+            e.1 += margin;
         }
-    }
-    Ledger {
-        w,
-        purchases,
-        use_,
-        by_stage,
-        plants,
     }
 }
 

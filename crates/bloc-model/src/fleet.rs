@@ -48,7 +48,7 @@
 //!   again `restart_after_periods` periods later (at least one).
 
 use bloc_policy::floor::FloorRoom;
-use bloc_scenario::{ExpectedPrice, Process, Scenario};
+use bloc_scenario::{Closures, ExpectedPrice, Process, Scenario};
 
 /// What happened to a plant in a period (for indicators).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +61,16 @@ pub enum Event {
     Mothballed,
     /// A mothballed process restarted (its first period back).
     Restarted,
+}
+
+/// Process `i` in region `r` making commodity `out`, with its support per tonne and the
+/// strike of its guarantee, if any, in the period.
+struct Plant {
+    i: usize,
+    r: usize,
+    out: usize,
+    support: f64,
+    strike: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -182,8 +192,36 @@ impl Fleet {
         let Some(now) = prices.history.last() else {
             return;
         };
-        // What is left of each floor's room, per region: less what projects decided and not
-        // yet at full capacity next period will add, then taken as projects decide in order.
+        let mut left = self.room_left(s, t, prices);
+        for (i, p) in s.processes.iter().enumerate() {
+            let r = s.region_index(p.region.as_str()).expect("validated region");
+            let out = s.commodity_index(p.output.as_str()).expect("validated");
+            let price_now = |c: usize| now[r * nc + c];
+            let plant = Plant {
+                i,
+                r,
+                out,
+                support: support_per_t(s, p, t),
+                strike: strike(s, p, t),
+            };
+            // Operating cost now, and the price the plant earns now.
+            let opcost = p.inputs.iter().try_fold(p.unit_cost.0, |acc, (c, k)| {
+                let ci = s.commodity_index(c.as_str()).expect("validated");
+                price_now(ci).map(|pi| acc + k * pi)
+            });
+            let co_now = co_product_revenue(s, p, price_now);
+            let earns = price_now(out)
+                .map(|po| guaranteed_price(s, p, t, plant.strike, po) + plant.support + co_now);
+            if let (Some(closures), Some(opcost), Some(earns)) = (s.closures, opcost, earns) {
+                self.close_or_restart(s, t, i, closures, (earns, opcost));
+            }
+            self.decide(s, t, &plant, prices, &mut left);
+        }
+    }
+
+    /// What is left of each floor's room, per region: less what projects decided and not yet
+    /// at full capacity next period will add (then taken as projects decide in order).
+    fn room_left(&self, s: &Scenario, t: usize, prices: &PeriodPrices) -> Vec<Vec<f64>> {
         let mut left: Vec<Vec<f64>> = prices.floors.iter().map(|f| f.own_t.clone()).collect();
         for (i, p) in s.processes.iter().enumerate() {
             let (Some(pr), Some(fid)) = (&p.project, self.plants[i].fid) else {
@@ -199,120 +237,132 @@ impl Fleet {
                 }
             }
         }
-        for (i, p) in s.processes.iter().enumerate() {
-            let r = s.region_index(p.region.as_str()).expect("validated region");
-            let out = s.commodity_index(p.output.as_str()).expect("validated");
-            let price_now = |c: usize| now[r * nc + c];
-            let support = support_per_t(s, p, t);
-            let strike = strike(s, p, t);
-            // Operating cost now, and the price the plant earns now.
-            let opcost = p.inputs.iter().try_fold(p.unit_cost.0, |acc, (c, k)| {
-                let ci = s.commodity_index(c.as_str()).expect("validated");
-                price_now(ci).map(|pi| acc + k * pi)
-            });
-            let co_now = co_product_revenue(s, p, price_now);
-            let earns =
-                price_now(out).map(|po| guaranteed_price(s, p, t, strike, po) + support + co_now);
-            if let (Some(closures), Some(opcost), Some(earns)) = (s.closures, opcost, earns) {
-                let running = self.share(s, i, t) > 0.0;
-                let st = &mut self.plants[i];
-                let out_now = st
-                    .mothballed_from
-                    .is_some_and(|m| t >= m && st.restart_at.is_none_or(|rs| t < rs));
-                if running {
-                    if earns < opcost {
-                        st.below += 1;
-                        if st.below >= closures.after_periods {
-                            st.mothballed_from = Some(t + 1);
-                            st.restart_at = None;
-                            st.below = 0;
-                            self.events.push((t + 1, i, Event::Mothballed));
-                        }
-                    } else {
-                        st.below = 0;
-                    }
-                } else if out_now && st.restart_at.is_none() && earns >= opcost {
-                    let back = t + closures.restart_after_periods.max(1);
-                    st.restart_at = Some(back);
-                    self.events.push((back, i, Event::Restarted));
+        left
+    }
+
+    /// `[closures]`: a running plant that earns less than its operating cost for
+    /// `after_periods` in a row is mothballed from the next period; a mothballed one that
+    /// covers it again restarts `restart_after_periods` later.
+    fn close_or_restart(
+        &mut self,
+        s: &Scenario,
+        t: usize,
+        i: usize,
+        closures: Closures,
+        (earns, opcost): (f64, f64),
+    ) {
+        let running = self.share(s, i, t) > 0.0;
+        let st = &mut self.plants[i];
+        let out_now = st
+            .mothballed_from
+            .is_some_and(|m| t >= m && st.restart_at.is_none_or(|rs| t < rs));
+        if running {
+            if earns < opcost {
+                st.below += 1;
+                if st.below >= closures.after_periods {
+                    st.mothballed_from = Some(t + 1);
+                    st.restart_at = None;
+                    st.below = 0;
+                    self.events.push((t + 1, i, Event::Mothballed));
                 }
+            } else {
+                st.below = 0;
             }
-            // Investment decisions.
-            let Some(pr) = &p.project else { continue };
-            if self.plants[i].fid.is_some() || (t as i64) < pr.earliest_fid {
-                continue;
+        } else if out_now && st.restart_at.is_none() && earns >= opcost {
+            let back = t + closures.restart_after_periods.max(1);
+            st.restart_at = Some(back);
+            self.events.push((back, i, Event::Restarted));
+        }
+    }
+
+    /// A project that may decide in `t` does when its expected margin (over the trailing
+    /// prices, or the market ahead, the floor's room counted) recovers its capital.
+    fn decide(
+        &mut self,
+        s: &Scenario,
+        t: usize,
+        plant: &Plant,
+        prices: &PeriodPrices,
+        left: &mut [Vec<f64>],
+    ) {
+        let (i, r, out) = (plant.i, plant.r, plant.out);
+        let nc = s.commodities.len();
+        let p = &s.processes[i];
+        let Some(pr) = &p.project else { return };
+        if self.plants[i].fid.is_some() || (t as i64) < pr.earliest_fid {
+            return;
+        }
+        if let Some(j) = self.after[i] {
+            let on = self.plants[j].fid.map(|f| first_online(&s.processes[j], f));
+            if on.is_none_or(|on| (t as i64) < on) {
+                return;
             }
-            if let Some(j) = self.after[i] {
-                let on = self.plants[j].fid.map(|f| first_online(&s.processes[j], f));
-                if on.is_none_or(|on| (t as i64) < on) {
-                    continue;
-                }
-            }
-            let ExpectedPrice::Trailing { periods } = s.investment.expected_price;
-            let from = (t + 1).saturating_sub(periods);
-            let mean = |c: usize| -> Option<f64> {
-                let v: Vec<f64> = prices.history[from..=t]
-                    .iter()
-                    .filter_map(|ps| ps[r * nc + c])
-                    .collect();
-                (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
-            };
-            // The floor on its output, and the share of its output the floor's room takes.
-            let per_period = p.capacity.0 * s.time.years_per_period();
-            let floor = prices
-                .floors
+        }
+        let ExpectedPrice::Trailing { periods } = s.investment.expected_price;
+        let from = (t + 1).saturating_sub(periods);
+        let mean = |c: usize| -> Option<f64> {
+            let v: Vec<f64> = prices.history[from..=t]
                 .iter()
-                .position(|f| f.commodity == out)
-                .filter(|_| s.bloc.is_member(&p.region, t))
-                .map(|j| {
-                    let room = prices.floors[j].room(&left[j], r);
-                    let share = if per_period > 0.0 {
-                        (room / per_period).clamp(0.0, 1.0)
-                    } else {
-                        0.0
-                    };
-                    // The levy's part of the trailing mean price: its mean over the window.
-                    let window = prices.lift.get(from..=t).unwrap_or(&[]);
-                    let lift = window
-                        .iter()
-                        .map(|l| l.get(r * nc + out).copied().unwrap_or(0.0))
-                        .sum::<f64>()
-                        / window.len().max(1) as f64;
-                    (
-                        j,
+                .filter_map(|ps| ps[r * nc + c])
+                .collect();
+            (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+        };
+        // The floor on its output, and the share of its output the floor's room takes.
+        let per_period = p.capacity.0 * s.time.years_per_period();
+        let floor = prices
+            .floors
+            .iter()
+            .position(|f| f.commodity == out)
+            .filter(|_| s.bloc.is_member(&p.region, t))
+            .map(|j| {
+                let room = prices.floors[j].room(&left[j], r);
+                let share = if per_period > 0.0 {
+                    (room / per_period).clamp(0.0, 1.0)
+                } else {
+                    0.0
+                };
+                // The levy's part of the trailing mean price: its mean over the window.
+                let window = prices.lift.get(from..=t).unwrap_or(&[]);
+                let lift = window
+                    .iter()
+                    .map(|l| l.get(r * nc + out).copied().unwrap_or(0.0))
+                    .sum::<f64>()
+                    / window.len().max(1) as f64;
+                (
+                    j,
+                    share,
+                    FloorCredit {
+                        floor: prices.floors[j].floor,
                         share,
-                        FloorCredit {
-                            floor: prices.floors[j].floor,
-                            share,
-                            lift,
-                        },
-                    )
-                });
-            let credit = floor.map(|(_, _, c)| c);
-            let trailing = expected_margin(s, p, t, credit, support, strike, mean);
-            let ahead_credit = credit.map(|c| FloorCredit { lift: 0.0, ..c });
-            let ahead = prices.ahead.and_then(|a| {
-                expected_margin(s, p, t, ahead_credit, support, strike, |c| a[r * nc + c])
+                        lift,
+                    },
+                )
             });
-            let Some(margin) = trailing.into_iter().chain(ahead).reduce(f64::max) else {
-                continue;
-            };
-            let grant = grant_share(s, p, t);
-            let life = pr.life_yr.unwrap_or(s.investment.life_yr);
-            let recovery = pr.capital_usd_per_t_per_yr
-                * (1.0 - grant)
-                * s.investment.capital_recovery_factor(life);
-            if margin >= recovery {
-                if let Some((j, share, _)) = floor {
-                    prices.floors[j].take(&mut left[j], r, share * per_period);
-                }
-                let st = &mut self.plants[i];
-                st.fid = Some(t as i64);
-                st.grant_share = grant;
-                self.events.push((t, i, Event::Decided));
-                if let Some(on) = self.online_period(p, t as i64) {
-                    self.events.push((on, i, Event::Online));
-                }
+        let credit = floor.map(|(_, _, c)| c);
+        let (support, strike) = (plant.support, plant.strike);
+        let trailing = expected_margin(s, p, t, credit, support, strike, mean);
+        let ahead_credit = credit.map(|c| FloorCredit { lift: 0.0, ..c });
+        let ahead = prices.ahead.and_then(|a| {
+            expected_margin(s, p, t, ahead_credit, support, strike, |c| a[r * nc + c])
+        });
+        let Some(margin) = trailing.into_iter().chain(ahead).reduce(f64::max) else {
+            return;
+        };
+        let grant = grant_share(s, p, t);
+        let life = pr.life_yr.unwrap_or(s.investment.life_yr);
+        let recovery = pr.capital_usd_per_t_per_yr
+            * (1.0 - grant)
+            * s.investment.capital_recovery_factor(life);
+        if margin >= recovery {
+            if let Some((j, share, _)) = floor {
+                prices.floors[j].take(&mut left[j], r, share * per_period);
+            }
+            let st = &mut self.plants[i];
+            st.fid = Some(t as i64);
+            st.grant_share = grant;
+            self.events.push((t, i, Event::Decided));
+            if let Some(on) = self.online_period(p, t as i64) {
+                self.events.push((on, i, Event::Online));
             }
         }
     }

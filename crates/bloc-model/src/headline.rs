@@ -542,12 +542,40 @@ pub fn headlines(
     let mut js = Map::new();
     js.insert("scenario".into(), json!(s.name));
     js.insert("baseline".into(), json!(baseline.name));
+    let mut md = String::new();
+    headline_table(s, baseline, run, &mut md, &mut js);
+    price_changes(s, run, base_run, &mut md, &mut js);
+    welfare_by_region(s, run, &mut md, &mut js);
+    china_shares(s, run, &mut md, &mut js);
+    members_by_commodity(run, &mut md, &mut js);
+    control_leakage(s, run, &mut md, &mut js);
+    floor_record(run, &mut md, &mut js);
+    project_record(s, run, &mut md, &mut js);
+    stockpile_cover(run, &mut md, &mut js);
+    let _ = writeln!(
+        md,
+        "\nThe baseline's own results are in `{out_dir}/baseline/`. Next: `bloc report {out_dir} -o {out_dir}/report.html` draws the run against it; `bloc compare {out_dir}/baseline {out_dir}` lists every indicator that changed."
+    );
+    Summary {
+        md,
+        json: Value::Object(js),
+    }
+}
+
+/// The title and the first table: the members' consumer cost, welfare change, support and
+/// stockpile cost, and the levy revenue, over the whole run.
+fn headline_table(
+    s: &Scenario,
+    baseline: &Scenario,
+    run: &Run,
+    md: &mut String,
+    js: &mut Map<String, Value>,
+) {
     let ind = &run.tables.indicators;
     let members = |name: &str| sums(ind, name).get("members").copied().unwrap_or(0.0);
     let world = |name: &str| sums(ind, name).get("world").copied().unwrap_or(0.0);
     let first = s.time.label(0);
     let last = s.time.label(s.time.periods - 1);
-    let mut md = String::new();
     let _ = writeln!(
         md,
         "# {} against {} ({first}–{last})\n",
@@ -584,8 +612,10 @@ pub fn headlines(
             "members_stockpile_cost_usd": members("welfare_stockpile_cost_usd"),
         }),
     );
-    price_changes(s, run, base_run, &mut md, &mut js);
-    welfare_by_region(s, run, &mut md, &mut js);
+}
+
+/// China's share of world output by value per stage, first and last year.
+fn china_shares(s: &Scenario, run: &Run, md: &mut String, js: &mut Map<String, Value>) {
     let per_year = ((1.0 / s.time.years_per_period()).round() as usize).max(1);
     let year = |from: usize| -> Vec<String> {
         (from..(from + per_year).min(s.time.periods))
@@ -594,22 +624,29 @@ pub fn headlines(
     };
     let start = china_share_by_stage(s, run, &year(0));
     let end = china_share_by_stage(s, run, &year(s.time.periods.saturating_sub(per_year)));
-    if !end.is_empty() {
-        let _ = writeln!(
-            md,
-            "\nChina's share of world output by value, first and last year:\n\n| stage | first year | last year |\n| --- | --- | --- |"
-        );
-        let mut shares = Map::new();
-        for st in bloc_scenario::Stage::ALL {
-            let key = st.as_str();
-            if let Some(e) = end.get(key) {
-                let b = start.get(key).copied().unwrap_or(0.0);
-                let _ = writeln!(md, "| {key} | {:.1}% | {:.1}% |", 100.0 * b, 100.0 * e);
-                shares.insert(key.into(), json!({"first_year": b, "last_year": e}));
-            }
-        }
-        js.insert("china_share_by_stage".into(), Value::Object(shares));
+    if end.is_empty() {
+        return;
     }
+    let _ = writeln!(
+        md,
+        "\nChina's share of world output by value, first and last year:\n\n| stage | first year | last year |\n| --- | --- | --- |"
+    );
+    let mut shares = Map::new();
+    for st in bloc_scenario::Stage::ALL {
+        let key = st.as_str();
+        if let Some(e) = end.get(key) {
+            let b = start.get(key).copied().unwrap_or(0.0);
+            let _ = writeln!(md, "| {key} | {:.1}% | {:.1}% |", 100.0 * b, 100.0 * e);
+            shares.insert(key.into(), json!({"first_year": b, "last_year": e}));
+        }
+    }
+    js.insert("china_share_by_stage".into(), Value::Object(shares));
+}
+
+/// Capacity built inside the bloc and the members' demand left unserved, by commodity,
+/// largest first.
+fn members_by_commodity(run: &Run, md: &mut String, js: &mut Map<String, Value>) {
+    let ind = &run.tables.indicators;
     let list = |name: &str| -> Vec<(String, f64)> {
         let mut v: Vec<(String, f64)> = sums(ind, name)
             .into_iter()
@@ -623,41 +660,30 @@ pub fn headlines(
         v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         v
     };
-    let built = list("capacity_built_t_per_yr");
     let as_map = |v: &[(String, f64)]| -> Value {
         Value::Object(v.iter().map(|(c, x)| (c.clone(), json!(x))).collect())
     };
-    js.insert("members_capacity_built_t_per_yr".into(), as_map(&built));
-    let _ = writeln!(
-        md,
-        "\nCapacity built inside the bloc (nameplate, t/yr, whole run):"
-    );
-    if built.is_empty() {
-        let _ = writeln!(md, "none.");
-    }
-    for (c, x) in &built {
-        let _ = writeln!(md, "- {c}: {}", thousands(*x));
-    }
-    let unserved = list("unserved_t");
-    js.insert("members_unserved_t".into(), as_map(&unserved));
-    let _ = writeln!(md, "\nMembers' demand left unserved (t, whole run):");
-    if unserved.is_empty() {
-        let _ = writeln!(md, "none.");
-    }
-    for (c, x) in &unserved {
-        let _ = writeln!(md, "- {c}: {}", thousands(*x));
-    }
-    control_leakage(s, run, &mut md, &mut js);
-    floor_record(run, &mut md, &mut js);
-    project_record(s, run, &mut md, &mut js);
-    stockpile_cover(run, &mut md, &mut js);
-    let _ = writeln!(
-        md,
-        "\nThe baseline's own results are in `{out_dir}/baseline/`. Next: `bloc report {out_dir} -o {out_dir}/report.html` draws the run against it; `bloc compare {out_dir}/baseline {out_dir}` lists every indicator that changed."
-    );
-    Summary {
-        md,
-        json: Value::Object(js),
+    for (key, name, title) in [
+        (
+            "members_capacity_built_t_per_yr",
+            "capacity_built_t_per_yr",
+            "\nCapacity built inside the bloc (nameplate, t/yr, whole run):",
+        ),
+        (
+            "members_unserved_t",
+            "unserved_t",
+            "\nMembers' demand left unserved (t, whole run):",
+        ),
+    ] {
+        let v = list(name);
+        js.insert(key.into(), as_map(&v));
+        let _ = writeln!(md, "{title}");
+        if v.is_empty() {
+            let _ = writeln!(md, "none.");
+        }
+        for (c, x) in &v {
+            let _ = writeln!(md, "- {c}: {}", thousands(*x));
+        }
     }
 }
 

@@ -9,24 +9,27 @@
 //!   and `hhi` (Herfindahl–Hirschman index of output shares by region, 0–10,000) for each
 //!   commodity that is produced.
 
-use bloc_market::{MarketOutcome, MarketProblem};
+use crate::world::SolvedMarket;
 use bloc_results::{num, Table};
 use bloc_scenario::Scenario;
 
 /// The region id whose share of output is reported as China's.
 pub const CHINA: &str = "CHN";
 
-#[allow(clippy::too_many_arguments)]
+/// The period's price, unserved, China-share and HHI rows (the module's header says which).
 pub(crate) fn market_indicators(
     s: &Scenario,
-    t: usize,
-    label: &str,
-    m: &MarketProblem,
-    layout: &bloc_policy::Layout,
-    o: &MarketOutcome,
+    solved: &SolvedMarket<'_>,
     is_market: &[bool],
     out: &mut Table,
 ) {
+    let SolvedMarket {
+        t,
+        label,
+        m,
+        layout,
+        o,
+    } = *solved;
     let nc = s.commodities.len();
     let nr = s.regions.len();
     // Consumption and unserved per node.

@@ -87,50 +87,13 @@ impl Grid {
         let nr = s.regions.len();
         let nc = s.commodities.len();
         let plan = OriginPlan::new(s);
-        let ncls = plan.classes();
-        let ri = |id: &str| s.region_index(id).expect("validated region");
-        let ci = |id: &str| s.commodity_index(id).expect("validated commodity");
-        let mut node_names: Vec<String> = s
-            .regions
-            .iter()
-            .flat_map(|r| {
-                s.commodities
-                    .iter()
-                    .map(move |c| format!("{}.{}", r.id, c.id))
-            })
-            .collect();
-        let mut node_commodity: Vec<usize> = (0..nr * nc).map(|n| n % nc).collect();
-        let mut extra_nodes = Vec::new();
-        let mut class_base = vec![None; nc];
-        for (c, base) in class_base.iter_mut().enumerate() {
-            if !plan.split[c] {
-                continue;
-            }
-            *base = Some(node_names.len());
-            for r in 0..nr {
-                for k in 0..ncls {
-                    node_names.push(format!(
-                        "{}.{}@{}",
-                        s.regions[r].id,
-                        s.commodities[c].id,
-                        plan.class_name(s, k)
-                    ));
-                    node_commodity.push(c);
-                    extra_nodes.push((r, c));
-                }
-            }
-        }
-        let mut capacity_node = vec![None; s.processes.len()];
-        for (pi, p) in s.processes.iter().enumerate() {
-            let out = ci(p.output.as_str());
-            let followed = p.inputs.iter().any(|(c, _)| plan.split[ci(c.as_str())]);
-            if plan.content[out] && followed {
-                capacity_node[pi] = Some(node_names.len());
-                node_names.push(format!("{}.{}.capacity", p.region, p.id));
-                node_commodity.push(out);
-                extra_nodes.push((ri(p.region.as_str()), out));
-            }
-        }
+        let Nodes {
+            node_names,
+            node_commodity,
+            extra_nodes,
+            class_base,
+            capacity_node,
+        } = Nodes::new(s, &plan);
         let mut layout = Layout {
             regions: nr,
             commodities: nc,
@@ -145,143 +108,17 @@ impl Grid {
         // leaks. Under `origin` a re-export meets the treatment of a direct shipment, so it
         // pays only where freight through the region beats the direct lane (or there is
         // none): such a region is a relay and keeps every class.
-        let relay = layout.origin.rule == Some(bloc_scenario::policy::OriginRule::LastShipper);
         let relays = relays(s, &layout.class_base);
-        let mut ships = vec![relay; nr * nc * ncls];
-        for r in 0..nr {
-            for c in 0..nc {
-                if relays[r * nc + c] {
-                    for k in 0..ncls {
-                        ships[(r * nc + c) * ncls + k] = true;
-                    }
-                }
-            }
-        }
-        for r in 0..nr {
-            for c in 0..nc {
-                ships[(r * nc + c) * ncls + layout.origin.home_class(r)] = true;
-            }
-        }
-        for (pi, p) in s.processes.iter().enumerate() {
-            if capacity_node[pi].is_some() {
-                let (r, out) = (ri(p.region.as_str()), ci(p.output.as_str()));
-                for k in 0..ncls {
-                    if layout.origin.class_region(k).is_some() {
-                        ships[(r * nc + out) * ncls + k] = true;
-                    }
-                }
-            }
-        }
-        for r in layout.origin.tracked.clone() {
-            // A tracked region's own goods are its class; what it imports from elsewhere it
-            // would only ship on at a loss, unless it is a relay.
-            for c in 0..nc {
-                if !relays[r * nc + c] {
-                    ships[(r * nc + c) * ncls + ncls - 1] = false;
-                }
-            }
-        }
-        // Which regions keep imports of a followed commodity apart by class: under
-        // `last_shipper` every region (it may re-export them as its own); under `origin` a
-        // region whose plants keep the origin of that input. Elsewhere imports go straight to
-        // the region's buyers.
-        let mut keeps: Vec<bool> = relays.iter().map(|&x| x || relay).collect();
-        for (pi, p) in s.processes.iter().enumerate() {
-            if capacity_node[pi].is_some() {
-                let r = ri(p.region.as_str());
-                for (c, _) in &p.inputs {
-                    keeps[r * nc + ci(c.as_str())] = true;
-                }
-            }
-        }
-        let mut routes = Vec::new();
-        let mut push = |layout: &mut Layout, slot: RouteSlot, class: RouteClass| {
-            layout
-                .routes
-                .push((slot.origin, slot.destination, slot.commodity));
-            layout.route_class.push(class);
-            routes.push(slot);
-        };
-        for c in 0..nc {
-            for o in 0..nr {
-                for d in 0..nr {
-                    let (ro, rd, cc) = (&s.regions[o].id, &s.regions[d].id, &s.commodities[c].id);
-                    let Some(cost) = s.transport_cost(ro, rd, cc) else {
-                        continue;
-                    };
-                    if layout.class_base[c].is_none() {
-                        let slot = RouteSlot {
-                            origin: o,
-                            destination: d,
-                            commodity: c,
-                            transport: cost.0,
-                            name: format!("{ro}>{rd}.{cc}"),
-                            from: o * nc + c,
-                            to: d * nc + c,
-                        };
-                        push(&mut layout, slot, RouteClass::Any);
-                        continue;
-                    }
-                    for k in 0..ncls {
-                        if !ships[(o * nc + c) * ncls + k] {
-                            continue;
-                        }
-                        let slot = RouteSlot {
-                            origin: o,
-                            destination: d,
-                            commodity: c,
-                            transport: cost.0,
-                            name: format!("{ro}>{rd}.{cc}@{}", layout.origin.class_name(s, k)),
-                            from: layout.class_node(o, c, k).expect("followed"),
-                            to: if keeps[d * nc + c] {
-                                layout.class_node(d, c, k).expect("followed")
-                            } else {
-                                d * nc + c
-                            },
-                        };
-                        push(&mut layout, slot, RouteClass::Class(k));
-                    }
-                }
-            }
-            // Links: a region's goods of any class reach its buyers.
-            if layout.class_base[c].is_some() {
-                for r in 0..nr {
-                    for k in 0..ncls {
-                        if !(ships[(r * nc + c) * ncls + k] || keeps[r * nc + c]) {
-                            continue;
-                        }
-                        let from = layout.class_node(r, c, k).expect("followed");
-                        let slot = RouteSlot {
-                            origin: r,
-                            destination: r,
-                            commodity: c,
-                            transport: 0.0,
-                            name: format!("{}>use", node_names[from]),
-                            from,
-                            to: r * nc + c,
-                        };
-                        push(&mut layout, slot, RouteClass::Link(k));
-                    }
-                }
-            }
-        }
-        let mut buyers = vec![false; nr * nc];
-        for p in &s.processes {
-            let r = ri(p.region.as_str());
-            for (c, _) in &p.inputs {
-                buyers[r * nc + ci(c.as_str())] = true;
-            }
-        }
-        for d in &s.demand {
-            buyers[ri(d.region.as_str()) * nc + ci(d.commodity.as_str())] = true;
-        }
+        let ships = ships(s, &layout, &relays, &capacity_node);
+        let keeps = keeps(s, &layout, &relays, &capacity_node);
+        let routes = routes(s, &mut layout, (&ships, &keeps), &node_names);
         Grid {
             routes,
             node_names,
             node_commodity,
             layout,
             capacity_node,
-            buyers,
+            buyers: buyers(s),
         }
     }
 
@@ -356,4 +193,254 @@ impl Grid {
             }
         }
     }
+}
+/// The run's nodes: a market per region and commodity, then per followed commodity a node per
+/// region and origin class, then a capacity node per plant that runs one activity per input
+/// class.
+struct Nodes {
+    node_names: Vec<String>,
+    node_commodity: Vec<usize>,
+    extra_nodes: Vec<(usize, usize)>,
+    class_base: Vec<Option<usize>>,
+    capacity_node: Vec<Option<usize>>,
+}
+
+impl Nodes {
+    fn new(s: &Scenario, plan: &OriginPlan) -> Nodes {
+        let nr = s.regions.len();
+        let nc = s.commodities.len();
+        let ncls = plan.classes();
+        let ri = |id: &str| s.region_index(id).expect("validated region");
+        let ci = |id: &str| s.commodity_index(id).expect("validated commodity");
+        let mut node_names: Vec<String> = s
+            .regions
+            .iter()
+            .flat_map(|r| {
+                s.commodities
+                    .iter()
+                    .map(move |c| format!("{}.{}", r.id, c.id))
+            })
+            .collect();
+        let mut node_commodity: Vec<usize> = (0..nr * nc).map(|n| n % nc).collect();
+        let mut extra_nodes = Vec::new();
+        let mut class_base = vec![None; nc];
+        for (c, base) in class_base.iter_mut().enumerate() {
+            if !plan.split[c] {
+                continue;
+            }
+            *base = Some(node_names.len());
+            for r in 0..nr {
+                for k in 0..ncls {
+                    node_names.push(format!(
+                        "{}.{}@{}",
+                        s.regions[r].id,
+                        s.commodities[c].id,
+                        plan.class_name(s, k)
+                    ));
+                    node_commodity.push(c);
+                    extra_nodes.push((r, c));
+                }
+            }
+        }
+        let mut capacity_node = vec![None; s.processes.len()];
+        for (pi, p) in s.processes.iter().enumerate() {
+            let out = ci(p.output.as_str());
+            let followed = p.inputs.iter().any(|(c, _)| plan.split[ci(c.as_str())]);
+            if plan.content[out] && followed {
+                capacity_node[pi] = Some(node_names.len());
+                node_names.push(format!("{}.{}.capacity", p.region, p.id));
+                node_commodity.push(out);
+                extra_nodes.push((ri(p.region.as_str()), out));
+            }
+        }
+        Nodes {
+            node_names,
+            node_commodity,
+            extra_nodes,
+            class_base,
+            capacity_node,
+        }
+    }
+}
+
+/// Per (region, commodity, class): whether the region ships goods of that class.
+fn ships(
+    s: &Scenario,
+    layout: &Layout,
+    relays: &[bool],
+    capacity_node: &[Option<usize>],
+) -> Vec<bool> {
+    let nr = s.regions.len();
+    let nc = s.commodities.len();
+    let ncls = layout.origin.classes();
+    let ri = |id: &str| s.region_index(id).expect("validated region");
+    let ci = |id: &str| s.commodity_index(id).expect("validated commodity");
+    let relay = layout.origin.rule == Some(bloc_scenario::policy::OriginRule::LastShipper);
+    let mut ships = vec![relay; nr * nc * ncls];
+    for r in 0..nr {
+        for c in 0..nc {
+            if relays[r * nc + c] {
+                for k in 0..ncls {
+                    ships[(r * nc + c) * ncls + k] = true;
+                }
+            }
+        }
+    }
+    for r in 0..nr {
+        for c in 0..nc {
+            ships[(r * nc + c) * ncls + layout.origin.home_class(r)] = true;
+        }
+    }
+    for (pi, p) in s.processes.iter().enumerate() {
+        if capacity_node[pi].is_some() {
+            let (r, out) = (ri(p.region.as_str()), ci(p.output.as_str()));
+            for k in 0..ncls {
+                if layout.origin.class_region(k).is_some() {
+                    ships[(r * nc + out) * ncls + k] = true;
+                }
+            }
+        }
+    }
+    for r in layout.origin.tracked.clone() {
+        // A tracked region's own goods are its class; what it imports from elsewhere it
+        // would only ship on at a loss, unless it is a relay.
+        for c in 0..nc {
+            if !relays[r * nc + c] {
+                ships[(r * nc + c) * ncls + ncls - 1] = false;
+            }
+        }
+    }
+    ships
+}
+
+/// Per (region, commodity): whether the region keeps its imports apart by class.
+fn keeps(
+    s: &Scenario,
+    layout: &Layout,
+    relays: &[bool],
+    capacity_node: &[Option<usize>],
+) -> Vec<bool> {
+    let nc = s.commodities.len();
+    let ri = |id: &str| s.region_index(id).expect("validated region");
+    let ci = |id: &str| s.commodity_index(id).expect("validated commodity");
+    let relay = layout.origin.rule == Some(bloc_scenario::policy::OriginRule::LastShipper);
+    // Which regions keep imports of a followed commodity apart by class: under
+    // `last_shipper` every region (it may re-export them as its own); under `origin` a
+    // region whose plants keep the origin of that input. Elsewhere imports go straight to
+    // the region's buyers.
+    let mut keeps: Vec<bool> = relays.iter().map(|&x| x || relay).collect();
+    for (pi, p) in s.processes.iter().enumerate() {
+        if capacity_node[pi].is_some() {
+            let r = ri(p.region.as_str());
+            for (c, _) in &p.inputs {
+                keeps[r * nc + ci(c.as_str())] = true;
+            }
+        }
+    }
+    keeps
+}
+
+/// The routes, commodity by commodity: a lane per (origin, destination) with transport, one
+/// per class the origin ships for a followed commodity, and links from each class node to its
+/// region's buyers. Each is added to `layout` with its class.
+fn routes(
+    s: &Scenario,
+    layout: &mut Layout,
+    (ships, keeps): (&[bool], &[bool]),
+    node_names: &[String],
+) -> Vec<RouteSlot> {
+    let nr = s.regions.len();
+    let nc = s.commodities.len();
+    let ncls = layout.origin.classes();
+    let mut routes = Vec::new();
+    let mut push = |layout: &mut Layout, slot: RouteSlot, class: RouteClass| {
+        layout
+            .routes
+            .push((slot.origin, slot.destination, slot.commodity));
+        layout.route_class.push(class);
+        routes.push(slot);
+    };
+    for c in 0..nc {
+        for o in 0..nr {
+            for d in 0..nr {
+                let (ro, rd, cc) = (&s.regions[o].id, &s.regions[d].id, &s.commodities[c].id);
+                let Some(cost) = s.transport_cost(ro, rd, cc) else {
+                    continue;
+                };
+                if layout.class_base[c].is_none() {
+                    let slot = RouteSlot {
+                        origin: o,
+                        destination: d,
+                        commodity: c,
+                        transport: cost.0,
+                        name: format!("{ro}>{rd}.{cc}"),
+                        from: o * nc + c,
+                        to: d * nc + c,
+                    };
+                    push(layout, slot, RouteClass::Any);
+                    continue;
+                }
+                for k in 0..ncls {
+                    if !ships[(o * nc + c) * ncls + k] {
+                        continue;
+                    }
+                    let slot = RouteSlot {
+                        origin: o,
+                        destination: d,
+                        commodity: c,
+                        transport: cost.0,
+                        name: format!("{ro}>{rd}.{cc}@{}", layout.origin.class_name(s, k)),
+                        from: layout.class_node(o, c, k).expect("followed"),
+                        to: if keeps[d * nc + c] {
+                            layout.class_node(d, c, k).expect("followed")
+                        } else {
+                            d * nc + c
+                        },
+                    };
+                    push(layout, slot, RouteClass::Class(k));
+                }
+            }
+        }
+        // Links: a region's goods of any class reach its buyers.
+        if layout.class_base[c].is_some() {
+            for r in 0..nr {
+                for k in 0..ncls {
+                    if !(ships[(r * nc + c) * ncls + k] || keeps[r * nc + c]) {
+                        continue;
+                    }
+                    let from = layout.class_node(r, c, k).expect("followed");
+                    let slot = RouteSlot {
+                        origin: r,
+                        destination: r,
+                        commodity: c,
+                        transport: 0.0,
+                        name: format!("{}>use", node_names[from]),
+                        from,
+                        to: r * nc + c,
+                    };
+                    push(layout, slot, RouteClass::Link(k));
+                }
+            }
+        }
+    }
+    routes
+}
+
+/// Per use node: whether the region buys the commodity (demand or a plant's input).
+fn buyers(s: &Scenario) -> Vec<bool> {
+    let nr = s.regions.len();
+    let nc = s.commodities.len();
+    let ri = |id: &str| s.region_index(id).expect("validated region");
+    let ci = |id: &str| s.commodity_index(id).expect("validated commodity");
+    let mut buyers = vec![false; nr * nc];
+    for p in &s.processes {
+        let r = ri(p.region.as_str());
+        for (c, _) in &p.inputs {
+            buyers[r * nc + ci(c.as_str())] = true;
+        }
+    }
+    for d in &s.demand {
+        buyers[ri(d.region.as_str()) * nc + ci(d.commodity.as_str())] = true;
+    }
+    buyers
 }

@@ -461,26 +461,62 @@ pub(crate) fn decide<'s>(
             Against::Market => 1,
             Against::Bloc { max_rounds, .. } => max_rounds,
         };
-        let mut player_lines = BTreeMap::new();
-        let mut bloc_lines = BTreeMap::new();
-        let mut rounds = 0;
-        let mut converged = false;
-        while rounds < max_rounds {
-            rounds += 1;
+        let mut play = Play {
+            mine,
+            floors,
+            player_lines: BTreeMap::new(),
+            bloc_lines: BTreeMap::new(),
+            rounds: 0,
+            converged: false,
+        };
+        play.run(&mut search, i, max_rounds);
+        let effort = (search.evaluations, search.failed);
+        play.rows(s, (i, st), &policies.state, (&label, effort), out);
+    }
+}
+
+/// One strategy's play in a period: the coordinates it and the bloc move, the last line
+/// search on each, and how the rounds ended.
+struct Play {
+    mine: Vec<(Coordinate, f64, f64)>,
+    floors: Vec<(Coordinate, f64, f64)>,
+    player_lines: BTreeMap<usize, Line>,
+    bloc_lines: BTreeMap<usize, Line>,
+    rounds: usize,
+    converged: bool,
+}
+
+impl Play {
+    /// Best responses in turn, player then bloc, until neither moves or `max_rounds`.
+    fn run(&mut self, search: &mut Search<'_, '_>, i: usize, max_rounds: usize) {
+        while self.rounds < max_rounds {
+            self.rounds += 1;
             let (p_moved, p_settled) =
-                search.best_response(&mine, Side::Player(i), &mut player_lines);
-            if floors.is_empty() {
-                converged = p_settled;
+                search.best_response(&self.mine, Side::Player(i), &mut self.player_lines);
+            if self.floors.is_empty() {
+                self.converged = p_settled;
                 break;
             }
-            let (b_moved, _) = search.best_response(&floors, Side::Bloc, &mut bloc_lines);
+            let (b_moved, _) = search.best_response(&self.floors, Side::Bloc, &mut self.bloc_lines);
             // Neither moved in this round: each is a best response to the other.
             if !p_moved && !b_moved {
-                converged = true;
+                self.converged = true;
                 break;
             }
         }
-        let (evaluations, failed) = (search.evaluations, search.failed);
+    }
+
+    /// `strategy.csv`'s rows: each instrument of strategy `i` and each floor ratio the bloc
+    /// set, with the value chosen, its bounds, the objective and why it sits there.
+    fn rows(
+        &self,
+        s: &Scenario,
+        (i, st): (usize, &bloc_scenario::Strategy),
+        state: &bloc_policy::PolicyState,
+        (label, (evaluations, failed)): (&str, (usize, usize)),
+        out: &mut Table,
+    ) {
+        let (rounds, converged) = (self.rounds, self.converged);
         let row = |out: &mut Table,
                    side: &str,
                    name: String,
@@ -493,7 +529,7 @@ pub(crate) fn decide<'s>(
                 Some(l) => note(l, lo, hi),
             };
             out.push(vec![
-                label.clone(),
+                label.to_string(),
                 st.player.to_string(),
                 side.to_string(),
                 name,
@@ -511,11 +547,11 @@ pub(crate) fn decide<'s>(
                 note,
             ]);
         };
-        for (n, &(c, lo, hi)) in mine.iter().enumerate() {
+        for (n, &(c, lo, hi)) in self.mine.iter().enumerate() {
             let Coordinate::Player { j, .. } = c else {
                 continue;
             };
-            let v = policies.state.strategy[i][j];
+            let v = state.strategy[i][j];
             row(
                 out,
                 "player",
@@ -523,14 +559,14 @@ pub(crate) fn decide<'s>(
                 v,
                 lo,
                 hi,
-                player_lines.get(&n),
+                self.player_lines.get(&n),
             );
         }
-        for (n, &(c, lo, hi)) in floors.iter().enumerate() {
+        for (n, &(c, lo, hi)) in self.floors.iter().enumerate() {
             let Coordinate::Floor { f } = c else { continue };
-            let v = bloc_policy::floor::ratio(&policies.state, f, &s.bloc.floors[f]);
+            let v = bloc_policy::floor::ratio(state, f, &s.bloc.floors[f]);
             let name = format!("floor_ratio:{}", s.bloc.floors[f].commodity);
-            row(out, "bloc", name, v, lo, hi, bloc_lines.get(&n));
+            row(out, "bloc", name, v, lo, hi, self.bloc_lines.get(&n));
         }
     }
 }

@@ -628,19 +628,20 @@ impl<'s> World<'s> {
     ) {
         let s = self.scenario;
         let label = s.time.label(t);
-        if self.market_tables {
-            self.record_tables(t, &label, m, layout, o, tables);
-        }
-        indicators::market_indicators(
-            s,
+        let solved = SolvedMarket {
             t,
-            &label,
+            label: &label,
             m,
             layout,
             o,
-            &self.is_market,
-            &mut tables.indicators,
-        );
+        };
+        if self.market_tables {
+            self.record_prices_flows(&solved, tables);
+            self.record_class_prices(&label, m, layout, o, tables);
+            self.record_production(&solved, tables);
+            self.record_consumption(&solved, tables);
+        }
+        indicators::market_indicators(s, &solved, &self.is_market, &mut tables.indicators);
         let mut used = vec![0.0f64; layout.regions * layout.commodities];
         for (k, d) in m.demand.iter().enumerate() {
             if layout.demand_row.get(k).copied().flatten().is_some() {
@@ -653,17 +654,16 @@ impl<'s> World<'s> {
         self.last_warm = Some(o.warm.clone());
     }
 
-    /// The period's rows of the prices, flows, production and consumption tables.
-    fn record_tables(
-        &self,
-        t: usize,
-        label: &str,
-        m: &MarketProblem,
-        layout: &Layout,
-        o: &MarketOutcome,
-        tables: &mut RunTables,
-    ) {
+    /// The period's rows of `prices.csv` and `flows.csv`.
+    fn record_prices_flows(&self, solved: &SolvedMarket<'_>, tables: &mut RunTables) {
         let s = self.scenario;
+        let SolvedMarket {
+            label,
+            m,
+            layout,
+            o,
+            ..
+        } = *solved;
         let label = label.to_string();
         let nc = s.commodities.len();
         for (r, reg) in s.regions.iter().enumerate() {
@@ -702,7 +702,19 @@ impl<'s> World<'s> {
                 num(o.levy[k]),
             ]);
         }
-        self.record_class_prices(&label, m, layout, o, tables);
+    }
+
+    /// The period's rows of `production.csv`: plants (projects once online) and recycling.
+    fn record_production(&self, solved: &SolvedMarket<'_>, tables: &mut RunTables) {
+        let s = self.scenario;
+        let SolvedMarket {
+            label,
+            m,
+            layout,
+            o,
+            ..
+        } = *solved;
+        let label = label.to_string();
         let mut made = vec![(0.0f64, 0.0f64); s.processes.len()];
         for (k, b) in m.supply.iter().enumerate() {
             if let Some(p) = layout.block_process.get(k).copied().flatten() {
@@ -738,6 +750,19 @@ impl<'s> World<'s> {
                 num(rc.unit_cost.0),
             ]);
         }
+    }
+
+    /// The period's rows of `consumption.csv`: each demand row, and disposal beside it.
+    fn record_consumption(&self, solved: &SolvedMarket<'_>, tables: &mut RunTables) {
+        let s = self.scenario;
+        let SolvedMarket {
+            t,
+            label,
+            m,
+            layout,
+            o,
+        } = *solved;
+        let label = label.to_string();
         // Disposal by (region, commodity), reported beside the region's buyers.
         let mut disposed = std::collections::BTreeMap::<usize, f64>::new();
         for &k in &layout.disposal {
@@ -827,6 +852,17 @@ impl<'s> World<'s> {
     }
 }
 
+/// A period's solved market: what the result rows and market indicators are read from.
+#[derive(Clone, Copy)]
+pub(crate) struct SolvedMarket<'a> {
+    pub t: usize,
+    /// The period's label in the result files.
+    pub label: &'a str,
+    pub m: &'a MarketProblem,
+    pub layout: &'a Layout,
+    pub o: &'a MarketOutcome,
+}
+
 /// Reference quantity of a demand row in period `t` (t per period); see
 /// [`World::market`]. Periods at the same rate are grouped, so that without growth paths
 /// this is `Q0 (1 + g)^(t × years per period)` exactly.
@@ -881,11 +917,6 @@ pub fn run(
     let mut world = World::new(scenario, seed);
     world.market_tables = !opts.indicators_only;
     let solver = opts.solver.solver();
-    let mut tables = RunTables::default();
-    let mut periods = Vec::with_capacity(scenario.time.periods);
-    let mut warnings = Vec::new();
-    let mut period_accounts = Vec::with_capacity(scenario.time.periods);
-    let mut answers = Vec::with_capacity(scenario.time.periods);
     if let Some(dir) = &opts.dump_lp {
         std::fs::create_dir_all(dir).map_err(|e| RunError::Dump {
             path: dir.clone(),
@@ -902,7 +933,48 @@ pub fn run(
             period: scenario.time.label(0),
             source: e,
         })?;
+    let mut runner = Runner {
+        scenario,
+        opts,
+        seed,
+        started,
+        world,
+        policies,
+        solver,
+        tables: RunTables::default(),
+        periods: Vec::with_capacity(scenario.time.periods),
+        warnings: Vec::new(),
+        period_accounts: Vec::with_capacity(scenario.time.periods),
+        answers: Vec::with_capacity(scenario.time.periods),
+    };
     for t in 0..scenario.time.periods {
+        runner.period(t)?;
+        progress(t);
+    }
+    Ok(runner.finish())
+}
+
+/// A run in progress: the world and its instruments, and what the periods so far wrote.
+struct Runner<'s, 'o> {
+    scenario: &'s Scenario,
+    opts: &'o RunOptions,
+    seed: u64,
+    started: Instant,
+    world: World<'s>,
+    policies: Policies<'s>,
+    solver: Box<dyn QpSolver>,
+    tables: RunTables,
+    periods: Vec<PeriodReport>,
+    warnings: Vec<String>,
+    period_accounts: Vec<PeriodAccounts>,
+    answers: Vec<bloc_market::WarmStart>,
+}
+
+impl Runner<'_, '_> {
+    /// Period `t`: strategies decide, the instruments edit the market, it is solved and
+    /// checked, the rows are written, the instruments settle and the fleet moves on.
+    fn period(&mut self, t: usize) -> Result<(), RunError> {
+        let scenario = self.scenario;
         let label = scenario.time.label(t);
         let _span = tracing::debug_span!("period", %label).entered();
         if scenario
@@ -912,40 +984,73 @@ pub fn run(
         {
             let _span = tracing::debug_span!("strategy").entered();
             crate::strategy::decide(
-                &world,
-                &mut policies,
+                &self.world,
+                &mut self.policies,
                 t,
-                solver.as_ref(),
-                &mut tables.strategy,
+                self.solver.as_ref(),
+                &mut self.tables.strategy,
             );
         }
-        let (mut market, mut layout) = world.market(t);
-        let applied: Applied = policies.apply(t, &mut layout, &mut market, true);
-        let outcome = world
+        let (mut market, mut layout) = self.world.market(t);
+        let applied: Applied = self.policies.apply(t, &mut layout, &mut market, true);
+        let mut outcome = self
+            .world
             .solve(
                 &market,
-                solver.as_ref(),
-                opts.cold,
-                opts.guide.as_ref().and_then(|g| g.get(t)),
+                self.solver.as_ref(),
+                self.opts.cold,
+                self.opts.guide.as_ref().and_then(|g| g.get(t)),
             )
             .map_err(|e| RunError::Solver {
                 period: label.clone(),
                 source: e,
             })?;
-        if let Some(dir) = &opts.dump_lp {
-            let path = dir.join(format!("{label}.mps"));
-            let qp = natural_qp(&market, &outcome);
-            let mut buf = Vec::new();
-            bloc_market::mps::write_mps(&qp, &format!("{}_{label}", scenario.name), &mut buf)
-                .and_then(|_| std::fs::write(&path, buf))
-                .map_err(|e| RunError::Dump {
-                    path: path.clone(),
-                    source: e,
-                })?;
+        if let Some(dir) = &self.opts.dump_lp {
+            dump_lp(dir, &scenario.name, &label, &market, &outcome)?;
         }
+        self.check(&label, &outcome)?;
+        self.world.grid.regional_prices(&mut outcome);
+        self.world
+            .record(t, &market, &layout, &outcome, &mut self.tables);
+        self.world.adjust_demand(&market, &layout, &outcome);
+        self.answers.push(outcome.warm.clone());
+        self.policies
+            .settle(t, &layout, &market, &outcome, &applied, &mut self.tables);
+        let ahead = self.world.look_ahead(t, self.solver.as_ref());
+        let state = &self.policies.state;
+        self.world.fleet.update(
+            scenario,
+            t,
+            &PeriodPrices {
+                history: &state.prices,
+                floors: &state.floor_room,
+                lift: &state.floor_lift,
+                ahead: ahead.as_deref(),
+            },
+        );
+        self.period_accounts.push(accounts::period_accounts(
+            &PeriodView {
+                s: scenario,
+                t,
+                label: &label,
+                m: &market,
+                layout: &layout,
+                o: &outcome,
+                applied: &applied,
+                state,
+                fleet: &self.world.fleet,
+            },
+            &mut self.tables.indicators,
+        ));
+        Ok(())
+    }
+
+    /// The period's report: an unsolved period ends the run (with `run.json` so far); one
+    /// whose fixed point did not converge is a warning.
+    fn check(&mut self, label: &str, outcome: &MarketOutcome) -> Result<(), RunError> {
         let c = &outcome.check;
         let report = PeriodReport {
-            period: label.clone(),
+            period: label.to_string(),
             status: outcome.status,
             converged: outcome.converged,
             solves: outcome.solves,
@@ -960,76 +1065,81 @@ pub fn run(
             objective: outcome.objective,
         };
         if let Some(reason) = unsolved_reason(&report, c) {
-            periods.push(report);
-            let mut json = run_json(scenario, seed, solver.name(), &periods, started.elapsed());
+            self.periods.push(report);
+            let mut json = self.run_json();
             json["status"] = "failed".into();
             json["failure"] = serde_json::json!({ "period": label, "reason": reason });
             return Err(RunError::Unsolved {
-                period: label,
+                period: label.to_string(),
                 reason,
                 run_json: Box::new(json),
             });
         }
         if !outcome.converged {
-            warnings.push(format!(
+            self.warnings.push(format!(
                 "{label}: the route/levy fixed point did not converge in {} solves (status {})",
                 outcome.solves, outcome.status
             ));
         }
-        periods.push(report);
-        let mut outcome = outcome;
-        world.grid.regional_prices(&mut outcome);
-        world.record(t, &market, &layout, &outcome, &mut tables);
-        world.adjust_demand(&market, &layout, &outcome);
-        answers.push(outcome.warm.clone());
-        policies.settle(t, &layout, &market, &outcome, &applied, &mut tables);
-        let ahead = world.look_ahead(t, solver.as_ref());
-        world.fleet.update(
-            scenario,
-            t,
-            &PeriodPrices {
-                history: &policies.state.prices,
-                floors: &policies.state.floor_room,
-                lift: &policies.state.floor_lift,
-                ahead: ahead.as_deref(),
-            },
-        );
-        period_accounts.push(accounts::period_accounts(
-            &PeriodView {
-                s: scenario,
-                t,
-                label: &scenario.time.label(t),
-                m: &market,
-                layout: &layout,
-                o: &outcome,
-                applied: &applied,
-                state: &policies.state,
-                fleet: &world.fleet,
-            },
-            &mut tables.indicators,
-        ));
-        progress(t);
+        self.periods.push(report);
+        Ok(())
     }
-    crate::projects::write(
-        scenario,
-        &world.fleet,
-        &period_accounts,
-        &mut tables.projects,
-    );
-    crate::scopes::expand(scenario, &mut tables.indicators);
-    let time = scenario.time;
-    tables.sort(&move |label: &str| period_order(time, label));
-    let mut run_json = run_json(scenario, seed, solver.name(), &periods, started.elapsed());
-    run_json["status"] = "solved".into();
-    Ok(Run {
-        tables,
-        run_json,
-        periods,
-        warnings,
-        accounts: period_accounts,
-        fleet: world.fleet,
-        answers,
-    })
+
+    fn run_json(&self) -> serde_json::Value {
+        run_json(
+            self.scenario,
+            self.seed,
+            self.solver.name(),
+            &self.periods,
+            self.started.elapsed(),
+        )
+    }
+
+    /// After the last period: the projects table, the indicators' scopes, sorted tables and
+    /// `run.json`.
+    fn finish(mut self) -> Run {
+        let scenario = self.scenario;
+        crate::projects::write(
+            scenario,
+            &self.world.fleet,
+            &self.period_accounts,
+            &mut self.tables.projects,
+        );
+        crate::scopes::expand(scenario, &mut self.tables.indicators);
+        let time = scenario.time;
+        self.tables
+            .sort(&move |label: &str| period_order(time, label));
+        let mut run_json = self.run_json();
+        run_json["status"] = "solved".into();
+        Run {
+            tables: self.tables,
+            run_json,
+            periods: self.periods,
+            warnings: self.warnings,
+            accounts: self.period_accounts,
+            fleet: self.world.fleet,
+            answers: self.answers,
+        }
+    }
+}
+
+/// `--dump-lp`: the period's final QP as an MPS file named by its period.
+fn dump_lp(
+    dir: &std::path::Path,
+    name: &str,
+    label: &str,
+    market: &MarketProblem,
+    outcome: &MarketOutcome,
+) -> Result<(), RunError> {
+    let path = dir.join(format!("{label}.mps"));
+    let qp = natural_qp(market, outcome);
+    let mut buf = Vec::new();
+    bloc_market::mps::write_mps(&qp, &format!("{name}_{label}"), &mut buf)
+        .and_then(|_| std::fs::write(&path, buf))
+        .map_err(|e| RunError::Dump {
+            path: path.clone(),
+            source: e,
+        })
 }
 
 /// Whether a solved market passes the run's self-check: solved, and its largest violation and

@@ -40,17 +40,14 @@ fn with_floor(s: &mut Scenario, level: f64) {
     });
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A project making `x`: its plant (capacity t/yr, unit cost, cost rise, USD/t), its capital
+/// (USD per t/yr) and its timing (lead and ramp periods, earliest FID).
 fn project(
     id: &str,
     region: &str,
-    capacity: f64,
-    unit_cost: f64,
-    rise: f64,
+    (capacity, unit_cost, rise): (f64, f64, f64),
     capital: f64,
-    lead: usize,
-    ramp: usize,
-    earliest: i64,
+    (lead, ramp, earliest): (usize, usize, i64),
 ) -> Process {
     Process {
         id: ProcessId::from(id),
@@ -115,7 +112,7 @@ fn with_b_new() -> Scenario {
         foresight_yr: 0.0,
     };
     s.processes
-        .push(project("b_new", "B", 10.0, 20.0, 2.0, 225.0, 2, 0, 0));
+        .push(project("b_new", "B", (10.0, 20.0, 2.0), 225.0, (2, 0, 0)));
     s
 }
 
@@ -210,7 +207,7 @@ fn projects_share_the_floors_room_and_count_what_is_coming() {
     s.investment = with_b_new().investment;
     for id in ["b_one", "b_two"] {
         s.processes
-            .push(project(id, "B", 4.0, 20.0, 2.0, 225.0, 2, 0, 0));
+            .push(project(id, "B", (4.0, 20.0, 2.0), 225.0, (2, 0, 0)));
     }
     with_floor(&mut s, 45.0);
     let r = go(&s);
@@ -234,7 +231,7 @@ fn a_floor_does_not_draw_investment_where_members_export() {
     let mut s = base();
     s.investment = with_b_new().investment;
     s.processes
-        .push(project("a_new", "A", 10.0, 10.0, 2.0, 300.0, 2, 0, 0));
+        .push(project("a_new", "A", (10.0, 10.0, 2.0), 300.0, (2, 0, 0)));
     with_floor(&mut s, 45.0);
     s.bloc.members[0].region = RegionId::from("A");
     let r = go(&s);
@@ -301,7 +298,7 @@ fn a_project_that_invested_on_the_floor_shows_as_stranded_at_the_runs_prices() {
     // Without the floor it never decides: no row.
     let mut s = base();
     s.processes
-        .push(project("b_new", "B", 10.0, 20.0, 2.0, 225.0, 2, 0, 0));
+        .push(project("b_new", "B", (10.0, 20.0, 2.0), 225.0, (2, 0, 0)));
     assert!(go(&s).tables.projects.rows.is_empty());
 }
 
@@ -345,7 +342,7 @@ fn a_staged_step_waits_until_the_step_before_it_is_online() {
     };
     for id in ["b_step1", "b_step2"] {
         s.processes
-            .push(project(id, "B", 10.0, 20.0, 2.0, 225.0, 2, 0, 0));
+            .push(project(id, "B", (10.0, 20.0, 2.0), 225.0, (2, 0, 0)));
     }
     s.bloc.capital_grants.push(CapitalGrant {
         projects: vec![ProcessId::from("b_step1"), ProcessId::from("b_step2")],
@@ -396,7 +393,7 @@ fn investors_with_foresight_decide_a_lead_time_earlier() {
         d.growth_per_yr = 0.1;
     }
     s.processes
-        .push(project("b_new", "B", 10.0, 20.0, 2.0, 220.0, 2, 0, 0));
+        .push(project("b_new", "B", (10.0, 20.0, 2.0), 220.0, (2, 0, 0)));
     let caps = |s: &Scenario| -> Vec<f64> {
         production(&go(s), "b_new", "capacity_t")
             .into_iter()
@@ -419,7 +416,7 @@ fn investors_with_foresight_decide_a_lead_time_earlier() {
 #[test]
 fn committed_projects_come_online_after_their_lead_and_ramp_up() {
     let mut s = base();
-    let mut p = project("b_new", "B", 8.0, 70.0, 2.0, 1e6, 3, 4, -5);
+    let mut p = project("b_new", "B", (8.0, 70.0, 2.0), 1e6, (3, 4, -5));
     p.project.as_mut().unwrap().fid = Some(-2);
     s.processes.push(p);
     let r = go(&s);
@@ -711,13 +708,17 @@ fn properties_of_random_pipelines() {
             s.processes.push(project(
                 &format!("p{k}"),
                 region,
-                rng.gen_range(1.0..30.0),
-                rng.gen_range(5.0..40.0),
-                rng.gen_range(0.5..10.0),
+                (
+                    rng.gen_range(1.0..30.0),
+                    rng.gen_range(5.0..40.0),
+                    rng.gen_range(0.5..10.0),
+                ),
                 rng.gen_range(0.0..300.0),
-                rng.gen_range(0..4),
-                rng.gen_range(0..3),
-                rng.gen_range(-2..5),
+                (
+                    rng.gen_range(0..4),
+                    rng.gen_range(0..3),
+                    rng.gen_range(-2..5),
+                ),
             ));
         }
         let r = go(&s);

@@ -17,7 +17,9 @@
 //! origin class) delivered into the destinations from **any** region; a quota or licence caps
 //! them together. Under `last_shipper` it covers the exporter's own routes only.
 
-use crate::{indicator, Applied, Instrument, Layout, Period, PolicyState, RouteClass, Solved};
+use crate::{
+    indicator, Applied, Instrument, Layout, Period, PolicyState, RouteClass, Solved, Welfare,
+};
 use bloc_market::{MarketProblem, RouteCap};
 use bloc_results::RunTables;
 use bloc_scenario::policy::{CommoditySet, RegionSet};
@@ -137,6 +139,19 @@ pub struct ExportControls;
 impl Instrument for ExportControls {
     fn name(&self) -> &'static str {
         "export_control"
+    }
+
+    /// The exporter collects the export tax and the quota rent.
+    fn welfare(&self, p: &Solved<'_>, _state: &PolicyState, w: &mut [Welfare]) {
+        let o = p.outcome;
+        for (&k, &x) in &p.applied.route_exporter {
+            let f = o.flow.get(k).copied().unwrap_or(0.0);
+            if f > 0.0 {
+                let tax = o.export_tax.get(k).copied().unwrap_or(0.0);
+                let rent = o.cap_rent.get(k).copied().unwrap_or(0.0);
+                w[x].export_revenue += (tax + rent) * f;
+            }
+        }
     }
 
     /// Adds the caps of every control in force (none in the pre-solve without controls).

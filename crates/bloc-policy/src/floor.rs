@@ -13,7 +13,7 @@
 //!   `lag ≥ 1` it uses the prices of `lag` periods back (0 before such a period exists). It is
 //!   recomputed every `every` periods from the floor's `from` and held in between.
 
-use crate::{indicator, Applied, Instrument, Layout, Period, PolicyState, Solved};
+use crate::{indicator, Applied, Instrument, Layout, Period, PolicyState, Solved, Welfare};
 use bloc_market::{Levy, MarketProblem};
 use bloc_results::{num, RunTables};
 use bloc_scenario::{FloorRule, Reference, Scenario};
@@ -156,6 +156,17 @@ pub struct Floors;
 impl Instrument for Floors {
     fn name(&self) -> &'static str {
         "floor"
+    }
+
+    /// The levy's revenue goes to the importer.
+    fn welfare(&self, p: &Solved<'_>, _state: &PolicyState, w: &mut [Welfare]) {
+        let o = p.outcome;
+        for (k, &(_, d, _)) in p.layout.routes.iter().enumerate() {
+            let f = o.flow.get(k).copied().unwrap_or(0.0);
+            if f > 0.0 {
+                w[d].levy_revenue += o.levy[k] * f;
+            }
+        }
     }
 
     /// Sets the floors in force and the levy on each route they cover.

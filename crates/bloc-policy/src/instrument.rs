@@ -4,15 +4,16 @@
 //! period's [`MarketProblem`] (and the [`Layout`] that maps it back to the scenario) from what
 //! is known then, a [`Period`], and notes in [`Applied`] what it added so that it can find
 //! it again. After the solve, [`Instrument::settle`] reads the outcome, a [`Solved`], moves
-//! the instrument's state on and writes its rows and indicators. Both take one context
-//! struct rather than a long argument list, so an instrument that needs one more thing reads
-//! one more field and no signature changes.
+//! the instrument's state on and writes its rows and indicators, and
+//! [`Instrument::welfare`] adds what it collects and pays to each region's welfare. Each
+//! takes one context struct rather than a long argument list, so an instrument that needs
+//! one more thing reads one more field and no signature changes.
 //!
 //! [`crate::Policies`] runs the instruments of [`INSTRUMENTS`] in that order: each sees the
 //! market as the ones before it left it (a guarantee splits a block after shocks have cut its
 //! capacity; a stockpile's trigger reads the floor set before it).
 
-use crate::{Applied, Layout, PolicyState};
+use crate::{Applied, Layout, PolicyState, Welfare};
 use bloc_market::{MarketOutcome, MarketProblem};
 use bloc_results::RunTables;
 use bloc_scenario::Scenario;
@@ -72,6 +73,14 @@ pub trait Instrument {
     /// Reads the solved period: moves the instrument's state on and writes its rows. Most
     /// instruments keep no state and write nothing, hence the default.
     fn settle(&self, _p: &Solved<'_>, _state: &mut PolicyState, _tables: &mut RunTables) {}
+
+    /// Adds what the instrument collects and pays in the solved period to each region's
+    /// welfare (`w`, by region index): a levy's revenue to the importer, an export measure's
+    /// tax and quota rent to the exporter, a stockpile's purchases, releases and storage to
+    /// its owner. The market's surpluses (and the support a guarantee or subsidy pays, which
+    /// is a wedge in a supply block's revenue) are counted before; most instruments add
+    /// nothing, hence the default.
+    fn welfare(&self, _p: &Solved<'_>, _state: &PolicyState, _w: &mut [Welfare]) {}
 
     /// Whether the first period must first be solved without export controls to know normal
     /// exports (only a licence regime starting then needs it).

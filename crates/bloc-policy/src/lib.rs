@@ -37,9 +37,11 @@ pub mod shock;
 pub mod stockpile;
 pub mod strategy;
 pub mod subsidy;
+pub mod welfare;
 
 pub use instrument::{Instrument, Period, Solved, INSTRUMENTS};
 pub use origin::{OriginPlan, RouteClass};
+pub use welfare::Welfare;
 
 use bloc_market::{MarketOutcome, MarketProblem};
 use bloc_results::{num, RunTables};

@@ -15,7 +15,7 @@
 //! purchases only (release revenue is not recycled); storage costs are reported as
 //! `stockpile_storage_cost_usd`. Inventory stays within [0, max inventory].
 
-use crate::{indicator, Applied, Instrument, Layout, Period, PolicyState, Solved};
+use crate::{indicator, Applied, Instrument, Layout, Period, PolicyState, Solved, Welfare};
 use bloc_market::{DemandBlock, DemandCurve, MarketProblem, SupplyBlock};
 use bloc_results::{num, RunTables};
 use bloc_scenario::{PriceTrigger, Scenario, Stockpile};
@@ -100,6 +100,36 @@ pub struct Stockpiles;
 impl Instrument for Stockpiles {
     fn name(&self) -> &'static str {
         "stockpile"
+    }
+
+    /// The owner pays for what a stockpile buys and is paid for what it releases, at its own
+    /// price, and pays storage on what it holds (`state`: the books the period's rows
+    /// were written from).
+    fn welfare(&self, p: &Solved<'_>, state: &PolicyState, w: &mut [Welfare]) {
+        let (s, m, o) = (p.scenario, p.market, p.outcome);
+        let price = |n: usize| o.prices[n].unwrap_or(0.0);
+        for sb in &p.applied.stock_blocks {
+            let st = &s.bloc.stockpiles[sb.stockpile];
+            let r = s
+                .region_index(st.region.as_str())
+                .expect("validated region");
+            if let Some(k) = sb.buy {
+                w[r].stockpile_cost += o.demand[k] * price(m.demand[k].node);
+            }
+            if let Some(k) = sb.release {
+                w[r].stockpile_cost -= o.supply[k] * price(m.supply[k].node);
+            }
+        }
+        let yp = s.time.years_per_period();
+        for (i, st) in s.bloc.stockpiles.iter().enumerate() {
+            if let Some(books) = state.stocks.get(i) {
+                let r = s
+                    .region_index(st.region.as_str())
+                    .expect("validated region");
+                let held: f64 = books.inventory.iter().sum();
+                w[r].stockpile_cost += held * st.storage_cost_per_t_yr.0 * yp;
+            }
+        }
     }
 
     /// Adds each stockpile's buyer and seller.

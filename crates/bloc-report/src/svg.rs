@@ -301,113 +301,50 @@ impl LineChart {
             .map(|l| text_width(l, FONT))
             .fold(0.0, f64::max);
         let ml = 20.0 + label_w + 8.0;
-        let n = self.periods.len().max(1);
         // Room on the right for half of a year label centred on the last tick.
         let mr = 6.0 + text_width("2035Q4", FONT) / 2.0;
-        let pw = w - ml - mr;
-        let ph = h - MT - MB;
-        let x = |i: usize| {
-            if n == 1 {
-                ml + pw / 2.0
-            } else {
-                ml + pw * i as f64 / (n - 1) as f64
-            }
+        let plot = Plot {
+            w,
+            h,
+            ml,
+            mr,
+            pw: w - ml - mr,
+            ph: h - MT - MB,
+            n: self.periods.len().max(1),
+            lo,
+            hi,
         };
-        let y = |v: f64| MT + ph * (1.0 - (v - lo) / (hi - lo));
         let mut s = String::new();
         let _ = write!(
             s,
             r#"<svg class="chart-svg" id="{}" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" font-size="{FONT}">"#,
             esc(id)
         );
-        for (t, l) in ticks.iter().zip(&labels) {
-            let _ = write!(
-                s,
-                r##"<line class="grid" x1="{ml:.1}" x2="{:.1}" y1="{:.1}" y2="{:.1}" stroke="{}"/><text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"##,
-                w - mr,
-                y(*t),
-                y(*t),
-                if *t == 0.0 { "#777" } else { "#e3e3e3" },
-                ml - 6.0,
-                y(*t) + 4.0,
-                esc(l)
-            );
-        }
-        for (i, l) in x_ticks(&self.periods, pw) {
-            let _ = write!(
-                s,
-                r##"<line x1="{:.1}" x2="{:.1}" y1="{:.1}" y2="{:.1}" stroke="#999"/><text x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"##,
-                x(i),
-                x(i),
-                h - MB,
-                h - MB + 4.0,
-                x(i),
-                h - MB + 16.0,
-                esc(&l)
-            );
-        }
-        // The unit, turned, shortened to the plot's height if need be.
-        let room = (ph / (FONT * 0.62)).floor() as usize;
-        let unit: String = if self.y_label.chars().count() > room {
-            let mut u: String = self.y_label.chars().take(room.saturating_sub(1)).collect();
-            u.push('…');
-            u
-        } else {
-            self.y_label.clone()
-        };
-        let _ = write!(
-            s,
-            r##"<text x="12" y="{:.1}" transform="rotate(-90 12 {:.1})" text-anchor="middle" fill="#555">{}</text>"##,
-            MT + ph / 2.0,
-            MT + ph / 2.0,
-            esc(&unit)
-        );
+        plot.y_axis(&mut s, &ticks, &labels);
+        plot.x_axis(&mut s, &self.periods);
+        plot.unit(&mut s, &self.y_label);
         for b in &self.bands {
-            for seg in segments(n, |i| match (b.p5[i], b.p95[i]) {
-                (Some(l), Some(h)) if l.is_finite() && h.is_finite() => Some((l, h)),
-                _ => None,
-            }) {
-                let mut d = String::new();
-                for (k, (i, (_, h))) in seg.iter().enumerate() {
-                    let _ = write!(
-                        d,
-                        "{}{:.1},{:.1}",
-                        if k == 0 { "M" } else { "L" },
-                        x(*i),
-                        y(*h)
-                    );
-                }
-                for (i, (l, _)) in seg.iter().rev() {
-                    let _ = write!(d, "L{:.1},{:.1}", x(*i), y(*l));
-                }
-                d.push('Z');
-                let _ = write!(
-                    s,
-                    r#"<path class="mark band" d="{d}" fill="{}" fill-opacity="0.2" stroke="none"><title>{} P5–P95</title></path>"#,
-                    color(b.color),
-                    esc(&b.label)
-                );
-            }
-            line(
+            plot.band(&mut s, b);
+            plot.line(
                 &mut s,
                 &b.p50,
-                n,
-                (&x, &y),
-                color(b.color),
-                false,
-                &format!("{} P50", b.label),
+                &Stroke {
+                    color: color(b.color),
+                    dashed: false,
+                    label: &format!("{} P50", b.label),
+                },
                 &self.periods,
             );
         }
         for ser in &self.series {
-            line(
+            plot.line(
                 &mut s,
                 &ser.values,
-                n,
-                (&x, &y),
-                color(ser.color),
-                ser.dashed,
-                &ser.label,
+                &Stroke {
+                    color: color(ser.color),
+                    dashed: ser.dashed,
+                    label: &ser.label,
+                },
                 &self.periods,
             );
         }
@@ -464,58 +401,175 @@ fn segments<T>(n: usize, f: impl Fn(usize) -> Option<T>) -> Vec<Vec<(usize, T)>>
     out
 }
 
-type Scales<'a> = (&'a dyn Fn(usize) -> f64, &'a dyn Fn(f64) -> f64);
-
-#[allow(clippy::too_many_arguments)]
-fn line(
-    s: &mut String,
-    values: &[Option<f64>],
+/// A line chart's drawing area (px) and value range: where period `i` and value `v` land.
+struct Plot {
+    w: f64,
+    h: f64,
+    /// Left and right margins.
+    ml: f64,
+    mr: f64,
+    /// The plot's width and height inside the margins.
+    pw: f64,
+    ph: f64,
+    /// Periods on the x axis (at least 1).
     n: usize,
-    (x, y): Scales<'_>,
-    col: &str,
+    lo: f64,
+    hi: f64,
+}
+
+/// How one line is drawn.
+struct Stroke<'a> {
+    color: &'a str,
     dashed: bool,
-    label: &str,
-    periods: &[String],
-) {
-    let at = |i: usize| values.get(i).copied().flatten().filter(|v| v.is_finite());
-    let dash = if dashed {
-        r#" stroke-dasharray="6 4""#
-    } else {
-        ""
-    };
-    for seg in segments(n, at) {
-        if seg.len() == 1 {
-            continue;
+    label: &'a str,
+}
+
+impl Plot {
+    fn x(&self, i: usize) -> f64 {
+        if self.n == 1 {
+            self.ml + self.pw / 2.0
+        } else {
+            self.ml + self.pw * i as f64 / (self.n - 1) as f64
         }
-        let mut d = String::new();
-        for (k, (i, v)) in seg.iter().enumerate() {
+    }
+
+    fn y(&self, v: f64) -> f64 {
+        MT + self.ph * (1.0 - (v - self.lo) / (self.hi - self.lo))
+    }
+
+    /// Grid lines at the value ticks, with their labels.
+    fn y_axis(&self, s: &mut String, ticks: &[f64], labels: &[String]) {
+        for (t, l) in ticks.iter().zip(labels) {
             let _ = write!(
-                d,
-                "{}{:.1},{:.1}",
-                if k == 0 { "M" } else { "L" },
-                x(*i),
-                y(*v)
+                s,
+                r##"<line class="grid" x1="{:.1}" x2="{:.1}" y1="{:.1}" y2="{:.1}" stroke="{}"/><text x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"##,
+                self.ml,
+                self.w - self.mr,
+                self.y(*t),
+                self.y(*t),
+                if *t == 0.0 { "#777" } else { "#e3e3e3" },
+                self.ml - 6.0,
+                self.y(*t) + 4.0,
+                esc(l)
             );
         }
+    }
+
+    /// Tick marks and labels under the plot at the periods [`x_ticks`] picks.
+    fn x_axis(&self, s: &mut String, periods: &[String]) {
+        let (h, x) = (self.h, |i| self.x(i));
+        for (i, l) in x_ticks(periods, self.pw) {
+            let _ = write!(
+                s,
+                r##"<line x1="{:.1}" x2="{:.1}" y1="{:.1}" y2="{:.1}" stroke="#999"/><text x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"##,
+                x(i),
+                x(i),
+                h - MB,
+                h - MB + 4.0,
+                x(i),
+                h - MB + 16.0,
+                esc(&l)
+            );
+        }
+    }
+
+    /// The unit, turned, shortened to the plot's height if need be.
+    fn unit(&self, s: &mut String, y_label: &str) {
+        let room = (self.ph / (FONT * 0.62)).floor() as usize;
+        let unit: String = if y_label.chars().count() > room {
+            let mut u: String = y_label.chars().take(room.saturating_sub(1)).collect();
+            u.push('…');
+            u
+        } else {
+            y_label.to_string()
+        };
         let _ = write!(
             s,
-            r#"<path class="mark line" d="{d}" fill="none" stroke="{col}" stroke-width="2"{dash}><title>{}</title></path>"#,
-            esc(label)
+            r##"<text x="12" y="{:.1}" transform="rotate(-90 12 {:.1})" text-anchor="middle" fill="#555">{}</text>"##,
+            MT + self.ph / 2.0,
+            MT + self.ph / 2.0,
+            esc(&unit)
         );
     }
-    // Points (with their values as tooltips) when there are few periods, or a lone point.
-    for seg in segments(n, at) {
-        if n <= 24 || seg.len() == 1 {
-            for (i, v) in seg {
+
+    /// A band's P5–P95 area, one path per run of periods where both ends are finite.
+    fn band(&self, s: &mut String, b: &Band) {
+        for seg in segments(self.n, |i| match (b.p5[i], b.p95[i]) {
+            (Some(l), Some(h)) if l.is_finite() && h.is_finite() => Some((l, h)),
+            _ => None,
+        }) {
+            let mut d = String::new();
+            for (k, (i, (_, h))) in seg.iter().enumerate() {
                 let _ = write!(
-                    s,
-                    r#"<circle class="mark point" cx="{:.1}" cy="{:.1}" r="2.5" fill="{col}"><title>{} {}: {}</title></circle>"#,
-                    x(i),
-                    y(v),
-                    esc(label),
-                    esc(periods.get(i).map(String::as_str).unwrap_or("")),
-                    esc(&fmt_compact(v))
+                    d,
+                    "{}{:.1},{:.1}",
+                    if k == 0 { "M" } else { "L" },
+                    self.x(*i),
+                    self.y(*h)
                 );
+            }
+            for (i, (l, _)) in seg.iter().rev() {
+                let _ = write!(d, "L{:.1},{:.1}", self.x(*i), self.y(*l));
+            }
+            d.push('Z');
+            let _ = write!(
+                s,
+                r#"<path class="mark band" d="{d}" fill="{}" fill-opacity="0.2" stroke="none"><title>{} P5–P95</title></path>"#,
+                color(b.color),
+                esc(&b.label)
+            );
+        }
+    }
+
+    /// A series as paths over its runs of finite values, and as points (with their values as
+    /// tooltips) when there are few periods, or where a value stands alone.
+    fn line(
+        &self,
+        s: &mut String,
+        values: &[Option<f64>],
+        stroke: &Stroke<'_>,
+        periods: &[String],
+    ) {
+        let at = |i: usize| values.get(i).copied().flatten().filter(|v| v.is_finite());
+        let (col, label) = (stroke.color, stroke.label);
+        let dash = if stroke.dashed {
+            r#" stroke-dasharray="6 4""#
+        } else {
+            ""
+        };
+        for seg in segments(self.n, at) {
+            if seg.len() == 1 {
+                continue;
+            }
+            let mut d = String::new();
+            for (k, (i, v)) in seg.iter().enumerate() {
+                let _ = write!(
+                    d,
+                    "{}{:.1},{:.1}",
+                    if k == 0 { "M" } else { "L" },
+                    self.x(*i),
+                    self.y(*v)
+                );
+            }
+            let _ = write!(
+                s,
+                r#"<path class="mark line" d="{d}" fill="none" stroke="{col}" stroke-width="2"{dash}><title>{}</title></path>"#,
+                esc(label)
+            );
+        }
+        for seg in segments(self.n, at) {
+            if self.n <= 24 || seg.len() == 1 {
+                for (i, v) in seg {
+                    let _ = write!(
+                        s,
+                        r#"<circle class="mark point" cx="{:.1}" cy="{:.1}" r="2.5" fill="{col}"><title>{} {}: {}</title></circle>"#,
+                        self.x(i),
+                        self.y(v),
+                        esc(label),
+                        esc(periods.get(i).map(String::as_str).unwrap_or("")),
+                        esc(&fmt_compact(v))
+                    );
+                }
             }
         }
     }
@@ -768,27 +822,10 @@ pub fn sankey_svg(id: &str, links: &[Link]) -> Option<String> {
     }
     let (left, lmap) = sankey_side(&live, |l| &l.origin);
     let (right, rmap) = sankey_side(&live, |l| &l.destination);
-    // Links between the (merged) nodes, in the order of the left, then the right nodes.
-    let mut merged: Vec<(usize, usize, f64)> = Vec::new();
-    for l in &live {
-        let i = left
-            .iter()
-            .position(|n| n.0 == lmap[&l.origin])
-            .expect("node");
-        let j = right
-            .iter()
-            .position(|n| n.0 == rmap[&l.destination])
-            .expect("node");
-        match merged.iter_mut().find(|m| m.0 == i && m.1 == j) {
-            Some(m) => m.2 += l.quantity,
-            None => merged.push((i, j, l.quantity)),
-        }
-    }
-    merged.sort_by_key(|a| (a.0, a.1));
-    let label = |(name, q): &(String, f64)| format!("{name} ({})", fmt_compact(*q));
+    let merged = merged_links(&live, (&left, &lmap), (&right, &rmap));
     let lw = |side: &[(String, f64)]| {
         side.iter()
-            .map(|n| text_width(&label(n), 12.0))
+            .map(|n| text_width(&node_label(n), 12.0))
             .fold(0.0, f64::max)
             + 10.0
     };
@@ -809,69 +846,144 @@ pub fn sankey_svg(id: &str, links: &[Link]) -> Option<String> {
             })
             .collect::<Vec<_>>()
     };
-    let lp = place(&left);
-    let rp = place(&right);
+    let layout = SankeyLayout {
+        lp: place(&left),
+        rp: place(&right),
+        left,
+        right,
+        xl,
+        xr,
+        nw,
+        h,
+        scale,
+    };
     let mut s = String::new();
     let _ = write!(
         s,
         r#"<svg class="chart-svg" id="{}" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img">"#,
         esc(id)
     );
-    let mut lo: Vec<f64> = lp.iter().map(|p| p.0).collect();
-    let mut ro: Vec<f64> = rp.iter().map(|p| p.0).collect();
-    for (i, j, q) in merged {
-        let t = q * scale;
-        let y0 = lo[i] + t / 2.0;
-        let y1 = ro[j] + t / 2.0;
-        lo[i] += t;
-        ro[j] += t;
-        let (x0, x1) = (xl + nw, xr);
-        let mx = (x0 + x1) / 2.0;
-        let col = if left[i].0.ends_with(" others") {
-            GREY
-        } else {
-            color(i)
-        };
-        let _ = write!(
-            s,
-            r#"<path class="mark link" d="M{x0:.1},{y0:.1}C{mx:.1},{y0:.1} {mx:.1},{y1:.1} {x1:.1},{y1:.1}" fill="none" stroke="{col}" stroke-opacity="0.45" stroke-width="{:.2}"><title>{} → {}: {} t</title></path>"#,
-            t.max(0.5),
-            esc(&left[i].0),
-            esc(&right[j].0),
-            esc(&fmt_compact(q))
-        );
-    }
-    for (k, (y, hgt)) in lp.iter().enumerate() {
-        let col = if left[k].0.ends_with(" others") {
-            GREY
-        } else {
-            color(k)
-        };
-        let _ = write!(
-            s,
-            r#"<rect class="mark node" x="{xl:.1}" y="{y:.1}" width="{nw}" height="{:.1}" fill="{col}"><title>{} exports {} t</title></rect><text x="{:.1}" y="{:.1}" text-anchor="end" font-size="12">{}</text>"#,
-            hgt.max(1.0),
-            esc(&left[k].0),
-            esc(&fmt_compact(left[k].1)),
-            xl - 6.0,
-            (y + hgt / 2.0 + 4.0).clamp(14.0, h - 4.0),
-            esc(&label(&left[k]))
-        );
-    }
-    for (k, (y, hgt)) in rp.iter().enumerate() {
-        let _ = write!(
-            s,
-            r##"<rect class="mark node" x="{xr:.1}" y="{y:.1}" width="{nw}" height="{:.1}" fill="#555"><title>{} imports {} t</title></rect><text x="{:.1}" y="{:.1}" font-size="12">{}</text>"##,
-            hgt.max(1.0),
-            esc(&right[k].0),
-            esc(&fmt_compact(right[k].1)),
-            xr + nw + 6.0,
-            (y + hgt / 2.0 + 4.0).clamp(14.0, h - 4.0),
-            esc(&label(&right[k]))
-        );
-    }
+    layout.links(&mut s, merged);
+    layout.nodes(&mut s);
     s.push_str("</svg>");
     Some(s)
+}
+
+type SankeySide<'a> = (
+    &'a [(String, f64)],
+    &'a std::collections::BTreeMap<String, String>,
+);
+
+/// Links between the (merged) nodes, in the order of the left, then the right nodes: each
+/// (left node, right node, tonnes).
+fn merged_links(
+    live: &[&Link],
+    (left, lmap): SankeySide<'_>,
+    (right, rmap): SankeySide<'_>,
+) -> Vec<(usize, usize, f64)> {
+    let mut merged: Vec<(usize, usize, f64)> = Vec::new();
+    for l in live {
+        let i = left
+            .iter()
+            .position(|n| n.0 == lmap[&l.origin])
+            .expect("node");
+        let j = right
+            .iter()
+            .position(|n| n.0 == rmap[&l.destination])
+            .expect("node");
+        match merged.iter_mut().find(|m| m.0 == i && m.1 == j) {
+            Some(m) => m.2 += l.quantity,
+            None => merged.push((i, j, l.quantity)),
+        }
+    }
+    merged.sort_by_key(|a| (a.0, a.1));
+    merged
+}
+
+fn node_label((name, q): &(String, f64)) -> String {
+    format!("{name} ({})", fmt_compact(*q))
+}
+
+/// Where a Sankey diagram's nodes stand: each side's nodes with their (top, height), px.
+struct SankeyLayout {
+    left: Vec<(String, f64)>,
+    right: Vec<(String, f64)>,
+    lp: Vec<(f64, f64)>,
+    rp: Vec<(f64, f64)>,
+    /// x of the left nodes and of the right nodes; node width; drawing height.
+    xl: f64,
+    xr: f64,
+    nw: f64,
+    h: f64,
+    /// px per tonne.
+    scale: f64,
+}
+
+impl SankeyLayout {
+    /// The links, each leaving its left node and entering its right node below the ones
+    /// before it.
+    fn links(&self, s: &mut String, merged: Vec<(usize, usize, f64)>) {
+        let (left, right) = (&self.left, &self.right);
+        let mut lo: Vec<f64> = self.lp.iter().map(|p| p.0).collect();
+        let mut ro: Vec<f64> = self.rp.iter().map(|p| p.0).collect();
+        for (i, j, q) in merged {
+            let t = q * self.scale;
+            let y0 = lo[i] + t / 2.0;
+            let y1 = ro[j] + t / 2.0;
+            lo[i] += t;
+            ro[j] += t;
+            let (x0, x1) = (self.xl + self.nw, self.xr);
+            let mx = (x0 + x1) / 2.0;
+            let col = if left[i].0.ends_with(" others") {
+                GREY
+            } else {
+                color(i)
+            };
+            let _ = write!(
+                s,
+                r#"<path class="mark link" d="M{x0:.1},{y0:.1}C{mx:.1},{y0:.1} {mx:.1},{y1:.1} {x1:.1},{y1:.1}" fill="none" stroke="{col}" stroke-opacity="0.45" stroke-width="{:.2}"><title>{} → {}: {} t</title></path>"#,
+                t.max(0.5),
+                esc(&left[i].0),
+                esc(&right[j].0),
+                esc(&fmt_compact(q))
+            );
+        }
+    }
+
+    /// The nodes with their labels: exporters coloured as their links, importers grey.
+    fn nodes(&self, s: &mut String) {
+        let (left, right, h, nw) = (&self.left, &self.right, self.h, self.nw);
+        let (xl, xr) = (self.xl, self.xr);
+        for (k, (y, hgt)) in self.lp.iter().enumerate() {
+            let col = if left[k].0.ends_with(" others") {
+                GREY
+            } else {
+                color(k)
+            };
+            let _ = write!(
+                s,
+                r#"<rect class="mark node" x="{xl:.1}" y="{y:.1}" width="{nw}" height="{:.1}" fill="{col}"><title>{} exports {} t</title></rect><text x="{:.1}" y="{:.1}" text-anchor="end" font-size="12">{}</text>"#,
+                hgt.max(1.0),
+                esc(&left[k].0),
+                esc(&fmt_compact(left[k].1)),
+                xl - 6.0,
+                (y + hgt / 2.0 + 4.0).clamp(14.0, h - 4.0),
+                esc(&node_label(&left[k]))
+            );
+        }
+        for (k, (y, hgt)) in self.rp.iter().enumerate() {
+            let _ = write!(
+                s,
+                r##"<rect class="mark node" x="{xr:.1}" y="{y:.1}" width="{nw}" height="{:.1}" fill="#555"><title>{} imports {} t</title></rect><text x="{:.1}" y="{:.1}" font-size="12">{}</text>"##,
+                hgt.max(1.0),
+                esc(&right[k].0),
+                esc(&fmt_compact(right[k].1)),
+                xr + nw + 6.0,
+                (y + hgt / 2.0 + 4.0).clamp(14.0, h - 4.0),
+                esc(&node_label(&right[k]))
+            );
+        }
+    }
 }
 
 fn add(side: &mut Vec<(String, f64)>, name: &str, q: f64) {

@@ -13,6 +13,9 @@ use std::path::PathBuf;
 mod bands;
 pub mod out;
 mod parquet_table;
+pub mod schema;
+
+pub use schema::Schema;
 
 pub use parquet_table::pinned_properties;
 
@@ -40,6 +43,10 @@ impl Table {
             rows: Vec::new(),
             key_columns,
         }
+    }
+    /// An empty table of a result file's layout.
+    pub fn of(schema: &Schema) -> Self {
+        Table::new(schema.file, schema.header, schema.key_columns)
     }
     /// Adds a row (cells in header order).
     pub fn push(&mut self, row: Vec<String>) {
@@ -156,146 +163,17 @@ pub struct RunTables {
 impl Default for RunTables {
     fn default() -> Self {
         RunTables {
-            prices: Table::new(
-                "prices.csv",
-                &["period", "region", "commodity", "price_usd_per_t"],
-                3,
-            ),
-            flows: Table::new(
-                "flows.csv",
-                &[
-                    "period",
-                    "commodity",
-                    "origin",
-                    "destination",
-                    "origin_class",
-                    "quantity_t",
-                    "transport_usd_per_t",
-                    "tariff_usd_per_t",
-                    "levy_usd_per_t",
-                ],
-                5,
-            ),
-            class_prices: Table::new(
-                "class_prices.csv",
-                &[
-                    "period",
-                    "region",
-                    "commodity",
-                    "origin_class",
-                    "price_usd_per_t",
-                ],
-                4,
-            ),
-            production: Table::new(
-                "production.csv",
-                &[
-                    "period",
-                    "region",
-                    "process",
-                    "commodity",
-                    "quantity_t",
-                    "capacity_t",
-                    "unit_cost_usd_per_t",
-                ],
-                4,
-            ),
-            consumption: Table::new(
-                "consumption.csv",
-                &[
-                    "period",
-                    "region",
-                    "commodity",
-                    "quantity_t",
-                    "reference_quantity_t",
-                    "unserved_t",
-                    "disposed_t",
-                ],
-                3,
-            ),
-            policy: Table::new(
-                "policy.csv",
-                &[
-                    "period",
-                    "commodity",
-                    "reference_price_usd_per_t",
-                    "floor_usd_per_t",
-                ],
-                2,
-            ),
-            floors: Table::new(
-                "floors.csv",
-                &[
-                    "period",
-                    "commodity",
-                    "floor_usd_per_t",
-                    "members_price_usd_per_t",
-                    "levy_max_usd_per_t",
-                    "levied_imports_t",
-                    "levy_free_imports_t",
-                    "members_exports_t",
-                    "binding",
-                    "status",
-                ],
-                2,
-            ),
-            stockpile: Table::new(
-                "stockpile.csv",
-                &[
-                    "period",
-                    "stockpile",
-                    "commodity",
-                    "bought_t",
-                    "released_t",
-                    "inventory_t",
-                    "spent_usd",
-                    "budget_left_usd",
-                ],
-                3,
-            ),
-            projects: Table::new(
-                "projects.csv",
-                &[
-                    "project",
-                    "region",
-                    "commodity",
-                    "decided",
-                    "online",
-                    "capacity_t_per_yr",
-                    "capital_usd",
-                    "capital_grant_usd",
-                    "support_usd",
-                    "margin_usd",
-                    "npv_usd",
-                    "irr",
-                    "stranded",
-                ],
-                1,
-            ),
-            indicators: Table::new(
-                "indicators.csv",
-                &["period", "indicator", "scope", "value"],
-                3,
-            ),
-            strategy: Table::new(
-                "strategy.csv",
-                &[
-                    "period",
-                    "player",
-                    "side",
-                    "instrument",
-                    "value",
-                    "min",
-                    "max",
-                    "objective_usd",
-                    "evaluations",
-                    "failed_evaluations",
-                    "rounds",
-                    "converged",
-                    "note",
-                ],
-                4,
-            ),
+            prices: Table::of(&schema::PRICES),
+            flows: Table::of(&schema::FLOWS),
+            class_prices: Table::of(&schema::CLASS_PRICES),
+            production: Table::of(&schema::PRODUCTION),
+            consumption: Table::of(&schema::CONSUMPTION),
+            policy: Table::of(&schema::POLICY),
+            floors: Table::of(&schema::FLOORS),
+            stockpile: Table::of(&schema::STOCKPILE),
+            projects: Table::of(&schema::PROJECTS),
+            indicators: Table::of(&schema::INDICATORS),
+            strategy: Table::of(&schema::STRATEGY),
         }
     }
 }

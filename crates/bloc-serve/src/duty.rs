@@ -130,6 +130,47 @@ pub fn answer(
     unusable: &HashMap<String, String>,
     q: &DutyQuery,
 ) -> ApiResult<DutyAnswer> {
+    let lane = read_query(s, q)?;
+    let period = s.time.label(lane.t);
+    let bloc = bloc_part(s, &lane);
+    let tariff = tariff_part(s, &lane, &bloc, &period);
+    let levy = levy_part(s, (schedules, unusable), &lane, &bloc, &period)?;
+    let total = tariff.usd_per_t + levy.usd_per_t;
+    Ok(DutyAnswer {
+        importer: s.regions[lane.d].id.as_str().into(),
+        exporter: s.regions[lane.o].id.as_str().into(),
+        commodity: lane.commodity.into(),
+        date: lane.date.into(),
+        period,
+        customs_value_usd_per_t: lane.value,
+        quantity_t: lane.qty,
+        bloc,
+        tariff,
+        levy,
+        total_usd_per_t: total,
+        total_usd: total * lane.qty,
+    })
+}
+
+/// A duty query read against the configuration: the importer `d`, exporter `o`, commodity
+/// `c` and period `t` (indices), and the numbers.
+struct Lane<'q> {
+    d: usize,
+    o: usize,
+    c: usize,
+    t: usize,
+    /// The commodity and date as asked.
+    commodity: &'q str,
+    date: &'q str,
+    /// Customs value, USD/t.
+    value: f64,
+    /// Tonnes (1 when not given).
+    qty: f64,
+}
+
+/// Every parameter of `q`, checked: known regions and commodity, a date inside the horizon,
+/// bounded numbers.
+fn read_query<'q>(s: &Scenario, q: &'q DutyQuery) -> ApiResult<Lane<'q>> {
     let region = |name: &str, v: &str| -> ApiResult<usize> {
         s.region_index(v).ok_or_else(|| {
             ApiError::field(
@@ -182,10 +223,24 @@ pub fn answer(
         Some(v) if !v.trim().is_empty() => number(v.trim(), "quantity_t", crate::util::MAX_T)?,
         _ => 1.0,
     };
-    let (di, oi): (&RegionId, &RegionId) = (&s.regions[d].id, &s.regions[o].id);
-    let cid = &s.commodities[c].id;
-    let period = s.time.label(t);
-    let bloc = BlocPart {
+    Ok(Lane {
+        d,
+        o,
+        c,
+        t,
+        commodity: cs,
+        date: ds,
+        value,
+        qty,
+    })
+}
+
+/// Whether importer and exporter are members in the period, and the framework that covers
+/// the pair, if any.
+fn bloc_part(s: &Scenario, lane: &Lane<'_>) -> BlocPart {
+    let (t, cid) = (lane.t, &s.commodities[lane.c].id);
+    let (di, oi): (&RegionId, &RegionId) = (&s.regions[lane.d].id, &s.regions[lane.o].id);
+    BlocPart {
         importer_member: s.bloc.is_member(di, t),
         exporter_member: s.bloc.is_member(oi, t),
         framework: s
@@ -199,8 +254,15 @@ pub fn answer(
                     && f.regions.contains(oi)
             })
             .map(|f| f.name.clone()),
-    };
-    let tariff = if d == o {
+    }
+}
+
+/// The tariff: none at home, preferential inside the bloc or a framework, else MFN.
+fn tariff_part(s: &Scenario, lane: &Lane<'_>, bloc: &BlocPart, period: &str) -> TariffPart {
+    let (d, o, t, value) = (lane.d, lane.o, lane.t, lane.value);
+    let cid = &s.commodities[lane.c].id;
+    let (di, oi): (&RegionId, &RegionId) = (&s.regions[d].id, &s.regions[o].id);
+    if d == o {
         TariffPart {
             kind: "none".into(),
             ad_valorem: 0.0,
@@ -254,8 +316,20 @@ pub fn answer(
                 rule: "no tariff row for this pair: no tariff".into(),
             },
         }
-    };
-    let levy = if d == o || !bloc_policy::floor::levied(s, t, o, d, c) {
+    }
+}
+
+/// The levy: the schedule in force for the period, unless the pair is not levied.
+fn levy_part(
+    s: &Scenario,
+    (schedules, unusable): (&HashMap<String, Arc<Schedule>>, &HashMap<String, String>),
+    lane: &Lane<'_>,
+    bloc: &BlocPart,
+    period: &str,
+) -> ApiResult<LevyPart> {
+    let (d, o, c, t, cs) = (lane.d, lane.o, lane.c, lane.t, lane.commodity);
+    let (di, oi): (&RegionId, &RegionId) = (&s.regions[d].id, &s.regions[o].id);
+    Ok(if d == o || !bloc_policy::floor::levied(s, t, o, d, c) {
         let why = if !bloc.importer_member {
             format!("no levy: {} is not a member in {period}", di.as_str())
         } else if bloc.exporter_member {
@@ -272,11 +346,11 @@ pub fn answer(
             rule: why,
         }
     } else {
-        match schedules.get(&period) {
-            None if unusable.contains_key(&period) => {
+        match schedules.get(period) {
+            None if unusable.contains_key(period) => {
                 return Err(ApiError::Rejected(format!(
                     "no duty can be computed for {period}: {}",
-                    unusable[&period]
+                    unusable[period]
                 )))
             }
             None => LevyPart { usd_per_t: 0.0, schedule_version: None, rule: format!("no levy schedule published for {period}") },
@@ -293,21 +367,6 @@ pub fn answer(
                 None => LevyPart { usd_per_t: 0.0, schedule_version: Some(sc.version), rule: format!("schedule {period} v{} has no route {} → {}", sc.version, oi.as_str(), di.as_str()) },
             },
         }
-    };
-    let total = tariff.usd_per_t + levy.usd_per_t;
-    Ok(DutyAnswer {
-        importer: di.as_str().into(),
-        exporter: oi.as_str().into(),
-        commodity: cs.into(),
-        date: ds.into(),
-        period,
-        customs_value_usd_per_t: value,
-        quantity_t: qty,
-        bloc,
-        tariff,
-        levy,
-        total_usd_per_t: total,
-        total_usd: total * qty,
     })
 }
 

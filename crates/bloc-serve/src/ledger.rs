@@ -364,114 +364,135 @@ pub fn check_text(req: &TxRequest) -> ApiResult<()> {
 
 /// The postings of a request, checked against the books; `Err` names what is refused.
 pub fn postings(s: &Scenario, conn: &Connection, req: &TxRequest) -> ApiResult<Vec<Entry>> {
-    let e = |account: String, unit: String, amount: f64| Entry {
+    match req {
+        TxRequest::Purchase(t) => purchase(s, conn, t),
+        TxRequest::Release(t) => release(s, conn, t),
+        TxRequest::Transfer(t) => transfer(s, conn, t),
+    }
+}
+
+fn entry(account: String, unit: String, amount: f64) -> Entry {
+    Entry {
         account,
         unit,
         amount,
-    };
-    match req {
-        TxRequest::Purchase(Trade {
-            vault: v,
-            commodity: c,
-            quantity_t: q,
-            price_usd_per_t: p,
-            counterparty,
-            ..
-        }) => {
-            let sp = vault(s, "vault", v)?;
-            holds(sp, c)?;
-            positive("quantity_t", *q, false)?;
-            positive("price_usd_per_t", *p, false)?;
-            let held = balance(conn, &inv(v, c), &format!("t:{c}"))?;
-            if held + q > sp.max_inventory.0 + EPS {
-                return Err(ApiError::Rejected(format!(
-                    "purchase refused: {v} would hold {} t of {c}, above its max_inventory_t {}",
-                    held + q,
-                    sp.max_inventory.0
-                )));
-            }
-            let spend = spent(conn, v)?;
-            if spend + q * p > sp.budget.0 + EPS {
-                return Err(ApiError::Rejected(format!(
-                    "purchase refused: it costs {} USD and {v} has {} USD of its {} USD budget left", q * p, sp.budget.0 - spend, sp.budget.0)));
-            }
-            let t = format!("t:{c}");
-            Ok(vec![
-                e(inv(v, c), t.clone(), *q),
-                e(format!("external/{counterparty}"), t, -q),
-                e(inv(v, c), "USD".into(), q * p),
-                e(format!("vault/{v}/treasury"), "USD".into(), -q * p),
-            ])
-        }
-        TxRequest::Release(Trade {
-            vault: v,
-            commodity: c,
-            quantity_t: q,
-            price_usd_per_t: p,
-            counterparty,
-            ..
-        }) => {
-            let sp = vault(s, "vault", v)?;
-            holds(sp, c)?;
-            positive("quantity_t", *q, false)?;
-            positive("price_usd_per_t", *p, true)?;
-            let t = format!("t:{c}");
-            let held = balance(conn, &inv(v, c), &t)?;
-            if held - q < -EPS {
-                return Err(ApiError::Rejected(format!(
-                    "release refused: {v} holds {held} t of {c}, less than {q} t"
-                )));
-            }
-            let book = balance(conn, &inv(v, c), "USD")?;
-            let cost = if held > 0.0 { book * q / held } else { 0.0 };
-            Ok(vec![
-                e(inv(v, c), t.clone(), -q),
-                e(format!("external/{counterparty}"), t, *q),
-                e(format!("vault/{v}/treasury"), "USD".into(), q * p),
-                e(inv(v, c), "USD".into(), -cost),
-                e(format!("vault/{v}/result"), "USD".into(), -(q * p - cost)),
-            ])
-        }
-        TxRequest::Transfer(Transfer {
-            vault: v,
-            to_vault: w,
-            commodity: c,
-            quantity_t: q,
-            ..
-        }) => {
-            let sp = vault(s, "vault", v)?;
-            let sw = vault(s, "to_vault", w)?;
-            if v == w {
-                return Err(ApiError::field("to_vault", "must differ from vault"));
-            }
-            holds(sp, c)?;
-            holds(sw, c)?;
-            positive("quantity_t", *q, false)?;
-            let t = format!("t:{c}");
-            let held = balance(conn, &inv(v, c), &t)?;
-            if held - q < -EPS {
-                return Err(ApiError::Rejected(format!(
-                    "transfer refused: {v} holds {held} t of {c}, less than {q} t"
-                )));
-            }
-            let there = balance(conn, &inv(w, c), &t)?;
-            if there + q > sw.max_inventory.0 + EPS {
-                return Err(ApiError::Rejected(format!(
-                    "transfer refused: {w} would hold {} t of {c}, above its max_inventory_t {}",
-                    there + q,
-                    sw.max_inventory.0
-                )));
-            }
-            let book = balance(conn, &inv(v, c), "USD")?;
-            let cost = if held > 0.0 { book * q / held } else { 0.0 };
-            Ok(vec![
-                e(inv(v, c), t.clone(), -q),
-                e(inv(w, c), t, *q),
-                e(inv(v, c), "USD".into(), -cost),
-                e(inv(w, c), "USD".into(), cost),
-            ])
-        }
     }
+}
+
+/// A purchase: tonnes in from the counterparty, their cost out of the treasury, within the
+/// vault's capacity and budget.
+fn purchase(s: &Scenario, conn: &Connection, trade: &Trade) -> ApiResult<Vec<Entry>> {
+    let Trade {
+        vault: v,
+        commodity: c,
+        quantity_t: q,
+        price_usd_per_t: p,
+        counterparty,
+        ..
+    } = trade;
+    let sp = vault(s, "vault", v)?;
+    holds(sp, c)?;
+    positive("quantity_t", *q, false)?;
+    positive("price_usd_per_t", *p, false)?;
+    let held = balance(conn, &inv(v, c), &format!("t:{c}"))?;
+    if held + q > sp.max_inventory.0 + EPS {
+        return Err(ApiError::Rejected(format!(
+            "purchase refused: {v} would hold {} t of {c}, above its max_inventory_t {}",
+            held + q,
+            sp.max_inventory.0
+        )));
+    }
+    let spend = spent(conn, v)?;
+    if spend + q * p > sp.budget.0 + EPS {
+        return Err(ApiError::Rejected(format!(
+            "purchase refused: it costs {} USD and {v} has {} USD of its {} USD budget left",
+            q * p,
+            sp.budget.0 - spend,
+            sp.budget.0
+        )));
+    }
+    let t = format!("t:{c}");
+    Ok(vec![
+        entry(inv(v, c), t.clone(), *q),
+        entry(format!("external/{counterparty}"), t, -q),
+        entry(inv(v, c), "USD".into(), q * p),
+        entry(format!("vault/{v}/treasury"), "USD".into(), -q * p),
+    ])
+}
+
+/// A release: tonnes out to the counterparty at its price; the inventory's book value leaves
+/// at average cost, the difference is the vault's result.
+fn release(s: &Scenario, conn: &Connection, trade: &Trade) -> ApiResult<Vec<Entry>> {
+    let Trade {
+        vault: v,
+        commodity: c,
+        quantity_t: q,
+        price_usd_per_t: p,
+        counterparty,
+        ..
+    } = trade;
+    let sp = vault(s, "vault", v)?;
+    holds(sp, c)?;
+    positive("quantity_t", *q, false)?;
+    positive("price_usd_per_t", *p, true)?;
+    let t = format!("t:{c}");
+    let held = balance(conn, &inv(v, c), &t)?;
+    if held - q < -EPS {
+        return Err(ApiError::Rejected(format!(
+            "release refused: {v} holds {held} t of {c}, less than {q} t"
+        )));
+    }
+    let book = balance(conn, &inv(v, c), "USD")?;
+    let cost = if held > 0.0 { book * q / held } else { 0.0 };
+    Ok(vec![
+        entry(inv(v, c), t.clone(), -q),
+        entry(format!("external/{counterparty}"), t, *q),
+        entry(format!("vault/{v}/treasury"), "USD".into(), q * p),
+        entry(inv(v, c), "USD".into(), -cost),
+        entry(format!("vault/{v}/result"), "USD".into(), -(q * p - cost)),
+    ])
+}
+
+/// A transfer between two vaults that both hold the commodity, at average book cost.
+fn transfer(s: &Scenario, conn: &Connection, transfer: &Transfer) -> ApiResult<Vec<Entry>> {
+    let Transfer {
+        vault: v,
+        to_vault: w,
+        commodity: c,
+        quantity_t: q,
+        ..
+    } = transfer;
+    let sp = vault(s, "vault", v)?;
+    let sw = vault(s, "to_vault", w)?;
+    if v == w {
+        return Err(ApiError::field("to_vault", "must differ from vault"));
+    }
+    holds(sp, c)?;
+    holds(sw, c)?;
+    positive("quantity_t", *q, false)?;
+    let t = format!("t:{c}");
+    let held = balance(conn, &inv(v, c), &t)?;
+    if held - q < -EPS {
+        return Err(ApiError::Rejected(format!(
+            "transfer refused: {v} holds {held} t of {c}, less than {q} t"
+        )));
+    }
+    let there = balance(conn, &inv(w, c), &t)?;
+    if there + q > sw.max_inventory.0 + EPS {
+        return Err(ApiError::Rejected(format!(
+            "transfer refused: {w} would hold {} t of {c}, above its max_inventory_t {}",
+            there + q,
+            sw.max_inventory.0
+        )));
+    }
+    let book = balance(conn, &inv(v, c), "USD")?;
+    let cost = if held > 0.0 { book * q / held } else { 0.0 };
+    Ok(vec![
+        entry(inv(v, c), t.clone(), -q),
+        entry(inv(w, c), t, *q),
+        entry(inv(v, c), "USD".into(), -cost),
+        entry(inv(w, c), "USD".into(), cost),
+    ])
 }
 
 /// Whether postings summing to `sum`, moving `scale` in absolute value, balance: within EPS

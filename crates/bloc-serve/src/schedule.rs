@@ -155,61 +155,13 @@ pub fn build(
                 let Some(transport) = s.transport_cost(&or.id, &dr.id, &rule.commodity) else {
                     continue;
                 };
-                // The origin price: the reference methodology (bloc-ref/1: MAD trimming, at
-                // least 3 reporting entities, none above 50% of the volume) applied to the
-                // reports of c from o delivered `lag` periods before P; else c's reference
-                // in P. One report cannot move it.
-                let mut basis = None;
-                let mut why_not = format!(
-                    "no reports from {} for the lag {}",
-                    or.id.as_str(),
-                    rule.levy.lag
-                );
-                if let Some(bt) = basis_t {
-                    let bl = s.time.label(bt);
-                    let rep: Vec<_> = query(
-                        conn,
-                        "v.delivery_period = ?1 AND v.commodity = ?2 AND v.origin = ?3",
-                        &[&bl, &cid, &or.id.as_str()],
-                    )?
-                    .into_iter()
-                    .filter(in_bounds)
-                    .collect();
-                    let fr = from_stored_reports(&METHODOLOGY, &rep);
-                    match fr.value {
-                        Some(p) => {
-                            basis = Some((
-                                finite(&format!("the origin price of {cid} from {}", or.id.as_str()), p)?,
-                                ORIGIN_FROM_REPORTS,
-                                format!(
-                                    "{}: {} of {} reports of {cid} from {} delivered {bl} kept, {} reporting entities, volume-weighted",
-                                    METHODOLOGY.version,
-                                    fr.used.len(),
-                                    rep.len(),
-                                    or.id.as_str(),
-                                    fr.reporters
-                                ),
-                            ));
-                        }
-                        None if !rep.is_empty() => {
-                            why_not = format!(
-                                "the {} reports of {cid} from {} delivered {bl} do not pass {}: {}",
-                                rep.len(),
-                                or.id.as_str(),
-                                METHODOLOGY.version,
-                                fr.reason.unwrap_or_default()
-                            );
-                        }
-                        None => {}
-                    }
-                }
-                let (p, method, why) = basis.unwrap_or_else(|| {
-                    (
-                        rp.value_usd_per_t,
-                        ORIGIN_FROM_REFERENCE,
-                        format!("reference of {cid} in {label} ({why_not})"),
-                    )
-                });
+                let (p, method, why) = origin_price(
+                    conn,
+                    s,
+                    (cid, or.id.as_str()),
+                    (basis_t, rule.levy.lag),
+                    (&label, rp.value_usd_per_t),
+                )?;
                 let tariff = s
                     .tariff(&dr.id, &or.id, &rule.commodity)
                     .duty(bloc_units::UsdPerTonne(p), transport)
@@ -235,6 +187,67 @@ pub fn build(
         }
     }
     Ok((floors, rows))
+}
+
+/// The origin price of `cid` from `origin` in a levy row, with how it was found and why:
+/// the reference methodology (bloc-ref/1: MAD trimming, at least 3 reporting entities, none
+/// above 50% of the volume) applied to the reports of `cid` from `origin` delivered `lag`
+/// periods before (`basis_t`); else `cid`'s reference in the period (`label`, `reference`).
+/// One report cannot move it.
+fn origin_price(
+    conn: &Connection,
+    s: &Scenario,
+    (cid, origin): (&str, &str),
+    (basis_t, lag): (Option<usize>, usize),
+    (label, reference): (&str, f64),
+) -> ApiResult<(f64, &'static str, String)> {
+    let mut basis = None;
+    let mut why_not = format!("no reports from {} for the lag {}", origin, lag);
+    if let Some(bt) = basis_t {
+        let bl = s.time.label(bt);
+        let rep: Vec<_> = query(
+            conn,
+            "v.delivery_period = ?1 AND v.commodity = ?2 AND v.origin = ?3",
+            &[&bl, &cid, &origin],
+        )?
+        .into_iter()
+        .filter(in_bounds)
+        .collect();
+        let fr = from_stored_reports(&METHODOLOGY, &rep);
+        match fr.value {
+            Some(p) => {
+                basis = Some((
+                    finite(&format!("the origin price of {cid} from {}", origin), p)?,
+                    ORIGIN_FROM_REPORTS,
+                    format!(
+                        "{}: {} of {} reports of {cid} from {} delivered {bl} kept, {} reporting entities, volume-weighted",
+                        METHODOLOGY.version,
+                        fr.used.len(),
+                        rep.len(),
+                        origin,
+                        fr.reporters
+                    ),
+                ));
+            }
+            None if !rep.is_empty() => {
+                why_not = format!(
+                    "the {} reports of {cid} from {} delivered {bl} do not pass {}: {}",
+                    rep.len(),
+                    origin,
+                    METHODOLOGY.version,
+                    fr.reason.unwrap_or_default()
+                );
+            }
+            None => {}
+        }
+    }
+    Ok(basis.unwrap_or_else(|| {
+        (
+            reference,
+            ORIGIN_FROM_REFERENCE,
+            format!("reference of {cid} in {label} ({why_not})"),
+        )
+    }))
 }
 
 fn read(body: &str, at: String) -> rusqlite::Result<Schedule> {

@@ -153,136 +153,16 @@ pub fn generate(spec: &SynthSpec) -> Scenario {
         }
         chains.push(draw_chain(&mut rng, spec));
     }
-    let cid = |k: usize, s: usize| commodities[k * spec.stages + s].id.clone();
-
-    // Supply: producing markets, each with a cost curve of blocks.
-    let mut processes = Vec::new();
-    for (k, ch) in chains.iter().enumerate() {
-        for s in 0..spec.stages {
-            let producers = pick(&mut rng, nr, spec.producer_share);
-            let total = ch.need[s] * rng.gen_range(0.6..1.5);
-            let share: Vec<f64> = {
-                let w: Vec<f64> = (0..nr)
-                    .map(|r| {
-                        if producers[r] {
-                            size[r] * log_uniform(&mut rng, 0.3, 3.0)
-                        } else {
-                            0.0
-                        }
-                    })
-                    .collect();
-                let sum: f64 = w.iter().sum();
-                w.into_iter().map(|x| x / sum).collect()
-            };
-            // Operating cost per tonne of output, before inputs: a share of the value added.
-            let value_added = if s == 0 {
-                ch.price[0]
-            } else {
-                ch.price[s] - ch.coef[s] * ch.price[s - 1]
-            };
-            for r in 0..nr {
-                if !producers[r] {
-                    continue;
-                }
-                let blocks = rng.gen_range(1..=spec.blocks_per_market.max(1));
-                let split = weights(&mut rng, blocks);
-                let base = value_added * rng.gen_range(0.3..0.9);
-                let coef = ch.coef[s] * rng.gen_range(0.9..1.1);
-                for (b, part) in split.iter().enumerate() {
-                    let capacity = if rng.gen_bool(0.05) {
-                        0.0
-                    } else {
-                        total * share[r] * part
-                    };
-                    let unit_cost = if rng.gen_bool(0.01) {
-                        0.0
-                    } else {
-                        base * (1.0 + 0.3 * b as f64) * rng.gen_range(0.85..1.15)
-                    };
-                    let cost_rise = if rng.gen_bool(0.1) {
-                        None
-                    } else {
-                        Some(UsdPerTonne(
-                            unit_cost.max(1.0) * log_uniform(&mut rng, 0.01, 0.5),
-                        ))
-                    };
-                    let (mut online, mut offline) = (None, None);
-                    if spec.periods >= 2 {
-                        if rng.gen_bool(0.1) {
-                            online = Some(rng.gen_range(1..spec.periods));
-                        }
-                        if rng.gen_bool(0.05) {
-                            let from = online.unwrap_or(0) + 1;
-                            offline = Some(rng.gen_range(from..=spec.periods));
-                        }
-                    }
-                    processes.push(Process {
-                        project: None,
-                        id: ProcessId::from(format!("p_{}_{}_{b}", regions[r].id, cid(k, s))),
-                        region: regions[r].id.clone(),
-                        output: cid(k, s),
-                        capacity: TonnesPerYear(capacity),
-                        unit_cost: UsdPerTonne(unit_cost),
-                        cost_rise,
-                        online,
-                        offline,
-                        inputs: if s == 0 {
-                            Vec::new()
-                        } else {
-                            vec![(cid(k, s - 1), coef)]
-                        },
-                        outputs: Vec::new(),
-                    });
-                }
-            }
-        }
-    }
-
-    // Demand: the last stage in many regions, earlier stages in some.
-    let mut demand = Vec::new();
-    for (k, ch) in chains.iter().enumerate() {
-        for s in 0..spec.stages {
-            let buyers = &ch.buyers[s];
-            let w: Vec<f64> = (0..nr)
-                .map(|r| {
-                    if buyers[r] {
-                        size[r] * log_uniform(&mut rng, 0.3, 3.0)
-                    } else {
-                        0.0
-                    }
-                })
-                .collect();
-            let sum: f64 = w.iter().sum();
-            for r in 0..nr {
-                if !buyers[r] {
-                    continue;
-                }
-                let price = ch.price[s] * rng.gen_range(0.8..1.25);
-                let linear = rng.gen_bool(spec.linear_demand_share.clamp(0.0, 1.0));
-                let quantity = if !linear && rng.gen_bool(0.02) {
-                    0.0
-                } else {
-                    ch.demand[s] * w[r] / sum
-                };
-                demand.push(Demand {
-                    region: regions[r].id.clone(),
-                    commodity: cid(k, s),
-                    form: if linear {
-                        DemandForm::Linear
-                    } else {
-                        DemandForm::Isoelastic {
-                            choke: UsdPerTonne(price * CHOKE_MULTIPLE),
-                        }
-                    },
-                    quantity: TonnesPerYear(quantity),
-                    price: UsdPerTonne(price),
-                    elasticity: -log_uniform(&mut rng, 0.2, 2.0),
-                    growth_per_yr: rng.gen_range(-0.03..0.08),
-                    adjust: None,
-                });
-            }
-        }
-    }
+    let parts = Parts {
+        spec,
+        regions: &regions,
+        size: &size,
+        chains: &chains,
+        commodities: &commodities,
+    };
+    // Supply first, then demand: the order the generator draws them in.
+    let processes = parts.processes(&mut rng);
+    let demand = parts.demand(&mut rng);
 
     let transport = transport_rules(&mut rng, spec, &regions, &commodities, &chains);
     let tariffs = tariff_rules(&mut rng, &regions, &commodities, &chains, spec.stages);
@@ -321,6 +201,184 @@ pub fn generate(spec: &SynthSpec) -> Scenario {
         files: Vec::new(),
         hash: "synthetic".to_string(),
         warnings: Vec::new(),
+    }
+}
+
+/// What the supply and demand draws read: the spec, the regions and their sizes, the
+/// chains and their commodities.
+struct Parts<'a> {
+    spec: &'a SynthSpec,
+    regions: &'a [Region],
+    size: &'a [f64],
+    chains: &'a [Chain],
+    commodities: &'a [Commodity],
+}
+
+/// One producing market: chain `k`'s stage `s` in region `r`, its capacity (t/yr) and the
+/// value added per tonne its operating cost is a share of.
+struct Market {
+    k: usize,
+    s: usize,
+    r: usize,
+    total: f64,
+    value_added: f64,
+}
+
+impl Parts<'_> {
+    /// Chain `k`'s commodity at stage `s`.
+    fn cid(&self, k: usize, s: usize) -> CommodityId {
+        self.commodities[k * self.spec.stages + s].id.clone()
+    }
+
+    /// Supply: producing markets, each with a cost curve of blocks.
+    fn processes(&self, rng: &mut ChaCha8Rng) -> Vec<Process> {
+        let mut processes = Vec::new();
+        for (k, ch) in self.chains.iter().enumerate() {
+            for s in 0..self.spec.stages {
+                let producers = pick(rng, self.regions.len(), self.spec.producer_share);
+                let total = ch.need[s] * rng.gen_range(0.6..1.5);
+                let share: Vec<f64> = {
+                    let w: Vec<f64> = (0..self.regions.len())
+                        .map(|r| {
+                            if producers[r] {
+                                self.size[r] * log_uniform(rng, 0.3, 3.0)
+                            } else {
+                                0.0
+                            }
+                        })
+                        .collect();
+                    let sum: f64 = w.iter().sum();
+                    w.into_iter().map(|x| x / sum).collect()
+                };
+                // Operating cost per tonne of output, before inputs: a share of the value added.
+                let value_added = if s == 0 {
+                    ch.price[0]
+                } else {
+                    ch.price[s] - ch.coef[s] * ch.price[s - 1]
+                };
+                for r in 0..self.regions.len() {
+                    if !producers[r] {
+                        continue;
+                    }
+                    let market = Market {
+                        k,
+                        s,
+                        r,
+                        total: total * share[r],
+                        value_added,
+                    };
+                    self.blocks(rng, &market, &mut processes);
+                }
+            }
+        }
+        processes
+    }
+
+    /// A market's cost curve: its blocks, each a process.
+    fn blocks(&self, rng: &mut ChaCha8Rng, m: &Market, processes: &mut Vec<Process>) {
+        let blocks = rng.gen_range(1..=self.spec.blocks_per_market.max(1));
+        let split = weights(rng, blocks);
+        let base = m.value_added * rng.gen_range(0.3..0.9);
+        let coef = self.chains[m.k].coef[m.s] * rng.gen_range(0.9..1.1);
+        for (b, part) in split.iter().enumerate() {
+            let capacity = if rng.gen_bool(0.05) {
+                0.0
+            } else {
+                m.total * part
+            };
+            let unit_cost = if rng.gen_bool(0.01) {
+                0.0
+            } else {
+                base * (1.0 + 0.3 * b as f64) * rng.gen_range(0.85..1.15)
+            };
+            let cost_rise = if rng.gen_bool(0.1) {
+                None
+            } else {
+                Some(UsdPerTonne(
+                    unit_cost.max(1.0) * log_uniform(rng, 0.01, 0.5),
+                ))
+            };
+            let (mut online, mut offline) = (None, None);
+            if self.spec.periods >= 2 {
+                if rng.gen_bool(0.1) {
+                    online = Some(rng.gen_range(1..self.spec.periods));
+                }
+                if rng.gen_bool(0.05) {
+                    let from = online.unwrap_or(0) + 1;
+                    offline = Some(rng.gen_range(from..=self.spec.periods));
+                }
+            }
+            processes.push(Process {
+                project: None,
+                id: ProcessId::from(format!(
+                    "p_{}_{}_{b}",
+                    self.regions[m.r].id,
+                    self.cid(m.k, m.s)
+                )),
+                region: self.regions[m.r].id.clone(),
+                output: self.cid(m.k, m.s),
+                capacity: TonnesPerYear(capacity),
+                unit_cost: UsdPerTonne(unit_cost),
+                cost_rise,
+                online,
+                offline,
+                inputs: if m.s == 0 {
+                    Vec::new()
+                } else {
+                    vec![(self.cid(m.k, m.s - 1), coef)]
+                },
+                outputs: Vec::new(),
+            });
+        }
+    }
+
+    /// Demand: the last stage in many regions, earlier stages in some.
+    fn demand(&self, rng: &mut ChaCha8Rng) -> Vec<Demand> {
+        let mut demand = Vec::new();
+        for (k, ch) in self.chains.iter().enumerate() {
+            for s in 0..self.spec.stages {
+                let buyers = &ch.buyers[s];
+                let w: Vec<f64> = (0..self.regions.len())
+                    .map(|r| {
+                        if buyers[r] {
+                            self.size[r] * log_uniform(rng, 0.3, 3.0)
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect();
+                let sum: f64 = w.iter().sum();
+                for r in 0..self.regions.len() {
+                    if !buyers[r] {
+                        continue;
+                    }
+                    let price = ch.price[s] * rng.gen_range(0.8..1.25);
+                    let linear = rng.gen_bool(self.spec.linear_demand_share.clamp(0.0, 1.0));
+                    let quantity = if !linear && rng.gen_bool(0.02) {
+                        0.0
+                    } else {
+                        ch.demand[s] * w[r] / sum
+                    };
+                    demand.push(Demand {
+                        region: self.regions[r].id.clone(),
+                        commodity: self.cid(k, s),
+                        form: if linear {
+                            DemandForm::Linear
+                        } else {
+                            DemandForm::Isoelastic {
+                                choke: UsdPerTonne(price * CHOKE_MULTIPLE),
+                            }
+                        },
+                        quantity: TonnesPerYear(quantity),
+                        price: UsdPerTonne(price),
+                        elasticity: -log_uniform(rng, 0.2, 2.0),
+                        growth_per_yr: rng.gen_range(-0.03..0.08),
+                        adjust: None,
+                    });
+                }
+            }
+        }
+        demand
     }
 }
 

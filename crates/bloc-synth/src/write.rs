@@ -84,8 +84,21 @@ pub fn write_scenario_folder(s: &Scenario, dir: &Path) -> io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let seed = i64::try_from(s.seed)
         .map_err(|_| invalid(format!("seed {} does not fit a TOML integer", s.seed)))?;
-    let time = &s.time;
+    std::fs::write(dir.join("scenario.toml"), scenario_toml(s, seed))?;
+    std::fs::write(dir.join("regions.csv"), regions_csv(s))?;
+    std::fs::write(dir.join("commodities.csv"), commodities_csv(s))?;
+    let (processes, inputs) = processes_csv(s);
+    std::fs::write(dir.join("processes.csv"), processes)?;
+    std::fs::write(dir.join("inputs.csv"), inputs)?;
+    std::fs::write(dir.join("demand.csv"), demand_csv(s))?;
+    std::fs::write(dir.join("transport.csv"), transport_csv(s))?;
+    std::fs::write(dir.join("tariffs.csv"), tariffs_csv(s))?;
+    Ok(())
+}
 
+/// `scenario.toml`: name, time axis and the tables.
+fn scenario_toml(s: &Scenario, seed: i64) -> String {
+    let time = &s.time;
     let mut toml = String::new();
     let _ = writeln!(
         toml,
@@ -117,14 +130,18 @@ pub fn write_scenario_folder(s: &Scenario, dir: &Path) -> io::Result<()> {
     ] {
         let _ = writeln!(toml, "{t} = {}", toml_str(&format!("{t}.csv")));
     }
-    std::fs::write(dir.join("scenario.toml"), toml)?;
+    toml
+}
 
+fn regions_csv(s: &Scenario) -> String {
     let mut regions = String::from("id,name\n");
     for r in &s.regions {
         let _ = writeln!(regions, "{},{}", cell(r.id.as_str()), cell(&r.name));
     }
-    std::fs::write(dir.join("regions.csv"), regions)?;
+    regions
+}
 
+fn commodities_csv(s: &Scenario) -> String {
     let mut commodities = String::from("id,family,stage,name\n");
     for c in &s.commodities {
         let _ = writeln!(
@@ -136,8 +153,12 @@ pub fn write_scenario_folder(s: &Scenario, dir: &Path) -> io::Result<()> {
             cell(&c.name)
         );
     }
-    std::fs::write(dir.join("commodities.csv"), commodities)?;
+    commodities
+}
 
+/// `processes.csv` and `inputs.csv`.
+fn processes_csv(s: &Scenario) -> (String, String) {
+    let time = &s.time;
     let mut processes = String::from(
         "id,region,output,capacity_t_per_yr,unit_cost_usd_per_t,cost_rise_usd_per_t,online,offline,source\n",
     );
@@ -165,9 +186,10 @@ pub fn write_scenario_folder(s: &Scenario, dir: &Path) -> io::Result<()> {
             );
         }
     }
-    std::fs::write(dir.join("processes.csv"), processes)?;
-    std::fs::write(dir.join("inputs.csv"), inputs)?;
+    (processes, inputs)
+}
 
+fn demand_csv(s: &Scenario) -> String {
     let mut demand = String::from(
         "region,commodity,form,quantity_t_per_yr,price_usd_per_t,elasticity,growth_per_yr,source\n",
     );
@@ -187,8 +209,10 @@ pub fn write_scenario_folder(s: &Scenario, dir: &Path) -> io::Result<()> {
             num(d.growth_per_yr),
         );
     }
-    std::fs::write(dir.join("demand.csv"), demand)?;
+    demand
+}
 
+fn transport_csv(s: &Scenario) -> String {
     let mut transport = String::from("origin,destination,commodity,cost_usd_per_t,source\n");
     for r in &s.transport {
         let _ = writeln!(
@@ -200,8 +224,10 @@ pub fn write_scenario_folder(s: &Scenario, dir: &Path) -> io::Result<()> {
             num(r.cost.0)
         );
     }
-    std::fs::write(dir.join("transport.csv"), transport)?;
+    transport
+}
 
+fn tariffs_csv(s: &Scenario) -> String {
     let mut tariffs =
         String::from("importer,exporter,commodity,ad_valorem,specific_usd_per_t,source\n");
     for r in &s.tariffs {
@@ -215,6 +241,5 @@ pub fn write_scenario_folder(s: &Scenario, dir: &Path) -> io::Result<()> {
             num(r.tariff.specific.0)
         );
     }
-    std::fs::write(dir.join("tariffs.csv"), tariffs)?;
-    Ok(())
+    tariffs
 }

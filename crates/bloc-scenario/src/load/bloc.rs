@@ -399,28 +399,7 @@ pub(crate) fn check_stockpile(
     ctx: &BlocCtx,
 ) -> Result<Stockpile, ScenarioError> {
     let raw = &x.value;
-    let commodities: Vec<CommodityId> = raw
-        .commodities
-        .value
-        .iter()
-        .map(|c| check_commodity(c, ctx))
-        .collect::<Result<_, _>>()?;
-    if commodities.is_empty() {
-        return Err(raw.commodities.error(
-            "a stockpile holds at least one commodity, as `commodities = [\"ndpr_oxide\"]`",
-        ));
-    }
-    for (i, c) in raw.commodities.value.iter().enumerate() {
-        if raw.commodities.value[..i]
-            .iter()
-            .any(|d| d.value == c.value)
-        {
-            return Err(c.error(format!(
-                "`{}` is listed twice in the stockpile's commodities; name each commodity once",
-                c.value
-            )));
-        }
-    }
+    let commodities = stockpile_commodities(raw, ctx)?;
     let max_inventory = non_negative(
         &raw.max_inventory_t,
         "max_inventory_t",
@@ -438,27 +417,7 @@ pub(crate) fn check_stockpile(
         }
         None => 0.0,
     };
-    let buy_below = match &raw.buy_below {
-        Some(t) => check_trigger(t)?,
-        None => PriceTrigger::Floor(1.0),
-    };
-    let release_above = raw.release_above.as_ref().map(check_trigger).transpose()?;
-    if let (PriceTrigger::Fixed(b), Some(PriceTrigger::Fixed(r))) = (&buy_below, &release_above) {
-        if b.0 >= r.0 {
-            let at = raw
-                .release_above
-                .as_ref()
-                .map(|r| r.error(""))
-                .unwrap_or_else(|| x.error(""));
-            return Err(match at {
-                ScenarioError::Invalid { at, .. } => ScenarioError::Invalid {
-                    at,
-                    message: format!("release_above ({}) must be above buy_below ({}), or the stockpile would sell what it buys", r.0, b.0),
-                },
-                other => other,
-            });
-        }
-    }
+    let (buy_below, release_above) = stockpile_triggers(x)?;
     let rate =
         |v: &Option<Located<f64>>, what: &str, example: &str| -> Result<f64, ScenarioError> {
             v.as_ref()
@@ -499,6 +458,66 @@ pub(crate) fn check_stockpile(
         ),
         span: check_span(raw.from.as_ref(), raw.to.as_ref(), ctx.time)?,
     })
+}
+
+/// A stockpile's commodities: known, at least one, each once.
+fn stockpile_commodities(
+    raw: &StockpileRaw,
+    ctx: &BlocCtx,
+) -> Result<Vec<CommodityId>, ScenarioError> {
+    let commodities: Vec<CommodityId> = raw
+        .commodities
+        .value
+        .iter()
+        .map(|c| check_commodity(c, ctx))
+        .collect::<Result<_, _>>()?;
+    if commodities.is_empty() {
+        return Err(raw.commodities.error(
+            "a stockpile holds at least one commodity, as `commodities = [\"ndpr_oxide\"]`",
+        ));
+    }
+    for (i, c) in raw.commodities.value.iter().enumerate() {
+        if raw.commodities.value[..i]
+            .iter()
+            .any(|d| d.value == c.value)
+        {
+            return Err(c.error(format!(
+                "`{}` is listed twice in the stockpile's commodities; name each commodity once",
+                c.value
+            )));
+        }
+    }
+    Ok(commodities)
+}
+
+/// `buy_below` (by default the floor) and `release_above`; two fixed prices must leave the
+/// stockpile a band between buying and selling.
+fn stockpile_triggers(
+    x: &Located<StockpileRaw>,
+) -> Result<(PriceTrigger, Option<PriceTrigger>), ScenarioError> {
+    let raw = &x.value;
+    let buy_below = match &raw.buy_below {
+        Some(t) => check_trigger(t)?,
+        None => PriceTrigger::Floor(1.0),
+    };
+    let release_above = raw.release_above.as_ref().map(check_trigger).transpose()?;
+    if let (PriceTrigger::Fixed(b), Some(PriceTrigger::Fixed(r))) = (&buy_below, &release_above) {
+        if b.0 >= r.0 {
+            let at = raw
+                .release_above
+                .as_ref()
+                .map(|r| r.error(""))
+                .unwrap_or_else(|| x.error(""));
+            return Err(match at {
+                ScenarioError::Invalid { at, .. } => ScenarioError::Invalid {
+                    at,
+                    message: format!("release_above ({}) must be above buy_below ({}), or the stockpile would sell what it buys", r.0, b.0),
+                },
+                other => other,
+            });
+        }
+    }
+    Ok((buy_below, release_above))
 }
 
 /// Stockpile names are unique and not empty.

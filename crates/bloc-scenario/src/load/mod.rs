@@ -161,71 +161,15 @@ fn load_inner(
     let time = scenario::check_time(raw.time.as_ref())?;
 
     let t = &raw.tables.value;
-    let regions_t = reader.table(&t.regions, tables::REGIONS)?;
-    let regions = tables::check_regions(&regions_t)?;
-    let commodities_t = reader.table(&t.commodities, tables::COMMODITIES)?;
-    let commodities = tables::check_commodities(&commodities_t)?;
-    let refs = tables::Refs {
-        regions: Known::new(
-            "region",
-            file_name(&regions_t.file),
-            regions.iter().map(|r| r.id.to_string()),
-        ),
-        commodities: Known::new(
-            "commodity",
-            file_name(&commodities_t.file),
-            commodities.iter().map(|c| c.id.to_string()),
-        ),
-    };
-
-    let processes_t = reader.table(&t.processes, tables::PROCESSES)?;
-    let mut processes = tables::check_processes(&processes_t, &refs, &time)?;
-    if let Some(projects) = &t.projects {
-        let projects_t = reader.table(projects, dynamics::PROJECTS)?;
-        let planned = dynamics::check_projects(
-            &projects_t,
-            &refs,
-            &time,
-            &processes,
-            &file_name(&processes_t.file),
-        )?;
-        processes.extend(planned);
-    }
-    if let Some(inputs) = &t.inputs {
-        let inputs_t = reader.table(inputs, tables::INPUTS)?;
-        tables::check_inputs(
-            &inputs_t,
-            &mut processes,
-            &file_name(&processes_t.file),
-            &commodities,
-            &refs,
-        )?;
-    }
-    let demand_t = reader.table(&t.demand, tables::DEMAND)?;
-    let demand = tables::check_demand(&demand_t, &refs)?;
-    let transport = match &t.transport {
-        Some(p) => {
-            let table = reader.table(p, tables::TRANSPORT)?;
-            let rules = tables::check_transport(&table, &refs)?;
-            check_route_count(&rules, regions.len(), commodities.len(), &table.file)?;
-            rules
-        }
-        None => Vec::new(),
-    };
-    let tariffs = match &t.tariffs {
-        Some(p) => tables::check_tariffs(&reader.table(p, tables::TARIFFS)?, &refs)?,
-        None => Vec::new(),
-    };
-
-    if let Some(outputs) = &t.outputs {
-        let outputs_t = reader.table(outputs, tables::OUTPUTS)?;
-        tables::check_outputs(
-            &outputs_t,
-            &mut processes,
-            &file_name(&processes_t.file),
-            &refs,
-        )?;
-    }
+    let Tables {
+        regions,
+        commodities,
+        refs,
+        processes,
+        demand,
+        transport,
+        tariffs,
+    } = reader.tables(t, &time)?;
 
     // What the bloc, counter-policy and growth checks need of the rest, built once.
     let ctx = bloc::BlocCtx {
@@ -248,25 +192,8 @@ fn load_inner(
     let closures = dynamics::check_closures(raw.closures.as_ref())?;
     let demand_growth = dynamics::check_demand_growths(&raw.demand_growth, &ctx)?;
     let recycling = dynamics::check_recyclings(&raw.recycling, &ctx)?;
-    let baseline = match &raw.baseline {
-        None => None,
-        Some(b) => {
-            let p = PathBuf::from(b.value.trim());
-            if b.value.trim().is_empty() || !(files.is_dir(&p) || files.read(&p).is_ok()) {
-                return Err(b.error(format!(
-                    "cannot find the baseline scenario `{}`; name a scenario folder or .toml file, relative to the file that names it, as `baseline = \"no-bloc.toml\"`",
-                    b.value
-                )));
-            }
-            Some(p)
-        }
-    };
-
-    let mut hasher = Sha256::new();
-    for (_, bytes) in &reader.read {
-        hasher.update(bytes);
-    }
-    let hash = hex(&hasher.finalize());
+    let baseline = check_baseline(raw.baseline.as_ref(), files)?;
+    let hash = reader.hash();
     let files = reader.read.iter().map(|(p, _)| p.clone()).collect();
 
     Ok((
@@ -297,6 +224,35 @@ fn load_inner(
         },
         uncertain,
     ))
+}
+
+/// The scenario's tables, checked against each other.
+struct Tables {
+    regions: Vec<crate::model::Region>,
+    commodities: Vec<crate::model::Commodity>,
+    refs: tables::Refs,
+    processes: Vec<crate::model::Process>,
+    demand: Vec<crate::model::Demand>,
+    transport: Vec<crate::model::TransportRule>,
+    tariffs: Vec<crate::model::TariffRule>,
+}
+
+/// `baseline = "..."`: the path as written, which must name a scenario folder or file.
+fn check_baseline(
+    baseline: Option<&Located<String>>,
+    files: &dyn FileSource,
+) -> Result<Option<PathBuf>, ScenarioError> {
+    let Some(b) = baseline else {
+        return Ok(None);
+    };
+    let p = PathBuf::from(b.value.trim());
+    if b.value.trim().is_empty() || !(files.is_dir(&p) || files.read(&p).is_ok()) {
+        return Err(b.error(format!(
+            "cannot find the baseline scenario `{}`; name a scenario folder or .toml file, relative to the file that names it, as `baseline = \"no-bloc.toml\"`",
+            b.value
+        )));
+    }
+    Ok(Some(p))
 }
 
 /// The most routes a scenario may have (each a column of every period's problem): the
@@ -447,6 +403,88 @@ impl Reader<'_> {
     }
 
     /// Reads the table named by the TOML key `named` against `schema`.
+    /// The SHA-256 of every file read, in the order read.
+    fn hash(&self) -> String {
+        let mut hasher = Sha256::new();
+        for (_, bytes) in &self.read {
+            hasher.update(bytes);
+        }
+        hex(&hasher.finalize())
+    }
+
+    /// Reads and checks the tables `t` names, in the order a reader fixes them: regions and
+    /// commodities first (every other table names them), processes and their projects,
+    /// inputs, demand, transport, tariffs, outputs.
+    fn tables(
+        &mut self,
+        t: &scenario::TablesRaw,
+        time: &crate::model::TimeAxis,
+    ) -> Result<Tables, ScenarioError> {
+        let regions_t = self.table(&t.regions, tables::REGIONS)?;
+        let regions = tables::check_regions(&regions_t)?;
+        let commodities_t = self.table(&t.commodities, tables::COMMODITIES)?;
+        let commodities = tables::check_commodities(&commodities_t)?;
+        let refs = tables::Refs {
+            regions: Known::new(
+                "region",
+                file_name(&regions_t.file),
+                regions.iter().map(|r| r.id.to_string()),
+            ),
+            commodities: Known::new(
+                "commodity",
+                file_name(&commodities_t.file),
+                commodities.iter().map(|c| c.id.to_string()),
+            ),
+        };
+        let processes_t = self.table(&t.processes, tables::PROCESSES)?;
+        let processes_file = file_name(&processes_t.file);
+        let mut processes = tables::check_processes(&processes_t, &refs, time)?;
+        if let Some(projects) = &t.projects {
+            let projects_t = self.table(projects, dynamics::PROJECTS)?;
+            let planned =
+                dynamics::check_projects(&projects_t, &refs, time, &processes, &processes_file)?;
+            processes.extend(planned);
+        }
+        if let Some(inputs) = &t.inputs {
+            let inputs_t = self.table(inputs, tables::INPUTS)?;
+            tables::check_inputs(
+                &inputs_t,
+                &mut processes,
+                &processes_file,
+                &commodities,
+                &refs,
+            )?;
+        }
+        let demand_t = self.table(&t.demand, tables::DEMAND)?;
+        let demand = tables::check_demand(&demand_t, &refs)?;
+        let transport = match &t.transport {
+            Some(p) => {
+                let table = self.table(p, tables::TRANSPORT)?;
+                let rules = tables::check_transport(&table, &refs)?;
+                check_route_count(&rules, regions.len(), commodities.len(), &table.file)?;
+                rules
+            }
+            None => Vec::new(),
+        };
+        let tariffs = match &t.tariffs {
+            Some(p) => tables::check_tariffs(&self.table(p, tables::TARIFFS)?, &refs)?,
+            None => Vec::new(),
+        };
+        if let Some(outputs) = &t.outputs {
+            let outputs_t = self.table(outputs, tables::OUTPUTS)?;
+            tables::check_outputs(&outputs_t, &mut processes, &processes_file, &refs)?;
+        }
+        Ok(Tables {
+            regions,
+            commodities,
+            refs,
+            processes,
+            demand,
+            transport,
+            tariffs,
+        })
+    }
+
     fn table(
         &mut self,
         named: &Located<String>,

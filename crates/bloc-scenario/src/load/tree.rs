@@ -386,20 +386,11 @@ fn apply_explicit(
     k: String,
     v: Node,
 ) -> Result<(), ScenarioError> {
-    let file = v.at.file.to_path_buf();
-    let at = |line: usize, field: &str, message: String| {
-        At {
-            file: file.clone(),
-            line,
-            field: field.to_string(),
-        }
-        .error(message)
-    };
     let Kind::Array(items) = v.kind else {
         return Ok(());
     };
+    let field = join(path, &k);
     if let Some(target) = k.strip_suffix(REPLACE) {
-        let field = join(path, &k);
         let items = settle_all(items, &field)?;
         let node = Node {
             kind: Kind::Array(items),
@@ -412,39 +403,12 @@ fn apply_explicit(
         return Ok(());
     }
     if let Some(target) = k.strip_suffix(ADD) {
-        let field = join(path, &k);
         let items = settle_all(items, &field)?;
-        match b.iter_mut().find(|(bk, _)| bk == target) {
-            Some((
-                _,
-                Node {
-                    kind: Kind::Array(old),
-                    ..
-                },
-            )) => old.extend(items),
-            Some(_) => {
-                return Err(at(
-                    v.at.line,
-                    &field,
-                    format!(
-                        "`{k}` adds to an array, but `{}` is not one",
-                        join(path, target)
-                    ),
-                ))
-            }
-            None => b.push((
-                target.to_string(),
-                Node {
-                    kind: Kind::Array(items),
-                    at: v.at,
-                },
-            )),
-        }
-        return Ok(());
+        return apply_add(b, path, (&k, target), items, v.at);
     }
-    let field = join(path, &k);
     let Some((target, key)) = override_of(path, &k) else {
-        return Err(at(
+        return Err(error_at(
+            &v.at,
             v.at.line,
             &field,
             format!(
@@ -469,7 +433,8 @@ fn apply_explicit(
             if items.is_empty() {
                 return Ok(());
             }
-            return Err(at(
+            return Err(error_at(
+                &v.at,
                 items[0].at.line,
                 &field,
                 format!(
@@ -481,49 +446,114 @@ fn apply_explicit(
         }
     };
     for item in items {
-        let name = match item.get(key).map(|n| &n.kind) {
-            Some(Kind::Str(s)) => s.clone(),
-            _ => {
-                return Err(at(
-                    item.at.line,
-                    &format!("{field}.{key}"),
-                    format!(
-                        "each `[[{field}]]` names the {target} it changes with `{key} = \"...\"`"
-                    ),
-                ))
-            }
-        };
-        let found = inherited
-            .iter_mut()
-            .find(|n| matches!(n.get(key).map(|x| &x.kind), Some(Kind::Str(s)) if *s == name));
-        let Some(slot) = found else {
-            let known: Vec<String> = inherited
-                .iter()
-                .filter_map(|n| match n.get(key).map(|x| &x.kind) {
-                    Some(Kind::Str(s)) => Some(format!("`{s}`")),
-                    _ => None,
-                })
-                .collect();
-            return Err(at(
-                item.at.line,
-                &format!("{field}.{key}"),
+        apply_override(inherited, path, (&field, target, key), item, &v.at)?;
+    }
+    Ok(())
+}
+
+/// An error at `line` of the file `v_at` is in.
+fn error_at(v_at: &Origin, line: usize, field: &str, message: String) -> ScenarioError {
+    At {
+        file: v_at.file.to_path_buf(),
+        line,
+        field: field.to_string(),
+    }
+    .error(message)
+}
+
+/// `X_add = [...]`: `items` appended to the array `target` of `b` (or starting it).
+fn apply_add(
+    b: &mut Vec<(String, Node)>,
+    path: &str,
+    (k, target): (&str, &str),
+    items: Vec<Node>,
+    at: Origin,
+) -> Result<(), ScenarioError> {
+    match b.iter_mut().find(|(bk, _)| bk == target) {
+        Some((
+            _,
+            Node {
+                kind: Kind::Array(old),
+                ..
+            },
+        )) => old.extend(items),
+        Some(_) => {
+            return Err(error_at(
+                &at,
+                at.line,
+                &join(path, k),
                 format!(
-                    "no inherited {target} has {key} `{name}` (they are {}); write `[[{}]]` to add one",
-                    if known.is_empty() { "none".to_string() } else { known.join(", ") },
+                    "`{k}` adds to an array, but `{}` is not one",
                     join(path, target)
                 ),
-            ));
-        };
-        let old = std::mem::replace(
-            slot,
+            ))
+        }
+        None => b.push((
+            target.to_string(),
             Node {
-                kind: Kind::Bool(false),
-                at: item.at.clone(),
+                kind: Kind::Array(items),
+                at,
             },
-        );
-        let mut quiet = Notes::default();
-        *slot = merge(old, item, &format!("{}.{target}", path), &mut quiet)?;
+        )),
     }
+    Ok(())
+}
+
+/// One `[[X_override]]` `item`: merged over the inherited element of `target` whose `key`
+/// it names.
+fn apply_override(
+    inherited: &mut [Node],
+    path: &str,
+    (field, target, key): (&str, &str, &str),
+    item: Node,
+    v_at: &Origin,
+) -> Result<(), ScenarioError> {
+    let name = match item.get(key).map(|n| &n.kind) {
+        Some(Kind::Str(s)) => s.clone(),
+        _ => {
+            return Err(error_at(
+                v_at,
+                item.at.line,
+                &format!("{field}.{key}"),
+                format!("each `[[{field}]]` names the {target} it changes with `{key} = \"...\"`"),
+            ))
+        }
+    };
+    let found = inherited
+        .iter()
+        .position(|n| matches!(n.get(key).map(|x| &x.kind), Some(Kind::Str(s)) if *s == name));
+    let Some(slot) = found else {
+        let known: Vec<String> = inherited
+            .iter()
+            .filter_map(|n| match n.get(key).map(|x| &x.kind) {
+                Some(Kind::Str(s)) => Some(format!("`{s}`")),
+                _ => None,
+            })
+            .collect();
+        return Err(error_at(
+            v_at,
+            item.at.line,
+            &format!("{field}.{key}"),
+            format!(
+                "no inherited {target} has {key} `{name}` (they are {}); write `[[{}]]` to add one",
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                },
+                join(path, target)
+            ),
+        ));
+    };
+    let old = std::mem::replace(
+        &mut inherited[slot],
+        Node {
+            kind: Kind::Bool(false),
+            at: item.at.clone(),
+        },
+    );
+    let mut quiet = Notes::default();
+    inherited[slot] = merge(old, item, &format!("{}.{target}", path), &mut quiet)?;
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 //! table and column exist, its selector matches at least one row, its key exists, and its
 //! distribution is well formed, so that a sweep fails before its first sample, not in each.
 
-use super::csv_table::{parse_number, CsvTable, Schema};
+use super::csv_table::{parse_number, CsvTable, Row, Schema};
 use super::de::{At, Located};
 use super::scenario::TablesRaw;
 use super::tables;
@@ -15,7 +15,7 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// One `[[uncertain]]` as written.
 #[derive(Debug, Deserialize)]
@@ -102,7 +102,11 @@ pub(crate) fn check_uncertain(
 ) -> Result<Vec<Uncertain>, ScenarioError> {
     let mut out = Vec::new();
     let mut names = BTreeSet::new();
-    let mut read: BTreeMap<PathBuf, CsvTable> = BTreeMap::new();
+    let mut cells = CellTables {
+        t,
+        files,
+        read: BTreeMap::new(),
+    };
     for item in raw.into_iter().flatten() {
         let u = &item.value;
         let name = u.name.value.trim().to_string();
@@ -132,7 +136,7 @@ pub(crate) fn check_uncertain(
             ));
         }
         let target = match (&u.table, &u.key) {
-            (Some(table), None) => check_cell_target(u, table, apply, text_draws, t, files, &mut read)?,
+            (Some(table), None) => cells.check_target(u, table, apply, text_draws)?,
             (None, Some(key)) => {
                 if u.column.is_some() || u.select.is_some() {
                     let k = u.column.as_ref().map(|c| &c.at).or(u.select.as_ref().map(|s| &s.at));
@@ -164,70 +168,121 @@ pub(crate) fn check_uncertain(
     Ok(out)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn check_cell_target(
+/// The tables `[tables]` names, each read once when an uncertain input first names it.
+struct CellTables<'a> {
+    t: &'a TablesRaw,
+    files: &'a dyn FileSource,
+    read: BTreeMap<PathBuf, CsvTable>,
+}
+
+impl CellTables<'_> {
+    /// The table `table` names: its file, its schema, and the table read.
+    fn table(
+        &mut self,
+        table: &Located<String>,
+    ) -> Result<(PathBuf, Schema, &CsvTable), ScenarioError> {
+        let name = table.value.trim();
+        let Some((path, schema)) = schema_of(self.t, name) else {
+            return Err(table.error(format!("`{name}` is not a table; write one of {TABLES}")));
+        };
+        let Some(path) = path else {
+            return Err(table.error(format!(
+                "the scenario names no `{name}` table in `[tables]`; add it there or choose another table"
+            )));
+        };
+        let file = PathBuf::from(&path.value);
+        if !self.read.contains_key(&file) {
+            let bytes = self.files.read(&file).map_err(|e| ScenarioError::Io {
+                path: file.clone(),
+                reason: e.to_string(),
+            })?;
+            self.read
+                .insert(file.clone(), CsvTable::read(&file, &bytes, schema)?);
+        }
+        let csv = &self.read[&file];
+        Ok((file, schema, csv))
+    }
+
+    /// A table input: its table, column and selector, checked against the table as written
+    /// (the selector matches a row; a number is drawn only for cells that hold one).
+    fn check_target(
+        &mut self,
+        u: &UncertainRaw,
+        table: &Located<String>,
+        apply: Apply,
+        text_draws: bool,
+    ) -> Result<Target, ScenarioError> {
+        let name = table.value.trim();
+        let (file, schema, csv) = self.table(table)?;
+        let columns: Vec<&'static str> = schema.columns.iter().map(|c| c.name).collect();
+        let known = |c: &str| columns.iter().copied().find(|k| *k == c);
+        let Some(column_at) = &u.column else {
+            return Err(table.error(format!(
+                "name the column to vary, as `column = \"{}\"`",
+                columns.get(3).unwrap_or(&columns[0])
+            )));
+        };
+        let listed = || {
+            columns
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let column = known(column_at.value.trim()).ok_or_else(|| {
+            column_at.error(format!(
+                "the `{name}` table has no column `{}`; its columns are {}",
+                column_at.value.trim(),
+                listed()
+            ))
+        })?;
+        let mut select = Vec::new();
+        if let Some(s) = &u.select {
+            for (k, v) in &s.value {
+                let c = known(k.trim()).ok_or_else(|| {
+                    v.error(format!(
+                        "the `{name}` table has no column `{}` to select rows by; its columns are {}",
+                        k.trim(),
+                        listed()
+                    ))
+                })?;
+                select.push((c, v));
+            }
+        }
+        let rows = selected_rows(u, table, (&file, csv), &select)?;
+        if apply == Apply::Scale || !text_draws {
+            for r in &rows {
+                let cell = csv.cell(r, column);
+                parse_number(cell.text).map_err(|m| {
+                    cell.error(format!(
+                        "uncertain input `{}` draws a number for this cell, but {m}",
+                        u.name.value.trim()
+                    ))
+                })?;
+            }
+        }
+        Ok(Target::Cell {
+            table: name.to_string(),
+            column: column.to_string(),
+            select: select
+                .into_iter()
+                .map(|(c, v)| (c.to_string(), v.value.trim().to_string()))
+                .collect(),
+            rows: rows.len(),
+            file,
+        })
+    }
+}
+
+/// The rows of `csv` (read from `file`) that match every `(column, value)` of `select`; at
+/// least one.
+fn selected_rows<'c>(
     u: &UncertainRaw,
     table: &Located<String>,
-    apply: Apply,
-    text_draws: bool,
-    t: &TablesRaw,
-    files: &dyn FileSource,
-    read: &mut BTreeMap<PathBuf, CsvTable>,
-) -> Result<Target, ScenarioError> {
-    let name = table.value.trim();
-    let Some((path, schema)) = schema_of(t, name) else {
-        return Err(table.error(format!("`{name}` is not a table; write one of {TABLES}")));
-    };
-    let Some(path) = path else {
-        return Err(table.error(format!(
-            "the scenario names no `{name}` table in `[tables]`; add it there or choose another table"
-        )));
-    };
-    let file = PathBuf::from(&path.value);
-    if !read.contains_key(&file) {
-        let bytes = files.read(&file).map_err(|e| ScenarioError::Io {
-            path: file.clone(),
-            reason: e.to_string(),
-        })?;
-        read.insert(file.clone(), CsvTable::read(&file, &bytes, schema)?);
-    }
-    let csv = &read[&file];
-    let columns: Vec<&'static str> = schema.columns.iter().map(|c| c.name).collect();
-    let known = |c: &str| columns.iter().copied().find(|k| *k == c);
-    let Some(column_at) = &u.column else {
-        return Err(table.error(format!(
-            "name the column to vary, as `column = \"{}\"`",
-            columns.get(3).unwrap_or(&columns[0])
-        )));
-    };
-    let listed = || {
-        columns
-            .iter()
-            .map(|c| format!("`{c}`"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let column = known(column_at.value.trim()).ok_or_else(|| {
-        column_at.error(format!(
-            "the `{name}` table has no column `{}`; its columns are {}",
-            column_at.value.trim(),
-            listed()
-        ))
-    })?;
-    let mut select = Vec::new();
-    if let Some(s) = &u.select {
-        for (k, v) in &s.value {
-            let c = known(k.trim()).ok_or_else(|| {
-                v.error(format!(
-                    "the `{name}` table has no column `{}` to select rows by; its columns are {}",
-                    k.trim(),
-                    listed()
-                ))
-            })?;
-            select.push((c, v));
-        }
-    }
-    let rows: Vec<_> = csv
+    (file, csv): (&Path, &'c CsvTable),
+    select: &[(&'static str, &Located<String>)],
+) -> Result<Vec<&'c Row>, ScenarioError> {
+    let rows: Vec<&Row> = csv
         .rows
         .iter()
         .filter(|r| {
@@ -243,27 +298,7 @@ fn check_cell_target(
             file.display()
         )));
     }
-    if apply == Apply::Scale || !text_draws {
-        for r in &rows {
-            let cell = csv.cell(r, column);
-            parse_number(cell.text).map_err(|m| {
-                cell.error(format!(
-                    "uncertain input `{}` draws a number for this cell, but {m}",
-                    u.name.value.trim()
-                ))
-            })?;
-        }
-    }
-    Ok(Target::Cell {
-        table: name.to_string(),
-        file,
-        column: column.to_string(),
-        select: select
-            .into_iter()
-            .map(|(c, v)| (c.to_string(), v.value.trim().to_string()))
-            .collect(),
-        rows: rows.len(),
-    })
+    Ok(rows)
 }
 
 /// `a.b[0].c` → segments.
@@ -390,6 +425,49 @@ fn check_distribution(u: &UncertainRaw, item: &At) -> Result<Distribution, Scena
             "`{kind}` is not a distribution; write `uniform` (min, max), `normal` (mean, sd), `lognormal` (mu or median, sigma), `triangular` (min, mode, max) or `discrete` (values, weights)"
         ))
     })?;
+    check_params(u, kind, allowed)?;
+    Ok(match kind {
+        "uniform" => {
+            let (min, max) = (
+                need(u, &u.min, "min", "0.8")?,
+                need(u, &u.max, "max", "1.2")?,
+            );
+            if min >= max {
+                return Err(at_of(&u.max, item)
+                    .error(format!("max ({max}) must be larger than min ({min})")));
+            }
+            Distribution::Uniform { min, max }
+        }
+        "normal" => {
+            let (mean, sd) = (
+                need(u, &u.mean, "mean", "1.0")?,
+                need(u, &u.sd, "sd", "0.1")?,
+            );
+            if sd <= 0.0 {
+                return Err(at_of(&u.sd, item).error(format!(
+                    "sd = {sd}: the standard deviation must be larger than 0, as `sd = 0.1`"
+                )));
+            }
+            Distribution::Normal { mean, sd }
+        }
+        "lognormal" => check_lognormal(u, item)?,
+        "triangular" => {
+            let min = need(u, &u.min, "min", "0.8")?;
+            let mode = need(u, &u.mode, "mode", "1.0")?;
+            let max = need(u, &u.max, "max", "1.3")?;
+            if !(min < max && min <= mode && mode <= max) {
+                return Err(at_of(&u.mode, item).error(format!(
+                    "min = {min}, mode = {mode}, max = {max}: a triangular distribution needs min <= mode <= max and min < max"
+                )));
+            }
+            Distribution::Triangular { min, mode, max }
+        }
+        _ => check_discrete(u)?,
+    })
+}
+
+/// Every parameter given is one `kind` takes.
+fn check_params(u: &UncertainRaw, kind: &str, allowed: &[&str]) -> Result<(), ScenarioError> {
     let given: [(&str, Option<&At>); 10] = [
         ("min", u.min.as_ref().map(|x| &x.at)),
         ("max", u.max.as_ref().map(|x| &x.at)),
@@ -416,121 +494,103 @@ fn check_distribution(u: &UncertainRaw, item: &At) -> Result<Distribution, Scena
             }
         }
     }
-    let need = |v: &Option<Located<f64>>, k: &str, example: &str| -> Result<f64, ScenarioError> {
-        v.as_ref().map(|x| x.value).ok_or_else(|| {
-            u.distribution.error(format!(
-                "a {kind} distribution needs `{k}`; add it, as `{k} = {example}`"
-            ))
-        })
-    };
-    Ok(match kind {
-        "uniform" => {
-            let (min, max) = (need(&u.min, "min", "0.8")?, need(&u.max, "max", "1.2")?);
-            if min >= max {
-                return Err(at_of(&u.max, item)
-                    .error(format!("max ({max}) must be larger than min ({min})")));
+    Ok(())
+}
+
+/// The value of a parameter the distribution needs.
+fn need(
+    u: &UncertainRaw,
+    v: &Option<Located<f64>>,
+    k: &str,
+    example: &str,
+) -> Result<f64, ScenarioError> {
+    let kind = u.distribution.value.trim();
+    v.as_ref().map(|x| x.value).ok_or_else(|| {
+        u.distribution.error(format!(
+            "a {kind} distribution needs `{k}`; add it, as `{k} = {example}`"
+        ))
+    })
+}
+
+/// `lognormal`: `sigma` and one of `mu` and `median`.
+fn check_lognormal(u: &UncertainRaw, item: &At) -> Result<Distribution, ScenarioError> {
+    let sigma = need(u, &u.sigma, "sigma", "0.2")?;
+    if sigma <= 0.0 {
+        return Err(at_of(&u.sigma, item).error(format!(
+                "sigma = {sigma}: the standard deviation of the logarithm must be larger than 0, as `sigma = 0.2`"
+            )));
+    }
+    let mu = match (&u.mu, &u.median) {
+            (Some(mu), None) => mu.value,
+            (None, Some(m)) if m.value > 0.0 => m.value.ln(),
+            (None, Some(m)) => {
+                return Err(m.error(format!(
+                    "median = {}: a log-normal median must be larger than 0, as `median = 1.0`",
+                    m.value
+                )))
             }
-            Distribution::Uniform { min, max }
-        }
-        "normal" => {
-            let (mean, sd) = (need(&u.mean, "mean", "1.0")?, need(&u.sd, "sd", "0.1")?);
-            if sd <= 0.0 {
-                return Err(at_of(&u.sd, item).error(format!(
-                    "sd = {sd}: the standard deviation must be larger than 0, as `sd = 0.1`"
-                )));
+            (Some(_), Some(m)) => {
+                return Err(m.error(
+                    "give `mu` (the mean of the logarithm) or `median` (= exp(mu)), not both",
+                ))
             }
-            Distribution::Normal { mean, sd }
-        }
-        "lognormal" => {
-            let sigma = need(&u.sigma, "sigma", "0.2")?;
-            if sigma <= 0.0 {
-                return Err(at_of(&u.sigma, item).error(format!(
-                    "sigma = {sigma}: the standard deviation of the logarithm must be larger than 0, as `sigma = 0.2`"
-                )));
-            }
-            let mu = match (&u.mu, &u.median) {
-                (Some(mu), None) => mu.value,
-                (None, Some(m)) if m.value > 0.0 => m.value.ln(),
-                (None, Some(m)) => {
-                    return Err(m.error(format!(
-                        "median = {}: a log-normal median must be larger than 0, as `median = 1.0`",
-                        m.value
-                    )))
-                }
-                (Some(_), Some(m)) => {
-                    return Err(m.error(
-                        "give `mu` (the mean of the logarithm) or `median` (= exp(mu)), not both",
-                    ))
-                }
-                (None, None) => {
-                    return Err(u.distribution.error(
-                        "a lognormal distribution needs `median` (as `median = 1.0`) or `mu` (the mean of the logarithm, as `mu = 0.0`)",
-                    ))
-                }
-            };
-            Distribution::LogNormal { mu, sigma }
-        }
-        "triangular" => {
-            let min = need(&u.min, "min", "0.8")?;
-            let mode = need(&u.mode, "mode", "1.0")?;
-            let max = need(&u.max, "max", "1.3")?;
-            if !(min < max && min <= mode && mode <= max) {
-                return Err(at_of(&u.mode, item).error(format!(
-                    "min = {min}, mode = {mode}, max = {max}: a triangular distribution needs min <= mode <= max and min < max"
-                )));
-            }
-            Distribution::Triangular { min, mode, max }
-        }
-        _ => {
-            let Some(values) = &u.values else {
+            (None, None) => {
                 return Err(u.distribution.error(
-                    "a discrete distribution needs `values`, as `values = [\"2027Q1\", \"2028Q1\"]`",
-                ));
-            };
-            if values.value.is_empty() {
-                return Err(values.error("`values` is empty; give at least one value"));
+                    "a lognormal distribution needs `median` (as `median = 1.0`) or `mu` (the mean of the logarithm, as `mu = 0.0`)",
+                ))
             }
-            let texts = values
-                .value
-                .iter()
-                .filter(|v| matches!(v.value.0, Draw::Text(_)))
-                .count();
-            if texts != 0 && texts != values.value.len() {
-                return Err(values.error(
-                    "`values` mixes numbers and text; give all numbers or all quoted text",
-                ));
+        };
+    Ok(Distribution::LogNormal { mu, sigma })
+}
+
+/// `discrete`: values all numbers or all text, and a non-negative weight each (by default
+/// equal).
+fn check_discrete(u: &UncertainRaw) -> Result<Distribution, ScenarioError> {
+    let Some(values) = &u.values else {
+        return Err(u.distribution.error(
+            "a discrete distribution needs `values`, as `values = [\"2027Q1\", \"2028Q1\"]`",
+        ));
+    };
+    if values.value.is_empty() {
+        return Err(values.error("`values` is empty; give at least one value"));
+    }
+    let texts = values
+        .value
+        .iter()
+        .filter(|v| matches!(v.value.0, Draw::Text(_)))
+        .count();
+    if texts != 0 && texts != values.value.len() {
+        return Err(
+            values.error("`values` mixes numbers and text; give all numbers or all quoted text")
+        );
+    }
+    let weights = match &u.weights {
+        None => vec![1.0; values.value.len()],
+        Some(w) => {
+            if w.value.len() != values.value.len() {
+                return Err(w.error(format!(
+                    "{} weights for {} values; give one weight per value",
+                    w.value.len(),
+                    values.value.len()
+                )));
             }
-            let weights = match &u.weights {
-                None => vec![1.0; values.value.len()],
-                Some(w) => {
-                    if w.value.len() != values.value.len() {
-                        return Err(w.error(format!(
-                            "{} weights for {} values; give one weight per value",
-                            w.value.len(),
-                            values.value.len()
-                        )));
-                    }
-                    for x in &w.value {
-                        if x.value < 0.0 {
-                            return Err(x.error(format!(
-                                "weight {} is negative; weights are 0 or more",
-                                x.value
-                            )));
-                        }
-                    }
-                    if w.value.iter().map(|x| x.value).sum::<f64>() <= 0.0 {
-                        return Err(
-                            w.error("the weights sum to 0; give at least one positive weight")
-                        );
-                    }
-                    w.value.iter().map(|x| x.value).collect()
+            for x in &w.value {
+                if x.value < 0.0 {
+                    return Err(x.error(format!(
+                        "weight {} is negative; weights are 0 or more",
+                        x.value
+                    )));
                 }
-            };
-            Distribution::Discrete {
-                values: values.value.iter().map(|v| v.value.0.clone()).collect(),
-                weights,
             }
+            if w.value.iter().map(|x| x.value).sum::<f64>() <= 0.0 {
+                return Err(w.error("the weights sum to 0; give at least one positive weight"));
+            }
+            w.value.iter().map(|x| x.value).collect()
         }
+    };
+    Ok(Distribution::Discrete {
+        values: values.value.iter().map(|v| v.value.0.clone()).collect(),
+        weights,
     })
 }
 
