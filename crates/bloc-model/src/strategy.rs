@@ -191,7 +191,9 @@ impl Search<'_, '_> {
     fn evaluate(&mut self) -> Option<Scores> {
         let (s, t) = (self.world.scenario(), self.t);
         let (mut m, mut layout) = self.world.market(t);
-        let applied = self.policies.apply(t, &mut layout, &mut m, true);
+        let applied = self
+            .policies
+            .apply(t, self.world.prices(), &mut layout, &mut m, true);
         self.evaluations += 1;
         let solved = self.world.solve_near(&m, self.solver, self.last.as_ref());
         let o = match solved {

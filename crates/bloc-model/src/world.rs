@@ -183,7 +183,9 @@ pub struct World<'s> {
     grid: Grid,
     /// Use node → whether it is a market (has supply, demand or input use).
     is_market: Vec<bool>,
-    last_prices: Option<Vec<Option<f64>>>,
+    /// Price of every node, each period recorded so far: the run's one price history (the
+    /// instruments read it through `Period::prices`, the fleet through `PeriodPrices`).
+    prices: Vec<Vec<Option<f64>>>,
     last_set: Vec<usize>,
     last_warm: Option<bloc_market::WarmStart>,
     /// Buyers' consumption per use node, each period recorded so far (recycling's source).
@@ -234,7 +236,7 @@ impl<'s> World<'s> {
             seed,
             grid,
             is_market,
-            last_prices: None,
+            prices: Vec::new(),
             last_set: Vec::new(),
             last_warm: None,
             consumed: Vec::new(),
@@ -494,7 +496,7 @@ impl<'s> World<'s> {
             },
             None => SolveOptions {
                 start: RouteStart::Set(self.last_set.clone()),
-                price_guess: self.last_prices.clone(),
+                price_guess: self.prices.last().cloned(),
                 warm: self.last_warm.clone(),
                 ..SolveOptions::default()
             },
@@ -569,7 +571,7 @@ impl<'s> World<'s> {
             } else {
                 RouteStart::Set(self.last_set.clone())
             },
-            price_guess: self.last_prices.clone(),
+            price_guess: self.prices.last().cloned(),
             warm: if cold { None } else { self.last_warm.clone() },
             guide: if cold { None } else { guide.cloned() },
             ..SolveOptions::default()
@@ -578,6 +580,11 @@ impl<'s> World<'s> {
     }
 
     /// The scenario it runs.
+    /// Price of every node, each period recorded so far.
+    pub(crate) fn prices(&self) -> &[Vec<Option<f64>>] {
+        &self.prices
+    }
+
     pub(crate) fn scenario(&self) -> &'s Scenario {
         self.scenario
     }
@@ -649,7 +656,7 @@ impl<'s> World<'s> {
             }
         }
         self.consumed.push(used);
-        self.last_prices = Some(o.prices.clone());
+        self.prices.push(o.prices.clone());
         self.last_set = (0..m.routes.len()).filter(|&r| o.flow[r] > 0.0).collect();
         self.last_warm = Some(o.warm.clone());
     }
@@ -657,14 +664,7 @@ impl<'s> World<'s> {
     /// The period's rows of `prices.csv` and `flows.csv`.
     fn record_prices_flows(&self, solved: &SolvedMarket<'_>, tables: &mut RunTables) {
         let s = self.scenario;
-        let SolvedMarket {
-            label,
-            m,
-            layout,
-            o,
-            ..
-        } = *solved;
-        let label = label.to_string();
+        let (label, m, layout, o) = (solved.label.to_string(), solved.m, solved.layout, solved.o);
         let nc = s.commodities.len();
         for (r, reg) in s.regions.iter().enumerate() {
             for (c, com) in s.commodities.iter().enumerate() {
@@ -707,14 +707,7 @@ impl<'s> World<'s> {
     /// The period's rows of `production.csv`: plants (projects once online) and recycling.
     fn record_production(&self, solved: &SolvedMarket<'_>, tables: &mut RunTables) {
         let s = self.scenario;
-        let SolvedMarket {
-            label,
-            m,
-            layout,
-            o,
-            ..
-        } = *solved;
-        let label = label.to_string();
+        let (label, m, layout, o) = (solved.label.to_string(), solved.m, solved.layout, solved.o);
         let mut made = vec![(0.0f64, 0.0f64); s.processes.len()];
         for (k, b) in m.supply.iter().enumerate() {
             if let Some(p) = layout.block_process.get(k).copied().flatten() {
@@ -755,14 +748,8 @@ impl<'s> World<'s> {
     /// The period's rows of `consumption.csv`: each demand row, and disposal beside it.
     fn record_consumption(&self, solved: &SolvedMarket<'_>, tables: &mut RunTables) {
         let s = self.scenario;
-        let SolvedMarket {
-            t,
-            label,
-            m,
-            layout,
-            o,
-        } = *solved;
-        let label = label.to_string();
+        let (label, m, layout, o) = (solved.label.to_string(), solved.m, solved.layout, solved.o);
+        let t = solved.t;
         // Disposal by (region, commodity), reported beside the region's buyers.
         let mut disposed = std::collections::BTreeMap::<usize, f64>::new();
         for &k in &layout.disposal {
@@ -992,7 +979,9 @@ impl Runner<'_, '_> {
             );
         }
         let (mut market, mut layout) = self.world.market(t);
-        let applied: Applied = self.policies.apply(t, &mut layout, &mut market, true);
+        let applied: Applied =
+            self.policies
+                .apply(t, &self.world.prices, &mut layout, &mut market, true);
         let mut outcome = self
             .world
             .solve(
@@ -1022,7 +1011,7 @@ impl Runner<'_, '_> {
             scenario,
             t,
             &PeriodPrices {
-                history: &state.prices,
+                history: &self.world.prices,
                 floors: &state.floor_room,
                 lift: &state.floor_lift,
                 ahead: ahead.as_deref(),

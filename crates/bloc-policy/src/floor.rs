@@ -263,7 +263,7 @@ fn set_levies(
     layout: &Layout,
     m: &mut MarketProblem,
 ) {
-    let (s, t, state) = (period.scenario, period.t, period.state);
+    let (s, t, state, prices) = (period.scenario, period.t, period.state, period.prices);
     let (i, c, floor) = (f.rule, f.commodity, f.floor.0);
     let recompute = (t - rule.span.from).is_multiple_of(rule.levy.every.max(1));
     let held = state.held_levy.get(&i);
@@ -280,9 +280,7 @@ fn set_levies(
                 cap: rule.levy.cap,
             }
         } else {
-            let past = t
-                .checked_sub(rule.levy.lag)
-                .and_then(|k| state.prices.get(k));
+            let past = t.checked_sub(rule.levy.lag).and_then(|k| prices.get(k));
             let v = match past.and_then(|p| p[route.from]) {
                 Some(po) => route.levy_to_floor_at(UsdPerTonne(floor), rule.levy.cap, po),
                 None => 0.0,

@@ -27,6 +27,8 @@ pub struct Period<'a> {
     pub t: usize,
     /// What the instruments remember from earlier periods.
     pub state: &'a PolicyState,
+    /// Price of every node, each period solved so far (the world's history).
+    pub prices: &'a [Vec<Option<f64>>],
     /// Whether export controls take part in this solve (`false` for the pre-solve that
     /// finds normal exports; see [`Instrument::needs_presolve`]).
     pub export_controls: bool,

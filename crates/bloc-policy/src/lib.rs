@@ -132,8 +132,6 @@ impl Layout {
 /// What the instruments remember between periods.
 #[derive(Debug, Clone, Default)]
 pub struct PolicyState {
-    /// Prices of every node, each period solved so far.
-    pub prices: Vec<Vec<Option<f64>>>,
     /// Flow of every route, each period solved so far.
     pub flows: Vec<Vec<f64>>,
     /// Members' price per commodity, each period (consumption-weighted).
@@ -226,7 +224,7 @@ impl<'s> Policies<'s> {
             return Ok(());
         }
         let (mut m, mut layout) = market();
-        self.apply(0, &mut layout, &mut m, false);
+        self.apply(0, &[], &mut layout, &mut m, false);
         self.state.uncontrolled_flows = Some(solve(&m)?.flow);
         Ok(())
     }
@@ -237,6 +235,7 @@ impl<'s> Policies<'s> {
     pub fn apply(
         &self,
         t: usize,
+        prices: &[Vec<Option<f64>>],
         layout: &mut Layout,
         m: &mut MarketProblem,
         controls: bool,
@@ -245,6 +244,7 @@ impl<'s> Policies<'s> {
             scenario: self.scenario,
             t,
             state: &self.state,
+            prices,
             export_controls: controls,
         };
         let mut applied = Applied::default();
@@ -282,7 +282,6 @@ impl<'s> Policies<'s> {
         self.state
             .members_price
             .push(members_prices(s, t, layout, m, o));
-        self.state.prices.push(o.prices.clone());
         self.state.flows.push(o.flow.clone());
     }
 }

@@ -379,6 +379,16 @@ fn entry(account: String, unit: String, amount: f64) -> Entry {
     }
 }
 
+/// A purchase's or release's vault, which must hold the commodity, and its quantity and
+/// price (a release may be free: `free`).
+fn checked_trade<'s>(s: &'s Scenario, trade: &Trade, free: bool) -> ApiResult<&'s Stockpile> {
+    let sp = vault(s, "vault", &trade.vault)?;
+    holds(sp, &trade.commodity)?;
+    positive("quantity_t", trade.quantity_t, false)?;
+    positive("price_usd_per_t", trade.price_usd_per_t, free)?;
+    Ok(sp)
+}
+
 /// A purchase: tonnes in from the counterparty, their cost out of the treasury, within the
 /// vault's capacity and budget.
 fn purchase(s: &Scenario, conn: &Connection, trade: &Trade) -> ApiResult<Vec<Entry>> {
@@ -390,10 +400,7 @@ fn purchase(s: &Scenario, conn: &Connection, trade: &Trade) -> ApiResult<Vec<Ent
         counterparty,
         ..
     } = trade;
-    let sp = vault(s, "vault", v)?;
-    holds(sp, c)?;
-    positive("quantity_t", *q, false)?;
-    positive("price_usd_per_t", *p, false)?;
+    let sp = checked_trade(s, trade, false)?;
     let held = balance(conn, &inv(v, c), &format!("t:{c}"))?;
     if held + q > sp.max_inventory.0 + EPS {
         return Err(ApiError::Rejected(format!(
@@ -431,10 +438,7 @@ fn release(s: &Scenario, conn: &Connection, trade: &Trade) -> ApiResult<Vec<Entr
         counterparty,
         ..
     } = trade;
-    let sp = vault(s, "vault", v)?;
-    holds(sp, c)?;
-    positive("quantity_t", *q, false)?;
-    positive("price_usd_per_t", *p, true)?;
+    checked_trade(s, trade, true)?;
     let t = format!("t:{c}");
     let held = balance(conn, &inv(v, c), &t)?;
     if held - q < -EPS {
