@@ -385,6 +385,83 @@ fn read_meta(path: &Path) -> Result<RunMeta, ReportError> {
 mod tests {
     use super::*;
 
+    /// The field names a row struct reads: the `fields` serde passes to
+    /// `deserialize_struct`, caught by a deserializer that does nothing else.
+    fn fields_of<T: DeserializeOwned>() -> &'static [&'static str] {
+        #[derive(Debug)]
+        struct Caught(&'static [&'static str]);
+        impl std::fmt::Display for Caught {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "fields {:?}", self.0)
+            }
+        }
+        impl std::error::Error for Caught {}
+        impl serde::de::Error for Caught {
+            fn custom<M: std::fmt::Display>(_: M) -> Self {
+                Caught(&[])
+            }
+        }
+        struct Fields;
+        impl<'de> serde::Deserializer<'de> for Fields {
+            type Error = Caught;
+            fn deserialize_any<V: serde::de::Visitor<'de>>(self, _: V) -> Result<V::Value, Caught> {
+                Err(Caught(&[]))
+            }
+            fn deserialize_struct<V: serde::de::Visitor<'de>>(
+                self,
+                _: &'static str,
+                fields: &'static [&'static str],
+                _: V,
+            ) -> Result<V::Value, Caught> {
+                Err(Caught(fields))
+            }
+            serde::forward_to_deserialize_any! {
+                bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+                byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+                identifier ignored_any
+            }
+        }
+        match T::deserialize(Fields) {
+            Err(Caught(f)) => f,
+            Ok(_) => unreachable!("a row struct cannot be read from nothing"),
+        }
+    }
+
+    #[test]
+    fn every_column_the_report_reads_is_one_the_run_writes() {
+        use bloc_results::schema::*;
+        let pairs: [(&str, &[&str], Schema); 7] = [
+            ("PriceRow", fields_of::<PriceRow>(), PRICES),
+            ("FlowRow", fields_of::<FlowRow>(), FLOWS),
+            ("ProductionRow", fields_of::<ProductionRow>(), PRODUCTION),
+            ("ConsumptionRow", fields_of::<ConsumptionRow>(), CONSUMPTION),
+            ("PolicyRow", fields_of::<PolicyRow>(), POLICY),
+            ("StockpileRow", fields_of::<StockpileRow>(), STOCKPILE),
+            ("IndicatorRow", fields_of::<IndicatorRow>(), INDICATORS),
+        ];
+        for (name, fields, schema) in pairs {
+            assert!(!fields.is_empty(), "{name}: no fields caught");
+            for f in fields {
+                assert!(
+                    schema.header.contains(f),
+                    "{name} reads `{f}`, which {} does not have (its columns: {:?})",
+                    schema.file,
+                    schema.header
+                );
+            }
+        }
+        // The catch works: a struct with a column no file has is caught out.
+        #[derive(serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Wrong {
+            period: String,
+            price_usd_per_kg: f64,
+        }
+        assert!(!fields_of::<Wrong>()
+            .iter()
+            .all(|f| PRICES.header.contains(f)));
+    }
+
     #[test]
     fn a_bad_number_names_file_line_and_field() {
         let text =
