@@ -210,8 +210,6 @@ impl Nodes {
         let nr = s.regions.len();
         let nc = s.commodities.len();
         let ncls = plan.classes();
-        let ri = |id: &str| s.region_index(id).expect("validated region");
-        let ci = |id: &str| s.commodity_index(id).expect("validated commodity");
         let mut node_names: Vec<String> = s
             .regions
             .iter()
@@ -244,13 +242,13 @@ impl Nodes {
         }
         let mut capacity_node = vec![None; s.processes.len()];
         for (pi, p) in s.processes.iter().enumerate() {
-            let out = ci(p.output.as_str());
-            let followed = p.inputs.iter().any(|(c, _)| plan.split[ci(c.as_str())]);
+            let out = ci(s, p.output.as_str());
+            let followed = p.inputs.iter().any(|(c, _)| plan.split[ci(s, c.as_str())]);
             if plan.content[out] && followed {
                 capacity_node[pi] = Some(node_names.len());
                 node_names.push(format!("{}.{}.capacity", p.region, p.id));
                 node_commodity.push(out);
-                extra_nodes.push((ri(p.region.as_str()), out));
+                extra_nodes.push((ri(s, p.region.as_str()), out));
             }
         }
         Nodes {
@@ -273,8 +271,6 @@ fn ships(
     let nr = s.regions.len();
     let nc = s.commodities.len();
     let ncls = layout.origin.classes();
-    let ri = |id: &str| s.region_index(id).expect("validated region");
-    let ci = |id: &str| s.commodity_index(id).expect("validated commodity");
     let relay = layout.origin.rule == Some(bloc_scenario::policy::OriginRule::LastShipper);
     let mut ships = vec![relay; nr * nc * ncls];
     for r in 0..nr {
@@ -293,7 +289,7 @@ fn ships(
     }
     for (pi, p) in s.processes.iter().enumerate() {
         if capacity_node[pi].is_some() {
-            let (r, out) = (ri(p.region.as_str()), ci(p.output.as_str()));
+            let (r, out) = (ri(s, p.region.as_str()), ci(s, p.output.as_str()));
             for k in 0..ncls {
                 if layout.origin.class_region(k).is_some() {
                     ships[(r * nc + out) * ncls + k] = true;
@@ -321,8 +317,6 @@ fn keeps(
     capacity_node: &[Option<usize>],
 ) -> Vec<bool> {
     let nc = s.commodities.len();
-    let ri = |id: &str| s.region_index(id).expect("validated region");
-    let ci = |id: &str| s.commodity_index(id).expect("validated commodity");
     let relay = layout.origin.rule == Some(bloc_scenario::policy::OriginRule::LastShipper);
     // Which regions keep imports of a followed commodity apart by class: under
     // `last_shipper` every region (it may re-export them as its own); under `origin` a
@@ -331,9 +325,9 @@ fn keeps(
     let mut keeps: Vec<bool> = relays.iter().map(|&x| x || relay).collect();
     for (pi, p) in s.processes.iter().enumerate() {
         if capacity_node[pi].is_some() {
-            let r = ri(p.region.as_str());
+            let r = ri(s, p.region.as_str());
             for (c, _) in &p.inputs {
-                keeps[r * nc + ci(c.as_str())] = true;
+                keeps[r * nc + ci(s, c.as_str())] = true;
             }
         }
     }
@@ -430,17 +424,24 @@ fn routes(
 fn buyers(s: &Scenario) -> Vec<bool> {
     let nr = s.regions.len();
     let nc = s.commodities.len();
-    let ri = |id: &str| s.region_index(id).expect("validated region");
-    let ci = |id: &str| s.commodity_index(id).expect("validated commodity");
     let mut buyers = vec![false; nr * nc];
     for p in &s.processes {
-        let r = ri(p.region.as_str());
+        let r = ri(s, p.region.as_str());
         for (c, _) in &p.inputs {
-            buyers[r * nc + ci(c.as_str())] = true;
+            buyers[r * nc + ci(s, c.as_str())] = true;
         }
     }
     for d in &s.demand {
-        buyers[ri(d.region.as_str()) * nc + ci(d.commodity.as_str())] = true;
+        buyers[ri(s, d.region.as_str()) * nc + ci(s, d.commodity.as_str())] = true;
     }
     buyers
+}
+/// The index of region `id`, which the loader has checked.
+fn ri(s: &Scenario, id: &str) -> usize {
+    s.region_index(id).expect("validated region")
+}
+
+/// The index of commodity `id`, which the loader has checked.
+fn ci(s: &Scenario, id: &str) -> usize {
+    s.commodity_index(id).expect("validated commodity")
 }

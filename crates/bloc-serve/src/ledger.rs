@@ -389,6 +389,39 @@ fn checked_trade<'s>(s: &'s Scenario, trade: &Trade, free: bool) -> ApiResult<&'
     Ok(sp)
 }
 
+/// Refuses (`what refused: ...`) to put `q` t of `c` into vault `v` (`sp`) beyond its
+/// `max_inventory_t`.
+fn check_room(
+    conn: &Connection,
+    what: &str,
+    (sp, v): (&Stockpile, &str),
+    c: &str,
+    q: f64,
+) -> ApiResult<()> {
+    let held = balance(conn, &inv(v, c), &format!("t:{c}"))?;
+    if held + q > sp.max_inventory.0 + EPS {
+        return Err(ApiError::Rejected(format!(
+            "{what} refused: {v} would hold {} t of {c}, above its max_inventory_t {}",
+            held + q,
+            sp.max_inventory.0
+        )));
+    }
+    Ok(())
+}
+
+/// Takes `q` t of `c` out of vault `v`, which must hold them (else `what refused: ...`);
+/// returns their book value at the vault's average cost.
+fn withdraw(conn: &Connection, what: &str, v: &str, c: &str, q: f64) -> ApiResult<f64> {
+    let held = balance(conn, &inv(v, c), &format!("t:{c}"))?;
+    if held - q < -EPS {
+        return Err(ApiError::Rejected(format!(
+            "{what} refused: {v} holds {held} t of {c}, less than {q} t"
+        )));
+    }
+    let book = balance(conn, &inv(v, c), "USD")?;
+    Ok(if held > 0.0 { book * q / held } else { 0.0 })
+}
+
 /// A purchase: tonnes in from the counterparty, their cost out of the treasury, within the
 /// vault's capacity and budget.
 fn purchase(s: &Scenario, conn: &Connection, trade: &Trade) -> ApiResult<Vec<Entry>> {
@@ -401,14 +434,7 @@ fn purchase(s: &Scenario, conn: &Connection, trade: &Trade) -> ApiResult<Vec<Ent
         ..
     } = trade;
     let sp = checked_trade(s, trade, false)?;
-    let held = balance(conn, &inv(v, c), &format!("t:{c}"))?;
-    if held + q > sp.max_inventory.0 + EPS {
-        return Err(ApiError::Rejected(format!(
-            "purchase refused: {v} would hold {} t of {c}, above its max_inventory_t {}",
-            held + q,
-            sp.max_inventory.0
-        )));
-    }
+    check_room(conn, "purchase", (sp, v), c, *q)?;
     let spend = spent(conn, v)?;
     if spend + q * p > sp.budget.0 + EPS {
         return Err(ApiError::Rejected(format!(
@@ -439,15 +465,8 @@ fn release(s: &Scenario, conn: &Connection, trade: &Trade) -> ApiResult<Vec<Entr
         ..
     } = trade;
     checked_trade(s, trade, true)?;
+    let cost = withdraw(conn, "release", v, c, *q)?;
     let t = format!("t:{c}");
-    let held = balance(conn, &inv(v, c), &t)?;
-    if held - q < -EPS {
-        return Err(ApiError::Rejected(format!(
-            "release refused: {v} holds {held} t of {c}, less than {q} t"
-        )));
-    }
-    let book = balance(conn, &inv(v, c), "USD")?;
-    let cost = if held > 0.0 { book * q / held } else { 0.0 };
     Ok(vec![
         entry(inv(v, c), t.clone(), -q),
         entry(format!("external/{counterparty}"), t, *q),
@@ -474,23 +493,9 @@ fn transfer(s: &Scenario, conn: &Connection, transfer: &Transfer) -> ApiResult<V
     holds(sp, c)?;
     holds(sw, c)?;
     positive("quantity_t", *q, false)?;
+    let cost = withdraw(conn, "transfer", v, c, *q)?;
+    check_room(conn, "transfer", (sw, w), c, *q)?;
     let t = format!("t:{c}");
-    let held = balance(conn, &inv(v, c), &t)?;
-    if held - q < -EPS {
-        return Err(ApiError::Rejected(format!(
-            "transfer refused: {v} holds {held} t of {c}, less than {q} t"
-        )));
-    }
-    let there = balance(conn, &inv(w, c), &t)?;
-    if there + q > sw.max_inventory.0 + EPS {
-        return Err(ApiError::Rejected(format!(
-            "transfer refused: {w} would hold {} t of {c}, above its max_inventory_t {}",
-            there + q,
-            sw.max_inventory.0
-        )));
-    }
-    let book = balance(conn, &inv(v, c), "USD")?;
-    let cost = if held > 0.0 { book * q / held } else { 0.0 };
     Ok(vec![
         entry(inv(v, c), t.clone(), -q),
         entry(inv(w, c), t, *q),

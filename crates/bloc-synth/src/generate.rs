@@ -230,6 +230,20 @@ impl Parts<'_> {
         self.commodities[k * self.spec.stages + s].id.clone()
     }
 
+    /// A weight per region where `mask` holds (its size times a log-uniform draw in
+    /// 0.3–3, drawn region by region), 0 elsewhere.
+    fn region_weights(&self, rng: &mut ChaCha8Rng, mask: &[bool]) -> Vec<f64> {
+        (0..self.regions.len())
+            .map(|r| {
+                if mask[r] {
+                    self.size[r] * log_uniform(rng, 0.3, 3.0)
+                } else {
+                    0.0
+                }
+            })
+            .collect()
+    }
+
     /// Supply: producing markets, each with a cost curve of blocks.
     fn processes(&self, rng: &mut ChaCha8Rng) -> Vec<Process> {
         let mut processes = Vec::new();
@@ -238,15 +252,7 @@ impl Parts<'_> {
                 let producers = pick(rng, self.regions.len(), self.spec.producer_share);
                 let total = ch.need[s] * rng.gen_range(0.6..1.5);
                 let share: Vec<f64> = {
-                    let w: Vec<f64> = (0..self.regions.len())
-                        .map(|r| {
-                            if producers[r] {
-                                self.size[r] * log_uniform(rng, 0.3, 3.0)
-                            } else {
-                                0.0
-                            }
-                        })
-                        .collect();
+                    let w = self.region_weights(rng, &producers);
                     let sum: f64 = w.iter().sum();
                     w.into_iter().map(|x| x / sum).collect()
                 };
@@ -338,15 +344,7 @@ impl Parts<'_> {
         for (k, ch) in self.chains.iter().enumerate() {
             for s in 0..self.spec.stages {
                 let buyers = &ch.buyers[s];
-                let w: Vec<f64> = (0..self.regions.len())
-                    .map(|r| {
-                        if buyers[r] {
-                            self.size[r] * log_uniform(rng, 0.3, 3.0)
-                        } else {
-                            0.0
-                        }
-                    })
-                    .collect();
+                let w = self.region_weights(rng, buyers);
                 let sum: f64 = w.iter().sum();
                 for r in 0..self.regions.len() {
                     if !buyers[r] {
